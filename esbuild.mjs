@@ -1,0 +1,84 @@
+// Bundles the three entry points and copies sql.js's wasm beside them.
+//   node esbuild.mjs [--production] [--watch]
+import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const require = createRequire(import.meta.url);
+
+const copyWasm = {
+  name: 'copy-sql-wasm',
+  setup(build) {
+    build.onEnd(() => {
+      mkdirSync('dist', { recursive: true });
+      const wasm = path.join(path.dirname(require.resolve('sql.js')), 'sql-wasm.wasm');
+      copyFileSync(wasm, 'dist/sql-wasm.wasm');
+    });
+  },
+};
+
+// Prints errors in the format VS Code's esbuild problem matcher understands.
+const reportProblems = {
+  name: 'report-problems',
+  setup(build) {
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+    });
+  },
+};
+
+const common = { bundle: true, minify: production, sourcemap: !production, logLevel: 'warning', plugins: [reportProblems] };
+
+const configs = [
+  {
+    ...common,
+    entryPoints: ['src/extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    plugins: [...common.plugins, copyWasm],
+  },
+  {
+    ...common,
+    entryPoints: ['src/extension/indexWorker.ts'],
+    outfile: 'dist/indexWorker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+  {
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+    plugins: [...common.plugins, copyWasm],
+  },
+  {
+    ...common,
+    entryPoints: ['src/webview/main.ts'],
+    outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    tsconfig: 'src/webview/tsconfig.json',
+  },
+];
+
+const { existsSync } = await import('node:fs');
+const present = configs.filter((c) => existsSync(c.entryPoints[0]));
+if (watch) {
+  for (const c of present) await (await esbuild.context(c)).watch();
+} else {
+  await Promise.all(present.map((c) => esbuild.build(c)));
+}

@@ -1,0 +1,48 @@
+// Lint rules, including the import fences that keep the layers apart (see DEVELOPERS notes in README).
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'zlib', 'crypto', 'child_process', 'worker_threads'];
+const fence = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.e2e/**', '.vscode-test/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      curly: ['error', 'multi-line'],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/protocol/**/*.ts'],
+    rules: fence([{ group: ['*', '!./*'], message: 'src/protocol holds plain types and imports nothing outside itself.' }]),
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: fence([
+      { group: ['vscode'], message: 'src/core must not import vscode: keep it testable in plain Node.' },
+      { group: ['lit', 'lit/*'], message: 'src/core must not import lit.' },
+      { group: ['**/extension/**', '**/webview/**', '**/cli/**'], message: 'src/core must not import the adapters.' },
+    ]),
+  },
+  {
+    files: ['src/cli/**/*.ts'],
+    rules: fence([
+      { group: ['vscode'], message: 'the CLI must not import vscode.' },
+      { group: ['**/extension/**', '**/webview/**'], message: 'the CLI imports only core and protocol.' },
+    ]),
+  },
+  {
+    files: ['src/extension/**/*.ts'],
+    rules: fence([
+      { group: ['**/webview/**', '**/cli/**', 'lit', 'lit/*'], message: 'the extension host imports core and protocol, not the webview or CLI.' },
+    ]),
+  },
+  {
+    files: ['src/webview/**/*.ts'],
+    rules: fence([
+      { group: ['vscode', ...nodeBuiltins, 'sql.js'], message: 'the webview runs in a browser: only lit and src/protocol.' },
+      { group: ['**/core/**', '**/extension/**', '**/cli/**'], message: 'the webview imports only src/protocol and lit.' },
+    ]),
+  },
+);

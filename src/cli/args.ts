@@ -1,0 +1,93 @@
+/** Command-line parsing for `agent-telemetry`: global options, a command, its options. */
+
+export class UsageError extends Error {}
+
+export interface ParsedArgs {
+  dirs: string[];
+  index: string | null;
+  noIndex: boolean;
+  json: boolean;
+  command: string | null;
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+/** Options that take a value; everything else starting with `--` is a switch. */
+const VALUED = new Set(['dir', 'index', 'since', 'until', 'agent', 'limit', 'run', 'name', 'group-by', 'out', 'session', 'max-age-days', 'max-size-mb', 'max-sessions']);
+
+export function parseArgs(argv: string[]): ParsedArgs {
+  const out: ParsedArgs = { dirs: [], index: null, noIndex: false, json: false, command: null, positional: [], flags: new Map() };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+      let value: string | true = true;
+      if (VALUED.has(name)) {
+        if (eq > 0) value = a.slice(eq + 1);
+        else if (i + 1 < argv.length) value = argv[++i]!;
+        else throw new UsageError(`--${name} needs a value`);
+      } else if (eq > 0) {
+        throw new UsageError(`--${name} takes no value`);
+      }
+      if (name === 'dir') out.dirs.push(value as string);
+      else if (name === 'index') out.index = value as string;
+      else if (name === 'no-index') out.noIndex = true;
+      else if (name === 'json') out.json = true;
+      else out.flags.set(name, value);
+    } else if (a === '-h') {
+      out.flags.set('help', true);
+    } else if (out.command === null) {
+      out.command = a;
+    } else {
+      out.positional.push(a);
+    }
+  }
+  return out;
+}
+
+/** The flags a command accepts; anything else is a usage error. */
+export function checkFlags(args: ParsedArgs, allowed: string[], positionals: number): void {
+  for (const name of args.flags.keys()) {
+    if (name !== 'help' && !allowed.includes(name)) throw new UsageError(`${args.command} does not take --${name}`);
+  }
+  if (args.positional.length !== positionals) {
+    throw new UsageError(positionals === 0 ? `${args.command} takes no arguments` : `${args.command} needs ${positionals} argument${positionals > 1 ? 's' : ''}`);
+  }
+}
+
+export function intFlag(args: ParsedArgs, name: string): number | undefined {
+  const v = args.flags.get(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v === true || !Number.isInteger(n) || n < 0) throw new UsageError(`--${name} needs a whole number`);
+  return n;
+}
+
+export function strFlag(args: ParsedArgs, name: string): string | undefined {
+  const v = args.flags.get(name);
+  return typeof v === 'string' ? v : undefined;
+}
+
+export const USAGE = `agent-telemetry [--dir DIR]... [--index FILE | --no-index] [--json] <command>
+
+Reads OpenClaw telemetry (events*.jsonl, *.jsonl.gz, blobs/) into an index and answers questions.
+Default directories: ~/.openclaw/agents/*/telemetry and ~/.openclaw/telemetry.
+Default index: $XDG_CACHE_HOME/agent-telemetry/ (or ~/.cache/agent-telemetry/); --no-index keeps it in memory.
+
+Commands:
+  stats [--since DATE]                       counts, tokens, cost, index problems
+  sessions [--agent ID] [--since DATE] [--limit N]
+  replay <sessionKey> [--run RUN] [--since DATE] [--expand-blobs]
+  tools <runId> [--name TOOL] [--errors-only] [--expand-blobs]
+  files <sessionKey> [--run RUN]
+  usage <runId> [--per-call]
+  subagents <sessionKey>
+  errors [--since DATE]
+  costs [--group-by model|provider|agent|session|day]
+  problems                                   lines the index could not use
+  export --out FILE [--session KEY] [--run RUN] [--since DATE] [--until DATE]
+  prune [--max-age-days N] [--max-size-mb N] [--max-sessions N] [--orphan-blobs] [--apply]
+
+DATE: 2026-11-01, 2026-11-01T08:00Z, epoch ms, or back from now: 30m, 12h, 7d.
+Exit codes: 0 ok, 1 runtime error, 2 usage error.`;

@@ -1,0 +1,113 @@
+/** Human-readable output of the CLI: aligned tables and the replay timeline (seed 002 §8.2). */
+import type { ReplayEvent, Tokens } from '../protocol/model';
+
+export function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => String(c)))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(cells[0]!), line(widths.map((w) => '─'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
+}
+
+export function time(ts: number | null): string {
+  if (ts === null) return '—';
+  return new Date(ts).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+export function clock(ts: number): string {
+  return new Date(ts).toISOString().slice(11, 19);
+}
+
+export function duration(ms: number | null): string {
+  if (ms === null) return '—';
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+}
+
+export function usd(v: number): string {
+  return `$${v.toFixed(v < 1 ? 4 : 2)}`;
+}
+
+export function tokens(t: Tokens): string {
+  return t.total.toLocaleString('en-US');
+}
+
+function clip(s: string, max = 80): string {
+  const one = s.replace(/\s+/g, ' ');
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+type D = Record<string, unknown>;
+const rec = (v: unknown): D => (typeof v === 'object' && v !== null ? (v as D) : {});
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** One timeline line per event: time, label, and what matters for that kind. */
+export function timeline(sessionKey: string, events: ReplayEvent[]): string {
+  const lines: string[] = [`Session: ${sessionKey}`];
+  const first = events.find((e) => e.kind === 'run.start');
+  if (first) {
+    const d = rec(first.data);
+    lines.push(`Agent: ${first.agentId ?? '—'} | Model: ${text(d.model) || '—'} | Provider: ${text(d.provider) || '—'}`);
+  }
+  lines.push('', 'Timeline:', '─'.repeat(61));
+  for (const e of events) {
+    const [label, detail] = describe(e);
+    const body = detail.split('\n');
+    lines.push(`${clock(e.ts)}  ${label.padEnd(13)} ${body[0]}`.trimEnd());
+    for (const more of body.slice(1)) lines.push(`${' '.repeat(24)}${more}`);
+  }
+  lines.push('─'.repeat(61));
+  return lines.join('\n');
+}
+
+function describe(e: ReplayEvent): [string, string] {
+  const d = rec(e.data);
+  const err = e.error ? ` ✗ ${clip(e.error.message, 60)}` : '';
+  switch (e.kind) {
+    case 'session.start':
+      return ['SESSION START', d.resumedFrom ? `(resumed from ${text(d.resumedFrom)})` : ''];
+    case 'session.end':
+      return ['SESSION END', `${num(d.messageCount)} messages | ${dur(d.durationMs)}`];
+    case 'message.inbound':
+      return ['MESSAGE IN', `from: ${text(d.from)} via ${text(d.channel)}\n"${clip(text(d.contentPreview))}"`];
+    case 'message.outbound':
+      return ['MESSAGE OUT', `to: ${text(d.to)} via ${text(d.channel)} → ${d.success === false ? 'failed' : 'success'}`];
+    case 'run.start':
+      return ['RUN START', `${e.runId ?? ''} | model: ${text(d.model)}${d.isHeartbeat ? ' | heartbeat' : ''}`];
+    case 'run.end': {
+      const u = rec(d.usage);
+      return ['RUN END', `${e.runId ?? ''} | ${dur(d.durationMs)} | ${num(u.total)} tokens${d.stopReason ? ` | ${text(d.stopReason)}` : ''}${err}`];
+    }
+    case 'llm.call': {
+      const delta = rec(d.delta);
+      const ctx = rec(d.context);
+      const pct = num(ctx.limit) > 0 ? ` | ctx: ${((num(ctx.used) / num(ctx.limit)) * 100).toFixed(1)}%` : '';
+      return [`LLM CALL #${num(d.callIndex)}`, `tokens: +${num(delta.input)} in / +${num(delta.output)} out${pct}${num(d.costUsd) ? ` | ${usd(num(d.costUsd))}` : ''}`];
+    }
+    case 'tool.start':
+      return ['TOOL START', `${text(d.toolName)} ${target(d)}`.trimEnd()];
+    case 'tool.end':
+      return ['TOOL END', `${text(d.toolName)} (${dur(d.durationMs)}) → ${d.isError ? `error: ${clip(text(d.error) || 'failed', 60)}` : 'success'}`];
+    case 'subagent.spawn':
+      return ['SUBAGENT', `spawn ${text(d.agentId)} → ${text(d.childSessionKey)}${d.label ? ` "${clip(text(d.label), 40)}"` : ''}`];
+    case 'subagent.end':
+      return ['SUBAGENT END', `${text(d.targetSessionKey)} → ${text(d.outcome)}${d.error ? ` (${clip(text(d.error), 40)})` : ''}`];
+    case 'compaction.start':
+      return ['COMPACTION', `start: ${num(d.messageCount)} messages, ${num(d.tokenCount)} tokens`];
+    case 'compaction.end':
+      return ['COMPACTION', `end: ${num(d.compactedCount)} compacted, ${num(d.messageCount)} left`];
+    default:
+      return [e.kind.toUpperCase().slice(0, 13), clip(JSON.stringify(e.data ?? null), 70) + err];
+  }
+}
+
+function target(d: D): string {
+  const p = rec(d.params);
+  if (typeof p.command === 'string') return `"${clip(p.command, 60)}"`;
+  return text(p.file_path) || text(p.path) || text(p.pattern) || '';
+}
+
+function dur(v: unknown): string {
+  return typeof v === 'number' ? duration(v) : '—';
+}

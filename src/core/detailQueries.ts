@@ -1,0 +1,363 @@
+import type { Database, SqlValue } from 'sql.js';
+import type {
+  BlobInfo, EventError, FileOperation, LlmCallUsage, ReplayEvent, RunUsage, SubagentNode, SubagentTree, ToolCall,
+} from '../protocol/model';
+import { blobRefsOf, readBlob } from './blobs';
+import { errorText, fileOpOf, isObj, str, type Obj } from './eventFields';
+import { PayloadReader } from './payloads';
+import { all, money, n, numOrNull, one, s, stringId, tokensFrom, type Row } from './sql';
+
+const EVENT_COLS = `e.id AS ev, e.eid, e.ts, e.line, e.off, e.len, f.path, f.dir, f.gzip, f.rank,
+  st.s AS kind, rk.s AS run, a.s AS agent`;
+const EVENT_JOINS = `FROM events e JOIN files f ON f.id = e.file JOIN strings st ON st.id = e.kind
+  LEFT JOIN strings rk ON rk.id = e.run LEFT JOIN strings a ON a.id = e.agent`;
+
+export interface ReplayOptions {
+  runId?: string;
+  since?: number;
+  expandBlobs?: boolean;
+}
+
+/**
+ * `replay <sessionKey>`: the session's events in (ts, file order), payloads read back from the
+ * JSONL. Includes events linked by sessionId (session.start/end carry no key), the end of
+ * subagents it spawned, and channel messages attributed to its runs.
+ */
+export function replay(db: Database, sessionKey: string, opts: ReplayOptions = {}): ReplayEvent[] {
+  const key = stringId(db, sessionKey);
+  if (key === null) return [];
+  const run = opts.runId !== undefined ? stringId(db, opts.runId) : undefined;
+  if (run === null) return [];
+  const since = opts.since ?? -1e15;
+  const runFilter = run !== undefined ? 'AND e.run = ?' : '';
+  const rp: SqlValue[] = run !== undefined ? [run] : [];
+  const rows = all(
+    db,
+    `SELECT ${EVENT_COLS}, k.s AS session_key ${EVENT_JOINS} JOIN strings k ON k.id = e.skey WHERE e.skey = ? AND e.ts >= ? ${runFilter}
+     UNION ALL
+     SELECT ${EVENT_COLS}, k.s AS session_key ${EVENT_JOINS} JOIN session_links l ON l.sid = e.sid JOIN strings k ON k.id = l.skey
+       WHERE e.skey IS NULL AND l.skey = ? AND e.ts >= ? ${run !== undefined ? 'AND 0' : ''}
+     UNION ALL
+     SELECT ${EVENT_COLS}, k.s AS session_key ${EVENT_JOINS} JOIN strings k ON k.id = e.skey
+       WHERE e.id IN (SELECT se.ev FROM subagent_events se WHERE se.phase = 1 AND se.child IN
+         (SELECT child FROM subagent_events WHERE phase = 0 AND parent = ? ${run !== undefined ? 'AND run = ?' : ''}))
+       AND e.skey <> ? AND e.ts >= ?`,
+    [key, since, ...rp, key, since, key, ...rp, key, since],
+  );
+  for (const m of attributedMessages(db, key, run ?? null, since)) rows.push(m);
+  rows.sort((x, y) => n(x.ts) - n(y.ts) || n(x.rank) - n(y.rank) || n(x.off) - n(y.off));
+  const reader = new PayloadReader();
+  try {
+    return rows.map((r) => toReplayEvent(r, reader, opts.expandBlobs === true, sessionKey));
+  } finally {
+    reader.close();
+  }
+}
+
+function toReplayEvent(r: Row, reader: PayloadReader, expandBlobs: boolean, sessionKey: string): ReplayEvent {
+  const o = reader.event({ path: r.path as string, gzip: r.gzip === 1, off: n(r.off), len: n(r.len) }, r.eid as string);
+  const ev: ReplayEvent = {
+    id: r.eid as string,
+    ts: n(r.ts),
+    kind: r.kind as string,
+    runId: s(r.run),
+    sessionKey: s(r.session_key) ?? (r.kind === 'message.inbound' || r.kind === 'message.outbound' ? sessionKey : null),
+    agentId: s(r.agent),
+    data: o ? (o.data ?? null) : null,
+    file: r.path as string,
+    line: n(r.line),
+  };
+  if (o && o.error != null) ev.error = eventError(o.error);
+  if (!o) ev.error = { message: 'the log line changed or is gone since it was indexed: re-index to refresh', source: 'index' };
+  if (expandBlobs && o) {
+    const blobs = blobsOf(r.dir as string, o, true);
+    if (blobs.length) ev.blobs = blobs;
+  }
+  return ev;
+}
+
+function eventError(v: unknown): EventError {
+  if (isObj(v)) {
+    const e: EventError = { message: errorText(v) ?? 'error' };
+    for (const k of ['code', 'kind', 'source', 'stack'] as const) if (typeof v[k] === 'string') e[k] = v[k] as string;
+    return e;
+  }
+  return { message: errorText(v) ?? String(v) };
+}
+
+/** The blobs an event references, read from its telemetry directory (never outside it). */
+export function blobsOf(dir: string, event: Obj, content: boolean): BlobInfo[] {
+  return blobRefsOf(event).map((ref) => readBlob(dir, ref, { content }));
+}
+
+/**
+ * Messages carry no agent session (inbound's sessionKey is the channel conversation, outbound has
+ * none), so they are attributed by directory and time: an inbound message to the next run that
+ * starts within 2 minutes in the same directory, an outbound one to the last run that ended (or
+ * was running) up to 2 minutes before it.
+ */
+function attributedMessages(db: Database, key: number, run: number | null, since: number): Row[] {
+  const WINDOW = 120_000;
+  const mine = all(
+    db,
+    `SELECT re.run, MIN(re.ts) AS start, MAX(re.ts) AS end, f.dir FROM run_events re JOIN events e ON e.id = re.ev
+     JOIN files f ON f.id = e.file WHERE re.skey = ? GROUP BY re.run, f.dir`,
+    [key],
+  );
+  if (mine.length === 0) return [];
+  const out: Row[] = [];
+  for (const dir of new Set(mine.map((m) => m.dir as string))) {
+    const lo = Math.min(...mine.filter((m) => m.dir === dir).map((m) => n(m.start))) - WINDOW;
+    const hi = Math.max(...mine.filter((m) => m.dir === dir).map((m) => n(m.end))) + WINDOW;
+    const runs = all(
+      db,
+      `SELECT re.run, re.skey, MIN(re.ts) AS start, MAX(re.ts) AS end FROM run_events re JOIN events e ON e.id = re.ev
+       JOIN files f ON f.id = e.file WHERE f.dir = ? AND re.ts BETWEEN ? AND ? GROUP BY re.run ORDER BY start`,
+      [dir, lo - WINDOW, hi + WINDOW],
+    );
+    const msgs = all(
+      db,
+      `SELECT ${EVENT_COLS}, NULL AS session_key, m.inbound ${EVENT_JOINS} JOIN messages m ON m.ev = e.id
+       WHERE f.dir = ? AND e.ts BETWEEN ? AND ? AND e.ts >= ?`,
+      [dir, lo, hi, since],
+    );
+    for (const msg of msgs) {
+      const t = n(msg.ts);
+      const target = msg.inbound === 1
+        ? runs.find((r) => n(r.start) >= t && n(r.start) - t <= WINDOW)
+        : [...runs].reverse().find((r) => n(r.start) <= t && t - n(r.end) <= WINDOW);
+      if (target && target.skey === key && (run === null || target.run === run)) {
+        msg.run = msg.run ?? s(one(db, 'SELECT s FROM strings WHERE id = ?', [target.run as number])?.s);
+        out.push(msg);
+      }
+    }
+  }
+  return out;
+}
+
+export interface ToolOptions {
+  name?: string;
+  errorsOnly?: boolean;
+  expandBlobs?: boolean;
+}
+
+/** `tools <runId>`: the run's tool calls in start order, start and end paired on toolCallId. */
+export function tools(db: Database, runId: string, opts: ToolOptions = {}): ToolCall[] {
+  const run = stringId(db, runId);
+  if (run === null) return [];
+  const rows = all(
+    db,
+    `SELECT t.*, nm.s AS tool_name, COALESCE(t.end_ev, t.start_ev) AS main_ev FROM tool_calls t LEFT JOIN strings nm ON nm.id = t.name
+     WHERE t.run = ? ${opts.errorsOnly ? 'AND t.is_error = 1' : ''} ORDER BY COALESCE(t.started_ts, t.ended_ts), t.tool_call_id`,
+    [run],
+  );
+  const reader = new PayloadReader();
+  try {
+    return rows
+      .filter((r) => !opts.name || r.tool_name === opts.name)
+      .map((r) => toolCallFrom(db, r, reader, runId, opts.expandBlobs === true));
+  } finally {
+    reader.close();
+  }
+}
+
+/** One tool call by the event id of its tool.start or tool.end (for the replay panel). */
+export function toolByEvent(db: Database, eventId: string, expandBlobs = false): ToolCall | null {
+  const r = one(
+    db,
+    `SELECT t.*, nm.s AS tool_name, COALESCE(t.end_ev, t.start_ev) AS main_ev, rk.s AS run_name
+     FROM tool_events te JOIN events e ON e.id = te.ev JOIN tool_calls t ON t.tool_call_id = te.call
+     LEFT JOIN strings nm ON nm.id = t.name LEFT JOIN strings rk ON rk.id = t.run WHERE e.eid = ?`,
+    [eventId],
+  );
+  if (!r) return null;
+  const reader = new PayloadReader();
+  try {
+    return toolCallFrom(db, r, reader, s(r.run_name), expandBlobs);
+  } finally {
+    reader.close();
+  }
+}
+
+function toolCallFrom(db: Database, r: Row, reader: PayloadReader, runId: string | null, expand: boolean): ToolCall {
+  const load = (ev: SqlValue | undefined) => {
+    if (ev == null) return null;
+    const loc = one(db, 'SELECT e.eid, e.off, e.len, f.path, f.dir, f.gzip FROM events e JOIN files f ON f.id = e.file WHERE e.id = ?', [ev]);
+    if (!loc) return null;
+    const o = reader.event({ path: loc.path as string, gzip: loc.gzip === 1, off: n(loc.off), len: n(loc.len) }, loc.eid as string);
+    return o ? { o, dir: loc.dir as string } : null;
+  };
+  const end = load(r.end_ev);
+  const start = load(r.start_ev);
+  const endData: Obj = end && isObj(end.o.data) ? end.o.data : {};
+  const startData: Obj = start && isObj(start.o.data) ? start.o.data : {};
+  const params = 'params' in endData ? endData.params : startData.params;
+  const result = endData.result;
+  const started = numOrNull(r.started_ts);
+  const ended = numOrNull(r.ended_ts);
+  const blobs = [...(start ? blobsOf(start.dir, start.o, expand) : []), ...(end ? blobsOf(end.dir, end.o, expand) : [])];
+  const call: ToolCall = {
+    toolCallId: r.tool_call_id as string,
+    toolName: s(r.tool_name) ?? '(unknown tool)',
+    runId,
+    sessionKey: s(one(db, 'SELECT s FROM strings WHERE id = ?', [r.skey ?? -1])?.s),
+    startedTs: started,
+    endedTs: ended,
+    durationMs: numOrNull(r.duration_ms) ?? (started !== null && ended !== null ? ended - started : null),
+    isError: r.is_error === 1,
+    error: s(r.error),
+    filePath: s(r.file_path),
+    execCommand: s(r.exec),
+    params: params ?? null,
+    result: result ?? null,
+    blobs: dedupeBlobs(blobs),
+  };
+  if (isSummaryCut(result)) call.resultTruncated = true;
+  return call;
+}
+
+function dedupeBlobs(blobs: BlobInfo[]): BlobInfo[] {
+  const seen = new Set<string>();
+  return blobs.filter((b) => (seen.has(b.id) ? false : (seen.add(b.id), true)));
+}
+
+/** Summary capture keeps the first 500 characters of the JSON-encoded result, often mid-JSON. */
+function isSummaryCut(result: unknown): boolean {
+  if (typeof result !== 'string' || result.length !== 500) return false;
+  try {
+    JSON.parse(result);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** `files <sessionKey> [--run]`: files touched by tool calls, in time order. */
+export function files(db: Database, sessionKey: string, opts: { runId?: string } = {}): FileOperation[] {
+  const key = stringId(db, sessionKey);
+  if (key === null) return [];
+  const run = opts.runId !== undefined ? stringId(db, opts.runId) : undefined;
+  if (run === null) return [];
+  return all(
+    db,
+    `SELECT fo.ts, rk.s AS run, fo.call, nm.s AS tool, fo.file_path, fo.is_error, e.eid FROM file_operations fo
+     JOIN events e ON e.id = fo.ev LEFT JOIN strings rk ON rk.id = fo.run LEFT JOIN strings nm ON nm.id = fo.name
+     WHERE fo.skey = ? ${run !== undefined ? 'AND fo.run = ?' : ''} ORDER BY fo.ts, e.id`,
+    run !== undefined ? [key, run] : [key],
+  ).map((r) => ({
+    ts: n(r.ts),
+    runId: s(r.run),
+    toolCallId: s(r.call),
+    toolName: s(r.tool) ?? '(unknown tool)',
+    filePath: r.file_path as string,
+    isError: r.is_error === 1,
+    op: fileOpOf(s(r.tool) ?? ''),
+    eventId: r.eid as string,
+  }));
+}
+
+/** `usage <runId> --per-call`: one row per llm.call, in call order. */
+export function usagePerCall(db: Database, runId: string): LlmCallUsage[] {
+  const run = stringId(db, runId);
+  if (run === null) return [];
+  return all(
+    db,
+    `SELECT c.*, pv.s AS provider_name, m.s AS model_name, e.eid FROM llm_calls c JOIN events e ON e.id = c.ev
+     LEFT JOIN strings pv ON pv.id = c.provider LEFT JOIN strings m ON m.id = c.model
+     WHERE c.run = ? ORDER BY c.ts, c.idx, e.id`,
+    [run],
+  ).map((r, i) => ({
+    callIndex: numOrNull(r.idx) ?? i,
+    ts: n(r.ts),
+    provider: s(r.provider_name),
+    model: s(r.model_name),
+    delta: tokensFrom(r, 'd_'),
+    cumulative: tokensFrom(r, 'c_'),
+    context: { used: numOrNull(r.ctx_used), limit: numOrNull(r.ctx_limit) },
+    costUsd: money(r.cost),
+    durationMs: numOrNull(r.duration),
+    eventId: r.eid as string,
+  }));
+}
+
+/** `usage <runId>`: the run's totals from its llm.call deltas, beside what run.end reported. */
+export function usage(db: Database, runId: string): RunUsage | null {
+  const run = stringId(db, runId);
+  if (run === null) return null;
+  const sums = one(
+    db,
+    `SELECT COUNT(*) AS calls, SUM(d_in) AS t_in, SUM(d_out) AS t_out, SUM(d_cr) AS t_cr, SUM(d_cw) AS t_cw, SUM(d_total) AS t_total,
+       SUM(cost) AS cost, MAX(ctx_used) AS used, MAX(ctx_limit) AS lim FROM llm_calls WHERE run = ?`,
+    [run],
+  );
+  const reported = one(db, 'SELECT t_in AS r_in, t_out AS r_out, t_cr AS r_cr, t_cw AS r_cw, t_total AS r_total, cost FROM run_events WHERE run = ? AND phase = 1', [run]);
+  const known = one(db, 'SELECT 1 AS x FROM events WHERE run = ? LIMIT 1', [run]);
+  if (!known) return null;
+  return {
+    runId,
+    calls: n(sums?.calls),
+    tokens: tokensFrom(sums, 't_'),
+    costUsd: money(sums?.cost),
+    context: { used: numOrNull(sums?.used), limit: numOrNull(sums?.lim) },
+    reported: {
+      tokens: reported && reported.r_total !== null ? tokensFrom(reported, 'r_') : null,
+      costUsd: reported ? numOrNull(reported.cost) : null,
+    },
+  };
+}
+
+/** `subagents <sessionKey>`: sessions spawned from it, recursively (cycles are cut). */
+export function subagents(db: Database, sessionKey: string): SubagentTree {
+  const children = (key: string, seen: Set<string>): SubagentNode[] => {
+    const id = stringId(db, key);
+    if (id === null) return [];
+    return all(
+      db,
+      `SELECT c.s AS child, a.s AS agent, t.label, t.outcome, t.duration_ms, t.spawned_ts, t.ended_ts, rk.s AS run
+       FROM subagent_tree t JOIN strings c ON c.id = t.child_skey LEFT JOIN strings a ON a.id = t.agent
+       LEFT JOIN strings rk ON rk.id = t.run WHERE t.parent_skey = ? ORDER BY t.spawned_ts, c.s`,
+      [id],
+    ).map((r) => {
+      const child = r.child as string;
+      const next = new Set(seen).add(child);
+      const spawned = numOrNull(r.spawned_ts);
+      const ended = numOrNull(r.ended_ts);
+      return {
+        sessionKey: child,
+        agentId: s(r.agent),
+        label: s(r.label),
+        outcome: s(r.outcome),
+        durationMs: numOrNull(r.duration_ms) ?? (spawned !== null && ended !== null ? ended - spawned : null),
+        spawnedByRunId: s(r.run),
+        children: seen.has(child) ? [] : children(child, next),
+      };
+    });
+  };
+  return { sessionKey, children: children(sessionKey, new Set([sessionKey])) };
+}
+
+/** A single event by id, with its raw line and where it is (for "open raw event"). */
+export function getEvent(db: Database, eventId: string): (ReplayEvent & { raw: string | null; byteOffset: number }) | null {
+  const r = one(db, `SELECT ${EVENT_COLS}, k.s AS session_key ${EVENT_JOINS} LEFT JOIN strings k ON k.id = e.skey WHERE e.eid = ?`, [eventId]);
+  if (!r) return null;
+  const reader = new PayloadReader();
+  try {
+    const raw = reader.text({ path: r.path as string, gzip: r.gzip === 1, off: n(r.off), len: n(r.len) });
+    return { ...toReplayEvent(r, reader, false, s(r.session_key) ?? ''), raw, byteOffset: n(r.off) };
+  } finally {
+    reader.close();
+  }
+}
+
+/** The telemetry directory an event was read from (blob reads are confined to it). */
+export function eventDir(db: Database, eventId: string): string | null {
+  return s(one(db, 'SELECT f.dir FROM events e JOIN files f ON f.id = e.file WHERE e.eid = ?', [eventId])?.dir);
+}
+
+/** Raw tool-call input (string form) for edit diffs: old/new text of an edit call. */
+export function editTexts(params: unknown): { oldText: string; newText: string } | null {
+  if (!isObj(params)) return null;
+  const oldText = str(params.old_string) ?? str(params.oldText) ?? str(params.old_str);
+  const newText = str(params.new_string) ?? str(params.newText) ?? str(params.new_str);
+  return oldText !== null && newText !== null ? { oldText, newText } : null;
+}

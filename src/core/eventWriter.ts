@@ -1,0 +1,279 @@
+import type { Database, SqlValue, Statement } from 'sql.js';
+import { createHash } from 'node:crypto';
+import type { RawLine } from './lineReader';
+import {
+  errorText, execCommandOf, filePathOf, idOf, isObj, num, str, timeOf, tokensOf, type Obj,
+} from './eventFields';
+
+export type LineOutcome = 'added' | 'duplicate' | 'skipped' | 'problem';
+
+interface FileRef {
+  id: number;
+  dups: number;
+}
+
+/** Derived tables that hold one row per event, keyed by the event's rowid `ev`. */
+const DERIVED = ['run_events', 'tool_events', 'llm_calls', 'messages', 'subagent_events', 'usage_snapshots'];
+
+/**
+ * Writes parsed events into the index: one `events` row each (deduplicated on the JSONL id) plus
+ * one row in the table for its kind. Keeps ids of repeated strings (keys, kinds, models) in
+ * memory so the hot path does no lookups in SQL.
+ */
+export class EventWriter {
+  private readonly strings = new Map<string, number>();
+  private nextString = 1;
+  private nextEvent = 1;
+  /** sessionId → sessionKey, learnt from events that carry both. */
+  private readonly links = new Map<number, number>();
+  private stmts: Record<string, Statement> | null = null;
+  private lastTs = 0;
+
+  constructor(private readonly db: Database) {
+    for (const row of db.exec('SELECT id, s FROM strings')[0]?.values ?? []) {
+      this.strings.set(row[1] as string, row[0] as number);
+    }
+    this.nextString = this.maxId('strings') + 1;
+    this.nextEvent = this.maxId('events') + 1;
+    this.loadLinks();
+  }
+
+  private maxId(table: string): number {
+    return (this.db.exec(`SELECT COALESCE(MAX(id), 0) FROM ${table}`)[0]?.values[0]?.[0] as number) ?? 0;
+  }
+
+  private loadLinks(): void {
+    this.links.clear();
+    for (const row of this.db.exec('SELECT sid, skey FROM session_links')[0]?.values ?? []) {
+      this.links.set(row[0] as number, row[1] as number);
+    }
+  }
+
+  private get s(): Record<string, Statement> {
+    if (this.stmts) return this.stmts;
+    const p = (sql: string) => this.db.prepare(sql);
+    this.stmts = {
+      string: p('INSERT INTO strings (id, s) VALUES (?, ?)'),
+      event: p('INSERT OR IGNORE INTO events (id, eid, ts, kind, agent, skey, sid, run, file, off, len, line, err) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)'),
+      owner: p('SELECT file FROM events WHERE eid = ?'),
+      link: p('INSERT OR IGNORE INTO session_links (sid, skey) VALUES (?, ?)'),
+      run: p('INSERT INTO run_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
+      tool: p('INSERT INTO tool_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)'),
+      llm: p('INSERT INTO llm_calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
+      message: p('INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?)'),
+      subagent: p('INSERT INTO subagent_events VALUES (?,?,?,?,?,?,?,?,?,?,?)'),
+      usage: p('INSERT INTO usage_snapshots VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
+      problem: p('INSERT INTO problems (file, line, off, reason) VALUES (?,?,?,?)'),
+    };
+    return this.stmts;
+  }
+
+  /** Prepared statements do not survive `db.export()`; they are made again on next use. */
+  resetStatements(): void {
+    if (!this.stmts) return;
+    for (const st of Object.values(this.stmts)) st.free();
+    this.stmts = null;
+  }
+
+  begin(): void {
+    this.db.run('BEGIN');
+  }
+  commit(): void {
+    this.db.run('COMMIT');
+  }
+  rollback(): void {
+    try {
+      this.db.run('ROLLBACK');
+    } catch {
+      // no transaction open
+    }
+  }
+
+  /** The id of a string, interned on first sight. */
+  private sid(v: string | null): number | null {
+    if (v === null) return null;
+    let id = this.strings.get(v);
+    if (id === undefined) {
+      id = this.nextString++;
+      this.s.string!.run([id, v]);
+      this.strings.set(v, id);
+    }
+    return id;
+  }
+
+  problem(file: number, line: number, off: number, reason: string): void {
+    this.s.problem!.run([file, line, off, reason]);
+  }
+
+  /** Indexes one line of a file. Never throws on bad input: that becomes a problem row. */
+  ingestLine(file: FileRef, l: RawLine, touched: Set<number>): LineOutcome {
+    if (l.text === null) {
+      this.problem(file.id, l.line, l.offset, l.problem ?? 'unreadable line');
+      return 'problem';
+    }
+    let o: unknown;
+    try {
+      o = JSON.parse(l.text);
+    } catch (err) {
+      const why = l.unterminated ? 'truncated last line (no newline, not valid JSON)' : `invalid JSON (${(err as Error).message})`;
+      this.problem(file.id, l.line, l.offset, why);
+      return 'problem';
+    }
+    if (!isObj(o)) {
+      this.problem(file.id, l.line, l.offset, `not a JSON object (${Array.isArray(o) ? 'array' : typeof o})`);
+      return 'problem';
+    }
+    return this.ingestEvent(file, l, o, touched);
+  }
+
+  private ingestEvent(file: FileRef, l: RawLine, o: Obj, touched: Set<number>): LineOutcome {
+    const data: Obj = isObj(o.data) ? o.data : {};
+    const kind = str(o.kind) ?? str(o.type) ?? str(o.eventType) ?? str(o.event_type) ?? '(no kind)';
+    let ts = timeOf(o.ts) ?? timeOf(o.timestamp);
+    if (ts === null) {
+      this.problem(file.id, l.line, l.offset, 'missing or invalid ts: placed after the previous event');
+      ts = this.lastTs;
+    }
+    this.lastTs = ts;
+    // Events without an id get one from their bytes: stable across renames and .gz copies.
+    const eid = idOf(o.id) ?? `sha1:${createHash('sha1').update(l.text!).digest('hex').slice(0, 20)}`;
+    const agent = this.sid(idOf(o.agentId));
+    // message.inbound's sessionKey is the channel conversation, not an agent session.
+    const skey = kind === 'message.inbound' ? null : this.sid(idOf(o.sessionKey));
+    const sessionId = this.sid(idOf(o.sessionId));
+    const run = this.sid(idOf(o.runId));
+    const failed = o.error != null || (kind === 'tool.end' && data.isError === true) || kind === 'error';
+    const ev = this.nextEvent;
+    const s = this.s;
+    s.event!.run([ev, eid, ts, this.sid(kind)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0]);
+    if (this.db.getRowsModified() === 0) {
+      s.owner!.bind([eid]);
+      const owner = s.owner!.step() ? (s.owner!.get()[0] as number) : null;
+      s.owner!.reset();
+      if (owner === file.id) return 'skipped';
+      file.dups++;
+      return 'duplicate';
+    }
+    this.nextEvent++;
+    if (skey !== null) touched.add(skey);
+    if (sessionId !== null) {
+      if (skey !== null && !this.links.has(sessionId)) {
+        this.links.set(sessionId, skey);
+        s.link!.run([sessionId, skey]);
+      }
+      const linked = this.links.get(sessionId);
+      if (linked !== undefined) touched.add(linked);
+    }
+    this.derive(kind, ev, ts, o, data, agent, skey, run);
+    return 'added';
+  }
+
+  /** Writes the kind-specific row. */
+  private derive(kind: string, ev: number, ts: number, o: Obj, data: Obj, agent: number | null, skey: number | null, run: number | null): void {
+    const s = this.s;
+    switch (kind) {
+      case 'run.start':
+      case 'run.end': {
+        if (run === null) return;
+        const end = kind === 'run.end';
+        const t = end ? tokensOf(data.usage) : null;
+        s.run!.run([
+          ev, run, end ? 1 : 0, skey, ts, this.sid(str(data.model)), this.sid(str(data.provider)),
+          end ? null : data.isHeartbeat === true ? 1 : 0, end ? num(data.durationMs) : null,
+          t?.input ?? null, t?.output ?? null, t?.cacheRead ?? null, t?.cacheWrite ?? null, t?.total ?? null,
+          end ? num(data.costUsd) : null, end ? num(data.toolCallCount) : null, end ? str(data.stopReason) : null,
+          end ? errorText(o.error) : null,
+        ]);
+        return;
+      }
+      case 'tool.start':
+      case 'tool.end': {
+        const name = str(data.toolName);
+        const end = kind === 'tool.end';
+        const call = str(data.toolCallId) ?? `${o.id}`;
+        s.tool!.run([
+          ev, call, run, skey, ts, end ? 1 : 0, this.sid(name), end && (data.isError === true || data.error != null) ? 1 : 0,
+          end ? num(data.durationMs) : null, filePathOf(name, data), execCommandOf(name, data),
+          end ? errorText(data.error) : null, blobCount(o, data),
+        ]);
+        return;
+      }
+      case 'llm.call': {
+        const d = tokensOf(data.delta);
+        const c = tokensOf(data.cumulative);
+        const ctx = isObj(data.context) ? data.context : {};
+        s.llm!.run([
+          ev, run, skey, ts, num(data.callIndex), this.sid(str(data.provider)), this.sid(str(data.model)),
+          d?.input ?? 0, d?.output ?? 0, d?.cacheRead ?? 0, d?.cacheWrite ?? 0, d?.total ?? 0,
+          c?.input ?? null, c?.output ?? null, c?.cacheRead ?? null, c?.cacheWrite ?? null, c?.total ?? null,
+          num(ctx.used), num(ctx.limit), num(data.costUsd) ?? 0, num(data.durationMs),
+        ]);
+        return;
+      }
+      case 'message.inbound':
+      case 'message.outbound': {
+        const inbound = kind === 'message.inbound';
+        s.message!.run([
+          ev, inbound ? 1 : 0, agent, ts, str(data.channel), str(inbound ? data.from : data.to),
+          str(data.conversationId) ?? (inbound ? idOf(o.sessionKey) : null), str(data.contentPreview),
+          typeof data.success === 'boolean' ? (data.success ? 1 : 0) : null,
+        ]);
+        return;
+      }
+      case 'subagent.spawn':
+      case 'subagent.end': {
+        const spawn = kind === 'subagent.spawn';
+        const child = this.sid(idOf(spawn ? data.childSessionKey : data.targetSessionKey) ?? (spawn ? null : idOf(o.sessionKey)));
+        if (child === null) return;
+        s.subagent!.run([
+          ev, spawn ? 0 : 1, spawn ? skey : null, child, run, spawn ? this.sid(idOf(data.agentId)) : null,
+          str(data.label), spawn ? null : str(data.outcome), spawn ? null : num(data.durationMs),
+          spawn ? null : errorText(data.error), ts,
+        ]);
+        return;
+      }
+      case 'usage.snapshot': {
+        const t = tokensOf(data.usage);
+        const ctx = isObj(data.context) ? data.context : {};
+        s.usage!.run([
+          ev, skey, run, ts, this.sid(str(data.provider)), this.sid(str(data.model)),
+          t?.input ?? null, t?.output ?? null, t?.cacheRead ?? null, t?.cacheWrite ?? null, t?.total ?? null,
+          num(ctx.used), num(ctx.limit), num(data.costUsd),
+        ] as SqlValue[]);
+        return;
+      }
+    }
+  }
+
+  /** Removes a file's events and everything derived from them; returns how many. */
+  deleteFileEvents(fileId: number, touched: Set<number>): number {
+    for (const row of this.db.exec(
+      `SELECT DISTINCT COALESCE(e.skey, l.skey) FROM events e LEFT JOIN session_links l ON l.sid = e.sid WHERE e.file = ${fileId}`,
+    )[0]?.values ?? []) {
+      if (row[0] != null) touched.add(row[0] as number);
+    }
+    const count = (this.db.exec(`SELECT COUNT(*) FROM events WHERE file = ${fileId}`)[0]?.values[0]?.[0] as number) ?? 0;
+    if (count === 0) return 0;
+    for (const t of DERIVED) this.db.run(`DELETE FROM ${t} WHERE ev IN (SELECT id FROM events WHERE file = ?)`, [fileId]);
+    this.db.run('DELETE FROM events WHERE file = ?', [fileId]);
+    // Links are derived from events: recompute them from what is left.
+    this.db.run('DELETE FROM session_links');
+    this.db.run('INSERT OR IGNORE INTO session_links (sid, skey) SELECT sid, MIN(skey) FROM events WHERE sid IS NOT NULL AND skey IS NOT NULL GROUP BY sid');
+    this.loadLinks();
+    return count;
+  }
+
+  /** The strings behind ids (session keys of touched sessions). */
+  namesOf(ids: Set<number>): string[] {
+    if (ids.size === 0) return [];
+    const rows = this.db.exec(`SELECT s FROM strings WHERE id IN (${[...ids].join(',')})`)[0]?.values ?? [];
+    return rows.map((r) => r[0] as string).sort();
+  }
+}
+
+/** How many blob references an event carries (both shapes). */
+function blobCount(o: Obj, data: Obj): number {
+  let n = Array.isArray(o.blobRefs) ? o.blobRefs.length : 0;
+  for (const v of Object.values(data)) if (isObj(v) && v._blob === true) n++;
+  return n;
+}

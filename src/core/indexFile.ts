@@ -1,0 +1,48 @@
+import type { SqlJsStatic } from 'sql.js';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { TelemetryIndex, type OpenResult } from './indexer';
+
+/**
+ * Opens the index stored at `file` (or a new one when there is none). A corrupt or old index is
+ * replaced by an empty one, with `rebuildReason` saying why; the next sync rebuilds it.
+ */
+export function openIndexFile(sql: SqlJsStatic, file: string | null): OpenResult {
+  if (!file) return { index: TelemetryIndex.create(sql) };
+  let bytes: Uint8Array | null = null;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      return { index: TelemetryIndex.create(sql), rebuildReason: `could not read ${file}: ${(err as Error).message}` };
+    }
+  }
+  return TelemetryIndex.open(sql, bytes);
+}
+
+/** Writes the index atomically: a temporary file beside it, flushed, then renamed over it. */
+export function saveIndexFile(index: TelemetryIndex, file: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const bytes = index.export();
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    let at = 0;
+    while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+/** Throws when `file` would sit inside one of the telemetry directories (we never write there). */
+export function assertOutsideTelemetry(file: string, dirs: string[]): void {
+  const abs = path.resolve(file);
+  for (const d of dirs) {
+    const rel = path.relative(path.resolve(d), abs);
+    if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
+      throw new Error(`the index file ${abs} is inside the telemetry directory ${d}: choose a place outside it`);
+    }
+  }
+}

@@ -1,0 +1,436 @@
+import type { Database, SqlJsStatic } from 'sql.js';
+import { createHash } from 'node:crypto';
+import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { readLines, type RawLine } from './lineReader';
+import { createSchema, schemaVersionOf, SCHEMA_VERSION } from './schema';
+import { classifyTelemetryFile } from './telemetryFiles';
+import { EventWriter } from './eventWriter';
+
+/** Progress of a sync, for a progress bar. */
+export interface SyncProgress {
+  filesTotal: number;
+  filesDone: number;
+  bytesTotal: number;
+  bytesDone: number;
+  events: number;
+  file?: string;
+}
+
+export interface SyncOptions {
+  onProgress?: (p: SyncProgress) => void;
+  signal?: AbortSignal;
+  /** Give the event loop a turn after this many ms of work (0: never yield). Default 30. */
+  sliceMs?: number;
+}
+
+export interface SyncReport {
+  files: number;
+  changedFiles: number;
+  /** Events added / removed from the index by this sync. */
+  added: number;
+  removed: number;
+  /** Events skipped because their id was already indexed from another file (e.g. a .gz copy). */
+  duplicates: number;
+  problems: number;
+  cancelled: boolean;
+  ms: number;
+  /** Session keys whose data changed (for refreshing views). */
+  sessionKeys: string[];
+}
+
+/** How an index was opened: fresh, restored, or rebuilt because the stored one was unusable. */
+export interface OpenResult {
+  index: TelemetryIndex;
+  /** Set when a stored index was discarded; the index then starts empty and rebuilds on sync. */
+  rebuildReason?: string;
+}
+
+interface FileRow {
+  id: number;
+  dir: string;
+  path: string;
+  dev: number;
+  ino: number;
+  size: number;
+  mtime: number;
+  gzip: number;
+  active: number;
+  rank: number;
+  offset: number;
+  line: number;
+  head_len: number;
+  head_hash: string | null;
+  dups: number;
+}
+
+interface DiskFile {
+  path: string;
+  dev: number;
+  ino: number;
+  size: number;
+  mtime: number;
+  gzip: boolean;
+  active: boolean;
+  rank: number;
+}
+
+const HEAD_BYTES = 256;
+
+/**
+ * The index over one or more telemetry directories: an sql.js database kept in step with the
+ * JSONL files by `sync`. The JSONL stays the source of truth: any state here can be rebuilt.
+ */
+export class TelemetryIndex {
+  private readonly writer: EventWriter;
+  private changedSinceExport = false;
+
+  private constructor(readonly db: Database) {
+    this.writer = new EventWriter(db);
+  }
+
+  /** A new, empty index. */
+  static create(sql: SqlJsStatic): TelemetryIndex {
+    const db = new sql.Database();
+    createSchema(db);
+    return new TelemetryIndex(db);
+  }
+
+  /**
+   * Opens a stored index (bytes of a database file). A corrupt or other-version one is dropped
+   * and an empty index returned with the reason, so the caller can say so and rebuild.
+   */
+  static open(sql: SqlJsStatic, bytes: Uint8Array | null): OpenResult {
+    if (!bytes || bytes.length === 0) return { index: TelemetryIndex.create(sql) };
+    let db: Database | undefined;
+    try {
+      db = new sql.Database(bytes);
+      const check = db.exec('PRAGMA quick_check');
+      if (check[0]?.values[0]?.[0] !== 'ok') throw new Error('integrity check failed');
+      const version = schemaVersionOf(db);
+      if (version !== SCHEMA_VERSION) {
+        db.close();
+        return { index: TelemetryIndex.create(sql), rebuildReason: `index schema ${version ?? 'unknown'} ≠ ${SCHEMA_VERSION}` };
+      }
+      return { index: new TelemetryIndex(db) };
+    } catch (err) {
+      db?.close();
+      return { index: TelemetryIndex.create(sql), rebuildReason: `stored index unreadable (${(err as Error).message})` };
+    }
+  }
+
+  /** true when something changed since the last `export()`. */
+  get dirty(): boolean {
+    return this.changedSinceExport;
+  }
+
+  /** The database as bytes, for saving. Must not be called during a sync. */
+  export(): Uint8Array {
+    const bytes = this.db.export();
+    this.writer.resetStatements();
+    this.changedSinceExport = false;
+    return bytes;
+  }
+
+  close(): void {
+    this.writer.resetStatements();
+    this.db.close();
+  }
+
+  /**
+   * Brings the index in step with the files now in `dirs`: new bytes are indexed, renamed
+   * (rotated) files are followed, deleted files' events leave the index, files of directories no
+   * longer listed are dropped. Yields to the event loop between slices; cancellable (what was
+   * indexed before the cancel is kept, and the next sync continues from there).
+   */
+  async sync(dirs: string[], opts: SyncOptions = {}): Promise<SyncReport> {
+    const started = Date.now();
+    const report: SyncReport = { files: 0, changedFiles: 0, added: 0, removed: 0, duplicates: 0, problems: 0, cancelled: false, ms: 0, sessionKeys: [] };
+    const sliceMs = opts.sliceMs ?? 30;
+    const wanted = new Set(dirs.map((d) => path.resolve(d)));
+    const rows = this.fileRows();
+    const plan: { row: FileRow; disk: DiskFile }[] = [];
+    const touchedSessions = new Set<number>();
+
+    // Directories no longer configured.
+    for (const row of rows) {
+      if (!wanted.has(row.dir)) report.removed += this.dropFile(row, touchedSessions, true);
+    }
+    for (const dir of wanted) {
+      const known = rows.filter((r) => r.dir === dir);
+      const disk = scanDir(dir);
+      const matched = matchFiles(known, disk);
+      for (const row of known) {
+        if (!matched.rowsKept.has(row.id)) report.removed += this.dropFile(row, touchedSessions, true);
+      }
+      for (const { disk: f, row } of matched.pairs) {
+        if (row && (row.path !== f.path || row.rank !== f.rank || row.active !== (f.active ? 1 : 0))) {
+          this.db.run('UPDATE files SET path = ?, rank = ?, active = ? WHERE id = ?', [f.path, f.rank, f.active ? 1 : 0, row.id]);
+          row.path = f.path;
+          row.rank = f.rank;
+          row.active = f.active ? 1 : 0;
+          this.changedSinceExport = true;
+        }
+        const r = row ?? this.insertFile(dir, f);
+        // A compressed archive is read whole; if it changed after being read, read it again.
+        if (row && row.gzip && row.size >= 0 && row.offset > 0 && (row.size !== f.size || row.mtime !== f.mtime)) {
+          report.removed += this.resetFile(r, touchedSessions);
+        }
+        plan.push({ row: r, disk: f });
+      }
+    }
+    // Files whose events duplicated another file's may now own events that lost their owner.
+    if (report.removed > 0) {
+      for (const p of plan) {
+        if (p.row.dups > 0) this.resetFile(p.row, touchedSessions);
+      }
+    }
+
+    report.files = plan.length;
+    const progress: SyncProgress = {
+      filesTotal: plan.length,
+      filesDone: 0,
+      bytesTotal: plan.reduce((s, p) => s + Math.max(0, p.disk.size - p.row.offset), 0),
+      bytesDone: 0,
+      events: 0,
+    };
+    // Oldest first, so that ids seen in a live file and its compressed copy belong to the older.
+    plan.sort((a, b) => a.row.rank - b.row.rank || (a.row.gzip - b.row.gzip));
+    let sliceStart = Date.now();
+    for (const { row, disk } of plan) {
+      if (opts.signal?.aborted) {
+        report.cancelled = true;
+        break;
+      }
+      if (!row.gzip && disk.size === row.offset && disk.mtime === row.mtime) {
+        progress.filesDone++;
+        continue;
+      }
+      if (row.gzip && row.offset > 0 && disk.size === row.size && disk.mtime === row.mtime) {
+        progress.filesDone++;
+        continue;
+      }
+      progress.file = disk.path;
+      const before = { added: report.added, problems: report.problems };
+      const cancelled = await this.ingestFile(row, disk, report, touchedSessions, progress, opts, () => {
+        if (sliceMs > 0 && Date.now() - sliceStart >= sliceMs) {
+          sliceStart = Date.now();
+          return true;
+        }
+        return false;
+      });
+      if (report.added !== before.added || report.problems !== before.problems) report.changedFiles++;
+      progress.filesDone++;
+      opts.onProgress?.({ ...progress });
+      if (cancelled) {
+        report.cancelled = true;
+        break;
+      }
+    }
+    report.sessionKeys = this.writer.namesOf(touchedSessions);
+    if (report.added || report.removed || report.problems) this.changedSinceExport = true;
+    report.ms = Date.now() - started;
+    return report;
+  }
+
+  private fileRows(): FileRow[] {
+    const stmt = this.db.prepare('SELECT * FROM files');
+    const out: FileRow[] = [];
+    while (stmt.step()) out.push(stmt.getAsObject() as unknown as FileRow);
+    stmt.free();
+    return out;
+  }
+
+  private insertFile(dir: string, f: DiskFile): FileRow {
+    this.db.run(
+      'INSERT INTO files (dir, path, dev, ino, size, mtime, gzip, active, rank) VALUES (?, ?, ?, ?, 0, 0, ?, ?, ?)',
+      [dir, f.path, f.dev, f.ino, f.gzip ? 1 : 0, f.active ? 1 : 0, f.rank],
+    );
+    const id = this.db.exec('SELECT last_insert_rowid()')[0]!.values[0]![0] as number;
+    this.changedSinceExport = true;
+    return { id, dir, path: f.path, dev: f.dev, ino: f.ino, size: 0, mtime: 0, gzip: f.gzip ? 1 : 0, active: f.active ? 1 : 0, rank: f.rank, offset: 0, line: 0, head_len: 0, head_hash: null, dups: 0 };
+  }
+
+  /** Removes a file's events (and what derives from them) and, unless `forget`, restarts it at 0. */
+  private dropFile(row: FileRow, touched: Set<number>, forget: boolean): number {
+    const removed = this.writer.deleteFileEvents(row.id, touched);
+    this.db.run('DELETE FROM problems WHERE file = ?', [row.id]);
+    if (forget) this.db.run('DELETE FROM files WHERE id = ?', [row.id]);
+    this.changedSinceExport = true;
+    return removed;
+  }
+
+  private resetFile(row: FileRow, touched: Set<number>): number {
+    const removed = this.dropFile(row, touched, false);
+    this.db.run('UPDATE files SET offset = 0, line = 0, size = 0, mtime = 0, head_len = 0, head_hash = NULL, dups = 0 WHERE id = ?', [row.id]);
+    Object.assign(row, { offset: 0, line: 0, size: 0, mtime: 0, head_len: 0, head_hash: null, dups: 0 });
+    return removed;
+  }
+
+  /** Indexes a file's new lines. Returns true when cancelled. */
+  private async ingestFile(
+    row: FileRow,
+    disk: DiskFile,
+    report: SyncReport,
+    touched: Set<number>,
+    progress: SyncProgress,
+    opts: SyncOptions,
+    timeToYield: () => boolean,
+  ): Promise<boolean> {
+    // A plain file that shrank, or whose first bytes changed, was replaced: start it again.
+    if (!row.gzip && row.offset > 0 && (disk.size < row.offset || headHash(disk.path, row.head_len) !== row.head_hash)) {
+      report.removed += this.resetFile(row, touched);
+    }
+    const startOffset = row.offset;
+    const bytesBefore = progress.bytesDone;
+    const gen = readLines(disk.path, { offset: row.offset, line: row.line }, { active: disk.active, gzip: disk.gzip });
+    const w = this.writer;
+    let cancelled = false;
+    w.begin();
+    try {
+      for (;;) {
+        const next = gen.next();
+        if (next.done) {
+          const end = next.value;
+          if (end.fileProblem) {
+            w.problem(row.id, 0, 0, end.fileProblem);
+            report.problems++;
+          }
+          this.saveFilePosition(row, disk, end.offset, end.line);
+          break;
+        }
+        const batch: RawLine[] = next.value;
+        for (const l of batch) {
+          const r = w.ingestLine(row, l, touched);
+          if (r === 'added') report.added++;
+          else if (r === 'duplicate') report.duplicates++;
+          else if (r === 'problem') report.problems++;
+        }
+        const last = batch[batch.length - 1]!;
+        progress.bytesDone = bytesBefore + (last.next - startOffset);
+        progress.events = report.added;
+        if (timeToYield()) {
+          // Commit what is done so far, with the position after the last complete line read,
+          // so a cancel or crash loses nothing and repeats nothing.
+          this.saveFilePosition(row, disk, last.next, last.line, true);
+          w.commit();
+          opts.onProgress?.({ ...progress });
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (opts.signal?.aborted) {
+            cancelled = true;
+            gen.return({ offset: 0, line: 0 });
+            return true;
+          }
+          w.begin();
+        }
+      }
+      w.commit();
+      progress.bytesDone = bytesBefore + Math.max(0, row.offset - startOffset);
+    } catch (err) {
+      w.rollback();
+      throw err;
+    }
+    return cancelled;
+  }
+
+  private saveFilePosition(row: FileRow, disk: DiskFile, offset: number, line: number, partial = false): void {
+    if (!row.gzip && row.head_len < HEAD_BYTES && offset > row.head_len) {
+      row.head_len = Math.min(HEAD_BYTES, offset);
+      row.head_hash = headHash(disk.path, row.head_len);
+    }
+    row.offset = offset;
+    row.line = line;
+    // While a file is only partly read, keep size/mtime at "unknown" so the next sync reads on.
+    row.size = partial ? -1 : disk.size;
+    row.mtime = partial ? -1 : disk.mtime;
+    this.db.run('UPDATE files SET offset = ?, line = ?, size = ?, mtime = ?, head_len = ?, head_hash = ?, dups = ?, dev = ?, ino = ? WHERE id = ?', [
+      row.offset, row.line, row.size, row.mtime, row.head_len, row.head_hash, row.dups, disk.dev, disk.ino, row.id,
+    ]);
+  }
+}
+
+/** The event-log files of a directory (regular files only: a symlink is not followed). */
+function scanDir(dir: string): DiskFile[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: DiskFile[] = [];
+  for (const name of names) {
+    const kind = classifyTelemetryFile(name);
+    if (!kind) continue;
+    const p = path.join(dir, name);
+    try {
+      const st = lstatSync(p);
+      if (!st.isFile()) continue;
+      out.push({ path: p, dev: st.dev, ino: st.ino, size: st.size, mtime: st.mtimeMs, gzip: kind.gzip, active: kind.active, rank: kind.rank });
+    } catch {
+      // vanished between readdir and stat: it will be seen as deleted
+    }
+  }
+  return out;
+}
+
+/**
+ * Pairs files on disk with known files: first by inode (a rotation renames, keeping the inode),
+ * then by path. A pairing is only kept when the content still starts the same (checked later by
+ * head hash for plain files); unpaired known files were deleted.
+ */
+function matchFiles(known: FileRow[], disk: DiskFile[]): { pairs: { disk: DiskFile; row: FileRow | null }[]; rowsKept: Set<number> } {
+  const byIno = new Map<string, FileRow>();
+  const byPath = new Map<string, FileRow>();
+  for (const r of known) {
+    byIno.set(`${r.dev}:${r.ino}:${r.gzip}`, r);
+    byPath.set(r.path, r);
+  }
+  const used = new Set<number>();
+  const pairs: { disk: DiskFile; row: FileRow | null }[] = [];
+  const pending: DiskFile[] = [];
+  for (const f of disk) {
+    const r = byIno.get(`${f.dev}:${f.ino}:${f.gzip ? 1 : 0}`);
+    if (r && !used.has(r.id) && (r.gzip || r.offset === 0 || headHash(f.path, r.head_len) === r.head_hash)) {
+      used.add(r.id);
+      pairs.push({ disk: f, row: r });
+    } else {
+      pending.push(f);
+    }
+  }
+  for (const f of pending) {
+    const r = byPath.get(f.path);
+    if (r && !used.has(r.id) && r.gzip === (f.gzip ? 1 : 0)) {
+      used.add(r.id);
+      pairs.push({ disk: f, row: r });
+    } else {
+      pairs.push({ disk: f, row: null });
+    }
+  }
+  return { pairs, rowsKept: used };
+}
+
+/** sha1 of the first `len` bytes of a file (null when it has fewer). */
+function headHash(file: string, len: number): string | null {
+  if (len <= 0) return null;
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const buf = Buffer.alloc(len);
+    const n = readSync(fd, buf, 0, len, 0);
+    if (n < len) return null;
+    return createHash('sha1').update(buf).digest('hex');
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Exposed for tests: does `dir` exist and is it a directory? */
+export function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,151 @@
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { constants as zc, gunzipSync } from 'node:zlib';
+
+/** One complete line of a log, decoded, with where it sits in the (decompressed) file. */
+export interface RawLine {
+  /** The line without its line ending; null when it could not be decoded (see `problem`). */
+  text: string | null;
+  /** Byte offset of the first byte. */
+  offset: number;
+  /** Byte length without the line ending. */
+  length: number;
+  /** 1-based line number. */
+  line: number;
+  /** Byte offset just after the line ending: where reading resumes. */
+  next: number;
+  /** The last bytes of a finished file, with no newline after them. */
+  unterminated?: boolean;
+  problem?: string;
+}
+
+/** Where a read stopped: the next read continues from here. */
+export interface ReadPosition {
+  /** Bytes consumed: always the end of a complete line (or of the file for finished files). */
+  offset: number;
+  /** Lines consumed. */
+  line: number;
+}
+
+export interface ReadOptions {
+  /**
+   * The producer may still be writing this file: an unterminated last line is held back (not
+   * consumed) until its newline arrives. For finished files it is reported as truncated instead.
+   */
+  active: boolean;
+  gzip: boolean;
+  /** Read granularity for plain files (a line longer than this still works). */
+  chunkBytes?: number;
+}
+
+const NEWLINE = 0x0a;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads the complete lines after `from`, in batches (so memory stays bounded on big files), skipping
+ * blank lines. The generator's return value is the position to resume from next time, plus a
+ * problem about the file as a whole (a damaged gzip archive), if any.
+ */
+export function* readLines(
+  file: string,
+  from: ReadPosition,
+  opts: ReadOptions,
+): Generator<RawLine[], ReadPosition & { fileProblem?: string }> {
+  if (opts.gzip) return yield* readGzip(file, from);
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const chunk = opts.chunkBytes ?? 8 * 1024 * 1024;
+    let pos = { ...from };
+    let carry: Buffer | null = null; // an incomplete line waiting for more bytes
+    let readAt = from.offset;
+    while (readAt < size) {
+      const fresh = Buffer.allocUnsafe(Math.min(chunk, size - readAt));
+      const n = readSync(fd, fresh, 0, fresh.length, readAt);
+      if (n <= 0) break;
+      readAt += n;
+      const buf: Buffer = carry ? Buffer.concat([carry, fresh.subarray(0, n)]) : fresh.subarray(0, n);
+      const { lines, consumed, lastLine } = splitLines(buf, pos);
+      pos = { offset: pos.offset + consumed, line: lastLine };
+      carry = consumed < buf.length ? buf.subarray(consumed) : null;
+      if (lines.length) yield lines;
+    }
+    const tail = opts.active ? null : tailLine(carry, pos);
+    if (!tail) return pos;
+    if (tail.line.text !== '') yield [tail.line];
+    return tail.end;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function* readGzip(file: string, from: ReadPosition): Generator<RawLine[], ReadPosition & { fileProblem?: string }> {
+  let data: Buffer;
+  let fileProblem: string | undefined;
+  const raw = readFileSync(file);
+  try {
+    data = gunzipSync(raw);
+  } catch (err) {
+    // A cut-off archive still yields what was compressed before the damage.
+    try {
+      data = gunzipSync(raw, { finishFlush: zc.Z_SYNC_FLUSH });
+    } catch {
+      data = Buffer.alloc(0);
+    }
+    fileProblem = `damaged gzip archive (${(err as Error).message}); indexed what could be decompressed`;
+  }
+  const buf = data.subarray(from.offset);
+  const { lines, consumed, lastLine } = splitLines(buf, from);
+  if (lines.length) yield lines;
+  let end: ReadPosition = { offset: from.offset + consumed, line: lastLine };
+  const tail = tailLine(consumed < buf.length ? buf.subarray(consumed) : null, end);
+  if (tail) {
+    if (tail.line.text !== '') yield [tail.line];
+    end = tail.end;
+  }
+  return fileProblem ? { ...end, fileProblem } : end;
+}
+
+/**
+ * Bytes after the last newline of a finished file: taken as a last line (a file may simply lack
+ * its final newline); the parser reports it when it is not a whole JSON value.
+ */
+function tailLine(carry: Buffer | null, pos: ReadPosition): { line: RawLine; end: ReadPosition } | null {
+  if (!carry || carry.length === 0) return null;
+  const line = decodeLine(carry, 0, carry.length, pos.offset, pos.line + 1, pos.offset + carry.length);
+  line.unterminated = true;
+  return { line, end: { offset: pos.offset + carry.length, line: pos.line + 1 } };
+}
+
+/** Splits `buf` at newlines; returns the non-blank complete lines and how many bytes were used. */
+function splitLines(buf: Buffer, start: ReadPosition): { lines: RawLine[]; consumed: number; lastLine: number } {
+  const lines: RawLine[] = [];
+  let at = 0;
+  let line = start.line;
+  for (;;) {
+    const nl = buf.indexOf(NEWLINE, at);
+    if (nl < 0) break;
+    line++;
+    let end = nl;
+    if (end > at && buf[end - 1] === 0x0d) end--;
+    const decoded = decodeLine(buf, at, end, start.offset + at, line, start.offset + nl + 1);
+    if (decoded.text !== '') lines.push(decoded);
+    at = nl + 1;
+  }
+  return { lines, consumed: at, lastLine: line };
+}
+
+/** Decodes one line; blank lines come back with text ''. */
+function decodeLine(buf: Buffer, start: number, end: number, offset: number, line: number, next: number): RawLine {
+  let s = start;
+  while (s < end && (buf[s] === 0x20 || buf[s] === 0x09)) s++;
+  if (s === end) return { text: '', offset, length: end - start, line, next };
+  const text = buf.toString('utf8', start, end);
+  if (text.includes('\uFFFD')) {
+    try {
+      strictUtf8.decode(buf.subarray(start, end));
+    } catch {
+      return { text: null, offset, length: end - start, line, next, problem: 'invalid UTF-8' };
+    }
+  }
+  return { text, offset, length: end - start, line, next };
+}

@@ -1,0 +1,133 @@
+import type { Database } from 'sql.js';
+
+/**
+ * The index schema. Bump SCHEMA_VERSION on any change: an index of another version is dropped and
+ * rebuilt from the JSONL, which stays the source of truth.
+ *
+ * Layout: `events` holds one small row per event (ids as integers into `strings`, and where the
+ * line sits on disk — payloads are read back from the JSONL by byte offset, not stored). Each
+ * kind-specific table holds the fields queries need, one row per event, keyed by the event's
+ * rowid (`ev`). Because every derived row belongs to exactly one event, removing a file's events
+ * removes everything derived from them, and the same bytes indexed twice give the same rows.
+ * `runs`, `tool_calls` and `subagent_tree` are views that pair start/end rows.
+ */
+export const SCHEMA_VERSION = 3;
+
+const DDL = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE strings (id INTEGER PRIMARY KEY, s TEXT NOT NULL UNIQUE);
+CREATE TABLE files (
+  id INTEGER PRIMARY KEY, dir TEXT NOT NULL, path TEXT NOT NULL UNIQUE,
+  dev INTEGER, ino INTEGER, size INTEGER NOT NULL DEFAULT 0, mtime REAL NOT NULL DEFAULT 0,
+  gzip INTEGER NOT NULL DEFAULT 0, active INTEGER NOT NULL DEFAULT 0, rank REAL NOT NULL DEFAULT 0,
+  offset INTEGER NOT NULL DEFAULT 0, line INTEGER NOT NULL DEFAULT 0,
+  head_len INTEGER NOT NULL DEFAULT 0, head_hash TEXT,
+  dups INTEGER NOT NULL DEFAULT 0, format TEXT
+);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY, eid TEXT NOT NULL UNIQUE, ts INTEGER NOT NULL, kind INTEGER NOT NULL,
+  agent INTEGER, skey INTEGER, sid INTEGER, run INTEGER,
+  file INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL, line INTEGER NOT NULL,
+  err INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX events_skey ON events (skey, ts);
+CREATE INDEX events_sid_nokey ON events (sid) WHERE skey IS NULL;
+CREATE INDEX events_run ON events (run) WHERE run IS NOT NULL;
+CREATE INDEX events_file ON events (file);
+CREATE INDEX events_ts ON events (ts);
+CREATE TABLE session_links (sid INTEGER PRIMARY KEY, skey INTEGER NOT NULL);
+CREATE INDEX session_links_skey ON session_links (skey);
+
+CREATE TABLE run_events (
+  ev INTEGER PRIMARY KEY, run INTEGER NOT NULL, phase INTEGER NOT NULL, skey INTEGER, ts INTEGER NOT NULL,
+  model INTEGER, provider INTEGER, heartbeat INTEGER, duration INTEGER,
+  t_in INTEGER, t_out INTEGER, t_cr INTEGER, t_cw INTEGER, t_total INTEGER, cost REAL,
+  tool_count INTEGER, stop TEXT, error TEXT
+);
+CREATE INDEX run_events_run ON run_events (run);
+CREATE INDEX run_events_skey ON run_events (skey);
+CREATE TABLE tool_events (
+  ev INTEGER PRIMARY KEY, call TEXT NOT NULL, run INTEGER, skey INTEGER, ts INTEGER NOT NULL,
+  phase INTEGER NOT NULL, name INTEGER, is_error INTEGER NOT NULL DEFAULT 0, duration INTEGER,
+  file_path TEXT, exec TEXT, error TEXT, blobs INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX tool_events_run ON tool_events (run);
+CREATE INDEX tool_events_call ON tool_events (call);
+CREATE INDEX tool_events_skey ON tool_events (skey);
+CREATE TABLE llm_calls (
+  ev INTEGER PRIMARY KEY, run INTEGER, skey INTEGER, ts INTEGER NOT NULL, idx INTEGER,
+  provider INTEGER, model INTEGER,
+  d_in INTEGER, d_out INTEGER, d_cr INTEGER, d_cw INTEGER, d_total INTEGER,
+  c_in INTEGER, c_out INTEGER, c_cr INTEGER, c_cw INTEGER, c_total INTEGER,
+  ctx_used INTEGER, ctx_limit INTEGER, cost REAL, duration INTEGER
+);
+CREATE INDEX llm_calls_run ON llm_calls (run);
+CREATE INDEX llm_calls_skey ON llm_calls (skey);
+CREATE TABLE messages (
+  ev INTEGER PRIMARY KEY, inbound INTEGER NOT NULL, agent INTEGER, ts INTEGER NOT NULL,
+  channel TEXT, peer TEXT, conversation TEXT, preview TEXT, success INTEGER
+);
+CREATE INDEX messages_ts ON messages (agent, ts);
+CREATE TABLE subagent_events (
+  ev INTEGER PRIMARY KEY, phase INTEGER NOT NULL, parent INTEGER, child INTEGER NOT NULL, run INTEGER,
+  agent INTEGER, label TEXT, outcome TEXT, duration INTEGER, error TEXT, ts INTEGER NOT NULL
+);
+CREATE INDEX subagent_events_parent ON subagent_events (parent);
+CREATE INDEX subagent_events_child ON subagent_events (child);
+CREATE TABLE usage_snapshots (
+  ev INTEGER PRIMARY KEY, skey INTEGER, run INTEGER, ts INTEGER NOT NULL, provider INTEGER, model INTEGER,
+  t_in INTEGER, t_out INTEGER, t_cr INTEGER, t_cw INTEGER, t_total INTEGER,
+  ctx_used INTEGER, ctx_limit INTEGER, cost REAL
+);
+CREATE TABLE problems (
+  id INTEGER PRIMARY KEY, file INTEGER NOT NULL, line INTEGER NOT NULL, off INTEGER NOT NULL, reason TEXT NOT NULL
+);
+CREATE INDEX problems_file ON problems (file);
+
+CREATE VIEW runs AS
+SELECT run AS run_id,
+  MAX(CASE WHEN phase = 0 THEN ts END) AS started_ts,
+  MAX(CASE WHEN phase = 1 THEN ts END) AS ended_ts,
+  MAX(skey) AS skey, MAX(model) AS model, MAX(provider) AS provider,
+  MAX(heartbeat) AS heartbeat, MAX(duration) AS duration_ms,
+  MAX(t_in) AS t_in, MAX(t_out) AS t_out, MAX(t_cr) AS t_cr, MAX(t_cw) AS t_cw, MAX(t_total) AS t_total,
+  MAX(tool_count) AS tool_count, MAX(stop) AS stop_reason, MAX(error) AS error
+FROM run_events GROUP BY run;
+
+CREATE VIEW tool_calls AS
+SELECT call AS tool_call_id, MAX(run) AS run, MAX(skey) AS skey, MAX(name) AS name,
+  MIN(CASE WHEN phase = 0 THEN ts END) AS started_ts, MAX(CASE WHEN phase = 1 THEN ts END) AS ended_ts,
+  MAX(duration) AS duration_ms, MAX(is_error) AS is_error, MAX(error) AS error,
+  MAX(file_path) AS file_path, MAX(exec) AS exec, MAX(blobs) AS blobs,
+  MIN(CASE WHEN phase = 0 THEN ev END) AS start_ev, MAX(CASE WHEN phase = 1 THEN ev END) AS end_ev
+FROM tool_events GROUP BY call;
+
+CREATE VIEW file_operations AS
+SELECT t.ev, t.ts, t.run, t.skey, t.call, t.name, t.file_path, t.is_error
+FROM tool_events t WHERE t.phase = 1 AND t.file_path IS NOT NULL;
+
+CREATE VIEW channel_links AS SELECT * FROM messages;
+
+CREATE VIEW subagent_tree AS
+SELECT child AS child_skey, MAX(parent) AS parent_skey, MAX(run) AS run, MAX(agent) AS agent,
+  MAX(label) AS label, MAX(outcome) AS outcome, MAX(duration) AS duration_ms, MAX(error) AS error,
+  MIN(CASE WHEN phase = 0 THEN ts END) AS spawned_ts, MAX(CASE WHEN phase = 1 THEN ts END) AS ended_ts
+FROM subagent_events GROUP BY child;
+`;
+
+/** Creates the schema in an empty database. */
+export function createSchema(db: Database): void {
+  db.exec(DDL);
+  db.run('INSERT INTO meta (key, value) VALUES (?, ?)', ['schema_version', String(SCHEMA_VERSION)]);
+}
+
+/** The schema version stored in `db`, or null when it has none (not an index of ours). */
+export function schemaVersionOf(db: Database): number | null {
+  try {
+    const r = db.exec("SELECT value FROM meta WHERE key = 'schema_version'");
+    const v = r[0]?.values[0]?.[0];
+    return v == null ? null : Number(v);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,72 @@
+import type { Database, SqlValue } from 'sql.js';
+import type { Tokens } from '../protocol/model';
+
+export type Row = Record<string, SqlValue>;
+
+/** Runs a query and returns its rows as objects. */
+export function all(db: Database, sql: string, params: SqlValue[] = []): Row[] {
+  const stmt = db.prepare(sql);
+  try {
+    stmt.bind(params);
+    const out: Row[] = [];
+    while (stmt.step()) out.push(stmt.getAsObject());
+    return out;
+  } finally {
+    stmt.free();
+  }
+}
+
+/** The first row, or undefined. */
+export function one(db: Database, sql: string, params: SqlValue[] = []): Row | undefined {
+  return all(db, sql, params)[0];
+}
+
+export function n(v: SqlValue | undefined): number {
+  return typeof v === 'number' ? v : 0;
+}
+
+export function s(v: SqlValue | undefined): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+export function numOrNull(v: SqlValue | undefined): number | null {
+  return typeof v === 'number' ? v : null;
+}
+
+/** Tokens from summed columns named `${prefix}in`, `…out`, `…cr`, `…cw`, `…total`. */
+export function tokensFrom(r: Row | undefined, prefix: string): Tokens {
+  return {
+    input: n(r?.[`${prefix}in`]),
+    output: n(r?.[`${prefix}out`]),
+    cacheRead: n(r?.[`${prefix}cr`]),
+    cacheWrite: n(r?.[`${prefix}cw`]),
+    total: n(r?.[`${prefix}total`]),
+  };
+}
+
+/** Money sums in floating point: round to a micro-dollar so repeated sums compare equal. */
+export function money(v: SqlValue | undefined): number {
+  return Math.round(n(v) * 1e6) / 1e6;
+}
+
+/** Id of a string in the index, or null when the index has never seen it. */
+export function stringId(db: Database, value: string): number | null {
+  const r = one(db, 'SELECT id FROM strings WHERE s = ?', [value]);
+  return r ? (r.id as number) : null;
+}
+
+/**
+ * Parses a `--since` value: an ISO date or date-time, epoch ms, or a span back from `now`
+ * (`30m`, `12h`, `7d`). Returns epoch ms or throws with a message that names the value.
+ */
+export function parseSince(value: string, now: number): number {
+  const rel = /^(\d+)\s*([mhdw])$/.exec(value.trim());
+  if (rel) {
+    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[rel[2] as 'm' | 'h' | 'd' | 'w'];
+    return now - Number(rel[1]) * unit;
+  }
+  if (/^\d{10,}$/.test(value)) return Number(value);
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new Error(`not a date: "${value}" (use e.g. 2026-11-01, 2026-11-01T08:00Z, 24h or 7d)`);
+  return t;
+}

@@ -1,0 +1,44 @@
+/**
+ * Which files in a telemetry directory hold events, and in what order they were written.
+ * Names follow the OpenClaw plugin's rotation: `events.jsonl` (active), `events.YYYY-MM-DD.jsonl`
+ * (daily), `events.YYYY-WNN.jsonl` (weekly), and any of these compressed as `.gz`.
+ */
+
+export interface TelemetryFileName {
+  /** true for `events.jsonl`, the file the producer is still appending to. */
+  active: boolean;
+  gzip: boolean;
+  /**
+   * Position among the directory's files in write order: the UTC day number of a dated name,
+   * Infinity-like for the active file. Breaks ties between events with the same timestamp.
+   */
+  rank: number;
+}
+
+const ACTIVE_RANK = 1e9;
+const DAILY = /^events\.(\d{4})-(\d{2})-(\d{2})\.jsonl(\.gz)?$/;
+const WEEKLY = /^events\.(\d{4})-W(\d{2})\.jsonl(\.gz)?$/;
+const OTHER = /^events[.\w-]*\.jsonl(\.gz)?$/;
+
+/** Classifies a file name, or returns null when it is not an event log we read. */
+export function classifyTelemetryFile(name: string): TelemetryFileName | null {
+  if (name === 'events.jsonl') return { active: true, gzip: false, rank: ACTIVE_RANK };
+  let m = DAILY.exec(name);
+  if (m) return { active: false, gzip: !!m[4], rank: dayNumber(+m[1]!, +m[2]!, +m[3]!) };
+  m = WEEKLY.exec(name);
+  if (m) return { active: false, gzip: !!m[3], rank: isoWeekMonday(+m[1]!, +m[2]!) };
+  m = OTHER.exec(name);
+  if (m) return { active: false, gzip: !!m[1], rank: ACTIVE_RANK - 1 };
+  return null;
+}
+
+function dayNumber(y: number, mo: number, d: number): number {
+  return Math.floor(Date.UTC(y, mo - 1, d) / 86_400_000);
+}
+
+/** Day number of the Monday of ISO week `w` of `year`. */
+function isoWeekMonday(year: number, w: number): number {
+  const jan4 = Date.UTC(year, 0, 4);
+  const jan4Dow = (new Date(jan4).getUTCDay() + 6) % 7; // Monday = 0
+  return Math.floor(jan4 / 86_400_000) - jan4Dow + (w - 1) * 7;
+}

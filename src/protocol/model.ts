@@ -1,0 +1,213 @@
+/**
+ * Plain data shapes that cross a boundary: core → CLI (`--json` output), core → extension host,
+ * host → webview. No behaviour, no imports. Field names match the CLI's documented JSON.
+ */
+
+/** Token counts. `total` is what the producer reported, or input+output+cacheRead+cacheWrite. */
+export interface Tokens {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  total: number;
+}
+
+/** Something the indexer could not use, with where it was. Never fatal. */
+export interface IndexProblem {
+  /** Absolute path of the file the line came from. */
+  file: string;
+  /** 1-based line number in the (decompressed) file. 0 when the problem is about the whole file. */
+  line: number;
+  /** Byte offset of the line's first byte in the (decompressed) file. */
+  byteOffset: number;
+  reason: string;
+}
+
+/** `stats` */
+export interface Stats {
+  events: number;
+  byKind: Record<string, number>;
+  sessions: number;
+  runs: number;
+  toolCalls: number;
+  llmCalls: number;
+  errors: { runs: number; tools: number };
+  tokens: Tokens;
+  costUsd: number;
+  problems: IndexProblem[];
+}
+
+/** One row of `sessions`: a session key with its totals. */
+export interface SessionSummary {
+  sessionKey: string;
+  agentId: string | null;
+  /** Session ids (per producer process) seen for this key. */
+  sessionIds?: string[];
+  runCount: number;
+  toolCallCount: number;
+  /** Failed runs. */
+  errorCount: number;
+  toolErrorCount: number;
+  tokens: Tokens;
+  costUsd: number;
+  firstTs: number;
+  lastTs: number;
+  /** Set when this session was spawned as a subagent. */
+  parentSessionKey?: string | null;
+}
+
+/** Error attached to an event (run.end on a failed run, `error` events). */
+export interface EventError {
+  message: string;
+  code?: string;
+  kind?: string;
+  source?: string;
+  stack?: string;
+}
+
+/** One event of `replay`, in (ts, file order). `data` is the event's own payload, untouched. */
+export interface ReplayEvent {
+  id: string;
+  ts: number;
+  kind: string;
+  runId: string | null;
+  sessionKey: string | null;
+  agentId?: string | null;
+  data: unknown;
+  error?: EventError;
+  /** Source file (absolute path) and 1-based line, for "open raw event". */
+  file: string;
+  line: number;
+  /** With `--expand-blobs`: the blobs this event references, with content. */
+  blobs?: BlobInfo[];
+}
+
+/** A large tool input or result stored beside the log. */
+export interface BlobInfo {
+  id: string;
+  /** `input` (tool params) or `result` (tool output). */
+  role: 'input' | 'result' | string;
+  /** Bytes, as recorded, or as found on disk when not recorded. */
+  size: number | null;
+  /** true: sha256 matches; false: mismatch; null: no hash recorded or blob missing. */
+  hashOk: boolean | null;
+  /** Present when expanded and readable. */
+  content?: string;
+  /** Why the content could not be read (missing, outside the telemetry directory, …). */
+  error?: string;
+}
+
+/** One tool call of a run (`tools`). start/end are paired on toolCallId. */
+export interface ToolCall {
+  toolCallId: string;
+  toolName: string;
+  runId?: string | null;
+  sessionKey?: string | null;
+  startedTs: number | null;
+  endedTs: number | null;
+  durationMs: number | null;
+  isError: boolean;
+  error: string | null;
+  filePath: string | null;
+  execCommand: string | null;
+  params: unknown;
+  result: unknown;
+  /** true when the result was captured in summary mode (first 500 characters, may be cut mid-JSON). */
+  resultTruncated?: boolean;
+  blobs: BlobInfo[];
+}
+
+/** One file a tool touched (`files`). */
+export interface FileOperation {
+  ts: number;
+  runId: string | null;
+  toolCallId: string | null;
+  toolName: string;
+  filePath: string;
+  isError: boolean;
+  /** read | write | edit | other: derived from the tool name. */
+  op?: string;
+  /** The event id of the tool.end it came from: the handle the webview uses to ask the host to open it. */
+  eventId?: string;
+}
+
+/** One LLM call (`usage --per-call`). */
+export interface LlmCallUsage {
+  callIndex: number;
+  ts: number;
+  provider: string | null;
+  model: string | null;
+  delta: Tokens;
+  cumulative: Tokens;
+  context: { used: number | null; limit: number | null };
+  costUsd: number;
+  durationMs: number | null;
+  eventId?: string;
+}
+
+/** `usage <runId>` without --per-call. */
+export interface RunUsage {
+  runId: string;
+  calls: number;
+  tokens: Tokens;
+  costUsd: number;
+  /** Largest context use seen, with its limit. */
+  context: { used: number | null; limit: number | null };
+  /** Totals as the producer reported them on run.end, for comparison (null when absent). */
+  reported: { tokens: Tokens | null; costUsd: number | null };
+}
+
+/** A run (sidebar, replay header). */
+export interface RunSummary {
+  runId: string;
+  sessionKey: string | null;
+  agentId: string | null;
+  model: string | null;
+  provider: string | null;
+  startedTs: number | null;
+  endedTs: number | null;
+  durationMs: number | null;
+  tokens: Tokens;
+  costUsd: number;
+  llmCalls: number;
+  toolCallCount: number;
+  toolErrorCount: number;
+  stopReason: string | null;
+  error: EventError | null;
+  isHeartbeat?: boolean;
+}
+
+/** `subagents <sessionKey>`: the tree of sessions spawned from a session. */
+export interface SubagentNode {
+  sessionKey: string;
+  agentId: string | null;
+  label: string | null;
+  outcome: string | null;
+  durationMs: number | null;
+  /** The run of the parent that spawned it. */
+  spawnedByRunId?: string | null;
+  children: SubagentNode[];
+}
+
+export interface SubagentTree {
+  sessionKey: string;
+  children: SubagentNode[];
+}
+
+/** `errors` */
+export interface ErrorRow {
+  ts: number;
+  source: 'run' | 'tool';
+  sessionKey: string | null;
+  runId: string | null;
+  toolCallId?: string | null;
+  message: string;
+}
+
+/** `costs --group-by …` */
+export interface CostRow {
+  key: string;
+  calls: number;
+  tokens: Tokens;
+  costUsd: number;
+}
