@@ -85,6 +85,14 @@ function describe(e: ReplayEvent): [string, string] {
       const pct = num(ctx.limit) > 0 ? ` | ctx: ${((num(ctx.used) / num(ctx.limit)) * 100).toFixed(1)}%` : '';
       return [`LLM CALL #${num(d.callIndex)}`, `tokens: +${num(delta.input)} in / +${num(delta.output)} out${pct}${num(d.costUsd) ? ` | ${usd(num(d.costUsd))}` : ''}`];
     }
+    case 'llm.input':
+      return ['LLM INPUT', `${text(d.model)}${d.prompt ? ` "${clip(text(d.prompt), 60)}"` : ''}`];
+    case 'llm.output':
+      return ['LLM OUTPUT', `${text(d.model)} | ${dur(d.durationMs)}${d.stopReason ? ` | ${text(d.stopReason)}` : ''}`];
+    case 'usage.snapshot': {
+      const u = rec(d.usage);
+      return ['USAGE', `${num(u.total)} tokens${num(d.costUsd) ? ` | ${usd(num(d.costUsd))}` : ''} (run totals)`];
+    }
     case 'tool.start':
       return ['TOOL START', `${text(d.toolName)} ${target(d)}`.trimEnd()];
     case 'tool.end':

@@ -4,6 +4,7 @@ import type {
 } from '../protocol/model';
 import { blobRefsOf, readBlob } from './blobs';
 import { errorText, fileOpOf, isObj, str, type Obj } from './eventFields';
+import { decodeEventId, encodeEventId } from './eventIds';
 import { PayloadReader } from './payloads';
 import { all, money, n, numOrNull, one, s, stringId, tokensFrom, type Row } from './sql';
 
@@ -19,6 +20,20 @@ export interface ReplayOptions {
 }
 
 /**
+ * The parent's run a subagent was spawned from, for a `subagent_events` spawn row `sp`. OpenClaw
+ * writes the child's run id on subagent.spawn (`runId: childRunId`), other producers the parent's:
+ * the recorded run counts when it is a run of the parent session, else the parent's run that was
+ * going on when the spawn was written (the latest started, not yet ended). Null when none was.
+ */
+function parentRunOf(sp: string): string {
+  return `COALESCE(
+    (SELECT re.run FROM run_events re WHERE re.run = ${sp}.run AND re.skey = ${sp}.parent LIMIT 1),
+    (SELECT re.run FROM run_events re WHERE re.skey = ${sp}.parent AND re.phase = 0 AND re.ts <= ${sp}.ts
+       AND NOT EXISTS (SELECT 1 FROM run_events x WHERE x.run = re.run AND x.phase = 1 AND x.ts < ${sp}.ts)
+     ORDER BY re.ts DESC LIMIT 1))`;
+}
+
+/**
  * `replay <sessionKey>`: the session's events in (ts, file order), payloads read back from the
  * JSONL. Includes events linked by sessionId (session.start/end carry no key), the end of
  * subagents it spawned, and channel messages attributed to its runs.
@@ -29,20 +44,30 @@ export function replay(db: Database, sessionKey: string, opts: ReplayOptions = {
   const run = opts.runId !== undefined ? stringId(db, opts.runId) : undefined;
   if (run === null) return [];
   const since = opts.since ?? -1e15;
-  const runFilter = run !== undefined ? 'AND e.run = ?' : '';
+  // With a run: a subagent.spawn belongs to the parent's run it was spawned from (see
+  // parentRunOf), whatever runId it carries; so do the ends of the subagents it spawned.
+  const runFilter = run !== undefined
+    ? 'AND e.run = ? AND NOT EXISTS (SELECT 1 FROM subagent_events sp WHERE sp.ev = e.id AND sp.phase = 0)'
+    : '';
   const rp: SqlValue[] = run !== undefined ? [run] : [];
+  const spawnsOfRun = run !== undefined
+    ? `UNION ALL
+     SELECT ${EVENT_COLS}, k.s AS session_key ${EVENT_JOINS} JOIN strings k ON k.id = e.skey
+       JOIN subagent_events sp ON sp.ev = e.id AND sp.phase = 0 WHERE sp.parent = ? AND e.ts >= ? AND ${parentRunOf('sp')} = ?`
+    : '';
   const rows = all(
     db,
     `SELECT ${EVENT_COLS}, k.s AS session_key ${EVENT_JOINS} JOIN strings k ON k.id = e.skey WHERE e.skey = ? AND e.ts >= ? ${runFilter}
      UNION ALL
      SELECT ${EVENT_COLS}, k.s AS session_key ${EVENT_JOINS} JOIN session_links l ON l.sid = e.sid JOIN strings k ON k.id = l.skey
        WHERE e.skey IS NULL AND l.skey = ? AND e.ts >= ? ${run !== undefined ? 'AND 0' : ''}
+     ${spawnsOfRun}
      UNION ALL
      SELECT ${EVENT_COLS}, k.s AS session_key ${EVENT_JOINS} JOIN strings k ON k.id = e.skey
        WHERE e.id IN (SELECT se.ev FROM subagent_events se WHERE se.phase = 1 AND se.child IN
-         (SELECT child FROM subagent_events WHERE phase = 0 AND parent = ? ${run !== undefined ? 'AND run = ?' : ''}))
+         (SELECT sp.child FROM subagent_events sp WHERE sp.phase = 0 AND sp.parent = ? ${run !== undefined ? `AND ${parentRunOf('sp')} = ?` : ''}))
        AND e.skey <> ? AND e.ts >= ?`,
-    [key, since, ...rp, key, since, key, ...rp, key, since],
+    [key, since, ...rp, key, since, ...(run !== undefined ? [key, since, run] : []), key, ...rp, key, since],
   );
   for (const m of attributedMessages(db, key, run ?? null, since)) rows.push(m);
   rows.sort((x, y) => n(x.ts) - n(y.ts) || n(x.rank) - n(y.rank) || n(x.off) - n(y.off));
@@ -55,9 +80,9 @@ export function replay(db: Database, sessionKey: string, opts: ReplayOptions = {
 }
 
 function toReplayEvent(r: Row, reader: PayloadReader, expandBlobs: boolean, sessionKey: string): ReplayEvent {
-  const o = reader.event({ path: r.path as string, gzip: r.gzip === 1, off: n(r.off), len: n(r.len) }, r.eid as string);
+  const o = reader.event({ path: r.path as string, gzip: r.gzip === 1, off: n(r.off), len: n(r.len) }, decodeEventId(r.eid));
   const ev: ReplayEvent = {
-    id: r.eid as string,
+    id: decodeEventId(r.eid),
     ts: n(r.ts),
     kind: r.kind as string,
     runId: s(r.run),
@@ -147,7 +172,7 @@ export function tools(db: Database, runId: string, opts: ToolOptions = {}): Tool
   if (run === null) return [];
   const rows = all(
     db,
-    `SELECT t.*, nm.s AS tool_name, COALESCE(t.end_ev, t.start_ev) AS main_ev FROM tool_calls t LEFT JOIN strings nm ON nm.id = t.name
+    `SELECT t.*, nm.s AS tool_name FROM tool_calls t LEFT JOIN strings nm ON nm.id = t.name
      WHERE t.run = ? ${opts.errorsOnly ? 'AND t.is_error = 1' : ''} ORDER BY COALESCE(t.started_ts, t.ended_ts), t.tool_call_id`,
     [run],
   );
@@ -163,12 +188,13 @@ export function tools(db: Database, runId: string, opts: ToolOptions = {}): Tool
 
 /** One tool call by the event id of its tool.start or tool.end (for the replay panel). */
 export function toolByEvent(db: Database, eventId: string, expandBlobs = false): ToolCall | null {
+  const te = one(db, 'SELECT te.call, te.run FROM tool_events te JOIN events e ON e.id = te.ev WHERE e.eid = ?', [encodeEventId(eventId)]);
+  if (!te) return null;
   const r = one(
     db,
-    `SELECT t.*, nm.s AS tool_name, COALESCE(t.end_ev, t.start_ev) AS main_ev, rk.s AS run_name
-     FROM tool_events te JOIN events e ON e.id = te.ev JOIN tool_calls t ON t.tool_call_id = te.call
-     LEFT JOIN strings nm ON nm.id = t.name LEFT JOIN strings rk ON rk.id = t.run WHERE e.eid = ?`,
-    [eventId],
+    `SELECT t.*, nm.s AS tool_name, rk.s AS run_name FROM tool_calls t LEFT JOIN strings nm ON nm.id = t.name
+     LEFT JOIN strings rk ON rk.id = t.run WHERE t.run IS ? AND t.tool_call_id = ?`,
+    [te.run ?? null, te.call ?? null],
   );
   if (!r) return null;
   const reader = new PayloadReader();
@@ -184,7 +210,7 @@ function toolCallFrom(db: Database, r: Row, reader: PayloadReader, runId: string
     if (ev == null) return null;
     const loc = one(db, 'SELECT e.eid, e.off, e.len, f.path, f.dir, f.gzip FROM events e JOIN files f ON f.id = e.file WHERE e.id = ?', [ev]);
     if (!loc) return null;
-    const o = reader.event({ path: loc.path as string, gzip: loc.gzip === 1, off: n(loc.off), len: n(loc.len) }, loc.eid as string);
+    const o = reader.event({ path: loc.path as string, gzip: loc.gzip === 1, off: n(loc.off), len: n(loc.len) }, decodeEventId(loc.eid));
     return o ? { o, dir: loc.dir as string } : null;
   };
   const end = load(r.end_ev);
@@ -252,7 +278,7 @@ export function files(db: Database, sessionKey: string, opts: { runId?: string }
     filePath: r.file_path as string,
     isError: r.is_error === 1,
     op: fileOpOf(s(r.tool) ?? ''),
-    eventId: r.eid as string,
+    eventId: decodeEventId(r.eid),
   }));
 }
 
@@ -276,7 +302,7 @@ export function usagePerCall(db: Database, runId: string): LlmCallUsage[] {
     context: { used: numOrNull(r.ctx_used), limit: numOrNull(r.ctx_limit) },
     costUsd: money(r.cost),
     durationMs: numOrNull(r.duration),
-    eventId: r.eid as string,
+    eventId: decodeEventId(r.eid),
   }));
 }
 
@@ -291,7 +317,7 @@ export function usage(db: Database, runId: string): RunUsage | null {
     [run],
   );
   const reported = one(db, 'SELECT t_in AS r_in, t_out AS r_out, t_cr AS r_cr, t_cw AS r_cw, t_total AS r_total, cost FROM run_events WHERE run = ? AND phase = 1', [run]);
-  const known = one(db, 'SELECT 1 AS x FROM events WHERE run = ? LIMIT 1', [run]);
+  const known = one(db, 'SELECT 1 AS x FROM run_events WHERE run = ?1 UNION ALL SELECT 1 FROM llm_calls WHERE run = ?1 UNION ALL SELECT 1 FROM tool_events WHERE run = ?1 LIMIT 1', [run]);
   if (!known) return null;
   return {
     runId,
@@ -315,7 +341,9 @@ export function subagents(db: Database, sessionKey: string): SubagentTree {
       db,
       `SELECT c.s AS child, a.s AS agent, t.label, t.outcome, t.duration_ms, t.spawned_ts, t.ended_ts, rk.s AS run
        FROM subagent_tree t JOIN strings c ON c.id = t.child_skey LEFT JOIN strings a ON a.id = t.agent
-       LEFT JOIN strings rk ON rk.id = t.run WHERE t.parent_skey = ? ORDER BY t.spawned_ts, c.s`,
+       LEFT JOIN strings rk ON rk.id = (SELECT ${parentRunOf('sp')} FROM subagent_events sp
+         WHERE sp.child = t.child_skey AND sp.parent = t.parent_skey AND sp.phase = 0 ORDER BY sp.ts LIMIT 1)
+       WHERE t.parent_skey = ? ORDER BY t.spawned_ts, c.s`,
       [id],
     ).map((r) => {
       const child = r.child as string;
@@ -338,7 +366,7 @@ export function subagents(db: Database, sessionKey: string): SubagentTree {
 
 /** A single event by id, with its raw line and where it is (for "open raw event"). */
 export function getEvent(db: Database, eventId: string): (ReplayEvent & { raw: string | null; byteOffset: number }) | null {
-  const r = one(db, `SELECT ${EVENT_COLS}, k.s AS session_key ${EVENT_JOINS} LEFT JOIN strings k ON k.id = e.skey WHERE e.eid = ?`, [eventId]);
+  const r = one(db, `SELECT ${EVENT_COLS}, k.s AS session_key ${EVENT_JOINS} LEFT JOIN strings k ON k.id = e.skey WHERE e.eid = ?`, [encodeEventId(eventId)]);
   if (!r) return null;
   const reader = new PayloadReader();
   try {
@@ -351,7 +379,7 @@ export function getEvent(db: Database, eventId: string): (ReplayEvent & { raw: s
 
 /** The telemetry directory an event was read from (blob reads are confined to it). */
 export function eventDir(db: Database, eventId: string): string | null {
-  return s(one(db, 'SELECT f.dir FROM events e JOIN files f ON f.id = e.file WHERE e.eid = ?', [eventId])?.dir);
+  return s(one(db, 'SELECT f.dir FROM events e JOIN files f ON f.id = e.file WHERE e.eid = ?', [encodeEventId(eventId)])?.dir);
 }
 
 /** Raw tool-call input (string form) for edit diffs: old/new text of an edit call. */

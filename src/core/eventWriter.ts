@@ -1,5 +1,6 @@
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { createHash } from 'node:crypto';
+import { encodeEventId } from './eventIds';
 import type { RawLine } from './lineReader';
 import {
   errorText, execCommandOf, filePathOf, idOf, isObj, num, str, timeOf, tokensOf, type Obj,
@@ -27,6 +28,8 @@ export class EventWriter {
   /** sessionId → sessionKey, learnt from events that carry both. */
   private readonly links = new Map<number, number>();
   private stmts: Record<string, Statement> | null = null;
+  /** Session spans seen since the last flush: key → [first ts, last ts, agent]. */
+  private readonly spans = new Map<number, [number, number, number | null]>();
   private lastTs = 0;
 
   constructor(private readonly db: Database) {
@@ -64,6 +67,10 @@ export class EventWriter {
       subagent: p('INSERT INTO subagent_events VALUES (?,?,?,?,?,?,?,?,?,?,?)'),
       usage: p('INSERT INTO usage_snapshots VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
       problem: p('INSERT INTO problems (file, line, off, reason) VALUES (?,?,?,?)'),
+      span: p(`INSERT INTO sessions (skey, first_ts, last_ts, agent) VALUES (?,?,?,?) ON CONFLICT (skey) DO UPDATE SET
+        first_ts = MIN(first_ts, excluded.first_ts), last_ts = MAX(last_ts, excluded.last_ts),
+        agent = COALESCE(MAX(agent, excluded.agent), agent, excluded.agent)`),
+      unlinked: p('SELECT MIN(ts), MAX(ts), MAX(agent) FROM events WHERE skey IS NULL AND sid = ?'),
     };
     return this.stmts;
   }
@@ -79,9 +86,27 @@ export class EventWriter {
     this.db.run('BEGIN');
   }
   commit(): void {
+    this.flushSpans();
     this.db.run('COMMIT');
   }
+
+  private span(key: number, first: number, last: number, agent: number | null): void {
+    const cur = this.spans.get(key);
+    if (!cur) {
+      this.spans.set(key, [first, last, agent]);
+      return;
+    }
+    if (first < cur[0]) cur[0] = first;
+    if (last > cur[1]) cur[1] = last;
+    if (agent !== null && (cur[2] === null || agent > cur[2])) cur[2] = agent;
+  }
+
+  private flushSpans(): void {
+    for (const [key, [first, last, agent]] of this.spans) this.s.span!.run([key, first, last, agent]);
+    this.spans.clear();
+  }
   rollback(): void {
+    this.spans.clear();
     try {
       this.db.run('ROLLBACK');
     } catch {
@@ -136,7 +161,7 @@ export class EventWriter {
     }
     this.lastTs = ts;
     // Events without an id get one from their bytes: stable across renames and .gz copies.
-    const eid = idOf(o.id) ?? `sha1:${createHash('sha1').update(l.text!).digest('hex').slice(0, 20)}`;
+    const eid = encodeEventId(idOf(o.id) ?? `sha1:${createHash('sha1').update(l.text!).digest('hex').slice(0, 20)}`);
     const agent = this.sid(idOf(o.agentId));
     // message.inbound's sessionKey is the channel conversation, not an agent session.
     const skey = kind === 'message.inbound' ? null : this.sid(idOf(o.sessionKey));
@@ -155,14 +180,21 @@ export class EventWriter {
       return 'duplicate';
     }
     this.nextEvent++;
-    if (skey !== null) touched.add(skey);
-    if (sessionId !== null) {
-      if (skey !== null && !this.links.has(sessionId)) {
-        this.links.set(sessionId, skey);
-        s.link!.run([sessionId, skey]);
+    if (sessionId !== null && skey !== null && !this.links.has(sessionId)) {
+      this.links.set(sessionId, skey);
+      s.link!.run([sessionId, skey]);
+      // Events seen earlier with only this sessionId now belong to the session too.
+      s.unlinked!.bind([sessionId]);
+      if (s.unlinked!.step()) {
+        const [first, last, ag] = s.unlinked!.get() as (number | null)[];
+        if (first != null && last != null) this.span(skey, first, last, ag ?? null);
       }
-      const linked = this.links.get(sessionId);
-      if (linked !== undefined) touched.add(linked);
+      s.unlinked!.reset();
+    }
+    const key = skey ?? (sessionId !== null ? this.links.get(sessionId) ?? null : null);
+    if (key !== null) {
+      touched.add(key);
+      this.span(key, ts, ts, agent);
     }
     this.derive(kind, ev, ts, o, data, agent, skey, run);
     return 'added';
@@ -260,6 +292,17 @@ export class EventWriter {
     this.db.run('DELETE FROM session_links');
     this.db.run('INSERT OR IGNORE INTO session_links (sid, skey) SELECT sid, MIN(skey) FROM events WHERE sid IS NOT NULL AND skey IS NOT NULL GROUP BY sid');
     this.loadLinks();
+    // Session spans of the sessions that lost events are computed again from what is left.
+    for (const key of touched) {
+      this.db.run('DELETE FROM sessions WHERE skey = ?', [key]);
+      this.db.run(
+        `INSERT INTO sessions (skey, first_ts, last_ts, agent) SELECT ?1, MIN(ts), MAX(ts), MAX(agent) FROM (
+           SELECT ts, agent FROM events WHERE skey = ?1
+           UNION ALL SELECT e.ts, e.agent FROM events e JOIN session_links l ON l.sid = e.sid WHERE e.skey IS NULL AND l.skey = ?1
+         ) HAVING COUNT(*) > 0`,
+        [key],
+      );
+    }
     return count;
   }
 

@@ -9,9 +9,10 @@ import type { Database } from 'sql.js';
  * kind-specific table holds the fields queries need, one row per event, keyed by the event's
  * rowid (`ev`). Because every derived row belongs to exactly one event, removing a file's events
  * removes everything derived from them, and the same bytes indexed twice give the same rows.
- * `runs`, `tool_calls` and `subagent_tree` are views that pair start/end rows.
+ * `runs`, `tool_calls` and `subagent_tree` are views that pair start/end rows. Event ids are
+ * stored as integers where the producer's format allows (see eventIds.ts), so `eid` has no type.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 5;
 
 const DDL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -25,17 +26,17 @@ CREATE TABLE files (
   dups INTEGER NOT NULL DEFAULT 0, format TEXT
 );
 CREATE TABLE events (
-  id INTEGER PRIMARY KEY, eid TEXT NOT NULL UNIQUE, ts INTEGER NOT NULL, kind INTEGER NOT NULL,
+  id INTEGER PRIMARY KEY, eid NOT NULL UNIQUE, ts INTEGER NOT NULL, kind INTEGER NOT NULL,
   agent INTEGER, skey INTEGER, sid INTEGER, run INTEGER,
   file INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL, line INTEGER NOT NULL,
   err INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX events_skey ON events (skey, ts);
 CREATE INDEX events_sid_nokey ON events (sid) WHERE skey IS NULL;
-CREATE INDEX events_run ON events (run) WHERE run IS NOT NULL;
-CREATE INDEX events_file ON events (file);
-CREATE INDEX events_ts ON events (ts);
 CREATE TABLE session_links (sid INTEGER PRIMARY KEY, skey INTEGER NOT NULL);
+-- One row per session key: the time span of its events (own key or linked by sessionId).
+CREATE TABLE sessions (skey INTEGER PRIMARY KEY, first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL, agent INTEGER);
+CREATE INDEX sessions_last ON sessions (last_ts);
 CREATE INDEX session_links_skey ON session_links (skey);
 
 CREATE TABLE run_events (
@@ -52,7 +53,6 @@ CREATE TABLE tool_events (
   file_path TEXT, exec TEXT, error TEXT, blobs INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX tool_events_run ON tool_events (run);
-CREATE INDEX tool_events_call ON tool_events (call);
 CREATE INDEX tool_events_skey ON tool_events (skey);
 CREATE TABLE llm_calls (
   ev INTEGER PRIMARY KEY, run INTEGER, skey INTEGER, ts INTEGER NOT NULL, idx INTEGER,
@@ -95,12 +95,12 @@ SELECT run AS run_id,
 FROM run_events GROUP BY run;
 
 CREATE VIEW tool_calls AS
-SELECT call AS tool_call_id, MAX(run) AS run, MAX(skey) AS skey, MAX(name) AS name,
+SELECT call AS tool_call_id, run, MAX(skey) AS skey, MAX(name) AS name,
   MIN(CASE WHEN phase = 0 THEN ts END) AS started_ts, MAX(CASE WHEN phase = 1 THEN ts END) AS ended_ts,
   MAX(duration) AS duration_ms, MAX(is_error) AS is_error, MAX(error) AS error,
   MAX(file_path) AS file_path, MAX(exec) AS exec, MAX(blobs) AS blobs,
   MIN(CASE WHEN phase = 0 THEN ev END) AS start_ev, MAX(CASE WHEN phase = 1 THEN ev END) AS end_ev
-FROM tool_events GROUP BY call;
+FROM tool_events GROUP BY run, call;
 
 CREATE VIEW file_operations AS
 SELECT t.ev, t.ts, t.run, t.skey, t.call, t.name, t.file_path, t.is_error

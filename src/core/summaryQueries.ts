@@ -1,11 +1,9 @@
 import type { Database, SqlValue } from 'sql.js';
 import type {
-  CostRow, ErrorRow, IndexProblem, RunSummary, SessionSummary, Stats,
+  CostRow, ErrorRow, IndexProblem, RunSummary, SearchHit, SessionSummary, Stats,
 } from '../protocol/model';
+import { decodeEventId } from './eventIds';
 import { all, money, n, numOrNull, one, s, stringId, tokensFrom, type Row } from './sql';
-
-/** Effective session of every event: its own key, else the key its sessionId is linked to. */
-const EFFECTIVE = `SELECT e.*, COALESCE(e.skey, l.skey) AS ekey FROM events e LEFT JOIN session_links l ON e.skey IS NULL AND l.sid = e.sid`;
 
 const TOKEN_SUMS = `SUM(d_in) AS t_in, SUM(d_out) AS t_out, SUM(d_cr) AS t_cr, SUM(d_cw) AS t_cw, SUM(d_total) AS t_total, SUM(cost) AS cost, COUNT(*) AS calls`;
 
@@ -21,7 +19,7 @@ export function stats(db: Database, opts: { since?: number } = {}): Stats {
   return {
     events: Object.values(byKind).reduce((a, b) => a + b, 0),
     byKind,
-    sessions: n(one(db, `SELECT COUNT(DISTINCT ekey) AS c FROM (${EFFECTIVE}) WHERE ts >= ?`, p)?.c),
+    sessions: n(one(db, 'SELECT COUNT(*) AS c FROM sessions WHERE last_ts >= ?', p)?.c),
     runs: n(one(db, 'SELECT COUNT(DISTINCT run) AS c FROM run_events WHERE ts >= ?', p)?.c),
     toolCalls: n(one(db, 'SELECT COUNT(DISTINCT call) AS c FROM tool_events WHERE ts >= ?', p)?.c),
     llmCalls: n(llm?.calls),
@@ -49,10 +47,9 @@ export function problems(db: Database, limit = 1000): IndexProblem[] {
 export function listSessions(db: Database, opts: { agent?: string; since?: number; limit?: number } = {}): SessionSummary[] {
   const rows = all(
     db,
-    `WITH ev AS (SELECT ekey, MIN(ts) AS first_ts, MAX(ts) AS last_ts, MAX(agent) AS agent FROM (${EFFECTIVE}) WHERE ekey IS NOT NULL GROUP BY ekey)
-     SELECT k.s AS session_key, a.s AS agent_id, ev.first_ts, ev.last_ts, ev.ekey
-     FROM ev JOIN strings k ON k.id = ev.ekey LEFT JOIN strings a ON a.id = ev.agent
-     WHERE ev.last_ts >= ? ORDER BY ev.last_ts DESC`,
+    `SELECT k.s AS session_key, a.s AS agent_id, ss.first_ts, ss.last_ts, ss.skey AS ekey
+     FROM sessions ss JOIN strings k ON k.id = ss.skey LEFT JOIN strings a ON a.id = ss.agent
+     WHERE ss.last_ts >= ? ORDER BY ss.last_ts DESC, k.s`,
     [opts.since ?? -1e15],
   );
   const out: SessionSummary[] = [];
@@ -70,9 +67,9 @@ export function listSessions(db: Database, opts: { agent?: string; since?: numbe
 export function getSession(db: Database, sessionKey: string): SessionSummary | null {
   const id = stringId(db, sessionKey);
   if (id === null) return null;
-  const r = one(db, `SELECT MIN(ts) AS first_ts, MAX(ts) AS last_ts, MAX(agent) AS agent FROM (${EFFECTIVE}) WHERE ekey = ?`, [id]);
-  if (!r || r.first_ts === null) return null;
-  const agent = r.agent === null ? null : s(one(db, 'SELECT s FROM strings WHERE id = ?', [r.agent as number])?.s);
+  const r = one(db, 'SELECT ss.first_ts, ss.last_ts, a.s AS agent FROM sessions ss LEFT JOIN strings a ON a.id = ss.agent WHERE ss.skey = ?', [id]);
+  if (!r) return null;
+  const agent = s(r.agent);
   return sessionSummaryFor(db, id, sessionKey, agentOf(sessionKey, agent), n(r.first_ts), n(r.last_ts));
 }
 
@@ -107,7 +104,8 @@ function agentOf(sessionKey: string, fromEvents: string | null): string | null {
 const RUN_SELECT = `
   SELECT r.run_id, rk.s AS run, k.s AS session_key, m.s AS model, pv.s AS provider, r.started_ts, r.ended_ts, r.duration_ms,
     r.stop_reason, r.error, r.heartbeat, r.t_in AS r_in, r.t_out AS r_out, r.t_cr AS r_cr, r.t_cw AS r_cw, r.t_total AS r_total,
-    (SELECT a.s FROM events e JOIN strings a ON a.id = e.agent WHERE e.run = r.run_id AND e.agent IS NOT NULL LIMIT 1) AS agent
+    (SELECT a.s FROM run_events re JOIN events e ON e.id = re.ev JOIN strings a ON a.id = e.agent
+      WHERE re.run = r.run_id AND e.agent IS NOT NULL LIMIT 1) AS agent
   FROM runs r JOIN strings rk ON rk.id = r.run_id LEFT JOIN strings k ON k.id = r.skey
   LEFT JOIN strings m ON m.id = r.model LEFT JOIN strings pv ON pv.id = r.provider`;
 
@@ -205,4 +203,51 @@ export function costs(db: Database, groupBy: CostGroup = 'model'): CostRow[] {
      GROUP BY 1 ORDER BY cost DESC, key`,
   );
   return rows.map((r) => ({ key: r.key as string, calls: n(r.calls), tokens: tokensFrom(r, 't_'), costUsd: money(r.cost) }));
+}
+
+/**
+ * Quick search across session keys, run ids and models, and tool calls (name, file, command,
+ * error). Case-insensitive substring match; newest first within each type.
+ */
+export function search(db: Database, text: string, limit = 50): SearchHit[] {
+  const q = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const hits: SearchHit[] = [];
+  for (const r of all(
+    db,
+    `SELECT k.s AS key, MAX(re.ts) AS ts FROM run_events re JOIN strings k ON k.id = re.skey
+     WHERE k.s LIKE ? ESCAPE '\\' GROUP BY re.skey ORDER BY ts DESC LIMIT ?`,
+    [q, limit],
+  )) {
+    hits.push({ type: 'session', sessionKey: r.key as string, runId: null, label: r.key as string, detail: 'session', ts: numOrNull(r.ts) });
+  }
+  for (const r of all(
+    db,
+    `SELECT rk.s AS run, k.s AS key, m.s AS model, MAX(re.ts) AS ts FROM run_events re JOIN strings rk ON rk.id = re.run
+     LEFT JOIN strings k ON k.id = re.skey LEFT JOIN strings m ON m.id = re.model
+     WHERE rk.s LIKE ? ESCAPE '\\' OR m.s LIKE ? ESCAPE '\\' GROUP BY re.run ORDER BY ts DESC LIMIT ?`,
+    [q, q, limit],
+  )) {
+    hits.push({ type: 'run', sessionKey: s(r.key), runId: r.run as string, label: r.run as string, detail: s(r.model) ?? 'run', ts: numOrNull(r.ts) });
+  }
+  for (const r of all(
+    db,
+    `SELECT te.call, te.ts, nm.s AS name, te.file_path, te.exec, te.error, k.s AS key, rk.s AS run, e.eid
+     FROM tool_events te JOIN events e ON e.id = te.ev LEFT JOIN strings nm ON nm.id = te.name
+     LEFT JOIN strings k ON k.id = te.skey LEFT JOIN strings rk ON rk.id = te.run
+     WHERE te.phase = 1 AND (nm.s LIKE ?1 ESCAPE '\\' OR te.file_path LIKE ?1 ESCAPE '\\' OR te.exec LIKE ?1 ESCAPE '\\' OR te.error LIKE ?1 ESCAPE '\\')
+     ORDER BY te.ts DESC LIMIT ?2`,
+    [q, limit],
+  )) {
+    hits.push({
+      type: 'tool',
+      sessionKey: s(r.key),
+      runId: s(r.run),
+      toolCallId: s(r.call),
+      eventId: r.eid == null ? null : decodeEventId(r.eid),
+      label: `${s(r.name) ?? 'tool'} ${s(r.file_path) ?? s(r.exec) ?? ''}`.trim(),
+      detail: s(r.error) ?? s(r.run) ?? '',
+      ts: numOrNull(r.ts),
+    });
+  }
+  return hits.slice(0, limit * 3);
 }

@@ -211,3 +211,16 @@ export interface CostRow {
   tokens: Tokens;
   costUsd: number;
 }
+
+/** One hit of the quick search across sessions, runs and tool calls. */
+export interface SearchHit {
+  type: 'session' | 'run' | 'tool';
+  sessionKey: string | null;
+  runId: string | null;
+  /** For tool hits: the toolCallId and the event id of its tool.end (or tool.start). */
+  toolCallId?: string | null;
+  eventId?: string | null;
+  label: string;
+  detail: string;
+  ts: number | null;
+}

@@ -1,0 +1,145 @@
+/**
+ * Benchmark of the core engine: `npm run bench [-- --events N] [--keep DIR]`.
+ * Everything is measured in this one run, on sample telemetry generated here, and reported as
+ * ratios against a baseline from the same run (parse-only rate = read + split + JSON.parse).
+ * The last line printed is one JSON object with all figures.
+ */
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { spawnSync } from 'node:child_process';
+import { loadSqlJs } from '../src/core/sqljs';
+import { TelemetryIndex } from '../src/core/indexer';
+import { listRuns, listSessions, search } from '../src/core/summaryQueries';
+import { replay, tools } from '../src/core/detailQueries';
+import { classifyTelemetryFile } from '../src/core/telemetryFiles';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const EVENTS = Number(arg('events') ?? 1_000_000);
+const QUERY_SAMPLES = 40;
+
+function logFiles(dirs: string[]): string[] {
+  return dirs.flatMap((d) => readdirSync(d).filter((n) => classifyTelemetryFile(n)).map((n) => path.join(d, n)));
+}
+
+/** The baseline: read every log, split it into lines, JSON.parse each. */
+function parseOnly(files: string[]): { events: number; ms: number } {
+  const t0 = performance.now();
+  let events = 0;
+  for (const f of files) {
+    const raw = readFileSync(f);
+    const buf = f.endsWith('.gz') ? gunzipSync(raw) : raw;
+    let at = 0;
+    for (;;) {
+      const nl = buf.indexOf(10, at);
+      if (nl < 0) break;
+      if (nl > at) {
+        JSON.parse(buf.toString('utf8', at, nl));
+        events++;
+      }
+      at = nl + 1;
+    }
+  }
+  return { events, ms: performance.now() - t0 };
+}
+
+function percentiles(samples: number[]): { p50: number; p95: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { p50: round(at(0.5)), p95: round(at(0.95)) };
+}
+
+function timeIt(fn: () => unknown, n = QUERY_SAMPLES): { p50: number; p95: number } {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    fn();
+    samples.push(performance.now() - t0);
+  }
+  return percentiles(samples);
+}
+
+const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
+
+async function main(): Promise<void> {
+  const root = arg('keep') ?? mkdtempSync(path.join(os.tmpdir(), 'atx-bench-'));
+  try {
+    // Generated in a child process, so its garbage does not weigh on the measurements here.
+    const t0 = performance.now();
+    const gen = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'sample.ts'), '--out', root, '--events', String(EVENTS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    if (gen.status !== 0) throw new Error('sample generation failed');
+    const sample = { dirs: readdirSync(path.join(root, 'agents')).map((a) => path.join(root, 'agents', a, 'telemetry')) };
+    console.log(`generated sample telemetry (${((performance.now() - t0) / 1000).toFixed(1)} s): ${gen.stdout.toString().trim()}`);
+    const files = logFiles(sample.dirs);
+    const bytes = files.reduce((s, f) => s + statSync(f).size, 0);
+
+    // Parse-only runs twice; the faster (warm) run is the baseline, so the ratio is not flattered.
+    parseOnly(files);
+    const parse = parseOnly(files);
+    const parseRate = parse.events / (parse.ms / 1000);
+    console.log(`parse-only: ${parse.events} events in ${(parse.ms / 1000).toFixed(2)} s → ${Math.round(parseRate)} events/s`);
+
+    const sql = await loadSqlJs();
+    const ix = TelemetryIndex.create(sql);
+    const t1 = performance.now();
+    const report = await ix.sync(sample.dirs, { sliceMs: 0 });
+    const ingestMs = performance.now() - t1;
+    const ingestRate = report.added / (ingestMs / 1000);
+    console.log(`full ingest: ${report.added} events in ${(ingestMs / 1000).toFixed(2)} s → ${Math.round(ingestRate)} events/s (${report.problems} problems)`);
+
+    const dbBytes = ix.export().length;
+    console.log(`index: ${(dbBytes / 1e6).toFixed(1)} MB → ${(dbBytes / report.added).toFixed(0)} bytes/event (logs: ${(bytes / 1e6).toFixed(1)} MB)`);
+
+    const sessions = listSessions(ix.db, { limit: 100_000 });
+    const pick = <T>(xs: T[], i: number) => xs[(i * 7919) % xs.length]!;
+    const runIds = sessions.slice(0, 200).flatMap((s) => listRuns(ix.db, s.sessionKey).map((r) => r.runId));
+    let qi = 0;
+    const qSessions = timeIt(() => listSessions(ix.db, { limit: 50 }), 10);
+    const qReplay = timeIt(() => replay(ix.db, pick(sessions, qi++).sessionKey, { runId: pick(runIds, qi) }));
+    const qReplaySession = timeIt(() => replay(ix.db, pick(sessions, qi++).sessionKey), 10);
+    const qTools = timeIt(() => tools(ix.db, pick(runIds, qi++)));
+    const words = ['auth', 'npm test', 'src/', 'ENOENT', 'grep'];
+    const qSearch = timeIt(() => search(ix.db, pick(words, qi++), 50), 10);
+    console.log(`queries (ms): sessions ${JSON.stringify(qSessions)} · replay(run) ${JSON.stringify(qReplay)} · replay(session) ${JSON.stringify(qReplaySession)} · tools ${JSON.stringify(qTools)} · search ${JSON.stringify(qSearch)}`);
+
+    // Live tail: 1,000 events appended to an active log, then one sync.
+    const active = path.join(sample.dirs[0]!, 'events.jsonl');
+    let text = '';
+    for (let i = 0; i < 1000; i++) {
+      text += `${JSON.stringify({ id: `evt_bench${i.toString(16).padStart(8, '0')}`, ts: Date.now() + i, seq: i, agentId: 'main', sessionKey: 'agent:main:bench', sessionId: 'bench', runId: 'run-bench', kind: 'tool.end', data: { toolName: 'read', toolCallId: `b${i}`, isError: false, durationMs: 3, params: { file_path: '/p/x.ts' } }, source: 'hook' })}\n`;
+    }
+    appendFileSync(active, text);
+    const t2 = performance.now();
+    const tail = await ix.sync(sample.dirs, { sliceMs: 0 });
+    const appendMs = performance.now() - t2;
+    console.log(`append 1,000 events → indexed in ${appendMs.toFixed(1)} ms (${tail.added} added)`);
+
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    const result = {
+      events: report.added,
+      logBytes: bytes,
+      parseEventsPerSec: Math.round(parseRate),
+      ingestEventsPerSec: Math.round(ingestRate),
+      ratioToParse: round(ingestRate / parseRate, 3),
+      dbBytes,
+      dbBytesPerEvent: round(dbBytes / report.added, 1),
+      peakRssMb: Math.round(peakRssMb),
+      queryMs: { sessions: qSessions, replayRun: qReplay, replaySession: qReplaySession, toolsOfRun: qTools, search: qSearch },
+      append1000Ms: round(appendMs, 1),
+      targets: { ratioToParse: 0.2, dbBytesPerEvent: 400 },
+    };
+    console.log(JSON.stringify(result));
+  } finally {
+    if (!arg('keep')) rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
