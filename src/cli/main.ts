@@ -153,7 +153,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: 1,
     run(ix, args) {
       const runId = args.positional[0]!;
-      if (!summary.getRun(ix.db, runId) && !detail.usage(ix.db, runId)) throw new Error(`no run ${runId}`);
+      knownRun(ix, runId);
       const list = detail.tools(ix.db, runId, { name: strFlag(args, 'name'), errorsOnly: args.flags.has('errors-only'), expandBlobs: args.flags.has('expand-blobs') });
       const rows = list.map((t) => [fmt.time(t.startedTs ?? t.endedTs), t.toolName, fmt.duration(t.durationMs), t.isError ? `✗ ${t.error ?? ''}` : 'ok', t.filePath ?? t.execCommand ?? '', t.blobs.length ? `${t.blobs.length} blob(s)` : '']);
       return { json: list, text: list.length ? fmt.table(['started', 'tool', 'duration', 'outcome', 'target', 'blobs'], rows) : 'no tool calls' };
@@ -163,7 +163,11 @@ const COMMANDS: Record<string, Command> = {
     flags: ['run'],
     positionals: 1,
     run(ix, args) {
-      const list = detail.files(ix.db, args.positional[0]!, { runId: strFlag(args, 'run') });
+      const key = args.positional[0]!;
+      knownSession(ix, key);
+      const runId = strFlag(args, 'run');
+      if (runId !== undefined) knownRun(ix, runId);
+      const list = detail.files(ix.db, key, { runId });
       const rows = list.map((f) => [fmt.time(f.ts), f.toolName, f.isError ? 'error' : 'ok', f.filePath]);
       return { json: list, text: list.length ? fmt.table(['time', 'tool', 'outcome', 'file'], rows) : 'no file operations' };
     },
@@ -188,6 +192,7 @@ const COMMANDS: Record<string, Command> = {
     flags: [],
     positionals: 1,
     run(ix, args) {
+      knownSession(ix, args.positional[0]!);
       const tree = detail.subagents(ix.db, args.positional[0]!);
       const lines = [tree.sessionKey];
       const walk = (nodes: typeof tree.children, indent: string) => {
@@ -222,6 +227,16 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+/** A runtime error (exit 1) when the index has no events for the session. */
+function knownSession(ix: TelemetryIndex, key: string): void {
+  if (!summary.getSession(ix.db, key)) throw new Error(`no session ${key}`);
+}
+
+/** A runtime error (exit 1) when the index has no events of the run. */
+function knownRun(ix: TelemetryIndex, runId: string): void {
+  if (!summary.getRun(ix.db, runId) && !detail.usage(ix.db, runId)) throw new Error(`no run ${runId}`);
+}
 
 function blobText(events: ReturnType<typeof detail.replay>): string {
   const parts: string[] = [];

@@ -126,38 +126,60 @@ function attributedMessages(db: Database, key: number, run: number | null, since
   const mine = all(
     db,
     `SELECT re.run, MIN(re.ts) AS start, MAX(re.ts) AS end, f.dir FROM run_events re JOIN events e ON e.id = re.ev
-     JOIN files f ON f.id = e.file WHERE re.skey = ? GROUP BY re.run, f.dir`,
-    [key],
+     JOIN files f ON f.id = e.file WHERE re.skey = ? ${run !== null ? 'AND re.run = ?' : ''} GROUP BY re.run, f.dir`,
+    run !== null ? [key, run] : [key],
   );
-  if (mine.length === 0) return [];
   const out: Row[] = [];
+  const runNames = new Map<number, string | null>();
   for (const dir of new Set(mine.map((m) => m.dir as string))) {
     const lo = Math.min(...mine.filter((m) => m.dir === dir).map((m) => n(m.start))) - WINDOW;
     const hi = Math.max(...mine.filter((m) => m.dir === dir).map((m) => n(m.end))) + WINDOW;
+    // Every run of that directory around then, whatever its session: a message goes to the nearest.
     const runs = all(
       db,
-      `SELECT re.run, re.skey, MIN(re.ts) AS start, MAX(re.ts) AS end FROM run_events re JOIN events e ON e.id = re.ev
-       JOIN files f ON f.id = e.file WHERE f.dir = ? AND re.ts BETWEEN ? AND ? GROUP BY re.run ORDER BY start`,
-      [dir, lo - WINDOW, hi + WINDOW],
+      `SELECT re.run, MAX(re.skey) AS skey, MIN(re.ts) AS start, MAX(re.ts) AS end FROM run_events re JOIN events e ON e.id = re.ev
+       JOIN files f ON f.id = e.file WHERE re.ts BETWEEN ? AND ? AND f.dir = ? GROUP BY re.run ORDER BY start`,
+      [lo - WINDOW, hi + WINDOW, dir],
     );
+    const starts = runs.map((r) => n(r.start));
     const msgs = all(
       db,
       `SELECT ${EVENT_COLS}, NULL AS session_key, m.inbound ${EVENT_JOINS} JOIN messages m ON m.ev = e.id
-       WHERE f.dir = ? AND e.ts BETWEEN ? AND ? AND e.ts >= ?`,
-      [dir, lo, hi, since],
+       WHERE m.ts BETWEEN ? AND ? AND m.ts >= ? AND f.dir = ?`,
+      [lo, hi, since, dir],
     );
     for (const msg of msgs) {
       const t = n(msg.ts);
-      const target = msg.inbound === 1
-        ? runs.find((r) => n(r.start) >= t && n(r.start) - t <= WINDOW)
-        : [...runs].reverse().find((r) => n(r.start) <= t && t - n(r.end) <= WINDOW);
+      const i = firstAtOrAfter(starts, t);
+      let target: Row | undefined;
+      if (msg.inbound === 1) {
+        const next = runs[i];
+        if (next && n(next.start) - t <= WINDOW) target = next;
+      } else {
+        const prev = runs[t === starts[i] ? i : i - 1];
+        if (prev && t - n(prev.end) <= WINDOW) target = prev;
+      }
       if (target && target.skey === key && (run === null || target.run === run)) {
-        msg.run = msg.run ?? s(one(db, 'SELECT s FROM strings WHERE id = ?', [target.run as number])?.s);
+        const id = target.run as number;
+        if (!runNames.has(id)) runNames.set(id, s(one(db, 'SELECT s FROM strings WHERE id = ?', [id])?.s));
+        msg.run = msg.run ?? runNames.get(id) ?? null;
         out.push(msg);
       }
     }
   }
   return out;
+}
+
+/** Index of the first element >= t in an ascending array (its length when none). */
+function firstAtOrAfter(sorted: number[], t: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export interface ToolOptions {

@@ -1,6 +1,7 @@
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { createHash } from 'node:crypto';
 import { encodeEventId } from './eventIds';
+import { SessionTotals } from './sessionTotals';
 import type { RawLine } from './lineReader';
 import {
   errorText, execCommandOf, filePathOf, idOf, isObj, num, str, timeOf, tokensOf, type Obj,
@@ -28,11 +29,11 @@ export class EventWriter {
   /** sessionId → sessionKey, learnt from events that carry both. */
   private readonly links = new Map<number, number>();
   private stmts: Record<string, Statement> | null = null;
-  /** Session spans seen since the last flush: key → [first ts, last ts, agent]. */
-  private readonly spans = new Map<number, [number, number, number | null]>();
+  readonly totals: SessionTotals;
   private lastTs = 0;
 
   constructor(private readonly db: Database) {
+    this.totals = new SessionTotals(db);
     for (const row of db.exec('SELECT id, s FROM strings')[0]?.values ?? []) {
       this.strings.set(row[1] as string, row[0] as number);
     }
@@ -67,9 +68,6 @@ export class EventWriter {
       subagent: p('INSERT INTO subagent_events VALUES (?,?,?,?,?,?,?,?,?,?,?)'),
       usage: p('INSERT INTO usage_snapshots VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
       problem: p('INSERT INTO problems (file, line, off, reason) VALUES (?,?,?,?)'),
-      span: p(`INSERT INTO sessions (skey, first_ts, last_ts, agent) VALUES (?,?,?,?) ON CONFLICT (skey) DO UPDATE SET
-        first_ts = MIN(first_ts, excluded.first_ts), last_ts = MAX(last_ts, excluded.last_ts),
-        agent = COALESCE(MAX(agent, excluded.agent), agent, excluded.agent)`),
       unlinked: p('SELECT MIN(ts), MAX(ts), MAX(agent) FROM events WHERE skey IS NULL AND sid = ?'),
     };
     return this.stmts;
@@ -77,6 +75,7 @@ export class EventWriter {
 
   /** Prepared statements do not survive `db.export()`; they are made again on next use. */
   resetStatements(): void {
+    this.totals.resetStatements();
     if (!this.stmts) return;
     for (const st of Object.values(this.stmts)) st.free();
     this.stmts = null;
@@ -86,33 +85,18 @@ export class EventWriter {
     this.db.run('BEGIN');
   }
   commit(): void {
-    this.flushSpans();
+    this.totals.flush();
     this.db.run('COMMIT');
   }
-
-  private span(key: number, first: number, last: number, agent: number | null): void {
-    const cur = this.spans.get(key);
-    if (!cur) {
-      this.spans.set(key, [first, last, agent]);
-      return;
-    }
-    if (first < cur[0]) cur[0] = first;
-    if (last > cur[1]) cur[1] = last;
-    if (agent !== null && (cur[2] === null || agent > cur[2])) cur[2] = agent;
-  }
-
-  private flushSpans(): void {
-    for (const [key, [first, last, agent]] of this.spans) this.s.span!.run([key, first, last, agent]);
-    this.spans.clear();
-  }
   rollback(): void {
-    this.spans.clear();
+    this.totals.discard();
     try {
       this.db.run('ROLLBACK');
     } catch {
       // no transaction open
     }
   }
+
 
   /** The id of a string, interned on first sight. */
   private sid(v: string | null): number | null {
@@ -187,14 +171,14 @@ export class EventWriter {
       s.unlinked!.bind([sessionId]);
       if (s.unlinked!.step()) {
         const [first, last, ag] = s.unlinked!.get() as (number | null)[];
-        if (first != null && last != null) this.span(skey, first, last, ag ?? null);
+        if (first != null && last != null) this.totals.span(skey, first, last, ag ?? null);
       }
       s.unlinked!.reset();
     }
     const key = skey ?? (sessionId !== null ? this.links.get(sessionId) ?? null : null);
     if (key !== null) {
       touched.add(key);
-      this.span(key, ts, ts, agent);
+      this.totals.span(key, ts, ts, agent);
     }
     this.derive(kind, ev, ts, o, data, agent, skey, run);
     return 'added';
@@ -209,12 +193,14 @@ export class EventWriter {
         if (run === null) return;
         const end = kind === 'run.end';
         const t = end ? tokensOf(data.usage) : null;
+        const error = end ? errorText(o.error) : null;
+        if (skey !== null) this.totals.run(skey, ts, run, error !== null);
         s.run!.run([
           ev, run, end ? 1 : 0, skey, ts, this.sid(str(data.model)), this.sid(str(data.provider)),
           end ? null : data.isHeartbeat === true ? 1 : 0, end ? num(data.durationMs) : null,
           t?.input ?? null, t?.output ?? null, t?.cacheRead ?? null, t?.cacheWrite ?? null, t?.total ?? null,
           end ? num(data.costUsd) : null, end ? num(data.toolCallCount) : null, end ? str(data.stopReason) : null,
-          end ? errorText(o.error) : null,
+          error,
         ]);
         return;
       }
@@ -223,8 +209,10 @@ export class EventWriter {
         const name = str(data.toolName);
         const end = kind === 'tool.end';
         const call = str(data.toolCallId) ?? `${o.id}`;
+        const failed = end && (data.isError === true || data.error != null);
+        if (skey !== null) this.totals.tool(skey, ts, call, failed);
         s.tool!.run([
-          ev, call, run, skey, ts, end ? 1 : 0, this.sid(name), end && (data.isError === true || data.error != null) ? 1 : 0,
+          ev, call, run, skey, ts, end ? 1 : 0, this.sid(name), failed ? 1 : 0,
           end ? num(data.durationMs) : null, filePathOf(name, data), execCommandOf(name, data),
           end ? errorText(data.error) : null, blobCount(o, data),
         ]);
@@ -234,11 +222,13 @@ export class EventWriter {
         const d = tokensOf(data.delta);
         const c = tokensOf(data.cumulative);
         const ctx = isObj(data.context) ? data.context : {};
+        const cost = num(data.costUsd) ?? 0;
+        if (skey !== null) this.totals.llm(skey, ts, d?.input ?? 0, d?.output ?? 0, d?.cacheRead ?? 0, d?.cacheWrite ?? 0, d?.total ?? 0, cost);
         s.llm!.run([
           ev, run, skey, ts, num(data.callIndex), this.sid(str(data.provider)), this.sid(str(data.model)),
           d?.input ?? 0, d?.output ?? 0, d?.cacheRead ?? 0, d?.cacheWrite ?? 0, d?.total ?? 0,
           c?.input ?? null, c?.output ?? null, c?.cacheRead ?? null, c?.cacheWrite ?? null, c?.total ?? null,
-          num(ctx.used), num(ctx.limit), num(data.costUsd) ?? 0, num(data.durationMs),
+          num(ctx.used), num(ctx.limit), cost, num(data.durationMs),
         ]);
         return;
       }
@@ -292,17 +282,8 @@ export class EventWriter {
     this.db.run('DELETE FROM session_links');
     this.db.run('INSERT OR IGNORE INTO session_links (sid, skey) SELECT sid, MIN(skey) FROM events WHERE sid IS NOT NULL AND skey IS NOT NULL GROUP BY sid');
     this.loadLinks();
-    // Session spans of the sessions that lost events are computed again from what is left.
-    for (const key of touched) {
-      this.db.run('DELETE FROM sessions WHERE skey = ?', [key]);
-      this.db.run(
-        `INSERT INTO sessions (skey, first_ts, last_ts, agent) SELECT ?1, MIN(ts), MAX(ts), MAX(agent) FROM (
-           SELECT ts, agent FROM events WHERE skey = ?1
-           UNION ALL SELECT e.ts, e.agent FROM events e JOIN session_links l ON l.sid = e.sid WHERE e.skey IS NULL AND l.skey = ?1
-         ) HAVING COUNT(*) > 0`,
-        [key],
-      );
-    }
+    // The sessions that lost events are summed up again from what is left.
+    this.totals.recompute(touched);
     return count;
   }
 

@@ -1,9 +1,10 @@
 import type { Database, SqlJsStatic } from 'sql.js';
 import { createHash } from 'node:crypto';
-import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { readLines, type RawLine } from './lineReader';
-import { createSchema, schemaVersionOf, SCHEMA_VERSION } from './schema';
+import { createQueryIndexes, createSchema, dropQueryIndexes, schemaVersionOf, SCHEMA_VERSION } from './schema';
+import { one } from './sql';
 import { classifyTelemetryFile } from './telemetryFiles';
 import { EventWriter } from './eventWriter';
 
@@ -22,6 +23,8 @@ export interface SyncOptions {
   signal?: AbortSignal;
   /** Give the event loop a turn after this many ms of work (0: never yield). Default 30. */
   sliceMs?: number;
+  /** A first index of more new bytes than this builds its query indexes at the end. Default 16 MiB. */
+  bulkBytes?: number;
 }
 
 export interface SyncReport {
@@ -76,6 +79,8 @@ interface DiskFile {
 }
 
 const HEAD_BYTES = 256;
+/** New bytes above which a first index is built in bulk mode (query indexes made at the end). */
+const BULK_BYTES = 16 * 1024 * 1024;
 
 /**
  * The index over one or more telemetry directories: an sql.js database kept in step with the
@@ -146,7 +151,6 @@ export class TelemetryIndex {
   async sync(dirs: string[], opts: SyncOptions = {}): Promise<SyncReport> {
     const started = Date.now();
     const report: SyncReport = { files: 0, changedFiles: 0, added: 0, removed: 0, duplicates: 0, problems: 0, cancelled: false, ms: 0, sessionKeys: [] };
-    const sliceMs = opts.sliceMs ?? 30;
     const wanted = new Set(dirs.map((d) => path.resolve(d)));
     const rows = this.fileRows();
     const plan: { row: FileRow; disk: DiskFile }[] = [];
@@ -194,6 +198,30 @@ export class TelemetryIndex {
       bytesDone: 0,
       events: 0,
     };
+    // A first index of a large folder: build the query indexes once at the end instead of row by row.
+    const fresh = (one(this.db, 'SELECT COUNT(*) AS c FROM events')?.c ?? 0) === 0;
+    const bulk = fresh && progress.bytesTotal > (opts.bulkBytes ?? BULK_BYTES);
+    this.writer.totals.begin(fresh);
+    if (bulk) dropQueryIndexes(this.db);
+    try {
+      await this.ingestPlan(plan, report, touchedSessions, progress, opts);
+    } finally {
+      if (bulk) createQueryIndexes(this.db);
+    }
+    report.sessionKeys = this.writer.namesOf(touchedSessions);
+    if (report.added || report.removed || report.problems) this.changedSinceExport = true;
+    report.ms = Date.now() - started;
+    return report;
+  }
+
+  private async ingestPlan(
+    plan: { row: FileRow; disk: DiskFile }[],
+    report: SyncReport,
+    touchedSessions: Set<number>,
+    progress: SyncProgress,
+    opts: SyncOptions,
+  ): Promise<void> {
+    const sliceMs = opts.sliceMs ?? 30;
     // Oldest first, so that ids seen in a live file and its compressed copy belong to the older.
     plan.sort((a, b) => a.row.rank - b.row.rank || (a.row.gzip - b.row.gzip));
     let sliceStart = Date.now();
@@ -227,10 +255,6 @@ export class TelemetryIndex {
         break;
       }
     }
-    report.sessionKeys = this.writer.namesOf(touchedSessions);
-    if (report.added || report.removed || report.problems) this.changedSinceExport = true;
-    report.ms = Date.now() - started;
-    return report;
   }
 
   private fileRows(): FileRow[] {
@@ -423,14 +447,5 @@ function headHash(file: string, len: number): string | null {
     return null;
   } finally {
     if (fd !== undefined) closeSync(fd);
-  }
-}
-
-/** Exposed for tests: does `dir` exist and is it a directory? */
-export function isDirectory(dir: string): boolean {
-  try {
-    return statSync(dir).isDirectory();
-  } catch {
-    return false;
   }
 }

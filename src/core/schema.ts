@@ -12,7 +12,7 @@ import type { Database } from 'sql.js';
  * `runs`, `tool_calls` and `subagent_tree` are views that pair start/end rows. Event ids are
  * stored as integers where the producer's format allows (see eventIds.ts), so `eid` has no type.
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 const DDL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -31,13 +31,17 @@ CREATE TABLE events (
   file INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL, line INTEGER NOT NULL,
   err INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX events_skey ON events (skey, ts);
 CREATE INDEX events_sid_nokey ON events (sid) WHERE skey IS NULL;
 CREATE TABLE session_links (sid INTEGER PRIMARY KEY, skey INTEGER NOT NULL);
--- One row per session key: the time span of its events (own key or linked by sessionId).
-CREATE TABLE sessions (skey INTEGER PRIMARY KEY, first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL, agent INTEGER);
-CREATE INDEX sessions_last ON sessions (last_ts);
-CREATE INDEX session_links_skey ON session_links (skey);
+-- One row per session key: the time span of its events (own key or linked by sessionId) and its
+-- totals, kept up to date incrementally (see eventWriter.ts) so listing sessions costs no scans.
+CREATE TABLE sessions (
+  skey INTEGER PRIMARY KEY, first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL, agent INTEGER,
+  runs INTEGER NOT NULL DEFAULT 0, failed_runs INTEGER NOT NULL DEFAULT 0,
+  tools INTEGER NOT NULL DEFAULT 0, failed_tools INTEGER NOT NULL DEFAULT 0, llm_calls INTEGER NOT NULL DEFAULT 0,
+  t_in INTEGER NOT NULL DEFAULT 0, t_out INTEGER NOT NULL DEFAULT 0, t_cr INTEGER NOT NULL DEFAULT 0,
+  t_cw INTEGER NOT NULL DEFAULT 0, t_total INTEGER NOT NULL DEFAULT 0, cost REAL NOT NULL DEFAULT 0
+);
 
 CREATE TABLE run_events (
   ev INTEGER PRIMARY KEY, run INTEGER NOT NULL, phase INTEGER NOT NULL, skey INTEGER, ts INTEGER NOT NULL,
@@ -45,15 +49,11 @@ CREATE TABLE run_events (
   t_in INTEGER, t_out INTEGER, t_cr INTEGER, t_cw INTEGER, t_total INTEGER, cost REAL,
   tool_count INTEGER, stop TEXT, error TEXT
 );
-CREATE INDEX run_events_run ON run_events (run);
-CREATE INDEX run_events_skey ON run_events (skey);
 CREATE TABLE tool_events (
   ev INTEGER PRIMARY KEY, call TEXT NOT NULL, run INTEGER, skey INTEGER, ts INTEGER NOT NULL,
   phase INTEGER NOT NULL, name INTEGER, is_error INTEGER NOT NULL DEFAULT 0, duration INTEGER,
   file_path TEXT, exec TEXT, error TEXT, blobs INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX tool_events_run ON tool_events (run);
-CREATE INDEX tool_events_skey ON tool_events (skey);
 CREATE TABLE llm_calls (
   ev INTEGER PRIMARY KEY, run INTEGER, skey INTEGER, ts INTEGER NOT NULL, idx INTEGER,
   provider INTEGER, model INTEGER,
@@ -61,19 +61,14 @@ CREATE TABLE llm_calls (
   c_in INTEGER, c_out INTEGER, c_cr INTEGER, c_cw INTEGER, c_total INTEGER,
   ctx_used INTEGER, ctx_limit INTEGER, cost REAL, duration INTEGER
 );
-CREATE INDEX llm_calls_run ON llm_calls (run);
-CREATE INDEX llm_calls_skey ON llm_calls (skey);
 CREATE TABLE messages (
   ev INTEGER PRIMARY KEY, inbound INTEGER NOT NULL, agent INTEGER, ts INTEGER NOT NULL,
   channel TEXT, peer TEXT, conversation TEXT, preview TEXT, success INTEGER
 );
-CREATE INDEX messages_ts ON messages (agent, ts);
 CREATE TABLE subagent_events (
   ev INTEGER PRIMARY KEY, phase INTEGER NOT NULL, parent INTEGER, child INTEGER NOT NULL, run INTEGER,
   agent INTEGER, label TEXT, outcome TEXT, duration INTEGER, error TEXT, ts INTEGER NOT NULL
 );
-CREATE INDEX subagent_events_parent ON subagent_events (parent);
-CREATE INDEX subagent_events_child ON subagent_events (child);
 CREATE TABLE usage_snapshots (
   ev INTEGER PRIMARY KEY, skey INTEGER, run INTEGER, ts INTEGER NOT NULL, provider INTEGER, model INTEGER,
   t_in INTEGER, t_out INTEGER, t_cr INTEGER, t_cw INTEGER, t_total INTEGER,
@@ -82,7 +77,6 @@ CREATE TABLE usage_snapshots (
 CREATE TABLE problems (
   id INTEGER PRIMARY KEY, file INTEGER NOT NULL, line INTEGER NOT NULL, off INTEGER NOT NULL, reason TEXT NOT NULL
 );
-CREATE INDEX problems_file ON problems (file);
 
 CREATE VIEW runs AS
 SELECT run AS run_id,
@@ -115,9 +109,40 @@ SELECT child AS child_skey, MAX(parent) AS parent_skey, MAX(run) AS run, MAX(age
 FROM subagent_events GROUP BY child;
 `;
 
+/**
+ * Indexes that only serve queries. A first index of a large folder drops them and builds them
+ * once at the end (see indexer.ts), which is faster than keeping them up to date row by row.
+ */
+export const QUERY_INDEXES: readonly string[] = [
+  'CREATE INDEX IF NOT EXISTS events_skey ON events (skey, run)',
+  'CREATE INDEX IF NOT EXISTS sessions_last ON sessions (last_ts)',
+  'CREATE INDEX IF NOT EXISTS session_links_skey ON session_links (skey)',
+  'CREATE INDEX IF NOT EXISTS run_events_run ON run_events (run)',
+  'CREATE INDEX IF NOT EXISTS run_events_skey ON run_events (skey)',
+  'CREATE INDEX IF NOT EXISTS run_events_ts ON run_events (ts)',
+  'CREATE INDEX IF NOT EXISTS tool_events_run ON tool_events (run)',
+  'CREATE INDEX IF NOT EXISTS tool_events_skey ON tool_events (skey)',
+  'CREATE INDEX IF NOT EXISTS tool_events_call ON tool_events (call)',
+  'CREATE INDEX IF NOT EXISTS llm_calls_run ON llm_calls (run)',
+  'CREATE INDEX IF NOT EXISTS llm_calls_skey ON llm_calls (skey)',
+  'CREATE INDEX IF NOT EXISTS messages_ts ON messages (ts)',
+  'CREATE INDEX IF NOT EXISTS subagent_events_parent ON subagent_events (parent)',
+  'CREATE INDEX IF NOT EXISTS subagent_events_child ON subagent_events (child)',
+  'CREATE INDEX IF NOT EXISTS problems_file ON problems (file)',
+];
+
+export function createQueryIndexes(db: Database): void {
+  for (const sql of QUERY_INDEXES) db.run(sql);
+}
+
+export function dropQueryIndexes(db: Database): void {
+  for (const sql of QUERY_INDEXES) db.run(`DROP INDEX IF EXISTS ${/INDEX IF NOT EXISTS (\w+)/.exec(sql)![1]}`);
+}
+
 /** Creates the schema in an empty database. */
 export function createSchema(db: Database): void {
   db.exec(DDL);
+  createQueryIndexes(db);
   db.run('INSERT INTO meta (key, value) VALUES (?, ?)', ['schema_version', String(SCHEMA_VERSION)]);
 }
 

@@ -74,21 +74,19 @@ export function getSession(db: Database, sessionKey: string): SessionSummary | n
 }
 
 function sessionSummaryFor(db: Database, key: number, sessionKey: string, agentId: string | null, firstTs: number, lastTs: number): SessionSummary {
-  const runs = one(db, `SELECT COUNT(DISTINCT run) AS runs, COUNT(DISTINCT CASE WHEN phase = 1 AND error IS NOT NULL THEN run END) AS failed FROM run_events WHERE skey = ?`, [key]);
-  const tools = one(db, `SELECT COUNT(DISTINCT call) AS calls, COUNT(DISTINCT CASE WHEN is_error = 1 THEN call END) AS failed FROM tool_events WHERE skey = ?`, [key]);
-  const llm = one(db, `SELECT ${TOKEN_SUMS} FROM llm_calls WHERE skey = ?`, [key]);
+  const t = one(db, 'SELECT * FROM sessions WHERE skey = ?', [key]);
   const parent = one(db, `SELECT p.s AS parent FROM subagent_events se JOIN strings p ON p.id = se.parent WHERE se.child = ? AND se.phase = 0 LIMIT 1`, [key]);
   const sids = all(db, 'SELECT st.s FROM session_links l JOIN strings st ON st.id = l.sid WHERE l.skey = ? ORDER BY st.s', [key]).map((x) => x.s as string);
   return {
     sessionKey,
     agentId,
     sessionIds: sids,
-    runCount: n(runs?.runs),
-    toolCallCount: n(tools?.calls),
-    errorCount: n(runs?.failed),
-    toolErrorCount: n(tools?.failed),
-    tokens: tokensFrom(llm, 't_'),
-    costUsd: money(llm?.cost),
+    runCount: n(t?.runs),
+    toolCallCount: n(t?.tools),
+    errorCount: n(t?.failed_runs),
+    toolErrorCount: n(t?.failed_tools),
+    tokens: tokensFrom(t, 't_'),
+    costUsd: money(t?.cost),
     firstTs,
     lastTs,
     parentSessionKey: s(parent?.parent),
@@ -165,7 +163,7 @@ export function listErrors(db: Database, opts: { since?: number } = {}): ErrorRo
        SELECT te.ts, 'tool', k.s, rk.s, te.call, COALESCE(te.error, 'tool call failed')
        FROM tool_events te LEFT JOIN strings rk ON rk.id = te.run LEFT JOIN strings k ON k.id = te.skey
        WHERE te.phase = 1 AND te.is_error = 1 AND te.ts >= ?
-     ) ORDER BY ts DESC`,
+     ) ORDER BY ts DESC, source, run, call`,
     [since, since],
   );
   return rows.map((r) => ({
