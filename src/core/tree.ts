@@ -1,0 +1,413 @@
+import type { Database } from 'sql.js';
+import type { ReplayEvent, RunSummary, SessionSummary, SubagentNode, ToolCall, Tokens } from '../protocol/model';
+import { editTexts, getEvent, replay, subagents, toolByEvent, tools } from './detailQueries';
+import { fileOpOf, isObj, str } from './eventFields';
+import { decodeEventId } from './eventIds';
+import { all, stringId } from './sql';
+import { getRun, getSession, listRuns, listSessions } from './summaryQueries';
+
+/**
+ * Pure descriptors of the sidebar tree (session → run → tool call / subagent / message). The
+ * extension maps them to TreeItems; nothing here knows about VS Code.
+ *
+ * Ids are stable across refreshes: `session:<key>`, `run:<runId>`, `tool:<eventId>`,
+ * `message:<eventId>`, `subagent:<childKey>`. A subagent's own session also appears at the root, so
+ * everything below a subagent node is prefixed with that node's id and `>` to stay unique.
+ */
+
+export type TreeNodeKind = 'session' | 'run' | 'tool' | 'subagent' | 'message';
+
+export interface TreeNode {
+  id: string;
+  kind: TreeNodeKind;
+  /** Id of the parent node; null at the root. */
+  parentId: string | null;
+  label: string;
+  description: string;
+  /** Markdown. */
+  tooltip: string;
+  /** Codicon name. */
+  icon: string;
+  /** Theme color id for the icon (errors). */
+  iconColor?: string;
+  /** Drives the context menus: session, run, run.failed, tool, tool.file, tool.edit, subagent, message. */
+  contextValue: string;
+  expandable: boolean;
+  /** The id prefix of nodes below a subagent node ('' at the root). */
+  scope: string;
+  sessionKey: string | null;
+  runId?: string | null;
+  /** The event this node opens as raw JSONL (tool.end/start, run.start/end, message). */
+  eventId?: string | null;
+  toolCallId?: string | null;
+  filePath?: string | null;
+  isError?: boolean;
+}
+
+/** What the root shows. `since` is epoch ms. */
+export interface TreeFilter {
+  agent?: string;
+  since?: number;
+  errorsOnly?: boolean;
+}
+
+const SCOPE_SEP = '>';
+
+function scoped(scope: string, base: string): string {
+  return scope ? `${scope}${SCOPE_SEP}${base}` : base;
+}
+
+/** The root: sessions, newest activity first, filtered. */
+export function rootNodes(db: Database, filter: TreeFilter = {}, now = Date.now()): TreeNode[] {
+  return listSessions(db, { agent: filter.agent, since: filter.since })
+    .filter((s) => !filter.errorsOnly || s.errorCount + s.toolErrorCount > 0)
+    .map((s) => sessionNode(s, now));
+}
+
+/** The children of a node, as the tree shows them. */
+export function childNodes(db: Database, node: TreeNode, filter: TreeFilter = {}, now = Date.now()): TreeNode[] {
+  switch (node.kind) {
+    case 'session':
+      return runNodes(db, node.sessionKey ?? '', node.id, node.scope, filter, now);
+    case 'subagent': {
+      if (!node.sessionKey || isCycle(node)) return [];
+      return runNodes(db, node.sessionKey, node.id, node.id, filter, now);
+    }
+    case 'run':
+      return runChildren(db, node);
+    default:
+      return [];
+  }
+}
+
+/**
+ * Rebuilds a node from its id alone (for `getParent` when the parent was never shown, e.g. a
+ * search result revealed directly). Only unscoped ids of sessions, runs and tool calls.
+ */
+export function resolveNode(db: Database, id: string, now = Date.now()): TreeNode | null {
+  if (id.includes(SCOPE_SEP)) return null;
+  const colon = id.indexOf(':');
+  const kind = id.slice(0, colon);
+  const rest = id.slice(colon + 1);
+  if (kind === 'session') {
+    const s = getSession(db, rest);
+    return s ? sessionNode(s, now) : null;
+  }
+  if (kind === 'run') {
+    const r = getRun(db, rest);
+    if (!r) return null;
+    return runNode(db, r, r.sessionKey ? `session:${r.sessionKey}` : null, '', now);
+  }
+  if (kind === 'tool') {
+    const call = toolByEvent(db, rest);
+    if (!call || !call.runId) return null;
+    return toolNode(call, rest, `run:${call.runId}`, '');
+  }
+  if (kind === 'message') {
+    const ev = getEvent(db, rest);
+    if (!ev || !ev.runId) return null;
+    return messageNode(ev, `run:${ev.runId}`, '');
+  }
+  return null;
+}
+
+export function sessionNode(s: SessionSummary, now: number): TreeNode {
+  const failed = s.errorCount > 0;
+  const parts = [
+    s.agentId ?? 'unknown agent',
+    relativeTime(s.lastTs, now),
+    plural(s.runCount, 'run'),
+    `${formatTokens(s.tokens.total)} tok`,
+    formatCost(s.costUsd),
+  ];
+  const lines = [
+    `**${md(s.sessionKey)}**`,
+    '',
+    `- Agent: ${md(s.agentId ?? 'unknown')}`,
+    `- Started: ${formatDate(s.firstTs)}`,
+    `- Last activity: ${formatDate(s.lastTs)} (${relativeTime(s.lastTs, now)})`,
+    `- Runs: ${s.runCount}${s.errorCount ? ` (${s.errorCount} failed)` : ''}`,
+    `- Tool calls: ${s.toolCallCount}${s.toolErrorCount ? ` (${s.toolErrorCount} failed)` : ''}`,
+    `- Tokens: ${tokenLine(s.tokens)}`,
+    `- Cost: ${formatCost(s.costUsd)}`,
+  ];
+  if (s.parentSessionKey) lines.push(`- Subagent of: ${md(s.parentSessionKey)}`);
+  if (s.sessionIds?.length) lines.push(`- Session ids: ${s.sessionIds.map(md).join(', ')}`);
+  return {
+    id: `session:${s.sessionKey}`,
+    kind: 'session',
+    parentId: null,
+    label: s.sessionKey,
+    description: parts.join(' · '),
+    tooltip: lines.join('\n'),
+    icon: s.parentSessionKey ? 'type-hierarchy-sub' : 'comment-discussion',
+    ...(failed ? { iconColor: 'list.errorForeground' } : {}),
+    contextValue: 'session',
+    expandable: s.runCount > 0,
+    scope: '',
+    sessionKey: s.sessionKey,
+    isError: failed,
+  };
+}
+
+function runNodes(db: Database, sessionKey: string, parentId: string, scope: string, filter: TreeFilter, now: number): TreeNode[] {
+  return listRuns(db, sessionKey)
+    .filter((r) => !filter.errorsOnly || r.error !== null || r.toolErrorCount > 0)
+    .map((r) => runNode(db, r, parentId, scope, now));
+}
+
+export function runNode(db: Database, r: RunSummary, parentId: string | null, scope: string, now: number): TreeNode {
+  const failed = r.error !== null;
+  const start = r.startedTs ?? r.endedTs;
+  const parts = [
+    start !== null ? relativeTime(start, now) : 'no start',
+    r.durationMs !== null ? formatDuration(r.durationMs) : r.endedTs === null ? 'running' : '',
+    `${formatTokens(r.tokens.total)} tok`,
+    formatCost(r.costUsd),
+    r.stopReason ?? (failed ? 'error' : ''),
+  ].filter(Boolean);
+  const lines = [
+    `**Run ${md(r.runId)}**`,
+    '',
+    `- Model: ${md(r.model ?? 'unknown')}${r.provider ? ` (${md(r.provider)})` : ''}`,
+    `- Started: ${r.startedTs !== null ? formatDate(r.startedTs) : 'unknown'}`,
+    `- Ended: ${r.endedTs !== null ? formatDate(r.endedTs) : 'not yet'}`,
+    `- Duration: ${r.durationMs !== null ? formatDuration(r.durationMs) : '—'}`,
+    `- LLM calls: ${r.llmCalls}`,
+    `- Tool calls: ${r.toolCallCount}${r.toolErrorCount ? ` (${r.toolErrorCount} failed)` : ''}`,
+    `- Tokens: ${tokenLine(r.tokens)}`,
+    `- Cost: ${formatCost(r.costUsd)}`,
+    `- Stop reason: ${md(r.stopReason ?? '—')}`,
+  ];
+  if (r.error) lines.push('', `**Error:** ${md(r.error.message)}`);
+  return {
+    id: scoped(scope, `run:${r.runId}`),
+    kind: 'run',
+    parentId,
+    label: r.model ?? r.runId,
+    description: parts.join(' · '),
+    tooltip: lines.join('\n'),
+    icon: failed ? 'error' : r.isHeartbeat ? 'pulse' : r.endedTs === null ? 'loading' : 'play-circle',
+    ...(failed ? { iconColor: 'list.errorForeground' } : {}),
+    contextValue: failed ? 'run.failed' : 'run',
+    // Tool calls, subagents and attributed messages are only known once expanded.
+    expandable: true,
+    scope,
+    sessionKey: r.sessionKey,
+    runId: r.runId,
+    eventId: runEventId(db, r.runId),
+    isError: failed,
+  };
+}
+
+function runChildren(db: Database, run: TreeNode): TreeNode[] {
+  const runId = run.runId;
+  if (!runId) return [];
+  const ids = toolEventIds(db, runId);
+  const items: { ts: number; node: TreeNode }[] = [];
+  for (const call of tools(db, runId)) {
+    const eventId = ids.get(call.toolCallId);
+    if (!eventId) continue;
+    items.push({ ts: call.startedTs ?? call.endedTs ?? 0, node: toolNode(call, eventId, run.id, run.scope) });
+  }
+  if (run.sessionKey) {
+    for (const sub of subagents(db, run.sessionKey).children) {
+      if (sub.spawnedByRunId !== runId) continue;
+      items.push({ ts: spawnedTs(db, sub.sessionKey), node: subagentNode(sub, run) });
+    }
+    for (const ev of replay(db, run.sessionKey, { runId })) {
+      if (ev.kind === 'message.inbound' || ev.kind === 'message.outbound') items.push({ ts: ev.ts, node: messageNode(ev, run.id, run.scope) });
+    }
+  }
+  // Inside a run, events read in the order they happened.
+  items.sort((a, b) => a.ts - b.ts);
+  return items.map((i) => i.node);
+}
+
+export function toolNode(call: ToolCall, eventId: string, parentId: string, scope: string): TreeNode {
+  const target = call.filePath ?? call.execCommand;
+  const parts = [target ? shorten(call.filePath ? baseName(call.filePath) : target.replace(/\s+/g, ' '), 60) : '', call.durationMs !== null ? formatDuration(call.durationMs) : call.endedTs === null ? 'running' : ''];
+  const edit = editTexts(call.params) !== null;
+  const lines = [
+    `**${md(call.toolName)}** \`${md(call.toolCallId)}\``,
+    '',
+    ...(call.filePath ? [`- File: ${md(call.filePath)}`] : []),
+    ...(call.execCommand ? [`- Command: \`${call.execCommand.replace(/`/g, "'").slice(0, 500)}\``] : []),
+    `- Started: ${call.startedTs !== null ? formatDate(call.startedTs) : 'unknown'}`,
+    `- Duration: ${call.durationMs !== null ? formatDuration(call.durationMs) : '—'}`,
+  ];
+  if (call.isError) lines.push('', `**Error:** ${md(call.error ?? 'tool call failed')}`);
+  return {
+    id: scoped(scope, `tool:${eventId}`),
+    kind: 'tool',
+    parentId,
+    label: call.toolName,
+    description: parts.filter(Boolean).join(' · '),
+    tooltip: lines.join('\n'),
+    icon: call.isError ? 'error' : toolIcon(call),
+    ...(call.isError ? { iconColor: 'list.errorForeground' } : {}),
+    contextValue: edit && call.filePath ? 'tool.edit' : call.filePath ? 'tool.file' : 'tool',
+    expandable: false,
+    scope,
+    sessionKey: call.sessionKey ?? null,
+    runId: call.runId ?? null,
+    eventId,
+    toolCallId: call.toolCallId,
+    filePath: call.filePath,
+    isError: call.isError,
+  };
+}
+
+function subagentNode(sub: SubagentNode, run: TreeNode): TreeNode {
+  const id = scoped(run.scope, `subagent:${sub.sessionKey}`);
+  const parts = [sub.label ?? sub.agentId ?? '', sub.outcome ?? '', sub.durationMs !== null ? formatDuration(sub.durationMs) : ''].filter(Boolean);
+  const failed = sub.outcome !== null && /err|fail|timeout/i.test(sub.outcome);
+  return {
+    id,
+    kind: 'subagent',
+    parentId: run.id,
+    label: sub.sessionKey,
+    description: parts.join(' · '),
+    tooltip: [
+      `**Subagent ${md(sub.sessionKey)}**`,
+      '',
+      `- Agent: ${md(sub.agentId ?? 'unknown')}`,
+      `- Label: ${md(sub.label ?? '—')}`,
+      `- Outcome: ${md(sub.outcome ?? '—')}`,
+      `- Duration: ${sub.durationMs !== null ? formatDuration(sub.durationMs) : '—'}`,
+    ].join('\n'),
+    icon: 'type-hierarchy-sub',
+    ...(failed ? { iconColor: 'list.errorForeground' } : {}),
+    contextValue: 'subagent',
+    expandable: true,
+    scope: run.scope,
+    sessionKey: sub.sessionKey,
+    runId: run.runId ?? null,
+    isError: failed,
+  };
+}
+
+export function messageNode(ev: ReplayEvent, parentId: string, scope: string): TreeNode {
+  const inbound = ev.kind === 'message.inbound';
+  const data = isObj(ev.data) ? ev.data : {};
+  const preview = str(data.contentPreview) ?? '';
+  const peer = inbound ? str(data.from) : str(data.to);
+  const channel = str(data.channel);
+  const failed = !inbound && data.success === false;
+  return {
+    id: scoped(scope, `message:${ev.id}`),
+    kind: 'message',
+    parentId,
+    label: shorten(preview.replace(/\s+/g, ' ') || (inbound ? 'inbound message' : 'outbound message'), 80),
+    description: [inbound ? 'in' : 'out', channel ?? '', peer ?? ''].filter(Boolean).join(' · '),
+    tooltip: [`**${inbound ? 'Inbound' : 'Outbound'} message**${channel ? ` (${md(channel)})` : ''}`, '', `- ${inbound ? 'From' : 'To'}: ${md(peer ?? 'unknown')}`, `- At: ${formatDate(ev.ts)}`, '', md(preview)].join('\n'),
+    icon: inbound ? 'mail' : 'comment',
+    ...(failed ? { iconColor: 'list.errorForeground' } : {}),
+    contextValue: 'message',
+    expandable: false,
+    scope,
+    sessionKey: ev.sessionKey,
+    runId: ev.runId,
+    eventId: ev.id,
+    isError: failed,
+  };
+}
+
+/** toolCallId → event id of its tool.end (or tool.start when it has not ended). */
+function toolEventIds(db: Database, runId: string): Map<string, string> {
+  const run = stringId(db, runId);
+  const out = new Map<string, string>();
+  if (run === null) return out;
+  for (const r of all(db, 'SELECT te.call, e.eid FROM tool_events te JOIN events e ON e.id = te.ev WHERE te.run = ? ORDER BY te.phase, e.id', [run])) {
+    out.set(r.call as string, decodeEventId(r.eid));
+  }
+  return out;
+}
+
+/** The event id of a run's run.start (or its first event). */
+function runEventId(db: Database, runId: string): string | null {
+  const run = stringId(db, runId);
+  if (run === null) return null;
+  const r = all(db, 'SELECT e.eid FROM run_events re JOIN events e ON e.id = re.ev WHERE re.run = ? ORDER BY re.phase, re.ts LIMIT 1', [run])[0];
+  return r ? decodeEventId(r.eid) : null;
+}
+
+function spawnedTs(db: Database, childKey: string): number {
+  const child = stringId(db, childKey);
+  if (child === null) return 0;
+  const r = all(db, 'SELECT MIN(ts) AS ts FROM subagent_events WHERE child = ? AND phase = 0', [child])[0];
+  return typeof r?.ts === 'number' ? r.ts : 0;
+}
+
+function isCycle(node: TreeNode): boolean {
+  const key = `subagent:${node.sessionKey}`;
+  return node.id.split(SCOPE_SEP).filter((p) => p === key).length > 1;
+}
+
+function toolIcon(call: ToolCall): string {
+  if (call.execCommand) return 'terminal';
+  switch (fileOpOf(call.toolName)) {
+    case 'read':
+      return 'file';
+    case 'write':
+      return 'new-file';
+    case 'edit':
+      return 'edit';
+    default:
+      return call.filePath ? 'file' : 'tools';
+  }
+}
+
+/** "just now", "5 min ago", "3 h ago", "2 d ago", or a date for older times. */
+export function relativeTime(ts: number, now: number): string {
+  const d = now - ts;
+  if (d < 0) return formatDate(ts);
+  if (d < 60_000) return 'just now';
+  if (d < 3_600_000) return `${Math.floor(d / 60_000)} min ago`;
+  if (d < 86_400_000) return `${Math.floor(d / 3_600_000)} h ago`;
+  if (d < 30 * 86_400_000) return `${Math.floor(d / 86_400_000)} d ago`;
+  return new Date(ts).toISOString().slice(0, 10);
+}
+
+export function formatDate(ts: number): string {
+  return new Date(ts).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} m ${Math.round((ms % 60_000) / 1000)} s`;
+  return `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} m`;
+}
+
+export function formatTokens(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
+  return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
+export function formatCost(usd: number): string {
+  return usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`;
+}
+
+function tokenLine(t: Tokens): string {
+  return `${t.total} (in ${t.input}, out ${t.output}, cache read ${t.cacheRead}, cache write ${t.cacheWrite})`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function shorten(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function baseName(p: string): string {
+  const parts = p.split(/[\\/]/);
+  return parts[parts.length - 1] || p;
+}
+
+/** Escapes Markdown so telemetry text is shown as text. */
+function md(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,45 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { discoverTelemetryDirs } from '../core/discover';
+
+export const SECTION = 'agentTelemetry';
+
+/** `~/x` and `~` → the home folder; relative paths stay as given (resolved against the process cwd). */
+export function expandHome(p: string): string {
+  if (p === '~') return os.homedir();
+  if (p.startsWith('~/') || p.startsWith('~\\')) return path.join(os.homedir(), p.slice(2));
+  return p;
+}
+
+/** The configured directories (setting `agentTelemetry.directories`), as written. */
+export function configuredDirectories(): string[] {
+  const v = vscode.workspace.getConfiguration(SECTION).get<unknown>('directories');
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '') : [];
+}
+
+/** Every directory to index: the configured ones plus, unless switched off, the discovered ones. Deduplicated. */
+export function telemetryDirs(): string[] {
+  const dirs = configuredDirectories().map((d) => path.resolve(expandHome(d)));
+  if (vscode.workspace.getConfiguration(SECTION).get<boolean>('autoDiscover', true)) {
+    dirs.push(...discoverTelemetryDirs(os.homedir()));
+  }
+  return [...new Set(dirs)];
+}
+
+/** Where the index is kept: `agentTelemetry.indexPath`, else `<globalStorage>/index.sqlite`. */
+export function indexFilePath(context: vscode.ExtensionContext): string {
+  const custom = vscode.workspace.getConfiguration(SECTION).get<string>('indexPath', '').trim();
+  if (custom) return path.resolve(expandHome(custom));
+  return vscode.Uri.joinPath(context.globalStorageUri, 'index.sqlite').fsPath;
+}
+
+/** Appends directories to the user setting (no duplicates). */
+export async function addDirectories(dirs: string[]): Promise<void> {
+  const current = configuredDirectories();
+  const next = [...current];
+  for (const d of dirs) if (!next.includes(d)) next.push(d);
+  if (next.length !== current.length) {
+    await vscode.workspace.getConfiguration(SECTION).update('directories', next, vscode.ConfigurationTarget.Global);
+  }
+}

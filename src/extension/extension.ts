@@ -1,0 +1,77 @@
+import * as vscode from 'vscode';
+import type { TreeNode } from '../core/tree';
+import { COMMAND_IDS, registerCommands } from './commands';
+import { IndexService } from './indexService';
+import { SessionsTree } from './sessionsTree';
+
+/** What `activate` returns: used by the extension-host tests. */
+export interface AgentTelemetryApi {
+  /** Waits for the index to be opened and synced. */
+  ready(): Promise<void>;
+  /** Syncs now (what the watchers do on a change). */
+  sync(): Promise<void>;
+  /** The nodes the Sessions view's root shows now. */
+  rootNodes(): Promise<TreeNode[]>;
+  childNodes(node: TreeNode): Promise<TreeNode[]>;
+  directories(): readonly string[];
+  commandIds: readonly string[];
+}
+
+let service: IndexService | undefined;
+
+export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
+  const log = vscode.window.createOutputChannel('Agent Telemetry', { log: true });
+  context.subscriptions.push(log);
+  service = new IndexService(context, log);
+  const svc = service;
+  context.subscriptions.push(svc);
+  const tree = new SessionsTree(svc, context.globalState);
+  context.subscriptions.push(tree);
+  registerCommands(context, svc, tree, log);
+
+  const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
+  status.name = 'Agent Telemetry';
+  status.command = 'agentTelemetry.sessions.focus';
+  const updateStatus = () => {
+    if (svc.state === 'indexing') {
+      status.text = '$(sync~spin) Agent Telemetry: indexing…';
+      status.backgroundColor = undefined;
+    } else if (svc.state === 'starting') {
+      status.text = '$(pulse) Agent Telemetry';
+    } else if (svc.problemCount > 0) {
+      status.text = `$(warning) Agent Telemetry: ${svc.sessionCount} sessions, ${svc.problemCount} problems`;
+    } else {
+      status.text = `$(pulse) Agent Telemetry: ${svc.sessionCount} sessions`;
+    }
+    status.tooltip = `${svc.directories.length} telemetry folders. Click to open the Sessions view.`;
+    void vscode.commands.executeCommand('setContext', 'agentTelemetry.ready', svc.state === 'ready' || svc.sessionCount > 0);
+  };
+  updateStatus();
+  status.show();
+  context.subscriptions.push(status, svc.onDidChangeState(updateStatus));
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('agentTelemetry')) void svc.onSettingsChanged(e);
+    }),
+  );
+  // Indexing starts when the view is first shown (getChildren) or a command needs it.
+  if (tree.view.visible) void svc.start();
+
+  return {
+    ready: () => svc.start(),
+    sync: () => svc.requestSync(),
+    rootNodes: async () => {
+      await svc.start();
+      return tree.getChildren();
+    },
+    childNodes: (node) => tree.getChildren(node),
+    directories: () => svc.directories,
+    commandIds: COMMAND_IDS,
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  await service?.shutdown();
+  service = undefined;
+}

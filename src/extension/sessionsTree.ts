@@ -1,0 +1,154 @@
+import * as vscode from 'vscode';
+import { parseSince } from '../core/sql';
+import { childNodes, resolveNode, rootNodes, type TreeFilter, type TreeNode } from '../core/tree';
+import type { IndexChange, IndexService } from './indexService';
+
+/** The filter as the user chose it (stored in the memento). `since` is a span like `24h`. */
+export interface FilterState {
+  agent?: string;
+  since?: string;
+  errorsOnly?: boolean;
+}
+
+const FILTER_KEY = 'agentTelemetry.filter';
+
+/**
+ * The Sessions view: maps core/tree.ts descriptors to TreeItems. Nodes handed out are kept by id,
+ * so a live change refreshes just the sessions it touched (the same objects, updated in place).
+ */
+export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<TreeNode | undefined | void>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private readonly nodes = new Map<string, TreeNode>();
+  private rootIds: string[] = [];
+  private readonly subscriptions: vscode.Disposable[] = [];
+  readonly view: vscode.TreeView<TreeNode>;
+
+  constructor(
+    private readonly service: IndexService,
+    private readonly memento: vscode.Memento,
+  ) {
+    this.view = vscode.window.createTreeView('agentTelemetry.sessions', { treeDataProvider: this, showCollapseAll: true });
+    this.subscriptions.push(this.view, this.emitter, service.onDidChange((c) => this.onIndexChanged(c)));
+    this.updateDescription();
+  }
+
+  get filterState(): FilterState {
+    return this.memento.get<FilterState>(FILTER_KEY) ?? {};
+  }
+
+  async setFilter(f: FilterState): Promise<void> {
+    await this.memento.update(FILTER_KEY, f);
+    this.updateDescription();
+    this.refreshAll();
+  }
+
+  /** The filter for core queries (`since` resolved now). */
+  coreFilter(now = Date.now()): TreeFilter {
+    const f = this.filterState;
+    let since: number | undefined;
+    if (f.since) {
+      try {
+        since = parseSince(f.since, now);
+      } catch {
+        since = undefined;
+      }
+    }
+    return { agent: f.agent, since, errorsOnly: f.errorsOnly };
+  }
+
+  private updateDescription(): void {
+    const f = this.filterState;
+    const parts = [f.agent ? `agent ${f.agent}` : '', f.since ? `last ${f.since}` : '', f.errorsOnly ? 'errors only' : ''].filter(Boolean);
+    this.view.description = parts.length ? `Filtered: ${parts.join(', ')}` : undefined;
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    const item = new vscode.TreeItem(node.label, node.expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = node.id;
+    item.description = node.description;
+    const tip = new vscode.MarkdownString(node.tooltip);
+    tip.supportThemeIcons = false;
+    item.tooltip = tip;
+    item.iconPath = new vscode.ThemeIcon(node.icon, node.iconColor ? new vscode.ThemeColor(node.iconColor) : undefined);
+    item.contextValue = node.contextValue;
+    if (node.kind === 'tool') {
+      const command = node.contextValue === 'tool.edit' ? 'agentTelemetry.showEditDiff' : node.contextValue === 'tool.file' ? 'agentTelemetry.openFile' : 'agentTelemetry.openRawEvent';
+      item.command = { command, title: 'Open', arguments: [node] };
+    } else if (node.kind === 'message') {
+      item.command = { command: 'agentTelemetry.openRawEvent', title: 'Open Raw Event', arguments: [node] };
+    }
+    return item;
+  }
+
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    // The first look at the view is what starts sql.js and the first index.
+    const db = await this.service.ready();
+    const now = Date.now();
+    const kids = node ? childNodes(db, node, this.coreFilter(now), now) : rootNodes(db, this.coreFilter(now), now);
+    for (const k of kids) this.nodes.set(k.id, k);
+    if (!node) this.rootIds = kids.map((k) => k.id);
+    return kids;
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    if (!node.parentId) return undefined;
+    const known = this.nodes.get(node.parentId);
+    if (known) return known;
+    const db = this.service.db;
+    const resolved = db ? resolveNode(db, node.parentId) : null;
+    if (resolved) this.nodes.set(resolved.id, resolved);
+    return resolved ?? undefined;
+  }
+
+  /** A node by id: one already shown, or rebuilt from the index. */
+  nodeById(id: string): TreeNode | undefined {
+    const known = this.nodes.get(id);
+    if (known) return known;
+    const db = this.service.db;
+    const r = db ? resolveNode(db, id) : null;
+    if (r) this.nodes.set(r.id, r);
+    return r ?? undefined;
+  }
+
+  /** The ids the root shows now (for tests). */
+  async rootIdsNow(): Promise<string[]> {
+    return (await this.getChildren()).map((n) => n.id);
+  }
+
+  refreshAll(): void {
+    this.emitter.fire();
+  }
+
+  private onIndexChanged(change: IndexChange): void {
+    const db = this.service.db;
+    if (!db || change.all) {
+      this.refreshAll();
+      return;
+    }
+    const now = Date.now();
+    const roots = rootNodes(db, this.coreFilter(now), now);
+    if (roots.map((r) => r.id).join('\n') !== this.rootIds.join('\n')) {
+      // Sessions appeared, vanished or changed order (newest first): refresh from the root.
+      this.refreshAll();
+      return;
+    }
+    const keys = new Set(change.sessionKeys);
+    for (const fresh of roots) {
+      if (!fresh.sessionKey || !keys.has(fresh.sessionKey)) continue;
+      const shown = this.nodes.get(fresh.id);
+      if (shown) {
+        Object.assign(shown, fresh);
+        this.emitter.fire(shown);
+      }
+    }
+    // The same sessions nested as subagents elsewhere.
+    for (const n of this.nodes.values()) {
+      if (n.kind === 'subagent' && n.sessionKey && keys.has(n.sessionKey)) this.emitter.fire(n);
+    }
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+  }
+}
