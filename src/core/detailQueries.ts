@@ -70,6 +70,12 @@ export function replay(db: Database, sessionKey: string, opts: ReplayOptions = {
     [key, since, ...rp, key, since, ...(run !== undefined ? [key, since, run] : []), key, ...rp, key, since],
   );
   for (const m of attributedMessages(db, key, run ?? null, since)) rows.push(m);
+  // A spawn may carry the child's run id: shown under the parent's run it came from.
+  for (const r of rows) {
+    if (r.kind !== 'subagent.spawn') continue;
+    const parentRun = one(db, `SELECT rk.s FROM subagent_events sp JOIN strings rk ON rk.id = ${parentRunOf('sp')} WHERE sp.ev = ?`, [r.ev ?? null]);
+    if (parentRun) r.run = parentRun.s ?? r.run ?? null;
+  }
   rows.sort((x, y) => n(x.ts) - n(y.ts) || n(x.rank) - n(y.rank) || n(x.off) - n(y.off));
   const reader = new PayloadReader();
   try {

@@ -365,7 +365,7 @@ describe('replay', () => {
     [B(5), D2_0800, 'run.start', 'run-m2', S1, MAIN_LOG, 5],
     [B(6), D2_0800 + 2000, 'llm.call', 'run-m2', S1, MAIN_LOG, 6],
     [B(7), D2_0800 + 2100, 'tool.start', 'run-m2', S1, MAIN_LOG, 7],
-    [B(8), D2_0800 + 2150, 'subagent.spawn', 'run-c1', S1, MAIN_LOG, 8], // runId as written: the child's run
+    [B(8), D2_0800 + 2150, 'subagent.spawn', 'run-m2', S1, MAIN_LOG, 8], // shown under the parent's run it came from (it carries the child's run-c1)
     [B(9), D2_0800 + 2180, 'tool.end', 'run-m2', S1, MAIN_LOG, 9],
     [B(10), D2_0800 + 41000, 'subagent.end', 'run-c1', K1, MAIN_LOG, 10], // end of the subagent it spawned
     [B(11), D2_0800 + 42000, 'llm.call', 'run-m2', S1, MAIN_LOG, 11],
@@ -434,7 +434,7 @@ describe('replay', () => {
       [C(5), 'tool.end', 'run-c1', K1, CODER_LOG],
       [C(7), 'tool.start', 'run-c1', K1, CODER_LOG],
       [C(8), 'tool.end', 'run-c1', K1, CODER_LOG],
-      [C(9), 'subagent.spawn', 'run-c2', K1, CODER_LOG],
+      [C(9), 'subagent.spawn', 'run-c1', K1, CODER_LOG], // shown under the parent's run (carries run-c2)
       [C(15), 'subagent.end', 'run-c2', K2, CODER_LOG],
       [C(16), 'llm.call', 'run-c1', K1, CODER_LOG],
       [C(17), 'run.end', 'run-c1', K1, CODER_LOG],

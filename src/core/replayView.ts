@@ -1,0 +1,165 @@
+/**
+ * What the replay panel asks the host for, answered from the index: one session's view, one
+ * blob page, and the cross-session events table. Pure functions over the database.
+ */
+import type { Database, SqlValue } from 'sql.js';
+import type { BlobChunk, ErrorLink, EventsFilter, EventsPage, SessionView } from '../protocol/messages';
+import type { ReplayEvent, ToolCall } from '../protocol/model';
+import { blobRefsOf, readBlob } from './blobs';
+import { eventDir, files, replay, tools, usagePerCall } from './detailQueries';
+import { isObj } from './eventFields';
+import { decodeEventId, encodeEventId } from './eventIds';
+import { PayloadReader } from './payloads';
+import { all, n, one } from './sql';
+import { getSession, listRuns } from './summaryQueries';
+
+/** Largest blob page sent to the webview at once. */
+export const BLOB_PAGE_BYTES = 256 * 1024;
+
+/** Everything the panel shows for a session (or one run of it); null when the session is unknown. */
+export function sessionView(db: Database, sessionKey: string, runId?: string): SessionView | null {
+  const session = getSession(db, sessionKey);
+  if (!session) return null;
+  const runs = listRuns(db, sessionKey).filter((r) => !runId || r.runId === runId);
+  const events = replay(db, sessionKey, { runId });
+  const llmCalls = runs.flatMap((r) => usagePerCall(db, r.runId).map((c) => ({ ...c, runId: r.runId })));
+  // Params and results can be large: the panel fetches them per call with tool/get.
+  const toolCalls: ToolCall[] = runs.flatMap((r) => tools(db, r.runId).map((t) => ({ ...t, params: null, result: null })));
+  return {
+    session,
+    runs,
+    events,
+    llmCalls,
+    toolCalls,
+    fileOps: files(db, sessionKey, { runId }),
+    errorLinks: errorLinks(events),
+  };
+}
+
+/**
+ * Error provenance (seed §7): a failed run is linked to the last failed tool call of the same run
+ * before it ended — the usual chain "tool error → run failure".
+ */
+export function errorLinks(events: ReplayEvent[]): ErrorLink[] {
+  const links: ErrorLink[] = [];
+  const lastFailedTool = new Map<string, string>();
+  for (const e of events) {
+    if (!e.runId) continue;
+    if (e.kind === 'tool.end' && isObj(e.data) && (e.data.isError === true || e.data.error != null)) lastFailedTool.set(e.runId, e.id);
+    if (e.kind === 'run.end' && e.error) links.push({ runId: e.runId, runEventId: e.id, causeEventId: lastFailedTool.get(e.runId) ?? null });
+  }
+  return links;
+}
+
+/** One page of a blob referenced by an event, read from that event's telemetry directory only. */
+export function blobPage(db: Database, eventId: string, blobId: string, offset = 0, maxBytes = BLOB_PAGE_BYTES): BlobChunk | null {
+  const loc = one(db, 'SELECT e.off, e.len, f.path, f.gzip, f.dir FROM events e JOIN files f ON f.id = e.file WHERE e.eid = ?', [encodeEventId(eventId)]);
+  if (!loc) return null;
+  const reader = new PayloadReader();
+  try {
+    const o = reader.event({ path: loc.path as string, gzip: loc.gzip === 1, off: n(loc.off), len: n(loc.len) }, eventId);
+    const ref = o ? blobRefsOf(o).find((r) => r.id === blobId) : undefined;
+    if (!ref) return null;
+    const page = readBlob(eventDir(db, eventId) ?? (loc.dir as string), ref, { content: true, offset, maxBytes: Math.min(maxBytes, BLOB_PAGE_BYTES) });
+    const next = offset + Math.min(maxBytes, BLOB_PAGE_BYTES);
+    return page.truncated ? { ...page, nextOffset: next } : page;
+  } finally {
+    reader.close();
+  }
+}
+
+/** Events across all sessions, newest first, for the events table (seed 001's viewer). */
+export function eventsQuery(db: Database, filter: EventsFilter & { offset: number; limit: number }): EventsPage {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  if (filter.since !== undefined) {
+    where.push('e.ts >= ?');
+    params.push(filter.since);
+  }
+  if (filter.until !== undefined) {
+    where.push('e.ts < ?');
+    params.push(filter.until);
+  }
+  if (filter.kinds?.length) {
+    where.push(`k.s IN (${filter.kinds.map(() => '?').join(',')})`);
+    params.push(...filter.kinds);
+  }
+  const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const base = `FROM events e JOIN strings k ON k.id = e.kind JOIN files f ON f.id = e.file
+    LEFT JOIN strings rk ON rk.id = e.run LEFT JOIN strings sk ON sk.id = COALESCE(e.skey, (SELECT skey FROM session_links WHERE sid = e.sid))
+    LEFT JOIN strings a ON a.id = e.agent ${cond}`;
+  const cols = 'e.eid, e.ts, e.off, e.len, e.line, f.path, f.gzip, k.s AS kind, rk.s AS run, sk.s AS skey, a.s AS agent';
+  const reader = new PayloadReader();
+  try {
+    const text = filter.text?.toLowerCase().trim();
+    let rows: ReplayEvent[];
+    let total: number;
+    if (!text) {
+      total = n(one(db, `SELECT COUNT(*) AS c ${base}`, params)?.c);
+      rows = all(db, `SELECT ${cols} ${base} ORDER BY e.ts DESC, e.id DESC LIMIT ? OFFSET ?`, [...params, filter.limit, filter.offset]).map((r) => toEvent(r, reader));
+    } else {
+      // Text matches the raw line; scanned newest first in chunks until the page is full.
+      rows = [];
+      total = 0;
+      const CHUNK = 5000;
+      for (let at = 0; ; at += CHUNK) {
+        const chunk = all(db, `SELECT ${cols} ${base} ORDER BY e.ts DESC, e.id DESC LIMIT ? OFFSET ?`, [...params, CHUNK, at]);
+        for (const r of chunk) {
+          const raw = reader.text({ path: r.path as string, gzip: r.gzip === 1, off: n(r.off), len: n(r.len) });
+          if (!raw || !raw.toLowerCase().includes(text)) continue;
+          if (total >= filter.offset && rows.length < filter.limit) rows.push(toEvent(r, reader, raw));
+          total++;
+        }
+        if (chunk.length < CHUNK) break;
+      }
+    }
+    return { stats: statsFor(db, cond, params), total, rows, kinds: all(db, 'SELECT DISTINCT k.s FROM events e JOIN strings k ON k.id = e.kind ORDER BY 1').map((r) => r.s as string) };
+  } finally {
+    reader.close();
+  }
+}
+
+function toEvent(r: Record<string, SqlValue>, reader: PayloadReader, raw?: string): ReplayEvent {
+  const id = decodeEventId(r.eid);
+  const text = raw ?? reader.text({ path: r.path as string, gzip: r.gzip === 1, off: n(r.off), len: n(r.len) });
+  let o: Record<string, unknown> | null = null;
+  try {
+    const v: unknown = text ? JSON.parse(text) : null;
+    o = isObj(v) ? v : null;
+  } catch {
+    o = null;
+  }
+  const ev: ReplayEvent = {
+    id,
+    ts: n(r.ts),
+    kind: r.kind as string,
+    runId: (r.run as string | null) ?? null,
+    sessionKey: (r.skey as string | null) ?? null,
+    agentId: (r.agent as string | null) ?? null,
+    data: o ? (o.data ?? null) : null,
+    file: r.path as string,
+    line: n(r.line),
+  };
+  if (o && isObj(o.error)) ev.error = { message: String(o.error.message ?? 'error') };
+  return ev;
+}
+
+function statsFor(db: Database, cond: string, params: SqlValue[]): EventsPage['stats'] {
+  const kinds = cond ? `${cond} AND` : 'WHERE';
+  const c = (sql: string) => n(one(db, sql, params)?.c);
+  const fromEv = 'FROM events e JOIN strings k ON k.id = e.kind';
+  const llm = one(
+    db,
+    `SELECT COALESCE(SUM(c.d_in),0) AS i, COALESCE(SUM(c.d_out),0) AS o, COALESCE(SUM(c.d_cr),0) AS r, COALESCE(SUM(c.d_cw),0) AS w,
+       COALESCE(SUM(c.d_total),0) AS t, COALESCE(SUM(c.cost),0) AS cost ${fromEv} JOIN llm_calls c ON c.ev = e.id ${cond}`,
+    params,
+  );
+  return {
+    sessions: c(`SELECT COUNT(DISTINCT COALESCE(e.skey, (SELECT skey FROM session_links WHERE sid = e.sid))) AS c ${fromEv} ${cond}`),
+    runs: c(`SELECT COUNT(DISTINCT e.run) AS c ${fromEv} ${kinds} k.s = 'run.start'`),
+    toolCalls: c(`SELECT COUNT(*) AS c ${fromEv} ${kinds} k.s = 'tool.end'`),
+    errors: c(`SELECT COUNT(*) AS c ${fromEv} ${kinds} e.err = 1`),
+    tokens: { input: n(llm?.i), output: n(llm?.o), cacheRead: n(llm?.r), cacheWrite: n(llm?.w), total: n(llm?.t) },
+    costUsd: Math.round(n(llm?.cost) * 1e6) / 1e6,
+  };
+}
