@@ -1,0 +1,262 @@
+/**
+ * The one typed protocol between the extension host and the replay webview.
+ *
+ * Three kinds of message, declared as type maps so that a handler table missing an entry fails to compile:
+ * - {@link Requests}: webview → host, answered with a `response` envelope carrying the same `id`;
+ * - {@link Commands}: webview → host, fire-and-forget;
+ * - {@link Notifications}: host → webview.
+ *
+ * Everything travels inside an {@link Envelope}. The host validates every incoming message with
+ * {@link isEnvelope} before dispatching it: the webview renders untrusted telemetry text, so it is semi-trusted.
+ * Handles that point at files or blobs are ids of recorded events, never raw paths.
+ */
+// The fence in eslint.config.mjs (group ['*', '!./*']) also rejects same-folder imports; this one is allowed by design.
+// eslint-disable-next-line no-restricted-imports
+import type {
+  BlobInfo,
+  FileOperation,
+  LlmCallUsage,
+  ReplayEvent,
+  RunSummary,
+  SessionSummary,
+  Tokens,
+  ToolCall,
+} from './model';
+
+/** Bumped when a message changes shape. Sent by the webview in `webview/ready`. */
+export const protocolVersion = 1;
+
+/** What the panel shows first; base64 JSON in the root element's `data-bootstrap` attribute (no inline script). */
+export type WebviewBootstrap =
+  | { view: 'session'; sessionKey: string; runId?: string }
+  | { view: 'events' };
+
+/**
+ * The part of the webview's saved state (`vscode.setState`) that the host's `WebviewPanelSerializer` may read to
+ * re-create the panel after a reload: rebuild the HTML with `target` as the bootstrap. The rest is UI-only.
+ */
+export interface PersistedWebviewState {
+  v: 1;
+  target: WebviewBootstrap;
+}
+
+/** A failed run linked to the event that caused it (seed 002 §7.2). */
+export interface ErrorLink {
+  runId: string;
+  /** Id of the run's failing event (run.end with `error`, or an `error` event). */
+  runEventId: string;
+  /** Id of the event that caused it (usually a failed tool.end), or null when no cause was found. */
+  causeEventId: string | null;
+}
+
+/** Everything the replay needs for one session, in one answer. */
+export interface SessionView {
+  session: SessionSummary;
+  /** Runs of the session, in start order. */
+  runs: RunSummary[];
+  /** All events of the session in (ts, file order). `data` included, blobs not expanded (`blobs` absent). */
+  events: ReplayEvent[];
+  /** Every LLM call of every run, with `eventId` set so the token chart can jump to the timeline. */
+  llmCalls: (LlmCallUsage & { runId: string })[];
+  /** Tool calls; `params`/`result` may be omitted (undefined) to keep the answer small: `tool/get` has them. */
+  toolCalls: ToolCall[];
+  /** Files touched, each with `eventId` set: that id is what `file/open` and `file/diff` take. */
+  fileOps: FileOperation[];
+  /** Failed runs and their causes. */
+  errorLinks: ErrorLink[];
+}
+
+/** One page of a blob's content. `offset`/`maxBytes` count bytes of the stored file. */
+export type BlobChunk = BlobInfo & {
+  /** true when bytes remain after this page. */
+  truncated?: boolean;
+  /** Size of the whole blob in bytes, when known. */
+  totalBytes?: number;
+  /** Byte offset to ask for next (the host may stop short of `offset + maxBytes` at a UTF-8 boundary). */
+  nextOffset?: number;
+};
+
+/** Filter of the Events view (seed 001): all sessions, all runs. */
+export interface EventsFilter {
+  /** Epoch ms, inclusive. */
+  since?: number;
+  /** Epoch ms, inclusive. */
+  until?: number;
+  /** Only these kinds; absent or empty means all. */
+  kinds?: string[];
+  /** Case-insensitive substring of the event (kind, ids, data, error). */
+  text?: string;
+}
+
+/** Totals shown on the Events view's stat cards, over the filtered events. */
+export interface EventsStats {
+  sessions: number;
+  runs: number;
+  toolCalls: number;
+  /** Failed runs + failed tool calls. */
+  errors: number;
+  tokens: Tokens;
+  costUsd: number;
+}
+
+/** One page of the Events view. */
+export interface EventsPage {
+  stats: EventsStats;
+  /** Number of events matching the filter (all pages). */
+  total: number;
+  rows: ReplayEvent[];
+  /** Every kind present in the index, for the kind filter. Optional: the webview falls back to known kinds. */
+  kinds?: string[];
+}
+
+/** webview → host, answered. */
+export interface Requests {
+  /** The replay of one session. `runId` only says which run the user opened; all runs are returned. */
+  'session/get': { params: { sessionKey: string; runId?: string }; result: SessionView };
+  /** One tool call in full (params, result, blob list without content); `eventId` of its tool.start or tool.end. */
+  'tool/get': { params: { eventId: string }; result: ToolCall };
+  /**
+   * One page of a blob listed by `tool/get`; `eventId` is the id that `tool/get` was called with (tool.start or
+   * tool.end of the call). Defaults: offset 0, maxBytes chosen by the host.
+   */
+  'blob/get': { params: { eventId: string; blobId: string; offset?: number; maxBytes?: number }; result: BlobChunk };
+  /** Events across all sessions, filtered and paged (seed 001 viewer). */
+  'events/query': { params: EventsFilter & { offset: number; limit: number }; result: EventsPage };
+}
+
+/** webview → host, fire-and-forget. */
+export interface Commands {
+  /** Posted once the app is mounted; the host then flushes queued notifications. */
+  'webview/ready': { protocolVersion: number };
+  /** Open the file of a recorded file operation (tool.end event id), at the edited line when known. */
+  'file/open': { eventId: string };
+  /** Show the diff of a recorded edit (tool.end event id). */
+  'file/diff': { eventId: string };
+  /** Open the raw JSONL line of an event in an editor. */
+  'event/openRaw': { eventId: string };
+  /** Open (or reveal) the replay of another session, e.g. a subagent's child session. */
+  'session/open': { sessionKey: string; runId?: string };
+  /** Export the events matching the filter as JSONL (the host asks where to save). */
+  'events/export': EventsFilter;
+}
+
+/** host → webview. */
+export interface Notifications {
+  /** The index changed for these sessions; the webview re-fetches if it shows one of them. */
+  'index/didChange': { sessionKeys: string[] };
+  /** Show this session (and select a run or event) in the existing panel. */
+  'view/show': { sessionKey: string; runId?: string; eventId?: string };
+}
+
+export type RequestMethod = keyof Requests;
+export type CommandMethod = keyof Commands;
+export type NotificationMethod = keyof Notifications;
+export type RequestParams<M extends RequestMethod> = Requests[M]['params'];
+export type RequestResult<M extends RequestMethod> = Requests[M]['result'];
+
+export interface RequestEnvelope<M extends RequestMethod = RequestMethod> {
+  kind: 'request';
+  /** Per-webview counter; the response carries it back. */
+  id: number;
+  method: M;
+  params: RequestParams<M>;
+}
+export type ResponseEnvelope =
+  | { kind: 'response'; id: number; ok: true; result: unknown }
+  | { kind: 'response'; id: number; ok: false; error: string };
+export interface CommandEnvelope<M extends CommandMethod = CommandMethod> {
+  kind: 'command';
+  method: M;
+  params: Commands[M];
+}
+export interface NotificationEnvelope<M extends NotificationMethod = NotificationMethod> {
+  kind: 'notification';
+  method: M;
+  params: Notifications[M];
+}
+export type Envelope = RequestEnvelope | ResponseEnvelope | CommandEnvelope | NotificationEnvelope;
+
+/** Host side: one handler per request; a missing entry is a compile error. */
+export type RequestHandlers = {
+  [M in RequestMethod]: (params: RequestParams<M>) => Promise<RequestResult<M>>;
+};
+/** Host side: one handler per command. */
+export type CommandHandlers = {
+  [M in CommandMethod]: (params: Commands[M]) => void | Promise<void>;
+};
+/** Webview side: one handler per notification. */
+export type NotificationHandlers = {
+  [M in NotificationMethod]: (params: Notifications[M]) => void;
+};
+
+/** Field kinds the shape check knows: `?` marks an optional field. */
+type FieldSpec = 'string' | 'string?' | 'number' | 'number?' | 'strings' | 'strings?';
+type ParamSpec<P> = { [K in keyof Required<P>]: FieldSpec };
+
+const eventIdOnly = { eventId: 'string' } as const;
+const filterSpec = { since: 'number?', until: 'number?', kinds: 'strings?', text: 'string?' } as const;
+
+/** Parameter shapes, checked by {@link isEnvelope}. Typed so that adding a message without a spec fails to compile. */
+const requestSpecs: { [M in RequestMethod]: ParamSpec<RequestParams<M>> } = {
+  'session/get': { sessionKey: 'string', runId: 'string?' },
+  'tool/get': eventIdOnly,
+  'blob/get': { eventId: 'string', blobId: 'string', offset: 'number?', maxBytes: 'number?' },
+  'events/query': { ...filterSpec, offset: 'number', limit: 'number' },
+};
+const commandSpecs: { [M in CommandMethod]: ParamSpec<Commands[M]> } = {
+  'webview/ready': { protocolVersion: 'number' },
+  'file/open': eventIdOnly,
+  'file/diff': eventIdOnly,
+  'event/openRaw': eventIdOnly,
+  'session/open': { sessionKey: 'string', runId: 'string?' },
+  'events/export': filterSpec,
+};
+const notificationSpecs: { [M in NotificationMethod]: ParamSpec<Notifications[M]> } = {
+  'index/didChange': { sessionKeys: 'strings' },
+  'view/show': { sessionKey: 'string', runId: 'string?', eventId: 'string?' },
+};
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function fieldOk(value: unknown, spec: FieldSpec): boolean {
+  if (value === undefined) return spec.endsWith('?');
+  const base = spec.replace('?', '');
+  if (base === 'string') return typeof value === 'string';
+  if (base === 'number') return typeof value === 'number' && Number.isFinite(value);
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+/** Known fields have the right type and no unknown field is present. */
+function paramsOk(params: unknown, spec: Record<string, FieldSpec> | undefined): boolean {
+  if (!spec || !isRecord(params)) return false;
+  for (const key of Object.keys(params)) if (!(key in spec)) return false;
+  return Object.entries(spec).every(([key, s]) => fieldOk(params[key], s));
+}
+
+function specFor<T extends object>(table: T, method: unknown): Record<string, FieldSpec> | undefined {
+  if (typeof method !== 'string' || !Object.prototype.hasOwnProperty.call(table, method)) return undefined;
+  return (table as Record<string, Record<string, FieldSpec>>)[method];
+}
+
+/**
+ * Runtime shape check of a message: a known kind, a known method, an integer id where one is needed, and params
+ * with exactly the declared fields of the declared types. Result payloads of responses are not inspected.
+ */
+export function isEnvelope(x: unknown): x is Envelope {
+  if (!isRecord(x)) return false;
+  switch (x.kind) {
+    case 'request':
+      return Number.isSafeInteger(x.id) && paramsOk(x.params, specFor(requestSpecs, x.method));
+    case 'command':
+      return paramsOk(x.params, specFor(commandSpecs, x.method));
+    case 'notification':
+      return paramsOk(x.params, specFor(notificationSpecs, x.method));
+    case 'response':
+      if (!Number.isSafeInteger(x.id)) return false;
+      return x.ok === true ? 'result' in x : x.ok === false && typeof x.error === 'string';
+    default:
+      return false;
+  }
+}
