@@ -68,8 +68,8 @@ export function blobPage(db: Database, eventId: string, blobId: string, offset =
   }
 }
 
-/** Events across all sessions, newest first, for the events table (seed 001's viewer). */
-export function eventsQuery(db: Database, filter: EventsFilter & { offset: number; limit: number }): EventsPage {
+/** The SQL conditions of an events filter (date range and kinds; text is matched on the raw line). */
+function filterSql(filter: EventsFilter): { where: string[]; params: SqlValue[] } {
   const where: string[] = [];
   const params: SqlValue[] = [];
   if (filter.since !== undefined) {
@@ -84,6 +84,12 @@ export function eventsQuery(db: Database, filter: EventsFilter & { offset: numbe
     where.push(`k.s IN (${filter.kinds.map(() => '?').join(',')})`);
     params.push(...filter.kinds);
   }
+  return { where, params };
+}
+
+/** Events across all sessions, newest first, for the events table (seed 001's viewer). */
+export function eventsQuery(db: Database, filter: EventsFilter & { offset: number; limit: number }): EventsPage {
+  const { where, params } = filterSql(filter);
   const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const base = `FROM events e JOIN strings k ON k.id = e.kind JOIN files f ON f.id = e.file
     LEFT JOIN strings rk ON rk.id = e.run LEFT JOIN strings sk ON sk.id = COALESCE(e.skey, (SELECT skey FROM session_links WHERE sid = e.sid))
@@ -117,6 +123,38 @@ export function eventsQuery(db: Database, filter: EventsFilter & { offset: numbe
   } finally {
     reader.close();
   }
+}
+
+/**
+ * Writes the original bytes of every event matching the events-table filter (oldest first, one
+ * line each, without the newline) — "Export filtered JSONL". Returns how many were written.
+ */
+export function eventsLines(db: Database, filter: EventsFilter, write: (line: Buffer) => void): number {
+  const { where, params } = filterSql(filter);
+  const text = filter.text?.toLowerCase().trim();
+  const reader = new PayloadReader();
+  let count = 0;
+  try {
+    const stmt = db.prepare(
+      `SELECT e.off, e.len, f.path, f.gzip FROM events e JOIN strings k ON k.id = e.kind JOIN files f ON f.id = e.file
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.ts, f.rank, e.off`,
+    );
+    try {
+      stmt.bind(params);
+      while (stmt.step()) {
+        const r = stmt.getAsObject();
+        const raw = reader.text({ path: r.path as string, gzip: r.gzip === 1, off: n(r.off), len: n(r.len) });
+        if (raw === null || (text && !raw.toLowerCase().includes(text))) continue;
+        write(Buffer.from(raw, 'utf8'));
+        count++;
+      }
+    } finally {
+      stmt.free();
+    }
+  } finally {
+    reader.close();
+  }
+  return count;
 }
 
 function toEvent(r: Record<string, SqlValue>, reader: PayloadReader, raw?: string): ReplayEvent {

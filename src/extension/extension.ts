@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { TreeNode } from '../core/tree';
 import { COMMAND_IDS, registerCommands } from './commands';
 import { IndexService } from './indexService';
+import { registerReplayCommands, ReplayPanels } from './replayPanel';
 import { SessionsTree } from './sessionsTree';
 
 /** What `activate` returns: used by the extension-host tests. */
@@ -15,6 +16,8 @@ export interface AgentTelemetryApi {
   childNodes(node: TreeNode): Promise<TreeNode[]>;
   directories(): readonly string[];
   commandIds: readonly string[];
+  /** Keys of the replay panels open now (`session:<key>` / `events`). */
+  openPanels(): string[];
 }
 
 let service: IndexService | undefined;
@@ -28,6 +31,9 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
   const tree = new SessionsTree(svc, context.globalState);
   context.subscriptions.push(tree);
   registerCommands(context, svc, tree, log);
+  const panels = new ReplayPanels(context, svc, log);
+  context.subscriptions.push(panels);
+  registerReplayCommands(context, panels, svc);
 
   const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
   status.name = 'Agent Telemetry';
@@ -67,7 +73,8 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
     },
     childNodes: (node) => tree.getChildren(node),
     directories: () => svc.directories,
-    commandIds: COMMAND_IDS,
+    commandIds: [...COMMAND_IDS, 'agentTelemetry.openReplay', 'agentTelemetry.openEvents'],
+    openPanels: () => panels.open,
   };
 }
 

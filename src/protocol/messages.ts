@@ -10,8 +10,6 @@
  * {@link isEnvelope} before dispatching it: the webview renders untrusted telemetry text, so it is semi-trusted.
  * Handles that point at files or blobs are ids of recorded events, never raw paths.
  */
-// The fence in eslint.config.mjs (group ['*', '!./*']) also rejects same-folder imports; this one is allowed by design.
-// eslint-disable-next-line no-restricted-imports
 import type {
   BlobInfo,
   FileOperation,
@@ -111,7 +109,10 @@ export interface EventsPage {
 
 /** webview → host, answered. */
 export interface Requests {
-  /** The replay of one session. `runId` only says which run the user opened; all runs are returned. */
+  /**
+   * The replay of one session. `runId` is the run the user opened: the host may narrow the answer to that run;
+   * the webview selects the run either way.
+   */
   'session/get': { params: { sessionKey: string; runId?: string }; result: SessionView };
   /** One tool call in full (params, result, blob list without content); `eventId` of its tool.start or tool.end. */
   'tool/get': { params: { eventId: string }; result: ToolCall };

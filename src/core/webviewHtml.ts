@@ -1,0 +1,68 @@
+/**
+ * The replay webview's HTML, as a pure string builder (no vscode import): a strict CSP (scripts only by nonce, no
+ * inline script, no remote content), one nonce'd module script, and the initial target as base64 JSON in the root
+ * element's `data-bootstrap` attribute.
+ */
+import { randomBytes } from 'node:crypto';
+import type { WebviewBootstrap } from '../protocol/messages';
+
+export interface WebviewHtmlOptions {
+  /** `webview.cspSource`. */
+  cspSource: string;
+  /** A fresh value per render, from {@link createNonce}. */
+  nonce: string;
+  /** `webview.asWebviewUri(dist/webview.js)`, as a string. */
+  scriptUri: string;
+  /** `webview.asWebviewUri(media/webview.css)`, as a string; omitted when there is no stylesheet. */
+  styleUri?: string;
+  bootstrap: WebviewBootstrap;
+  title: string;
+}
+
+/** Escapes text for an HTML attribute value or text node. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** 32 random bytes, base64url: a CSP nonce. */
+export function createNonce(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Base64 of the UTF-8 JSON of the bootstrap (what `decodeBootstrap` in the webview reads). */
+export function encodeBootstrap(bootstrap: WebviewBootstrap): string {
+  return Buffer.from(JSON.stringify(bootstrap), 'utf8').toString('base64');
+}
+
+/**
+ * The Content-Security-Policy. Lit's styles go through constructable stylesheets, so no style nonce or
+ * 'unsafe-inline' is needed; inline `style` updates are made through the CSSOM, which CSP does not block.
+ */
+export function webviewCsp(cspSource: string, nonce: string): string {
+  return [
+    "default-src 'none'",
+    `img-src ${cspSource} data:`,
+    `style-src ${cspSource}`,
+    `font-src ${cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
+}
+
+export function renderWebviewHtml(o: WebviewHtmlOptions): string {
+  if (!/^[A-Za-z0-9+/=_-]+$/.test(o.nonce)) throw new Error('renderWebviewHtml: the nonce must be base64 or base64url');
+  const a = escapeHtml;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${a(webviewCsp(o.cspSource, o.nonce))}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+${o.styleUri ? `<link rel="stylesheet" href="${a(o.styleUri)}">\n` : ''}<title>${a(o.title)}</title>
+</head>
+<body>
+<atx-app data-bootstrap="${a(encodeBootstrap(o.bootstrap))}"></atx-app>
+<script type="module" nonce="${a(o.nonce)}" src="${a(o.scriptUri)}"></script>
+</body>
+</html>
+`;
+}

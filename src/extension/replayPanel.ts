@@ -1,0 +1,261 @@
+import * as vscode from 'vscode';
+import {
+  isEnvelope, protocolVersion, type CommandHandlers, type Envelope, type NotificationMethod, type Notifications,
+  type PersistedWebviewState, type RequestHandlers, type WebviewBootstrap,
+} from '../protocol/messages';
+import { toolByEvent } from '../core/detailQueries';
+import { blobPage, eventsLines, eventsQuery, sessionView } from '../core/replayView';
+import { createNonce, renderWebviewHtml } from '../core/webviewHtml';
+import type { IndexService } from './indexService';
+
+export const REPLAY_VIEW_TYPE = 'agentTelemetry.replay';
+
+/**
+ * The replay panels: one per session (or one for the cross-session events view), reused when
+ * opened again. Each talks to its webview only through the typed protocol; every incoming message
+ * is shape-checked, and "open file" takes an event id that the host resolves in the index — never
+ * a path from the webview.
+ */
+export class ReplayPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, ReplayPanel>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly service: IndexService,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.subscriptions.push(
+      vscode.window.registerWebviewPanelSerializer(REPLAY_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel, state: unknown) => {
+          const target = isPersisted(state) ? state.target : null;
+          if (!target) {
+            panel.dispose();
+            return;
+          }
+          this.adopt(panel, target);
+        },
+      }),
+      service.onDidChange((change) => {
+        for (const p of this.panels.values()) p.indexChanged(change.sessionKeys, change.all);
+      }),
+    );
+  }
+
+  /** Opens (or reveals) the replay of a session, optionally focused on a run or event. */
+  show(target: WebviewBootstrap, focus?: { runId?: string; eventId?: string }): void {
+    const key = keyOf(target);
+    const existing = this.panels.get(key);
+    if (existing) {
+      existing.reveal(focus);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(REPLAY_VIEW_TYPE, titleOf(target), vscode.ViewColumn.Active, this.options());
+    this.adopt(panel, target).reveal(focus);
+  }
+
+  /** Panels open now, for tests. */
+  get open(): string[] {
+    return [...this.panels.keys()];
+  }
+
+  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      enableFindWidget: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'dist'), vscode.Uri.joinPath(this.context.extensionUri, 'media')],
+    };
+  }
+
+  private adopt(panel: vscode.WebviewPanel, target: WebviewBootstrap): ReplayPanel {
+    panel.webview.options = this.options();
+    const rp = new ReplayPanel(panel, target, this.context, this.service, this.log, (t) => this.show(t));
+    const key = keyOf(target);
+    this.panels.set(key, rp);
+    panel.onDidDispose(() => this.panels.delete(key));
+    return rp;
+  }
+
+  dispose(): void {
+    for (const p of this.panels.values()) p.dispose();
+    for (const s of this.subscriptions) s.dispose();
+  }
+}
+
+class ReplayPanel {
+  private ready = false;
+  private queued: Envelope[] = [];
+
+  constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly target: WebviewBootstrap,
+    private readonly context: vscode.ExtensionContext,
+    private readonly service: IndexService,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly openTarget: (t: WebviewBootstrap) => void,
+  ) {
+    panel.title = titleOf(target);
+    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'telemetry.svg');
+    panel.webview.html = this.html();
+    panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m));
+  }
+
+  reveal(focus?: { runId?: string; eventId?: string }): void {
+    this.panel.reveal();
+    if (this.target.view === 'session' && focus) this.notify('view/show', { sessionKey: this.target.sessionKey, ...focus });
+  }
+
+  indexChanged(sessionKeys: string[], all: boolean): void {
+    if (this.target.view === 'events' || all || sessionKeys.includes(this.target.sessionKey)) this.notify('index/didChange', { sessionKeys });
+  }
+
+  dispose(): void {
+    this.panel.dispose();
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const asUri = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, ...p)).toString();
+    return renderWebviewHtml({
+      cspSource: webview.cspSource,
+      nonce: createNonce(),
+      scriptUri: asUri('dist', 'webview.js'),
+      styleUri: asUri('media', 'webview.css'),
+      bootstrap: this.target,
+      title: titleOf(this.target),
+    });
+  }
+
+  /** Notifications wait until the webview said it is ready (a hidden or new webview drops messages). */
+  private notify<M extends NotificationMethod>(method: M, params: Notifications[M]): void {
+    const env = { kind: 'notification', method, params } as Envelope;
+    if (this.ready) void this.panel.webview.postMessage(env);
+    else this.queued.push(env);
+  }
+
+  private async receive(m: unknown): Promise<void> {
+    if (!isEnvelope(m)) {
+      this.log.warn(`replay: ignored a malformed message from the webview: ${JSON.stringify(m)?.slice(0, 200)}`);
+      return;
+    }
+    if (m.kind === 'request') {
+      try {
+        const handler = this.requests[m.method] as (p: unknown) => Promise<unknown>;
+        const result = await handler(m.params);
+        void this.panel.webview.postMessage({ kind: 'response', id: m.id, ok: true, result });
+      } catch (err) {
+        void this.panel.webview.postMessage({ kind: 'response', id: m.id, ok: false, error: (err as Error).message });
+      }
+    } else if (m.kind === 'command') {
+      try {
+        await (this.commands[m.method] as (p: unknown) => unknown)(m.params);
+      } catch (err) {
+        this.log.error(`replay: ${m.method}: ${(err as Error).message}`);
+        void vscode.window.showErrorMessage(`Agent Telemetry: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private readonly requests: RequestHandlers = {
+    'session/get': async ({ sessionKey, runId }) => {
+      const view = sessionView(await this.service.ready(), sessionKey, runId);
+      if (!view) throw new Error(`session ${sessionKey} is not in the index`);
+      return view;
+    },
+    'tool/get': async ({ eventId }) => {
+      const call = toolByEvent(await this.service.ready(), eventId);
+      if (!call) throw new Error(`no tool call for event ${eventId}`);
+      return call;
+    },
+    'blob/get': async ({ eventId, blobId, offset, maxBytes }) => {
+      const page = blobPage(await this.service.ready(), eventId, blobId, offset, maxBytes);
+      if (!page) throw new Error(`blob ${blobId} is not referenced by event ${eventId}`);
+      return page;
+    },
+    'events/query': async (filter) => eventsQuery(await this.service.ready(), filter),
+  };
+
+  private readonly commands: CommandHandlers = {
+    'webview/ready': ({ protocolVersion: v }) => {
+      if (v !== protocolVersion) this.log.warn(`replay: webview protocol ${v}, host ${protocolVersion}`);
+      this.ready = true;
+      for (const env of this.queued.splice(0)) void this.panel.webview.postMessage(env);
+    },
+    'file/open': async ({ eventId }) => this.openRecordedFile(eventId, false),
+    'file/diff': async ({ eventId }) => this.openRecordedFile(eventId, true),
+    'event/openRaw': async ({ eventId }) => {
+      await vscode.commands.executeCommand('agentTelemetry.openRawEvent', { eventId });
+    },
+    'session/open': ({ sessionKey, runId }) => this.openTarget({ view: 'session', sessionKey, ...(runId ? { runId } : {}) }),
+    'events/export': async (filter) => {
+      const target = await vscode.window.showSaveDialog({ filters: { 'JSON Lines': ['jsonl'] }, saveLabel: 'Export filtered events' });
+      if (!target) return;
+      const db = await this.service.ready();
+      const chunks: Buffer[] = [];
+      const count = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Agent Telemetry: exporting events' }, async () =>
+        eventsLines(db, filter, (line) => chunks.push(line, NEWLINE)),
+      );
+      await vscode.workspace.fs.writeFile(target, Buffer.concat(chunks));
+      void vscode.window.showInformationMessage(`Agent Telemetry: exported ${count} events to ${target.fsPath}`);
+    },
+  };
+
+  /** Opens the file (or the diff) of a recorded tool call, found by its event id in the index. */
+  private async openRecordedFile(eventId: string, diff: boolean): Promise<void> {
+    const call = toolByEvent(await this.service.ready(), eventId);
+    if (!call?.filePath) {
+      void vscode.window.showInformationMessage('Agent Telemetry: that tool call recorded no file.');
+      return;
+    }
+    const node = { eventId, filePath: call.filePath, contextValue: diff ? 'tool.edit' : 'tool.file' };
+    await vscode.commands.executeCommand(diff ? 'agentTelemetry.showEditDiff' : 'agentTelemetry.openFile', node);
+  }
+}
+
+const NEWLINE = Buffer.from('\n');
+
+function keyOf(t: WebviewBootstrap): string {
+  return t.view === 'events' ? 'events' : `session:${t.sessionKey}`;
+}
+
+function titleOf(t: WebviewBootstrap): string {
+  return t.view === 'events' ? 'Agent Telemetry: Events' : `Replay: ${t.sessionKey}`;
+}
+
+function isPersisted(x: unknown): x is PersistedWebviewState {
+  if (typeof x !== 'object' || x === null) return false;
+  const t = (x as { target?: unknown }).target;
+  if (typeof t !== 'object' || t === null) return false;
+  const v = (t as { view?: unknown }).view;
+  return v === 'events' || (v === 'session' && typeof (t as { sessionKey?: unknown }).sessionKey === 'string');
+}
+
+/** A tree node or command argument that names what to replay. */
+interface ReplayArg {
+  sessionKey?: string;
+  runId?: string;
+  eventId?: string;
+}
+
+/** `agentTelemetry.openReplay` (from a session, run, tool call or subagent) and `agentTelemetry.openEvents`. */
+export function registerReplayCommands(context: vscode.ExtensionContext, panels: ReplayPanels, service: IndexService): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('agentTelemetry.openReplay', async (arg?: ReplayArg) => {
+      let target = arg;
+      if (!target?.sessionKey) {
+        // From the palette: choose a session.
+        const db = await service.ready();
+        const { listSessions } = await import('../core/summaryQueries');
+        const pick = await vscode.window.showQuickPick(
+          listSessions(db, { limit: 500 }).map((s) => ({ label: s.sessionKey, description: `${s.agentId ?? ''} · ${s.runCount} runs`, sessionKey: s.sessionKey })),
+          { placeHolder: 'Replay which session?', matchOnDescription: true },
+        );
+        if (!pick) return;
+        target = { sessionKey: pick.sessionKey };
+      }
+      panels.show({ view: 'session', sessionKey: target.sessionKey! }, { runId: target.runId, eventId: target.eventId });
+    }),
+    vscode.commands.registerCommand('agentTelemetry.openEvents', () => panels.show({ view: 'events' })),
+  );
+}

@@ -1,0 +1,189 @@
+import { html, LitElement, nothing, svg, type SVGTemplateResult } from 'lit';
+import { customElement, property, query, state } from 'lit/decorators.js';
+import { emit } from '../events';
+import { formatCost, formatInt, formatPercent, formatTime, formatTokens, shortId } from '../state/format';
+import { barLayout, seriesMaxima, ticks, tokenParts, type TokenPoint } from '../state/tokens';
+import { baseStyles } from './shared.styles';
+import { tokenChartStyles } from './atx-token-chart.styles';
+
+const left = 56;
+const right = 12;
+const bands = { delta: { top: 22, h: 170 }, cumul: { top: 222, h: 110 }, ctx: { top: 362, h: 70 } };
+const height = 456;
+
+const partLabel: Record<(typeof tokenParts)[number], string> = {
+  input: 'input',
+  output: 'output',
+  cacheRead: 'cache read',
+  cacheWrite: 'cache write',
+};
+
+/**
+ * Token growth per LLM call (seed 002 §6.3), drawn in SVG: the delta of each call stacked by part, the run's
+ * cumulative total, and context use against its limit. Hover or focus a call for its numbers; click (or Enter)
+ * jumps to it in the timeline. ←/→ move between calls.
+ *
+ * @fires atx-select - a call was clicked (key = its llm.call event id, reveal = true)
+ */
+@customElement('atx-token-chart')
+export class AtxTokenChart extends LitElement {
+  static override styles = [baseStyles, tokenChartStyles];
+
+  @property({ attribute: false }) points: TokenPoint[] = [];
+  @property({ attribute: false }) selectedKey: string | null = null;
+
+  @state() private width = 720;
+  @state() private hovered: number | null = null;
+  @state() private focusIndex = 0;
+  @query('.plot') private plot?: HTMLElement;
+  private resizeObserver?: ResizeObserver;
+
+  override firstUpdated(): void {
+    this.resizeObserver = new ResizeObserver(() => {
+      if (this.plot) this.width = Math.max(320, this.plot.clientWidth);
+    });
+    if (this.plot) this.resizeObserver.observe(this.plot);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.resizeObserver?.disconnect();
+  }
+
+  private activate(i: number): void {
+    const p = this.points[i];
+    if (p?.eventId) emit(this, 'atx-select', { key: p.eventId, reveal: true });
+  }
+
+  private onKeyDown(e: KeyboardEvent, i: number): void {
+    let next: number | null = null;
+    if (e.key === 'ArrowRight') next = Math.min(this.points.length - 1, i + 1);
+    else if (e.key === 'ArrowLeft') next = Math.max(0, i - 1);
+    else if (e.key === 'Home') next = 0;
+    else if (e.key === 'End') next = this.points.length - 1;
+    else if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      this.activate(i);
+      return;
+    }
+    if (next === null) return;
+    e.preventDefault();
+    this.focusIndex = next;
+    this.hovered = next;
+    void this.updateComplete.then(() => this.renderRoot.querySelector<SVGElement>(`.hit[data-i="${next}"]`)?.focus());
+  }
+
+  private axis(top: number, h: number, max: number, fmt: (n: number) => string, w: number): SVGTemplateResult {
+    return svg`${ticks(max, h > 100 ? 4 : 2).map((t) => {
+      const y = top + h - (t / max) * h;
+      return svg`<line class="grid" x1=${left} x2=${left + w} y1=${y} y2=${y}></line>
+        <text class="tick" x=${left - 6} y=${y + 4} text-anchor="end">${fmt(t)}</text>`;
+    })}`;
+  }
+
+  private renderPlot(): SVGTemplateResult {
+    const pts = this.points;
+    const w = this.width - left - right;
+    const { step, barWidth, x } = barLayout(pts.length, w);
+    const max = seriesMaxima(pts);
+    const { delta: bd, cumul: bc, ctx: bx } = bands;
+    const labelEvery = Math.max(1, Math.ceil(36 / step));
+    const full = max.contextPct >= 100;
+    const yC = (v: number) => bc.top + bc.h - (v / max.cumulative) * bc.h;
+    let path = '';
+    pts.forEach((p, i) => {
+      const cx = left + x(i) + barWidth / 2;
+      path += `${i === 0 || p.runStart ? 'M' : 'L'}${cx.toFixed(1)},${yC(p.runCumulative).toFixed(1)} `;
+    });
+    return svg`
+      <text class="band-title" x=${left} y=${bd.top - 8}>Tokens added per LLM call</text>
+      <text class="band-title" x=${left} y=${bc.top - 8}>Cumulative tokens (per run)</text>
+      <text class="band-title" x=${left} y=${bx.top - 8}>Context used vs limit${full ? '' : ` (zoomed to 0–${max.contextPct}% of the limit)`}</text>
+      ${this.hovered !== null
+        ? svg`<rect class="hover-bg" x=${left + this.hovered * step} y=${bd.top - 4} width=${Math.max(step, 1)} height=${bx.top + bx.h - bd.top + 8}></rect>`
+        : nothing}
+      ${this.axis(bd.top, bd.h, max.delta, formatTokens, w)}
+      ${this.axis(bc.top, bc.h, max.cumulative, formatTokens, w)}
+      ${this.axis(bx.top, bx.h, max.contextPct, (n) => `${+n.toFixed(1)}%`, w)}
+      ${full
+        ? svg`<line class="limit" x1=${left} x2=${left + w} y1=${bx.top} y2=${bx.top}></line>
+            <text class="tick limit-label" x=${left + w} y=${bx.top - 3} text-anchor="end">limit</text>`
+        : nothing}
+      ${pts.map((p, i) => {
+        const x0 = left + x(i);
+        let y = bd.top + bd.h;
+        const stack = tokenParts.map((part) => {
+          const v = p.delta[part] || 0;
+          const hgt = (v / max.delta) * bd.h;
+          y -= hgt;
+          return hgt > 0 ? svg`<rect class="bar part-${part}" x=${x0} y=${y} width=${barWidth} height=${hgt}></rect>` : nothing;
+        });
+        const pct = p.contextPct === null ? 0 : Math.min(max.contextPct, p.contextPct);
+        const ch = (pct / max.contextPct) * bx.h;
+        return svg`<g class="call ${p.eventId && p.eventId === this.selectedKey ? 'sel' : ''}">
+          ${p.runStart ? svg`<line class="run-sep" x1=${left + i * step} x2=${left + i * step} y1=${bd.top} y2=${bx.top + bx.h}></line>` : nothing}
+          ${i === 0 || p.runStart ? svg`<text class="tick run-label" x=${left + i * step + 4} y=${bd.top + 10}>run ${shortId(p.runId)}</text>` : nothing}
+          ${stack}
+          ${ch > 0 ? svg`<rect class="ctx" x=${x0} y=${bx.top + bx.h - ch} width=${barWidth} height=${ch}></rect>` : nothing}
+          ${i % labelEvery === 0 ? svg`<text class="tick" x=${x0 + barWidth / 2} y=${height - 6} text-anchor="middle">#${p.callIndex}</text>` : nothing}
+        </g>`;
+      })}
+      <path class="cumul" d=${path}></path>
+      ${pts.map((p, i) => svg`<circle class="dot" cx=${left + x(i) + barWidth / 2} cy=${yC(p.runCumulative)} r=${step > 8 ? 3 : 1.5}></circle>`)}
+      ${pts.map((p, i) => svg`<rect
+          class="hit"
+          data-i=${i}
+          data-event-id=${p.eventId ?? ''}
+          x=${left + i * step} y=${bd.top - 4} width=${Math.max(step, 1)} height=${bx.top + bx.h - bd.top + 8}
+          tabindex=${i === this.focusIndex ? 0 : -1}
+          role="button"
+          aria-label=${this.describe(p)}
+          @mouseenter=${() => (this.hovered = i)}
+          @focus=${() => ((this.hovered = i), (this.focusIndex = i))}
+          @click=${() => this.activate(i)}
+          @keydown=${(e: KeyboardEvent) => this.onKeyDown(e, i)}
+        ><title>${this.describe(p)}</title></rect>`)}
+    `;
+  }
+
+  private describe(p: TokenPoint): string {
+    const ctx = formatPercent(p.contextUsed, p.contextLimit);
+    return `LLM call #${p.callIndex}: +${formatInt(p.deltaTotal)} tokens (in ${formatInt(p.delta.input)}, out ${formatInt(p.delta.output)}, cache read ${formatInt(p.delta.cacheRead)}, cache write ${formatInt(p.delta.cacheWrite)}); run total ${formatInt(p.runCumulative)}${ctx ? `; context ${ctx}` : ''}; ${formatCost(p.costUsd)}`;
+  }
+
+  private renderReadout() {
+    const selected = this.points.findIndex((p) => p.eventId !== null && p.eventId === this.selectedKey);
+    const i = this.hovered ?? (selected >= 0 ? selected : this.points.length - 1);
+    const p = this.points[i];
+    if (!p) return nothing;
+    return html`<div class="readout" aria-live="polite">
+      <strong>LLM call #${p.callIndex}</strong>
+      <span class="muted">run ${shortId(p.runId)} · ${formatTime(p.ts)}${p.model ? ` · ${p.model}` : ''}</span>
+      <span>Δ ${tokenParts.map((k) => `${partLabel[k]} ${formatInt(p.delta[k])}`).join(' · ')} · <strong>+${formatInt(p.deltaTotal)}</strong></span>
+      <span>run total ${formatInt(p.runCumulative)} · session ${formatInt(p.sessionCumulative)}</span>
+      <span>context ${p.contextUsed === null ? '—' : formatInt(p.contextUsed)} / ${p.contextLimit === null ? '—' : formatInt(p.contextLimit)}${p.contextPct === null ? '' : ` (${formatPercent(p.contextUsed, p.contextLimit)})`}</span>
+      <span>${formatCost(p.costUsd)}</span>
+    </div>`;
+  }
+
+  override render() {
+    if (!this.points.length) return html`<div class="plot muted">No LLM calls recorded in this session.</div>`;
+    return html`<div class="legend" aria-hidden="true">
+        ${tokenParts.map((k) => html`<span><i class="swatch part-${k}"></i>${partLabel[k]}</span>`)}
+        <span><i class="swatch cumul-swatch"></i>cumulative</span>
+        <span><i class="swatch ctx"></i>context used</span>
+      </div>
+      ${this.renderReadout()}
+      <div class="plot" @mouseleave=${() => (this.hovered = null)}>
+        <svg width=${this.width} height=${height} role="group" aria-label="Token growth: ${this.points.length} LLM calls">
+          ${this.renderPlot()}
+        </svg>
+      </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'atx-token-chart': AtxTokenChart;
+  }
+}

@@ -1,0 +1,102 @@
+/** Token growth per LLM call (seed 002 §6.3): the series and the chart's scale math. */
+import type { LlmCallUsage, Tokens } from '../../protocol/model';
+
+/** The four parts of a call's delta, in stacking order (bottom first). */
+export const tokenParts = ['input', 'output', 'cacheRead', 'cacheWrite'] as const;
+export type TokenPart = (typeof tokenParts)[number];
+
+export interface TokenPoint {
+  /** Position in the chart, 0-based over the whole session. */
+  index: number;
+  eventId: string | null;
+  runId: string;
+  callIndex: number;
+  ts: number;
+  model: string | null;
+  delta: Tokens;
+  /** Sum of the four parts (or the reported total if larger). */
+  deltaTotal: number;
+  /** The run's running total as the producer reported it. */
+  runCumulative: number;
+  /** Running total of deltas over the whole session. */
+  sessionCumulative: number;
+  contextUsed: number | null;
+  contextLimit: number | null;
+  /** 0..100, or null when used or limit is unknown. */
+  contextPct: number | null;
+  costUsd: number;
+  /** First call of a run that is not the first in the chart: the chart draws a separator before it. */
+  runStart: boolean;
+}
+
+function partsTotal(t: Tokens): number {
+  return (t.input || 0) + (t.output || 0) + (t.cacheRead || 0) + (t.cacheWrite || 0);
+}
+
+/** One point per call, in the order given (the session's order). */
+export function tokenSeries(calls: readonly (LlmCallUsage & { runId: string })[]): TokenPoint[] {
+  let session = 0;
+  let prevRun: string | null = null;
+  return calls.map((c, index) => {
+    const deltaTotal = Math.max(partsTotal(c.delta), c.delta.total || 0);
+    session += deltaTotal;
+    const runCumulative = c.cumulative.total || partsTotal(c.cumulative);
+    const { used, limit } = c.context;
+    const point: TokenPoint = {
+      index,
+      eventId: c.eventId ?? null,
+      runId: c.runId,
+      callIndex: c.callIndex,
+      ts: c.ts,
+      model: c.model,
+      delta: c.delta,
+      deltaTotal,
+      runCumulative,
+      sessionCumulative: session,
+      contextUsed: used,
+      contextLimit: limit,
+      contextPct: used != null && limit ? (used / limit) * 100 : null,
+      costUsd: c.costUsd,
+      runStart: prevRun !== null && prevRun !== c.runId,
+    };
+    prevRun = c.runId;
+    return point;
+  });
+}
+
+/** The smallest 1, 2 or 5 × 10^k that is ≥ n (1 for n ≤ 0): a readable axis maximum. */
+export function niceMax(n: number): number {
+  if (!(n > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(n));
+  for (const m of [1, 2, 5, 10]) if (m * p >= n) return m * p;
+  return 10 * p;
+}
+
+/** `count + 1` evenly spaced tick values from 0 to max. */
+export function ticks(max: number, count = 4): number[] {
+  return Array.from({ length: count + 1 }, (_, i) => (max * i) / count);
+}
+
+/** Horizontal layout of `n` bars in `width` pixels (bars at most `maxBar` wide, centred in their slot). */
+export function barLayout(n: number, width: number, maxBar = 48): { step: number; barWidth: number; x: (i: number) => number } {
+  const step = n > 0 ? width / n : width;
+  const gap = step > 6 ? Math.min(4, step * 0.2) : 0;
+  const barWidth = Math.max(1, Math.min(maxBar, step - gap));
+  return { step, barWidth, x: (i) => i * step + (step - barWidth) / 2 };
+}
+
+/**
+ * Axis maxima, rounded up: the largest delta, the largest run cumulative, and the context axis in % of the limit
+ * (zoomed to the largest use so small uses stay visible, 100% at most).
+ */
+export function seriesMaxima(points: readonly TokenPoint[]): { delta: number; cumulative: number; contextPct: number } {
+  let delta = 0;
+  let cumulative = 0;
+  let pct = 0;
+  for (const p of points) {
+    delta = Math.max(delta, p.deltaTotal);
+    cumulative = Math.max(cumulative, p.runCumulative);
+    pct = Math.max(pct, p.contextPct ?? 0);
+  }
+  return { delta: niceMax(delta), cumulative: niceMax(cumulative), contextPct: Math.min(100, niceMax(pct)) };
+}

@@ -1,0 +1,137 @@
+// Stand-in for the extension host, loaded by the test page as a nonce'd classic script before the webview
+// bundle. The test server prepends `window.__fixture = {...};`. It defines `acquireVsCodeApi` (throwing on a
+// second call, like VS Code), answers requests from the fixture, records every posted message in
+// `window.__posted`, keeps setState/getState in sessionStorage (so a reload restores it), and collects
+// CSP violations in `window.__cspViolations`.
+(() => {
+  'use strict';
+  const violations = (window.__cspViolations = []);
+  document.addEventListener('securitypolicyviolation', (e) => {
+    violations.push({ directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample, source: e.sourceFile, line: e.lineNumber });
+  });
+
+  const fx = window.__fixture;
+  const posted = (window.__posted = []);
+  const stateKey = 'atx-test-vscode-state';
+  let acquired = 0;
+  window.__acquireCount = () => acquired;
+  window.__latencyMs = 5;
+
+  const deliver = (data) => setTimeout(() => window.dispatchEvent(new MessageEvent('message', { data })), window.__latencyMs);
+  window.__notify = (method, params) => deliver({ kind: 'notification', method, params });
+
+  /** A session of `count` events in runs of 50, for the virtualisation test. */
+  function bigSession(count) {
+    const sessionKey = 'agent:bulk:main';
+    const events = [];
+    const runs = [];
+    const llmCalls = [];
+    let t = 1709312400000;
+    for (let i = 0; events.length < count; i++) {
+      const runId = `run-bulk-${String(i).padStart(4, '0')}`;
+      const startTs = t;
+      let call = 0;
+      let cumulative = 0;
+      for (let j = 0; j < 50 && events.length < count; j++) {
+        const n = events.length;
+        const id = `evt_bulk_${n}`;
+        const last = n === count - 1;
+        let kind = j === 0 ? 'run.start' : j === 49 ? 'run.end' : j % 3 === 1 ? 'llm.call' : j % 3 === 2 ? 'tool.start' : 'tool.end';
+        let data;
+        if (last) {
+          kind = 'message.outbound';
+          data = { to: 'user', contentPreview: `FINAL-EVENT-${count}`, success: true, channel: 'cli' };
+        } else if (kind === 'llm.call') {
+          const delta = { input: 100 + (n % 700), output: 50 + (n % 300), cacheRead: 0, cacheWrite: 0, total: 0 };
+          delta.total = delta.input + delta.output;
+          cumulative += delta.total;
+          data = { callIndex: call, delta, cumulative: { ...delta, total: cumulative }, context: { used: cumulative, limit: 200000 }, costUsd: 0.001 };
+          llmCalls.push({ callIndex: call++, ts: t, provider: 'anthropic', model: 'm', delta, cumulative: { ...delta, total: cumulative }, context: { used: cumulative, limit: 200000 }, costUsd: 0.001, durationMs: 10, eventId: id, runId });
+        } else if (kind.startsWith('tool')) {
+          data = { toolName: 'read', toolCallId: `tc-${n - (kind === 'tool.end' ? 1 : 0)}`, params: { file_path: `/src/file-${n}.ts` }, durationMs: 3 };
+        } else {
+          data = { model: 'm', provider: 'anthropic' };
+        }
+        events.push({ id, ts: t, kind, runId, sessionKey, data, file: '/tmp/bulk.jsonl', line: n + 1 });
+        t += 250;
+      }
+      const tk = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: cumulative };
+      runs.push({ runId, sessionKey, agentId: 'bulk', model: 'm', provider: 'anthropic', startedTs: startTs, endedTs: t, durationMs: t - startTs, tokens: tk, costUsd: 0.01, llmCalls: call, toolCallCount: 16, toolErrorCount: 0, stopReason: 'end_turn', error: null });
+    }
+    const total = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
+    const session = { sessionKey, agentId: 'bulk', runCount: runs.length, toolCallCount: 0, errorCount: 0, toolErrorCount: 0, tokens: total, costUsd: 0, firstTs: events[0].ts, lastTs: t };
+    return { session, runs, events, llmCalls, toolCalls: [], fileOps: [], errorLinks: [] };
+  }
+
+  function matches(ev, p) {
+    if (p.since !== undefined && ev.ts < p.since) return false;
+    if (p.until !== undefined && ev.ts > p.until) return false;
+    if (p.kinds && p.kinds.length && !p.kinds.includes(ev.kind)) return false;
+    if (p.text && !JSON.stringify(ev).toLowerCase().includes(p.text.toLowerCase())) return false;
+    return true;
+  }
+
+  const handlers = {
+    'session/get': (p) => {
+      if (fx.scenario === 'big') return (fx.big ??= bigSession(fx.bigCount || 20000));
+      if (p.sessionKey !== fx.sessionView.session.sessionKey) throw new Error(`unknown session ${p.sessionKey}`);
+      return fx.sessionView;
+    },
+    'tool/get': (p) => {
+      const t = fx.tools[p.eventId];
+      if (!t) throw new Error(`no tool call for event ${p.eventId}`);
+      return t;
+    },
+    'blob/get': (p) => {
+      const b = fx.blobs[p.blobId];
+      if (!b) return { id: p.blobId, role: 'result', size: null, hashOk: null, error: 'blob file missing' };
+      const content = b.content ?? b.generate.line.repeat(Math.ceil(b.generate.bytes / b.generate.line.length)).slice(0, b.generate.bytes);
+      const offset = p.offset ?? 0;
+      const end = Math.min(content.length, offset + (p.maxBytes ?? 65536));
+      return { id: p.blobId, role: b.role, size: content.length, hashOk: b.hashOk, content: content.slice(offset, end), truncated: end < content.length, totalBytes: content.length, nextOffset: end };
+    },
+    'events/query': (p) => {
+      const all = fx.sessionView.events.filter((e) => matches(e, p));
+      const runs = new Set(all.filter((e) => e.runId).map((e) => e.runId));
+      const tok = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
+      let cost = 0;
+      for (const e of all) {
+        if (e.kind !== 'llm.call') continue;
+        for (const k of Object.keys(tok)) tok[k] += e.data.delta[k];
+        cost += e.data.costUsd;
+      }
+      const stats = {
+        sessions: new Set(all.map((e) => e.sessionKey)).size,
+        runs: runs.size,
+        toolCalls: all.filter((e) => e.kind === 'tool.end').length,
+        errors: all.filter((e) => (e.kind === 'tool.end' && e.data.isError) || (e.kind === 'run.end' && e.error)).length,
+        tokens: tok,
+        costUsd: cost,
+      };
+      return { stats, total: all.length, rows: all.slice(p.offset, p.offset + p.limit) };
+    },
+  };
+
+  window.acquireVsCodeApi = () => {
+    acquired += 1;
+    if (acquired > 1) throw new Error('An instance of the VS Code API has already been acquired');
+    return {
+      postMessage(msg) {
+        posted.push(JSON.parse(JSON.stringify(msg)));
+        if (msg.kind !== 'request') return;
+        try {
+          deliver({ kind: 'response', id: msg.id, ok: true, result: handlers[msg.method](msg.params) });
+        } catch (err) {
+          deliver({ kind: 'response', id: msg.id, ok: false, error: String(err.message || err) });
+        }
+      },
+      getState() {
+        const s = sessionStorage.getItem(stateKey);
+        return s ? JSON.parse(s) : undefined;
+      },
+      setState(s) {
+        sessionStorage.setItem(stateKey, JSON.stringify(s));
+      },
+    };
+  };
+})();

@@ -1,0 +1,190 @@
+// Timeline, filters, collapse, token chart, error provenance, files and blobs.
+import assert from 'node:assert/strict';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `fn` until it returns a truthy value (or throws after `ms`). */
+export async function until(fn, what, ms = 3000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await sleep(25);
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+export const rows = (page) => page.locator('atx-timeline .row');
+export const selectedRow = (page) => page.locator('atx-timeline .row.selected');
+export const setSize = (page) => rows(page).first().getAttribute('aria-setsize').then(Number);
+export const posted = (page) => page.evaluate(() => window.__posted);
+export const commands = async (page, method) => (await posted(page)).filter((m) => m.kind === 'command' && m.method === method);
+export const requests = async (page, method) => (await posted(page)).filter((m) => m.kind === 'request' && m.method === method);
+export const tab = (page, name) => page.locator(`atx-app [role="tab"]#tab-${name}`);
+export const eventRowWith = (page, text) => page.locator('atx-timeline .row.event', { hasText: text });
+
+/** Text of an element including its shadow tree (Playwright's textContent stops at the shadow root). */
+export const deepText = (locator) =>
+  locator.evaluate((el) => {
+    const walk = (n) => {
+      let s = '';
+      for (const c of n.childNodes) s += c.nodeType === 3 ? c.textContent : walk(c);
+      if (n.shadowRoot) s += walk(n.shadowRoot);
+      return s;
+    };
+    return walk(el);
+  });
+
+export function registerTests(test, { fixture }) {
+  const ids = fixture.ids;
+  const events = fixture.sessionView.events;
+
+  test('timeline renders run groups and event rows for the fixture', async ({ open }) => {
+    const page = await open();
+    await until(async () => (await setSize(page)) === events.length + 5, 'all rows');
+    await assert.doesNotReject(eventRowWith(page, 'exec npm test -- auth → error: Command exited with status 1').waitFor());
+    const headers = await page.locator('atx-timeline .row.header .title').allTextContents();
+    assert.deepEqual(headers.slice(0, 4), ['Session events', 'Run …0c1e8a01', 'Session events', 'Run …d7a6c302']);
+    const failedHeader = page.locator('atx-timeline .row.header.failed');
+    assert.match(await failedHeader.textContent(), /Agent failed after tool error/);
+    assert.match(await page.locator('atx-timeline .toolbar').textContent(), /33 of 33 events/);
+    // the compaction events have no runId but happen inside run B: they are grouped under it
+    const compaction = eventRowWith(page, 'compaction start');
+    assert.equal(await compaction.count(), 1);
+    const llm = eventRowWith(page, '#3 +1.5k in / +800 out');
+    assert.match(await llm.textContent(), /ctx 4\.9%/);
+  });
+
+  test('filter by kind and by text', async ({ open }) => {
+    const page = await open();
+    await page.locator('atx-timeline .chip', { hasText: 'tool.end' }).click();
+    await until(async () => (await setSize(page)) === 5 + 2, 'tool.end rows + 2 run headers');
+    const kinds = await page.locator('atx-timeline .row.event .kind').allTextContents();
+    assert.ok(kinds.length === 5 && kinds.every((k) => k.trim() === 'tool.end'), kinds.join());
+    assert.match(await page.locator('atx-timeline .toolbar').textContent(), /5 of 33 events/);
+    await page.locator('atx-timeline .chip', { hasText: 'tool.end' }).click();
+    await page.locator('atx-timeline input.search').fill('auth.test');
+    await until(async () => (await setSize(page)) < 20, 'text filter applied');
+    const texts = await page.locator('atx-timeline .row.event').allTextContents();
+    assert.ok(texts.some((t) => t.includes('write /src/auth.test.ts')), texts.join('\n'));
+    assert.ok(!texts.some((t) => t.includes('llm.call')), 'llm calls do not mention auth.test');
+    await page.locator('atx-timeline button', { hasText: 'Clear filter' }).click();
+    await until(async () => (await setSize(page)) === 38, 'filter cleared');
+  });
+
+  test('run header collapses and expands (mouse and keyboard)', async ({ open }) => {
+    const page = await open();
+    const runA = page.locator('atx-timeline .row.header', { hasText: 'Run …0c1e8a01' });
+    const runAEvents = events.filter((e) => e.runId === ids.runA).length;
+    await runA.locator('.chevron').click();
+    await until(async () => (await runA.getAttribute('aria-expanded')) === 'false', 'collapsed');
+    assert.equal(await setSize(page), 38 - runAEvents);
+    await runA.locator('.title').click(); // select the header
+    await page.keyboard.press('ArrowRight');
+    await until(async () => (await setSize(page)) === 38, 'expanded with →');
+    await page.keyboard.press('ArrowLeft');
+    await until(async () => (await setSize(page)) === 38 - runAEvents, 'collapsed with ←');
+    await page.keyboard.press('Enter');
+    await until(async () => (await setSize(page)) === 38, 'expanded with Enter');
+  });
+
+  test('token chart: one bar per LLM call; hover shows numbers; click selects the call in the timeline', async ({ open }) => {
+    const page = await open();
+    await tab(page, 'tokens').click();
+    const calls = fixture.sessionView.llmCalls;
+    await page.locator('atx-token-chart .hit').first().waitFor();
+    assert.equal(await page.locator('atx-token-chart .hit').count(), calls.length);
+    assert.equal(await page.locator('atx-token-chart g.call').count(), calls.length);
+    assert.ok((await page.locator('atx-token-chart rect.bar').count()) >= calls.length);
+    const third = page.locator('atx-token-chart .hit').nth(2);
+    await third.hover();
+    await until(async () => /LLM call #2/.test(await page.locator('atx-token-chart .readout').textContent()), 'readout');
+    assert.match(await page.locator('atx-token-chart .readout').textContent(), /input 200 · output 150 · cache read 7,200/);
+    await third.click();
+    await until(async () => (await tab(page, 'timeline').getAttribute('aria-selected')) === 'true', 'timeline tab');
+    await until(async () => /llm\.call/.test((await selectedRow(page).textContent()) ?? ''), 'selected llm row');
+    assert.match(await selectedRow(page).textContent(), /#2 \+200 in/);
+    assert.match(await deepText(page.locator('atx-event-detail')), new RegExp(calls[2].eventId));
+  });
+
+  test('error provenance: cause and failure highlighted; "Jump to cause" scrolls to and selects the cause', async ({ open }) => {
+    const page = await open({}, { viewport: { width: 1280, height: 560 } });
+    const cause = page.locator('atx-timeline .row.cause');
+    const viewport = page.locator('atx-timeline .viewport');
+    await page.locator('atx-timeline .row.header', { hasText: 'Run …d7a6c302' }).locator('.title').click();
+    await page.locator('atx-event-detail .jump-cause').waitFor();
+    assert.match(await deepText(page.locator('atx-event-detail')), /Run failed: Agent failed after tool error/);
+    await viewport.evaluate((el) => (el.scrollTop = 0));
+    await until(async () => (await cause.count()) === 0, 'cause row scrolled out of the DOM window');
+    await page.locator('atx-event-detail .jump-cause').click();
+    await until(async () => (await selectedRow(page).getAttribute('class'))?.includes('cause'), 'cause selected');
+    assert.match(await selectedRow(page).textContent(), /exec npm test -- auth → error/);
+    assert.match(await selectedRow(page).textContent(), /cause of run failure/);
+    const [box, vbox] = [await selectedRow(page).boundingBox(), await viewport.boundingBox()];
+    assert.ok(box.y >= vbox.y && box.y + box.height <= vbox.y + vbox.height, 'cause row is in view');
+    // the run failure is the linked end: outlined while the cause is selected
+    assert.match(await page.locator('atx-timeline .row.failure').getAttribute('class'), /linked/);
+    // and from the cause, back to the failure
+    await page.locator('atx-event-detail button', { hasText: 'Show the run failure' }).click();
+    await until(async () => (await selectedRow(page).getAttribute('class'))?.includes('failure'), 'failure selected');
+    // the header's own button
+    await page.locator('atx-timeline .row.header .jump').click();
+    await until(async () => (await selectedRow(page).getAttribute('class'))?.includes('cause'), 'cause selected from header');
+  });
+
+  test('files: click posts file/open with the operation event id; edits offer file/diff', async ({ open }) => {
+    const page = await open();
+    await tab(page, 'files').click();
+    const ops = fixture.sessionView.fileOps;
+    await page.locator('atx-files tbody tr').first().waitFor();
+    assert.equal(await page.locator('atx-files tbody tr').count(), ops.length);
+    assert.match(await page.locator('atx-files .summary').textContent(), /2 files: 1 read · 1 written · 1 edited/);
+    const edit = ops.find((o) => o.op === 'edit');
+    const row = page.locator('atx-files tbody tr', { hasText: 'edit' });
+    await row.locator('button.open').click();
+    await until(async () => (await commands(page, 'file/open')).length === 1, 'file/open');
+    assert.deepEqual((await commands(page, 'file/open'))[0].params, { eventId: edit.eventId });
+    await row.locator('button.diff').click();
+    await until(async () => (await commands(page, 'file/diff')).length === 1, 'file/diff');
+    assert.deepEqual((await commands(page, 'file/diff'))[0].params, { eventId: edit.eventId });
+    assert.equal(await page.locator('atx-files tbody tr', { hasText: 'read' }).locator('button.diff').count(), 0);
+    await page.locator('atx-files select').selectOption(ids.runB);
+    await until(async () => (await page.locator('atx-files tbody tr').count()) === 1, 'run B only');
+  });
+
+  test('tool detail: summary-mode result marked as cut; blob/get on expand with size and hash verdict', async ({ open }) => {
+    const page = await open();
+    await eventRowWith(page, 'error: Command exited with status 1').click();
+    await page.locator('atx-tool-detail .cut').waitFor();
+    assert.match(await deepText(page.locator('atx-tool-detail')), /Cut: captured in summary mode/);
+    const blob = page.locator('atx-blob-view').first();
+    assert.match(await deepText(blob), /6\.0 KB/);
+    await blob.locator('button', { hasText: 'Show content' }).click();
+    await blob.locator('pre.payload').waitFor();
+    const req = (await requests(page, 'blob/get'))[0];
+    assert.deepEqual(req.params, { eventId: ids.causeEventId, blobId: 'blob_5e1d7c0a9b3f4e21', offset: 0, maxBytes: 65536 });
+    assert.match(await blob.locator('pre.payload').textContent(), /Tests: 1 failed, 12 passed, 13 total/);
+    assert.equal((await blob.locator('.verdict').textContent()).trim(), 'sha256 verified');
+    assert.equal(await blob.locator('button', { hasText: 'Load more' }).count(), 0);
+  });
+
+  test('large blob (inline _blob reference) is paged with "Load more"', async ({ open }) => {
+    const page = await open();
+    await eventRowWith(page, 'read /src/auth.ts → ok').click();
+    await page.locator('atx-tool-detail atx-blob-view').waitFor();
+    assert.match(await deepText(page.locator('atx-tool-detail')), /stored as a blob/);
+    const blob = page.locator('atx-blob-view');
+    await blob.locator('button', { hasText: 'Show content' }).click();
+    await until(async () => /64\.0 KB of 146\.5 KB loaded/.test(await deepText(blob)), 'first page');
+    assert.equal((await blob.locator('.verdict').textContent()).trim(), 'no hash recorded');
+    await blob.locator('button', { hasText: 'Load more' }).click();
+    await until(async () => /128\.0 KB of 146\.5 KB loaded/.test(await deepText(blob)), 'second page');
+    await blob.locator('button', { hasText: 'Load more' }).click();
+    await until(async () => /146\.5 KB\s*$/.test((await blob.locator('.more').textContent()).trim()), 'all loaded');
+    assert.equal(await blob.locator('.more button').count(), 0);
+    assert.deepEqual((await requests(page, 'blob/get')).map((r) => r.params.offset), [0, 65536, 131072]);
+    const text = await blob.locator('pre.payload').textContent();
+    assert.equal(text.length, 150000);
+  });
+}

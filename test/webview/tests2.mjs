@@ -1,0 +1,210 @@
+// Virtualisation, hostile strings, state restore, Events view, keyboard, notifications, screenshots.
+import assert from 'node:assert/strict';
+import { commands, eventRowWith, posted, requests, rows, selectedRow, setSize, tab, until } from './tests.mjs';
+
+export function registerMoreTests(test, { fixture }) {
+  const ids = fixture.ids;
+  const sessionKey = fixture.sessionView.session.sessionKey;
+
+  test('20,000-event session: few rows in the DOM; scrolling to the end shows the last event', async ({ open }) => {
+    const started = Date.now();
+    const page = await open({ scenario: 'big' });
+    const firstPaint = Date.now() - started;
+    assert.equal(await setSize(page), 20000 + 400);
+    const inDom = await rows(page).count();
+    assert.ok(inDom < 80, `${inDom} rows in the DOM`);
+    const viewport = page.locator('atx-timeline .viewport');
+    // scroll in steps and time it: each step is a re-render of the window only
+    // time each re-render of the window: the timeline's Lit update (render + DOM commit) plus the style/layout it
+    // causes (forced right after); first wheel-like steps of 3 rows, then jumps through the whole list
+    const timing = await viewport.evaluate(async (el) => {
+      const timeline = el.getRootNode().host;
+      let times = [];
+      const update = timeline.update;
+      timeline.update = function (changed) {
+        const t0 = performance.now();
+        update.call(this, changed);
+        void el.scrollHeight; // force style + layout now, inside the measurement
+        times.push(performance.now() - t0);
+      };
+      const go = async (top) => {
+        const scrolled = new Promise((r) => el.addEventListener('scroll', r, { once: true }));
+        el.scrollTop = top;
+        await scrolled;
+        await timeline.updateComplete;
+      };
+      const stats = () => {
+        const t = times.sort((a, b) => a - b);
+        const r = { median: t[Math.floor(t.length / 2)], worst: t.at(-1) };
+        times = [];
+        return r;
+      };
+      for (let i = 1; i <= 60; i++) await go(i * 78);
+      const steps = stats();
+      for (let i = 1; i <= 40; i++) await go((el.scrollHeight * i) / 40);
+      const jumps = stats();
+      timeline.update = update;
+      return { steps, jumps };
+    });
+    const { steps, jumps } = timing;
+    assert.ok(steps.median < 16 && jumps.median < 16, JSON.stringify(timing));
+    await until(async () => (await eventRowWith(page, 'FINAL-EVENT-20000').count()) === 1, 'last event rendered');
+    assert.ok(await eventRowWith(page, 'FINAL-EVENT-20000').isVisible());
+    assert.ok((await rows(page).count()) < 80);
+    await rows(page).first().click();
+    await page.keyboard.press('End');
+    await until(async () => (await selectedRow(page).getAttribute('aria-posinset')) === '20400', 'End selects the last row');
+    assert.match(await selectedRow(page).textContent(), /FINAL-EVENT-20000/);
+    const ms = (n) => `${n.toFixed(1)}ms`;
+    console.log(`    first rows ${firstPaint}ms after navigation; re-render per 3-row scroll: median ${ms(steps.median)}, worst ${ms(steps.worst)}; per jump: median ${ms(jumps.median)}, worst ${ms(jumps.worst)}`);
+  });
+
+  test('hostile strings render as literal text: no markup, no script, no layout break', async ({ open }) => {
+    const page = await open();
+    const img = '<img src=x onerror="window.__pwned=1">';
+    const inbound = eventRowWith(page, 'from +1234567890').first();
+    assert.ok((await inbound.textContent()).includes(img), 'img markup shown as text in the row');
+    await inbound.click();
+    assert.ok((await page.locator('atx-event-detail pre.payload').textContent()).includes('<img src=x onerror=\\"window.__pwned=1\\">'));
+    await eventRowWith(page, 'error: Command exited with status 1').click();
+    await page.locator('atx-tool-detail .cut').waitFor();
+    assert.ok((await page.locator('atx-tool-detail pre.payload').last().textContent()).includes('</script><script>window.__pwned=2</script>'));
+    await page.locator('atx-blob-view button', { hasText: 'Show content' }).click();
+    await page.locator('atx-blob-view pre.payload').waitFor();
+    const counts = await page.evaluate(() => {
+      const all = [];
+      const walk = (r) => r.querySelectorAll('*').forEach((e) => { all.push(e); if (e.shadowRoot) walk(e.shadowRoot); });
+      walk(document);
+      return { img: all.filter((e) => e.localName === 'img').length, script: all.filter((e) => e.localName === 'script').length };
+    });
+    assert.deepEqual(counts, { img: 0, script: 2 });
+    assert.equal(await page.title(), 'Replay </title><script>window.__pwned=3</script>');
+    // a 4,700-character prompt: the row clips, the detail wraps, nothing scrolls sideways
+    await page.locator('atx-timeline .viewport').evaluate((el) => (el.scrollTop = 0));
+    await eventRowWith(page, 'llm.input').click();
+    const widths = await page.evaluate(() => {
+      const app = document.querySelector('atx-app').shadowRoot;
+      const vp = app.querySelector('atx-timeline').shadowRoot.querySelector('.viewport');
+      const detail = app.querySelector('.detail');
+      return { doc: document.documentElement.scrollWidth, win: window.innerWidth, vp: [vp.scrollWidth, vp.clientWidth], detail: [detail.scrollWidth, detail.clientWidth] };
+    });
+    assert.ok(widths.doc <= widths.win, JSON.stringify(widths));
+    assert.ok(widths.vp[0] <= widths.vp[1] + 1, JSON.stringify(widths));
+    assert.ok(widths.detail[0] <= widths.detail[1] + 1, JSON.stringify(widths));
+    assert.match(await page.locator('atx-event-detail pre.payload').textContent(), /END-OF-LONG-PROMPT/);
+  });
+
+  test('UI state survives a reload (setState → getState)', async ({ open }) => {
+    const page = await open();
+    await page.locator('atx-timeline .row.header', { hasText: 'Run …0c1e8a01' }).locator('.chevron').click();
+    await eventRowWith(page, 'error: Command exited with status 1').click();
+    await page.locator('atx-timeline input.search').fill('npm');
+    await until(async () => (await setSize(page)) < 20, 'filtered');
+    await tab(page, 'tokens').click();
+    await page.locator('atx-token-chart').waitFor();
+    const saved = await page.evaluate(() => JSON.parse(sessionStorage.getItem('atx-test-vscode-state')));
+    assert.equal(saved.tab, 'tokens');
+    assert.equal(saved.selectedEventId, ids.causeEventId);
+    await page.reload();
+    await page.locator('atx-token-chart .hit').first().waitFor();
+    assert.equal(await tab(page, 'tokens').getAttribute('aria-selected'), 'true');
+    assert.equal(await page.evaluate(() => window.__acquireCount()), 1);
+    await tab(page, 'timeline').click();
+    await selectedRow(page).waitFor();
+    assert.match(await selectedRow(page).textContent(), /exec npm test -- auth → error/);
+    assert.equal(await page.locator('atx-timeline input.search').inputValue(), 'npm');
+    const runA = page.locator('atx-timeline .row.header', { hasText: 'Run …0c1e8a01' });
+    assert.equal(await runA.getAttribute('aria-expanded'), 'false');
+  });
+
+  test('Events view: stats cards, filters, expandable payloads, export of the filtered events', async ({ open }) => {
+    const page = await open({ view: 'events' });
+    await page.locator('atx-events tbody tr').first().waitFor();
+    assert.equal(await page.locator('atx-app [role="tab"]').count(), 1);
+    assert.equal(await page.locator('atx-events .card').count(), 6);
+    assert.match(await page.locator('atx-events .cards').textContent(), /1\s*Sessions\s*2\s*Runs\s*5\s*Tool calls\s*2\s*Errors/);
+    assert.equal(await page.locator('atx-events tbody tr').count(), 33);
+    await page.locator('atx-events select').selectOption('tool.end');
+    await until(async () => (await page.locator('atx-events tbody tr').count()) === 5, 'tool.end rows');
+    assert.deepEqual((await requests(page, 'events/query')).at(-1).params, { kinds: ['tool.end'], offset: 0, limit: 100 });
+    await page.locator('atx-events tbody tr').first().locator('button.expand').click();
+    assert.match(await page.locator('atx-events pre.payload').textContent(), /"toolName": "read"/);
+    await page.locator('atx-events input.text').fill('auth.test');
+    await until(async () => (await requests(page, 'events/query')).at(-1).params.text === 'auth.test', 'text query');
+    await page.locator('atx-events input[type="date"]').first().fill('2024-03-01');
+    await until(async () => typeof (await requests(page, 'events/query')).at(-1).params.since === 'number', 'date query');
+    await page.locator('atx-events button.export').click();
+    const exp = (await commands(page, 'events/export'))[0];
+    assert.deepEqual(Object.keys(exp.params).sort(), ['kinds', 'since', 'text']);
+    assert.deepEqual(exp.params.kinds, ['tool.end']);
+  });
+
+  test('keyboard: arrows move the selection, Enter opens the detail; tabs follow arrow keys; ARIA roles', async ({ open }) => {
+    const page = await open();
+    assert.equal(await page.locator('atx-timeline [role="listbox"]').count(), 1);
+    assert.equal(await page.locator('atx-app [role="tablist"] [role="tab"]').count(), 4);
+    await page.locator('atx-timeline .viewport').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await until(async () => (await selectedRow(page).getAttribute('aria-posinset')) === '3', 'third row');
+    const active = await page.locator('atx-timeline .viewport').getAttribute('aria-activedescendant');
+    assert.equal(active, await selectedRow(page).getAttribute('id'));
+    await page.keyboard.press('Enter');
+    await until(
+      () => page.evaluate(() => {
+        let el = document.activeElement;
+        while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+        return el?.localName === 'h3';
+      }),
+      'focus on the detail heading',
+    );
+    await tab(page, 'timeline').focus();
+    await page.keyboard.press('ArrowRight');
+    await until(async () => (await tab(page, 'tokens').getAttribute('aria-selected')) === 'true', 'tokens tab');
+    await until(() => page.evaluate(() => document.querySelector('atx-app').shadowRoot.activeElement?.id === 'tab-tokens'), 'tab focus moved');
+  });
+
+  test('host notifications (view/show, index/didChange) and webview commands (ready, session/open)', async ({ open }) => {
+    const page = await open();
+    const first = (await posted(page))[0];
+    assert.deepEqual(first, { kind: 'command', method: 'webview/ready', params: { protocolVersion: 1 } });
+    await page.evaluate(([sk, id]) => window.__notify('view/show', { sessionKey: sk, eventId: id }), [sessionKey, ids.readEndId]);
+    await until(async () => /read \/src\/auth\.ts → ok/.test((await selectedRow(page).textContent()) ?? ''), 'view/show selected');
+    await page.evaluate((sk) => window.__notify('index/didChange', { sessionKeys: [sk] }), sessionKey);
+    await until(async () => (await requests(page, 'session/get')).length === 2, 'reload on index/didChange');
+    // a refresh keeps keyboard focus where the user is (here: typing in the filter)
+    await page.locator('atx-timeline input.search').focus();
+    await page.evaluate((sk) => window.__notify('index/didChange', { sessionKeys: [sk] }), sessionKey);
+    await until(async () => (await requests(page, 'session/get')).length === 3, 'second refresh');
+    await page.waitForTimeout(100);
+    assert.equal(await page.evaluate(() => document.querySelector('atx-app').shadowRoot.querySelector('atx-timeline').shadowRoot.activeElement?.className), 'search');
+    await page.evaluate(() => window.__notify('index/didChange', { sessionKeys: ['agent:other:main'] }));
+    await eventRowWith(page, 'spawn review auth fix').locator('button', { hasText: 'open session' }).click();
+    await until(async () => (await commands(page, 'session/open')).length === 1, 'session/open');
+    assert.deepEqual((await commands(page, 'session/open'))[0].params, { sessionKey: ids.childSessionKey });
+    assert.equal((await requests(page, 'session/get')).length, 3);
+    await eventRowWith(page, 'spawn review auth fix').click();
+    await page.locator('atx-event-detail button', { hasText: 'Open raw event' }).click();
+    await until(async () => (await commands(page, 'event/openRaw')).length === 1, 'event/openRaw');
+  });
+
+  test('screenshots in light, dark and high-contrast themes', async ({ open }) => {
+    for (const theme of ['light', 'dark', 'hc-black']) {
+      const page = await open({ theme });
+      await eventRowWith(page, 'error: Command exited with status 1').click();
+      await page.locator('atx-blob-view button', { hasText: 'Show content' }).click();
+      await page.locator('atx-blob-view pre.payload').waitFor();
+      await page.screenshot({ path: `/tmp/atx-webview-${theme}-timeline.png` });
+      await tab(page, 'tokens').click();
+      await page.locator('atx-token-chart .hit').nth(3).hover();
+      await page.screenshot({ path: `/tmp/atx-webview-${theme}-tokens.png` });
+      await tab(page, 'files').click();
+      await page.screenshot({ path: `/tmp/atx-webview-${theme}-files.png` });
+      await tab(page, 'events').click();
+      await page.locator('atx-events tbody tr').first().waitFor();
+      await page.locator('atx-events tbody tr').nth(1).locator('button.expand').click();
+      await page.screenshot({ path: `/tmp/atx-webview-${theme}-events.png` });
+    }
+  });
+}
