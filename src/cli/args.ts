@@ -72,6 +72,7 @@ export function strFlag(args: ParsedArgs, name: string): string | undefined {
 export const USAGE = `agent-telemetry [--dir DIR]... [--index FILE | --no-index] [--json] <command>
 
 Reads OpenClaw telemetry (events*.jsonl, *.jsonl.gz, blobs/) into an index and answers questions.
+Also reads OpenClaw Phase 1, Knostic (telemetry.jsonl*), local YYYY-MM-DD.jsonl and FlowCore (*.json) logs.
 Default directories: ~/.openclaw/agents/*/telemetry and ~/.openclaw/telemetry.
 Default index: $XDG_CACHE_HOME/agent-telemetry/ (or ~/.cache/agent-telemetry/); --no-index keeps it in memory.
 
@@ -87,7 +88,12 @@ Commands:
   costs [--group-by model|provider|agent|session|day]
   problems                                   lines the index could not use
   export --out FILE [--session KEY] [--run RUN] [--since DATE] [--until DATE]
+                                             the selected events' original lines, byte for byte
+                                             (--until is exclusive; FILE must be outside the telemetry dirs)
   prune [--max-age-days N] [--max-size-mb N] [--max-sessions N] [--orphan-blobs] [--apply]
+                                             retention: prints what would be deleted; --apply deletes it
+                                             (never the active events.jsonl, nothing outside the dirs)
+  verify                                     check Knostic hash chains (telemetry.jsonl*), per directory
 
 DATE: 2026-11-01, 2026-11-01T08:00Z, epoch ms, or back from now: 30m, 12h, 7d.
 Exit codes: 0 ok, 1 runtime error, 2 usage error.`;

@@ -1,10 +1,14 @@
 /** `agent-telemetry`: the command-line adapter over src/core. */
 import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { discoverTelemetryDirs, isDir } from '../core/discover';
 import * as detail from '../core/detailQueries';
+import { verifyDir } from '../core/formats/knosticChain';
+import { exportLines } from '../core/exportJsonl';
 import { assertOutsideTelemetry, openIndexFile, saveIndexFile } from '../core/indexFile';
+import { applyRetention, gatherRetentionInput, planRetention, type ApplyResult, type PlannedDeletion, type RetentionPlan, type RetentionPolicy } from '../core/retention';
 import { parseSince } from '../core/sql';
 import { loadSqlJs } from '../core/sqljs';
 import * as summary from '../core/summaryQueries';
@@ -35,9 +39,14 @@ export async function runCli(argv: string[], out: Out = process.stdout, err: Out
     const cmd = COMMANDS[args.command]!;
     checkFlags(args, cmd.flags, cmd.positionals);
     const dirs = resolveDirs(args);
-    const index = await openAndSync(args, dirs, err);
+    if (cmd.withoutIndex) {
+      const result = cmd.withoutIndex(dirs);
+      out.write(args.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text}\n`);
+      return 0;
+    }
+    const { index, file } = await openAndSync(args, dirs, err);
     try {
-      const result = cmd.run(index, args, now);
+      const result = await cmd.run(index, args, now, { dirs, indexFile: file });
       out.write(args.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text}\n`);
     } finally {
       index.close();
@@ -71,7 +80,7 @@ function defaultIndexFile(dirs: string[]): string {
   return path.join(cache, 'agent-telemetry', `index-${tag}.sqlite`);
 }
 
-async function openAndSync(args: ParsedArgs, dirs: string[], err: Out): Promise<TelemetryIndex> {
+async function openAndSync(args: ParsedArgs, dirs: string[], err: Out): Promise<{ index: TelemetryIndex; file: string | null }> {
   const file = args.noIndex ? null : (args.index ?? defaultIndexFile(dirs));
   if (file) assertOutsideTelemetry(file, dirs);
   const sql = await loadSqlJs();
@@ -79,7 +88,7 @@ async function openAndSync(args: ParsedArgs, dirs: string[], err: Out): Promise<
   if (rebuildReason) err.write(`agent-telemetry: ${rebuildReason}; rebuilding from the logs\n`);
   await index.sync(dirs, { sliceMs: 0 });
   if (file && index.dirty) saveIndexFile(index, file);
-  return index;
+  return { index, file };
 }
 
 interface Result {
@@ -87,14 +96,22 @@ interface Result {
   text: string;
 }
 
+/** What some commands need beyond the index: the directories, and the index file to save after a change. */
+interface Context {
+  dirs: string[];
+  indexFile: string | null;
+}
+
 interface Command {
   flags: string[];
   positionals: number;
-  run(index: TelemetryIndex, args: ParsedArgs, now: number): Result;
+  run(index: TelemetryIndex, args: ParsedArgs, now: number, ctx: Context): Result | Promise<Result>;
+  /** Commands that read the files themselves, without the index (`run` is then not used). */
+  withoutIndex?(dirs: string[]): Result;
 }
 
-const since = (args: ParsedArgs, now: number) => {
-  const v = strFlag(args, 'since');
+const since = (args: ParsedArgs, now: number, flag = 'since') => {
+  const v = strFlag(args, flag);
   if (v === undefined) return undefined;
   try {
     return parseSince(v, now);
@@ -104,6 +121,22 @@ const since = (args: ParsedArgs, now: number) => {
 };
 
 const COMMANDS: Record<string, Command> = {
+  verify: {
+    flags: [],
+    positionals: 0,
+    run() {
+      throw new Error('verify reads the files directly');
+    },
+    withoutIndex(dirs) {
+      const list = dirs.map((dir) => ({ dir, ...verifyDir(dir) }));
+      const text = list.map((v) => {
+        if (v.verdict === 'absent') return `${v.dir}: no hash chain`;
+        if (v.verdict === 'verified') return `${v.dir}: verified (${v.events} events, ${v.segments} segment${v.segments === 1 ? '' : 's'})`;
+        return `${v.dir}: BROKEN at ${v.at!.file}:${v.at!.line} (${v.at!.reason}; ${v.events} events verified before it)`;
+      });
+      return { json: list, text: text.join('\n') };
+    },
+  },
   stats: {
     flags: ['since'],
     positionals: 0,
@@ -114,6 +147,8 @@ const COMMANDS: Record<string, Command> = {
         `events ${st.events} · sessions ${st.sessions} · runs ${st.runs} · tool calls ${st.toolCalls} · LLM calls ${st.llmCalls}`,
         `errors: ${st.errors.runs} failed runs, ${st.errors.tools} failed tool calls`,
         `tokens ${fmt.tokens(st.tokens)} (in ${st.tokens.input}, out ${st.tokens.output}, cache read ${st.tokens.cacheRead}, cache write ${st.tokens.cacheWrite}) · cost ${fmt.usd(st.costUsd)}`,
+        `formats: ${Object.entries(st.byFormat).map(([f, c]) => `${f} ${c}`).join(' · ') || 'none'}`,
+        ...(st.seed001 ? [`seed 001: sessions ${st.seed001.sessions} · chat turns ${st.seed001.chatTurns} · proposals approved ${st.seed001.proposalsApproved}/${st.seed001.proposalsTotal} · errors ${st.seed001.errors}`] : []),
         '',
         fmt.table(['kind', 'events'], kinds),
         st.problems.length ? `\n${st.problems.length} index problem(s): run \`agent-telemetry problems\`` : '',
@@ -226,7 +261,146 @@ const COMMANDS: Record<string, Command> = {
       return { json: list, text: fmt.table([by, 'calls', 'tokens', 'cost'], rows) };
     },
   },
+  export: {
+    flags: ['out', 'session', 'run', 'since', 'until'],
+    positionals: 0,
+    async run(ix, args, now, ctx) {
+      const out = strFlag(args, 'out');
+      if (!out) throw new UsageError('export needs --out FILE');
+      const selection = {
+        sessionKey: strFlag(args, 'session'),
+        runId: strFlag(args, 'run'),
+        since: since(args, now),
+        until: since(args, now, 'until'),
+      };
+      if (selection.since !== undefined && selection.until !== undefined && selection.until <= selection.since) {
+        throw new UsageError('--until must be after --since');
+      }
+      assertOutputOutside(out, ctx.dirs);
+      if (selection.sessionKey !== undefined) knownSession(ix, selection.sessionKey);
+      if (selection.runId !== undefined) knownRun(ix, selection.runId);
+      let result: Awaited<ReturnType<typeof exportLines>> | undefined;
+      await writeAtomically(path.resolve(out), async (write) => {
+        result = await exportLines(ix.db, selection, write);
+      });
+      const r = result!;
+      const json = { out: path.resolve(out), ...r };
+      const skipped = r.skipped ? `; ${r.skipped} line(s) changed since indexing were skipped (re-index to refresh)` : '';
+      return { json, text: `exported ${r.events} events (${r.bytes} bytes) from ${r.files} file(s) to ${path.resolve(out)}${skipped}` };
+    },
+  },
+  prune: {
+    flags: ['max-age-days', 'max-size-mb', 'max-sessions', 'orphan-blobs', 'apply'],
+    positionals: 0,
+    async run(ix, args, now, ctx) {
+      const policy: RetentionPolicy = {
+        maxAgeDays: intFlag(args, 'max-age-days') ?? 0,
+        maxSizeMb: intFlag(args, 'max-size-mb') ?? 0,
+        maxSessions: intFlag(args, 'max-sessions') ?? 0,
+        orphanBlobs: args.flags.has('orphan-blobs'),
+      };
+      if (!policy.maxAgeDays && !policy.maxSizeMb && !policy.maxSessions && !policy.orphanBlobs) {
+        throw new UsageError('prune needs a policy: --max-age-days N, --max-size-mb N, --max-sessions N and/or --orphan-blobs');
+      }
+      const plan = planRetention(gatherRetentionInput(ix.db, ctx.dirs), policy, now);
+      if (!args.flags.has('apply')) {
+        return { json: { policy, plan, applied: false }, text: `${planText(plan, policy)}\n\nDry run: nothing was deleted. Add --apply to delete these files.` };
+      }
+      const result = applyRetention(plan, ctx.dirs);
+      // The index follows: the deleted files' events leave it.
+      const sync = await ix.sync(ctx.dirs, { sliceMs: 0 });
+      if (ctx.indexFile && ix.dirty) saveIndexFile(ix, ctx.indexFile);
+      return {
+        json: { policy, plan, applied: true, result, index: { removedEvents: sync.removed } },
+        text: `${planText(plan, policy)}\n\n${applyText(result, sync.removed)}`,
+      };
+    },
+  },
 };
+
+/** Throws when `file` (or, through links, where it would be written) is inside a telemetry directory. */
+function assertOutputOutside(file: string, dirs: string[]): void {
+  const abs = path.resolve(file);
+  let realParent: string;
+  try {
+    realParent = realpathSync(path.dirname(abs));
+  } catch {
+    throw new Error(`--out ${file}: its folder does not exist`);
+  }
+  const candidates = [abs, path.join(realParent, path.basename(abs))];
+  for (const d of dirs) {
+    let realDir = path.resolve(d);
+    try {
+      realDir = realpathSync(d);
+    } catch {
+      // compare with the path as given
+    }
+    for (const c of candidates) {
+      for (const base of [path.resolve(d), realDir]) {
+        const rel = path.relative(base, c);
+        if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
+          throw new UsageError(`--out ${file} is inside the telemetry directory ${d}: write the export somewhere else`);
+        }
+      }
+    }
+  }
+}
+
+/** Streams an export into a temporary file beside `out`, flushed, then renamed over it. */
+async function writeAtomically(out: string, fill: (write: (chunk: Buffer) => void) => Promise<void>): Promise<void> {
+  const tmp = `${out}.${process.pid}.${Date.now()}.tmp`;
+  const fd = openSync(tmp, 'wx');
+  let ok = false;
+  try {
+    await fill((chunk) => {
+      let at = 0;
+      while (at < chunk.length) at += writeSync(fd, chunk, at, chunk.length - at);
+    });
+    fsyncSync(fd);
+    ok = true;
+  } finally {
+    closeSync(fd);
+    if (!ok) rmSync(tmp, { force: true });
+  }
+  renameSync(tmp, out);
+}
+
+function bytesText(b: number): string {
+  if (b < 1024) return `${b} B`;
+  if (b < 1024 * 1024) return `${(b / 1024).toFixed(1)} KB`;
+  return `${(b / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+function policyText(p: RetentionPolicy): string {
+  return [
+    `age ${p.maxAgeDays ? `> ${p.maxAgeDays} days` : 'off'}`,
+    `size ${p.maxSizeMb ? `> ${p.maxSizeMb} MB per directory` : 'off'}`,
+    `sessions ${p.maxSessions ? `> ${p.maxSessions}` : 'off'}`,
+    `orphan blobs ${p.orphanBlobs ? 'on' : 'off'}`,
+  ].join(' · ');
+}
+
+function deletionRows(items: PlannedDeletion[]): string {
+  return fmt.table(['size', 'path', 'reason'], items.map((i) => [bytesText(i.bytes), i.path, i.reason]));
+}
+
+function planText(plan: RetentionPlan, policy: RetentionPolicy): string {
+  const lines = [`Retention plan (${policyText(policy)})`, ''];
+  lines.push(plan.files.length ? `Log files to delete (${plan.files.length}):\n${deletionRows(plan.files)}` : 'Log files to delete: none');
+  lines.push('');
+  lines.push(plan.blobs.length ? `Blobs to delete (${plan.blobs.length}):\n${deletionRows(plan.blobs)}` : 'Blobs to delete: none');
+  lines.push('', `Total: ${plan.files.length} files and ${plan.blobs.length} blobs, ${plan.totalBytes} bytes (${bytesText(plan.totalBytes)})`);
+  if (plan.sessionsRemoved.length) lines.push(`Sessions that will be gone (${plan.sessionsRemoved.length}): ${plan.sessionsRemoved.join(', ')}`);
+  for (const note of plan.notes) lines.push(`Note: ${note}`);
+  return lines.join('\n');
+}
+
+function applyText(r: ApplyResult, removedEvents: number): string {
+  const lines = [r.deleted.length ? `Deleted (${r.deleted.length}):\n${deletionRows(r.deleted)}` : 'Deleted: nothing'];
+  if (r.skipped.length) lines.push('', `Skipped (${r.skipped.length}):`, ...r.skipped.map((s) => `  ${s.path}: ${s.reason}`));
+  lines.push('', `Freed ${r.deletedBytes} bytes (${bytesText(r.deletedBytes)}); ${removedEvents} events left the index.`);
+  return lines.join('\n');
+}
 
 /** A runtime error (exit 1) when the index has no events for the session. */
 function knownSession(ix: TelemetryIndex, key: string): void {

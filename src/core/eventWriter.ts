@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { encodeEventId } from './eventIds';
 import { SessionTotals } from './sessionTotals';
 import type { RawLine } from './lineReader';
+import { lineHash, normalize, OPENCLAW, UNKNOWN_FORMAT, type MapState } from './formats';
 import {
   errorText, execCommandOf, filePathOf, idOf, isObj, num, str, timeOf, tokensOf, type Obj,
 } from './eventFields';
@@ -12,6 +13,8 @@ export type LineOutcome = 'added' | 'duplicate' | 'skipped' | 'problem';
 interface FileRef {
   id: number;
   dups: number;
+  /** The file's format (`files.format`): the first one seen in it. */
+  format?: string | null;
 }
 
 /** Derived tables that hold one row per event, keyed by the event's rowid `ev`. */
@@ -31,6 +34,24 @@ export class EventWriter {
   private stmts: Record<string, Statement> | null = null;
   readonly totals: SessionTotals;
   private lastTs = 0;
+  /** Files whose unknown format was reported (once per file). */
+  private readonly unknownReported = new Set<number>();
+  /** What format mappers remember between lines (see formats/types.ts), backed by the index. */
+  private readonly openRuns = new Map<string, string | null>();
+  private readonly openToolCalls = new Map<string, string[]>();
+  private readonly mapState: MapState = {
+    openRun: (key) => {
+      if (!this.openRuns.has(key)) this.openRuns.set(key, this.openRunInIndex(key));
+      return this.openRuns.get(key) ?? null;
+    },
+    setOpenRun: (key, run) => void this.openRuns.set(key, run),
+    openTools: (key, name) => {
+      const k = `${key}\u0000${name}`;
+      let q = this.openToolCalls.get(k);
+      if (!q) this.openToolCalls.set(k, (q = this.openToolsInIndex(key, name)));
+      return q;
+    },
+  };
 
   constructor(private readonly db: Database) {
     this.totals = new SessionTotals(db);
@@ -58,7 +79,7 @@ export class EventWriter {
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
       string: p('INSERT INTO strings (id, s) VALUES (?, ?)'),
-      event: p('INSERT OR IGNORE INTO events (id, eid, ts, kind, agent, skey, sid, run, file, off, len, line, err) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)'),
+      event: p('INSERT OR IGNORE INTO events (id, eid, ts, kind, agent, skey, sid, run, file, off, len, line, err, fmt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
       owner: p('SELECT file FROM events WHERE eid = ?'),
       link: p('INSERT OR IGNORE INTO session_links (sid, skey) VALUES (?, ?)'),
       run: p('INSERT INTO run_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
@@ -90,6 +111,7 @@ export class EventWriter {
   }
   rollback(): void {
     this.totals.discard();
+    this.forgetMapState();
     try {
       this.db.run('ROLLBACK');
     } catch {
@@ -132,10 +154,81 @@ export class EventWriter {
       this.problem(file.id, l.line, l.offset, `not a JSON object (${Array.isArray(o) ? 'array' : typeof o})`);
       return 'problem';
     }
-    return this.ingestEvent(file, l, o, touched);
+    // OpenClaw's own events (they have `kind`) go straight in: the common case stays cheap.
+    if (typeof o.kind === 'string') {
+      if (file.format == null) this.setFormat(file, OPENCLAW);
+      return this.ingestEvent(file, l, o, touched, null);
+    }
+    return this.ingestNormalized(file, l, o, touched);
   }
 
-  private ingestEvent(file: FileRef, l: RawLine, o: Obj, touched: Set<number>): LineOutcome {
+  /** A line of another producer: mapped onto 0..n OpenClaw-shaped events (formats/). */
+  private ingestNormalized(file: FileRef, l: RawLine, o: Obj, touched: Set<number>): LineOutcome {
+    const n = normalize(o, { hash: lineHash(l.text!), state: this.mapState });
+    if (file.format == null) this.setFormat(file, n.format);
+    for (const p of n.problems) this.problem(file.id, l.line, l.offset, p);
+    if (n.format === UNKNOWN_FORMAT) this.reportUnknownOnce(file, l);
+    const fmt = this.sid(n.format);
+    let outcome: LineOutcome | null = null;
+    for (const e of n.events) {
+      // Unknown records may have no time at all: keep them in place without a problem per line.
+      if (e.ts === null && n.format === UNKNOWN_FORMAT) e.ts = this.lastTs;
+      const r = this.ingestEvent(file, l, e as unknown as Obj, touched, fmt);
+      if (outcome === null || r === 'added') outcome = r;
+    }
+    if (outcome === null || (n.problems.length > 0 && outcome !== 'added')) return n.problems.length ? 'problem' : 'skipped';
+    return outcome;
+  }
+
+  private setFormat(file: FileRef, format: string): void {
+    file.format = format;
+    this.db.run('UPDATE files SET format = ? WHERE id = ?', [format, file.id]);
+  }
+
+  private reportUnknownOnce(file: FileRef, l: RawLine): void {
+    if (this.unknownReported.has(file.id)) return;
+    this.unknownReported.add(file.id);
+    if (this.db.exec(`SELECT 1 FROM problems WHERE file = ${file.id} AND reason LIKE 'unknown format%' LIMIT 1`).length) return;
+    this.problem(file.id, l.line, l.offset, `unknown format: lines in no known format are kept as "(unknown format)" events (first at line ${l.line}; reported once per file)`);
+  }
+
+  /** The run a session is in, from the index: its latest run activity, unless that run ended. */
+  private openRunInIndex(key: string): string | null {
+    const k = this.strings.get(key);
+    if (k === undefined) return null;
+    const r = this.db.exec(
+      `SELECT run, phase, src FROM (
+         SELECT ev, run, phase, 0 AS src FROM run_events WHERE skey = ?1
+         UNION ALL SELECT ev, run, phase, 1 FROM tool_events WHERE skey = ?1 AND run IS NOT NULL
+       ) ORDER BY ev DESC LIMIT 1`,
+      [k],
+    )[0]?.values[0];
+    if (!r || (r[2] === 0 && r[1] === 1)) return null;
+    const run = r[0] as number;
+    if (this.db.exec('SELECT 1 FROM run_events WHERE run = ? AND phase = 1 LIMIT 1', [run]).length) return null;
+    return (this.db.exec('SELECT s FROM strings WHERE id = ?', [run])[0]?.values[0]?.[0] as string) ?? null;
+  }
+
+  /** Tool calls of a session started and not ended, for one tool name, from the index. */
+  private openToolsInIndex(key: string, name: string): string[] {
+    const k = this.strings.get(key);
+    const nm = this.strings.get(name);
+    if (k === undefined || nm === undefined) return [];
+    const rows = this.db.exec(
+      `SELECT t.call FROM tool_events t WHERE t.skey = ? AND t.name = ? AND t.phase = 0
+       AND NOT EXISTS (SELECT 1 FROM tool_events x WHERE x.call = t.call AND x.phase = 1) ORDER BY t.ev`,
+      [k, nm],
+    )[0]?.values ?? [];
+    return rows.map((r) => r[0] as string);
+  }
+
+  private forgetMapState(): void {
+    this.openRuns.clear();
+    this.openToolCalls.clear();
+    this.unknownReported.clear();
+  }
+
+  private ingestEvent(file: FileRef, l: RawLine, o: Obj, touched: Set<number>, fmt: number | null): LineOutcome {
     const data: Obj = isObj(o.data) ? o.data : {};
     const kind = str(o.kind) ?? str(o.type) ?? str(o.eventType) ?? str(o.event_type) ?? '(no kind)';
     let ts = timeOf(o.ts) ?? timeOf(o.timestamp);
@@ -154,7 +247,7 @@ export class EventWriter {
     const failed = o.error != null || (kind === 'tool.end' && data.isError === true) || kind === 'error';
     const ev = this.nextEvent;
     const s = this.s;
-    s.event!.run([ev, eid, ts, this.sid(kind)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0]);
+    s.event!.run([ev, eid, ts, this.sid(kind)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0, fmt]);
     if (this.db.getRowsModified() === 0) {
       s.owner!.bind([eid]);
       const owner = s.owner!.step() ? (s.owner!.get()[0] as number) : null;
@@ -269,6 +362,7 @@ export class EventWriter {
 
   /** Removes a file's events and everything derived from them; returns how many. */
   deleteFileEvents(fileId: number, touched: Set<number>): number {
+    this.forgetMapState();
     for (const row of this.db.exec(
       `SELECT DISTINCT COALESCE(e.skey, l.skey) FROM events e LEFT JOIN session_links l ON l.sid = e.sid WHERE e.file = ${fileId}`,
     )[0]?.values ?? []) {

@@ -76,6 +76,8 @@ interface DiskFile {
   gzip: boolean;
   active: boolean;
   rank: number;
+  /** One JSON document, read whole (see lineReader). */
+  whole: boolean;
 }
 
 const HEAD_BYTES = 256;
@@ -176,8 +178,8 @@ export class TelemetryIndex {
           this.changedSinceExport = true;
         }
         const r = row ?? this.insertFile(dir, f);
-        // A compressed archive is read whole; if it changed after being read, read it again.
-        if (row && row.gzip && row.size >= 0 && row.offset > 0 && (row.size !== f.size || row.mtime !== f.mtime)) {
+        // A compressed archive or a JSON document is read whole; if it changed after being read, read it again.
+        if (row && (row.gzip || f.whole) && row.size >= 0 && row.offset > 0 && (row.size !== f.size || row.mtime !== f.mtime)) {
           report.removed += this.resetFile(r, touchedSessions);
         }
         plan.push({ row: r, disk: f });
@@ -307,7 +309,7 @@ export class TelemetryIndex {
     }
     const startOffset = row.offset;
     const bytesBefore = progress.bytesDone;
-    const gen = readLines(disk.path, { offset: row.offset, line: row.line }, { active: disk.active, gzip: disk.gzip });
+    const gen = readLines(disk.path, { offset: row.offset, line: row.line }, { active: disk.active, gzip: disk.gzip, whole: disk.whole });
     const w = this.writer;
     let cancelled = false;
     w.begin();
@@ -389,7 +391,7 @@ function scanDir(dir: string): DiskFile[] {
     try {
       const st = lstatSync(p);
       if (!st.isFile()) continue;
-      out.push({ path: p, dev: st.dev, ino: st.ino, size: st.size, mtime: st.mtimeMs, gzip: kind.gzip, active: kind.active, rank: kind.rank });
+      out.push({ path: p, dev: st.dev, ino: st.ino, size: st.size, mtime: st.mtimeMs, gzip: kind.gzip, active: kind.active, rank: kind.rank, whole: kind.whole === true });
     } catch {
       // vanished between readdir and stat: it will be seen as deleted
     }

@@ -33,6 +33,11 @@ export interface ReadOptions {
    */
   active: boolean;
   gzip: boolean;
+  /**
+   * The file is one JSON document (a pretty-printed `.json` batch): read it whole as a single
+   * record at offset 0, line 1, whatever newlines it holds.
+   */
+  whole?: boolean;
   /** Read granularity for plain files (a line longer than this still works). */
   chunkBytes?: number;
 }
@@ -51,6 +56,7 @@ export function* readLines(
   opts: ReadOptions,
 ): Generator<RawLine[], ReadPosition & { fileProblem?: string }> {
   if (opts.gzip) return yield* readGzip(file, from);
+  if (opts.whole) return yield* readWhole(file, from);
   const fd = openSync(file, 'r');
   try {
     const size = fstatSync(fd).size;
@@ -76,6 +82,14 @@ export function* readLines(
   } finally {
     closeSync(fd);
   }
+}
+
+function* readWhole(file: string, from: ReadPosition): Generator<RawLine[], ReadPosition> {
+  const buf = readFileSync(file);
+  if (from.offset >= buf.length) return from;
+  const line = decodeLine(buf, 0, buf.length, 0, 1, buf.length);
+  if (line.text === null || line.text.trim() !== '') yield [line];
+  return { offset: buf.length, line: 1 };
 }
 
 function* readGzip(file: string, from: ReadPosition): Generator<RawLine[], ReadPosition & { fileProblem?: string }> {

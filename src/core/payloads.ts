@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { gunzipSync, constants as zc } from 'node:zlib';
 import { isObj, type Obj } from './eventFields';
+import { eventFromLine } from './formats';
 
 /** Where an indexed event's line sits. */
 export interface LineLocation {
@@ -46,6 +47,8 @@ export class PayloadReader {
     try {
       const o: unknown = JSON.parse(t);
       if (!isObj(o)) return null;
+      // Another producer's line: the event is one of what it maps to (formats/).
+      if (typeof o.kind !== 'string') return (eventFromLine(o, t, eid) as unknown as Obj | null) ?? null;
       if (!eid.startsWith('sha1:') && o.id !== eid) return null;
       return o;
     } catch {

@@ -11,8 +11,10 @@ import type { Database } from 'sql.js';
  * removes everything derived from them, and the same bytes indexed twice give the same rows.
  * `runs`, `tool_calls` and `subagent_tree` are views that pair start/end rows. Event ids are
  * stored as integers where the producer's format allows (see eventIds.ts), so `eid` has no type.
+ * Lines of other producers are normalized to OpenClaw's shape (formats/); `events.fmt` and
+ * `files.format` say which format they came in.
  */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 const DDL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -29,7 +31,8 @@ CREATE TABLE events (
   id INTEGER PRIMARY KEY, eid NOT NULL UNIQUE, ts INTEGER NOT NULL, kind INTEGER NOT NULL,
   agent INTEGER, skey INTEGER, sid INTEGER, run INTEGER,
   file INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL, line INTEGER NOT NULL,
-  err INTEGER NOT NULL DEFAULT 0
+  err INTEGER NOT NULL DEFAULT 0,
+  fmt INTEGER -- the producer's format (strings id) when not OpenClaw's own; see formats/index.ts
 );
 CREATE INDEX events_sid_nokey ON events (sid) WHERE skey IS NULL;
 CREATE TABLE session_links (sid INTEGER PRIMARY KEY, skey INTEGER NOT NULL);

@@ -30,6 +30,34 @@ export function stats(db: Database, opts: { since?: number } = {}): Stats {
     tokens: tokensFrom(llm, 't_'),
     costUsd: money(llm?.cost),
     problems: problems(db),
+    ...formatStats(db, p),
+  };
+}
+
+/** Events per format and, when seed 001's telemetry is indexed, its stats cards. */
+function formatStats(db: Database, p: SqlValue[]): Pick<Stats, 'byFormat' | 'seed001'> {
+  const byFormat: Record<string, number> = {};
+  for (const r of all(db, `SELECT COALESCE(f.s, 'openclaw') AS fmt, COUNT(*) AS c FROM events e LEFT JOIN strings f ON f.id = e.fmt WHERE e.ts >= ? GROUP BY e.fmt ORDER BY 1`, p)) {
+    byFormat[r.fmt as string] = n(r.c);
+  }
+  if (!byFormat.seed001) return { byFormat };
+  const r = one(
+    db,
+    `SELECT COUNT(DISTINCT e.skey) AS sessions,
+       SUM(k.s = 'run.end') AS turns, SUM(k.s = 'proposal.created') AS created, SUM(k.s = 'proposal.approved') AS approved,
+       SUM(k.s IN ('proposal.approved', 'proposal.rejected', 'proposal.decision')) AS decided, SUM(k.s = 'error') AS errors
+     FROM events e JOIN strings k ON k.id = e.kind WHERE e.fmt = (SELECT id FROM strings WHERE s = 'seed001') AND e.ts >= ?`,
+    p,
+  );
+  return {
+    byFormat,
+    seed001: {
+      sessions: n(r?.sessions),
+      chatTurns: n(r?.turns),
+      proposalsApproved: n(r?.approved),
+      proposalsTotal: Math.max(n(r?.created), n(r?.decided)),
+      errors: n(r?.errors),
+    },
   };
 }
 

@@ -1,7 +1,9 @@
 /**
  * Which files in a telemetry directory hold events, and in what order they were written.
  * Names follow the OpenClaw plugin's rotation: `events.jsonl` (active), `events.YYYY-MM-DD.jsonl`
- * (daily), `events.YYYY-WNN.jsonl` (weekly), and any of these compressed as `.gz`.
+ * (daily), `events.YYYY-WNN.jsonl` (weekly), and any of these compressed as `.gz`. Other producers
+ * (formats note §3–§5): seed 001's `YYYY-MM-DD.jsonl`, Knostic's `telemetry.jsonl` with
+ * `telemetry.jsonl.N.gz` archives, FlowCore batch bodies as `*.json`.
  */
 
 export interface TelemetryFileName {
@@ -13,12 +15,20 @@ export interface TelemetryFileName {
    * Infinity-like for the active file. Breaks ties between events with the same timestamp.
    */
   rank: number;
+  /** A whole-file JSON document (FlowCore batch `.json`), parsed as one record. */
+  whole?: boolean;
 }
 
 const ACTIVE_RANK = 1e9;
 const DAILY = /^events\.(\d{4})-(\d{2})-(\d{2})\.jsonl(\.gz)?$/;
 const WEEKLY = /^events\.(\d{4})-W(\d{2})\.jsonl(\.gz)?$/;
 const OTHER = /^events[.\w-]*\.jsonl(\.gz)?$/;
+/** Seed 001's local telemetry: one file per day, `YYYY-MM-DD.jsonl`, appended to all day. */
+const SEED_DAILY = /^(\d{4})-(\d{2})-(\d{2})\.jsonl(\.gz)?$/;
+/** Knostic's log, size-rotated: `telemetry.jsonl.1.gz` is the newest archive. */
+const KNOSTIC_ROTATED = /^telemetry\.jsonl\.(\d+)(\.gz)?$/;
+/** FlowCore batch bodies saved as files. */
+const JSON_DOC = /^[^.][\w.-]*\.json$/;
 
 /** Classifies a file name, or returns null when it is not an event log we read. */
 export function classifyTelemetryFile(name: string): TelemetryFileName | null {
@@ -29,6 +39,13 @@ export function classifyTelemetryFile(name: string): TelemetryFileName | null {
   if (m) return { active: false, gzip: !!m[3], rank: isoWeekMonday(+m[1]!, +m[2]!) };
   m = OTHER.exec(name);
   if (m) return { active: false, gzip: !!m[1], rank: ACTIVE_RANK - 1 };
+  m = SEED_DAILY.exec(name);
+  if (m) return { active: !m[4], gzip: !!m[4], rank: dayNumber(+m[1]!, +m[2]!, +m[3]!) };
+  if (name === 'telemetry.jsonl') return { active: true, gzip: false, rank: ACTIVE_RANK };
+  m = KNOSTIC_ROTATED.exec(name);
+  // .1 is the newest archive: a higher N sorts earlier, all before the live file.
+  if (m) return { active: false, gzip: !!m[2], rank: ACTIVE_RANK - 2 - +m[1]! };
+  if (JSON_DOC.test(name)) return { active: false, gzip: false, rank: ACTIVE_RANK - 1, whole: true };
   return null;
 }
 

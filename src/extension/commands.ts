@@ -6,6 +6,7 @@ import { generateSample } from '../core/sample/generate';
 import { listSessions, problems, search } from '../core/summaryQueries';
 import type { TreeNode } from '../core/tree';
 import { addDirectories } from './config';
+import { applyRetentionCommand, exportCommand, PLAN_SCHEME, PlanDocuments } from './exportRetention';
 import type { IndexService } from './indexService';
 import type { FilterState, SessionsTree } from './sessionsTree';
 
@@ -37,6 +38,8 @@ export const COMMAND_IDS = [
   'agentTelemetry.showProblems',
   'agentTelemetry.search',
   'agentTelemetry.filter',
+  'agentTelemetry.export',
+  'agentTelemetry.applyRetention',
 ] as const;
 
 export function registerCommands(context: vscode.ExtensionContext, service: IndexService, tree: SessionsTree, log: vscode.LogOutputChannel): void {
@@ -54,6 +57,12 @@ export function registerCommands(context: vscode.ExtensionContext, service: Inde
       }),
     );
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(EDIT_SCHEME, edits));
+  const planDocs = new PlanDocuments();
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(PLAN_SCHEME, planDocs));
+
+  // Both accept an argument object that skips the prompts (see exportRetention.ts).
+  reg('agentTelemetry.export', (arg?: unknown) => exportCommand(service, context, arg));
+  reg('agentTelemetry.applyRetention', (arg?: unknown) => applyRetentionCommand(service, planDocs, log, arg));
 
   reg('agentTelemetry.refresh', async () => {
     await service.start();

@@ -4,7 +4,9 @@ import * as vscode from 'vscode';
 import { classifyTelemetryFile } from '../core/telemetryFiles';
 
 const DEBOUNCE_MS = 150;
-const POLL_MS = 2000;
+// The poll is the fallback when file events do not arrive (network drives, some remotes): at most
+// one second behind, as promised for live tail. It only stats the files of each folder.
+const POLL_MS = 750;
 
 /**
  * Notices changes in the telemetry directories: a file system watcher per directory (these are

@@ -35,6 +35,19 @@ export interface Stats {
   tokens: Tokens;
   costUsd: number;
   problems: IndexProblem[];
+  /** Events per source format: `openclaw`, `openclaw-phase1`, `seed001`, `knostic`, `flowcore`, `unknown`. */
+  byFormat: Record<string, number>;
+  /** Seed 001's stats cards; only when such events exist. */
+  seed001?: Seed001Stats;
+}
+
+/** The stats cards of seed 001's viewer. */
+export interface Seed001Stats {
+  sessions: number;
+  chatTurns: number;
+  proposalsApproved: number;
+  proposalsTotal: number;
+  errors: number;
 }
 
 /** One row of `sessions`: a session key with its totals. */

@@ -8,6 +8,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const vscode = require('vscode');
+const { waitFor } = require('./util.cjs');
 
 const EXT_ID = 'agent-telemetry.agent-telemetry-explorer';
 
@@ -30,15 +31,6 @@ function webviewTabs() {
   return vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview);
 }
 
-async function waitFor(what, fn, ms = 5000) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 suite('Replay panel', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ate-replay-'));

@@ -1,0 +1,56 @@
+/**
+ * Format detection and normalization: any parsed line becomes 0..n events in the OpenClaw
+ * plugin's shape. OpenClaw events (they have `kind`) pass through untouched; the other producers
+ * are tried in a fixed order; a line in no known format is kept as one `(unknown format)` event.
+ */
+import { createHash } from 'node:crypto';
+import { timeOf, type Obj } from '../eventFields';
+import { flowcore } from './flowcore';
+import { knostic } from './knostic';
+import { phase1 } from './phase1';
+import { seed001 } from './seed001';
+import { lineEventId, statelessState, type Format, type MapContext, type MapState, type OpenClawShaped } from './types';
+
+export type { MapContext, MapState, OpenClawShaped } from './types';
+
+export const OPENCLAW = 'openclaw';
+export const UNKNOWN_FORMAT = 'unknown';
+export const UNKNOWN_KIND = '(unknown format)';
+
+/** Tried in this order after OpenClaw's own `kind`. */
+export const FORMATS: readonly Format[] = [phase1, seed001, knostic, flowcore];
+
+export interface Normalized {
+  format: string;
+  events: OpenClawShaped[];
+  problems: string[];
+}
+
+export function isOpenClaw(o: Obj): boolean {
+  return typeof o.kind === 'string';
+}
+
+export function normalize(o: Obj, ctx: MapContext): Normalized {
+  if (isOpenClaw(o)) return { format: OPENCLAW, events: [o as unknown as OpenClawShaped], problems: [] };
+  for (const f of FORMATS) {
+    if (f.detect(o)) return { format: f.name, ...f.map(o, ctx) };
+  }
+  return {
+    format: UNKNOWN_FORMAT,
+    events: [{ id: lineEventId(ctx, 0), ts: timeOf(o.ts) ?? timeOf(o.timestamp) ?? timeOf(o.time), kind: UNKNOWN_KIND, data: o }],
+    problems: [],
+  };
+}
+
+export function lineHash(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+/**
+ * A line read back on its own (replay, tool details): the event with id `eid` among what the line
+ * maps to. Ids and data do not depend on state, so this finds the indexed event again.
+ */
+export function eventFromLine(o: Obj, text: string, eid: string, state: MapState = statelessState()): OpenClawShaped | null {
+  const n = normalize(o, { hash: lineHash(text), state });
+  return n.events.find((e) => e.id === eid) ?? null;
+}
