@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { editTexts, getEvent, toolByEvent } from '../core/detailQueries';
+import { bestPathMatch } from '../core/pathMatch';
 import { generateSample } from '../core/sample/generate';
 import { listSessions, problems, search } from '../core/summaryQueries';
 import type { TreeNode } from '../core/tree';
@@ -105,10 +106,16 @@ export function registerCommands(context: vscode.ExtensionContext, service: Inde
   });
 
   reg('agentTelemetry.openFile', async (node?: TreeNode) => {
-    const file = node?.filePath;
-    if (!file) return void vscode.window.showInformationMessage('Agent Telemetry: this tool call has no file.');
-    if (!existsSync(file)) {
-      return void vscode.window.showWarningMessage(`Agent Telemetry: the recorded file ${file} does not exist on this machine (it may have been moved, deleted, or recorded elsewhere).`);
+    const recorded = node?.filePath;
+    if (!recorded) return void vscode.window.showInformationMessage('Agent Telemetry: this tool call has no file.');
+    let file = recorded;
+    if (!existsSync(recorded)) {
+      const match = await bestWorkspaceMatch(recorded);
+      const message = `Agent Telemetry: the recorded file ${recorded} does not exist on this machine (it may have been moved, deleted, or recorded elsewhere).`;
+      if (!match) return void vscode.window.showWarningMessage(message);
+      const open = `Open ${vscode.workspace.asRelativePath(match)}`;
+      if ((await vscode.window.showWarningMessage(`${message} The closest file in the workspace is ${vscode.workspace.asRelativePath(match)}.`, open)) !== open) return;
+      file = match.fsPath;
     }
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
     // Put the cursor at the edited text when the call was an edit and the new text is still there.
@@ -227,6 +234,15 @@ export function registerCommands(context: vscode.ExtensionContext, service: Inde
     }
     await tree.setFilter(next);
   });
+}
+
+/** The workspace file that best matches a path recorded elsewhere (same name, most shared parent folders). */
+async function bestWorkspaceMatch(recorded: string): Promise<vscode.Uri | null> {
+  const name = path.basename(recorded.replace(/\\/g, '/'));
+  if (!name || !vscode.workspace.workspaceFolders?.length) return null;
+  const found = await vscode.workspace.findFiles(`**/${name.replace(/[[\]{}*?]/g, '?')}`, '**/node_modules/**', 200);
+  const best = bestPathMatch(recorded, found.map((u) => u.fsPath));
+  return best ? vscode.Uri.file(best) : null;
 }
 
 async function focusView(): Promise<void> {

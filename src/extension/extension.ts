@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import type { TreeNode } from '../core/tree';
+import { stats } from '../core/summaryQueries';
+import type { Stats } from '../protocol/model';
 import { COMMAND_IDS, registerCommands } from './commands';
 import { IndexService } from './indexService';
 import { registerReplayCommands, ReplayPanels } from './replayPanel';
@@ -18,6 +20,8 @@ export interface AgentTelemetryApi {
   commandIds: readonly string[];
   /** Keys of the replay panels open now (`session:<key>` / `events`). */
   openPanels(): string[];
+  /** The index's `stats` now (as `agent-telemetry stats --json` answers). */
+  stats(): Promise<Stats>;
 }
 
 let service: IndexService | undefined;
@@ -75,6 +79,7 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
     directories: () => svc.directories,
     commandIds: [...COMMAND_IDS, 'agentTelemetry.openReplay', 'agentTelemetry.openEvents'],
     openPanels: () => panels.open,
+    stats: async () => stats(await svc.ready()),
   };
 }
 

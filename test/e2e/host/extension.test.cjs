@@ -100,6 +100,28 @@ suite('Agent Telemetry extension', () => {
     console.log(`      live run visible after ${Date.now() - t0} ms`);
   });
 
+  test('rotation while watching: the renamed file is followed and the new events.jsonl is read from 0', async () => {
+    const runsOf = async () => {
+      const main = (await api.rootNodes()).find((n) => n.id === 'session:agent:main:main');
+      return main ? (await api.childNodes(main)).map((r) => r.id).sort() : [];
+    };
+    const before = await runsOf();
+    // The producer's daily rotation: rename, then the first write of the new day creates the file.
+    fs.renameSync(path.join(dir, 'events.jsonl'), path.join(dir, 'events.2026-11-21.jsonl'));
+    fs.writeFileSync(path.join(dir, 'events.jsonl'), line({ runId: 'run-after-rotation', kind: 'run.start', data: { model: 'm-rot' } }));
+    const after = await waitFor('the run written after rotation', async () => {
+      const ids = await runsOf();
+      return ids.includes('run:run-after-rotation') ? ids : null;
+    }, 3000);
+    assert.deepEqual(after, [...before, 'run:run-after-rotation'].sort());
+    // Nothing was indexed twice: the CLI over the same folder, from scratch, agrees on the events.
+    const cli = path.join(vscode.extensions.getExtension(EXT_ID).extensionPath, 'dist', 'cli.js');
+    const stats = JSON.parse(execFileSync(process.execPath, [cli, '--dir', dir, '--no-index', '--json', 'stats']).toString());
+    const hostStats = await api.stats();
+    assert.equal(hostStats.events, stats.events);
+    assert.deepEqual(hostStats.byKind, stats.byKind);
+  });
+
   test('Re-index rebuilds the same tree', async () => {
     const before = (await api.rootNodes()).map((n) => n.id);
     await vscode.commands.executeCommand('agentTelemetry.reindex');
