@@ -13,7 +13,7 @@ export interface ParsedArgs {
 }
 
 /** Options that take a value; everything else starting with `--` is a switch. */
-const VALUED = new Set(['dir', 'index', 'since', 'until', 'agent', 'limit', 'run', 'name', 'group-by', 'out', 'session', 'max-age-days', 'max-size-mb', 'max-sessions']);
+const VALUED = new Set(['dir', 'index', 'since', 'until', 'agent', 'limit', 'run', 'name', 'group-by', 'out', 'session', 'max-age-days', 'max-size-mb', 'max-sessions', 'before']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const out: ParsedArgs = { dirs: [], index: null, noIndex: false, json: false, command: null, positional: [], flags: new Map() };
@@ -87,12 +87,16 @@ Commands:
   errors [--since DATE]
   costs [--group-by model|provider|agent|session|day]
   problems                                   lines the index could not use
-  export --out FILE [--session KEY] [--run RUN] [--since DATE] [--until DATE]
+  export --out FILE [--session KEY] [--run RUN] [--since DATE] [--until DATE] [--redact-pii]
                                              the selected events' original lines, byte for byte
-                                             (--until is exclusive; FILE must be outside the telemetry dirs)
-  prune [--max-age-days N] [--max-size-mb N] [--max-sessions N] [--orphan-blobs] [--apply]
+                                             (--until is exclusive; FILE must be outside the telemetry dirs;
+                                             --redact-pii replaces e-mail addresses by [REDACTED_EMAIL], except
+                                             FlowCore epk_invite_sent.invitedEmail: those lines then differ)
+  prune [--max-age-days N] [--max-size-mb N] [--max-sessions N] [--before DATE] [--orphan-blobs] [--apply]
                                              retention: prints what would be deleted; --apply deletes it
-                                             (never the active events.jsonl, nothing outside the dirs)
+                                             (never the active events.jsonl nor today's YYYY-MM-DD.jsonl,
+                                             nothing outside the dirs; --before: every finished log file
+                                             whose newest event is before DATE)
   verify                                     check Knostic hash chains (telemetry.jsonl*), per directory
 
 DATE: 2026-11-01, 2026-11-01T08:00Z, epoch ms, or back from now: 30m, 12h, 7d.

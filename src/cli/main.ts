@@ -262,7 +262,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   export: {
-    flags: ['out', 'session', 'run', 'since', 'until'],
+    flags: ['out', 'session', 'run', 'since', 'until', 'redact-pii'],
     positionals: 0,
     async run(ix, args, now, ctx) {
       const out = strFlag(args, 'out');
@@ -281,16 +281,17 @@ const COMMANDS: Record<string, Command> = {
       if (selection.runId !== undefined) knownRun(ix, selection.runId);
       let result: Awaited<ReturnType<typeof exportLines>> | undefined;
       await writeAtomically(path.resolve(out), async (write) => {
-        result = await exportLines(ix.db, selection, write);
+        result = await exportLines(ix.db, selection, write, undefined, { redactPii: args.flags.has('redact-pii') });
       });
       const r = result!;
       const json = { out: path.resolve(out), ...r };
       const skipped = r.skipped ? `; ${r.skipped} line(s) changed since indexing were skipped (re-index to refresh)` : '';
-      return { json, text: `exported ${r.events} events (${r.bytes} bytes) from ${r.files} file(s) to ${path.resolve(out)}${skipped}` };
+      const redacted = r.redacted !== undefined ? `; e-mail addresses redacted in ${r.redacted} line(s)` : '';
+      return { json, text: `exported ${r.events} events (${r.bytes} bytes) from ${r.files} file(s) to ${path.resolve(out)}${skipped}${redacted}` };
     },
   },
   prune: {
-    flags: ['max-age-days', 'max-size-mb', 'max-sessions', 'orphan-blobs', 'apply'],
+    flags: ['max-age-days', 'max-size-mb', 'max-sessions', 'orphan-blobs', 'before', 'apply'],
     positionals: 0,
     async run(ix, args, now, ctx) {
       const policy: RetentionPolicy = {
@@ -299,14 +300,16 @@ const COMMANDS: Record<string, Command> = {
         maxSessions: intFlag(args, 'max-sessions') ?? 0,
         orphanBlobs: args.flags.has('orphan-blobs'),
       };
-      if (!policy.maxAgeDays && !policy.maxSizeMb && !policy.maxSessions && !policy.orphanBlobs) {
-        throw new UsageError('prune needs a policy: --max-age-days N, --max-size-mb N, --max-sessions N and/or --orphan-blobs');
+      const before = since(args, now, 'before');
+      if (before !== undefined) policy.beforeDate = before;
+      if (!policy.maxAgeDays && !policy.maxSizeMb && !policy.maxSessions && !policy.orphanBlobs && policy.beforeDate === undefined) {
+        throw new UsageError('prune needs a policy: --max-age-days N, --max-size-mb N, --max-sessions N, --before DATE and/or --orphan-blobs');
       }
-      const plan = planRetention(gatherRetentionInput(ix.db, ctx.dirs), policy, now);
+      const plan = planRetention(gatherRetentionInput(ix.db, ctx.dirs, now), policy, now);
       if (!args.flags.has('apply')) {
         return { json: { policy, plan, applied: false }, text: `${planText(plan, policy)}\n\nDry run: nothing was deleted. Add --apply to delete these files.` };
       }
-      const result = applyRetention(plan, ctx.dirs);
+      const result = applyRetention(plan, ctx.dirs, now);
       // The index follows: the deleted files' events leave it.
       const sync = await ix.sync(ctx.dirs, { sliceMs: 0 });
       if (ctx.indexFile && ix.dirty) saveIndexFile(ix, ctx.indexFile);
@@ -377,6 +380,7 @@ function policyText(p: RetentionPolicy): string {
     `size ${p.maxSizeMb ? `> ${p.maxSizeMb} MB per directory` : 'off'}`,
     `sessions ${p.maxSessions ? `> ${p.maxSessions}` : 'off'}`,
     `orphan blobs ${p.orphanBlobs ? 'on' : 'off'}`,
+    ...(p.beforeDate !== undefined ? [`before ${new Date(p.beforeDate).toISOString()}`] : []),
   ].join(' · ');
 }
 

@@ -5,6 +5,10 @@
  * Streams: lines of plain files are read one by one at their indexed offsets; lines kept in
  * `.gz` archives are taken from the archive decompressed as a stream, holding only the selected
  * lines of that archive (never the whole decompressed file).
+ *
+ * With `redactPii`, e-mail addresses are replaced by `[REDACTED_EMAIL]` everywhere except in FlowCore's
+ * `epk_invite_sent.invitedEmail` (the one place its privacy principles allow one); only the JSON strings
+ * holding an address change, every other byte of the line stays as it was.
  */
 import type { Database, SqlValue } from 'sql.js';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
@@ -22,6 +26,11 @@ export interface ExportSelection {
   until?: number;
 }
 
+export interface ExportOptions {
+  /** Replace e-mail addresses (except FlowCore `epk_invite_sent.invitedEmail`) by `[REDACTED_EMAIL]`. */
+  redactPii?: boolean;
+}
+
 export interface ExportProgress {
   events: number;
   eventsTotal: number;
@@ -37,6 +46,8 @@ export interface ExportResult {
   skipped: number;
   /** Files the lines came from. */
   files: number;
+  /** With `redactPii`: lines in which at least one e-mail address was replaced. */
+  redacted?: number;
 }
 
 /** The WHERE clause (over `events e`) and its parameters; null when the selection matches nothing. */
@@ -66,6 +77,14 @@ function whereOf(db: Database, sel: ExportSelection): { sql: string; params: Sql
   return { sql: parts.length ? parts.join(' AND ') : '1', params };
 }
 
+/** Whether the selection holds events that came in a given format (`flowcore`, `seed001`, …). */
+export function selectionHasFormat(db: Database, sel: ExportSelection, format: string): boolean {
+  const w = whereOf(db, sel);
+  const fmt = stringId(db, format);
+  if (!w || fmt === null) return false;
+  return one(db, `SELECT 1 AS x FROM events e WHERE e.fmt = ? AND ${w.sql} LIMIT 1`, [fmt, ...w.params]) !== undefined;
+}
+
 /** How many events a selection holds (for a confirmation or a progress total). */
 export function countSelection(db: Database, sel: ExportSelection): number {
   const w = whereOf(db, sel);
@@ -83,8 +102,9 @@ export async function exportLines(
   selection: ExportSelection,
   write: (chunk: Buffer) => void,
   onProgress?: (p: ExportProgress) => void,
+  options: ExportOptions = {},
 ): Promise<ExportResult> {
-  const result: ExportResult = { events: 0, bytes: 0, skipped: 0, files: 0 };
+  const result: ExportResult = { events: 0, bytes: 0, skipped: 0, files: 0, ...(options.redactPii ? { redacted: 0 } : {}) };
   const w = whereOf(db, selection);
   if (!w) return result;
   const total = n(one(db, `SELECT COUNT(*) AS c FROM events e WHERE ${w.sql}`, w.params)?.c);
@@ -109,10 +129,17 @@ export async function exportLines(
   try {
     stmt.bind(w.params);
     let lastReport = 0;
+    // One line can hold several events (a FlowCore batch body): it is written once.
+    const written = new Set<string>();
     while (stmt.step()) {
       const r = stmt.getAsObject();
       const off = n(r.off);
       const len = n(r.len);
+      const at = `${r.file as number}:${off}`;
+      if (written.has(at)) {
+        result.events++;
+        continue;
+      }
       let line: Buffer | null;
       if (r.gzip === 1) {
         const k = `${r.file as number}:${off}`;
@@ -125,8 +152,16 @@ export async function exportLines(
         result.skipped++;
         continue;
       }
+      if (options.redactPii) {
+        const red = redactEmails(line);
+        if (red !== line) {
+          line = red;
+          result.redacted!++;
+        }
+      }
       write(line);
       write(newline);
+      written.add(at);
       result.events++;
       result.bytes += line.length + 1;
       if (onProgress && (result.events - lastReport >= 1000 || result.events === total)) {
@@ -146,6 +181,122 @@ export async function exportLines(
   }
   onProgress?.({ events: result.events, eventsTotal: total, bytes: result.bytes });
   return result;
+}
+
+// ── PII redaction ─────────────────────────────────────────────────────────────
+
+export const REDACTED_EMAIL = '[REDACTED_EMAIL]';
+const EMAIL_TEST = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/;
+const EMAIL_ALL = new RegExp(EMAIL_TEST.source, 'g');
+const redactText = (s: string) => s.replace(EMAIL_ALL, REDACTED_EMAIL);
+
+/** A FlowCore record's event name (`type`, `event` or `name`). */
+function flowcoreName(o: unknown): string | null {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return null;
+  const r = o as Record<string, unknown>;
+  for (const k of ['type', 'event', 'name']) if (typeof r[k] === 'string') return r[k] as string;
+  return null;
+}
+
+/**
+ * The line with e-mail addresses replaced by `[REDACTED_EMAIL]`, except the value of
+ * `metadata.invitedEmail` of FlowCore `epk_invite_sent` records (the line itself, or an item of a
+ * batch's `events`). Only JSON strings (keys and values) that hold an address are rewritten; the
+ * other bytes are kept. Returns the same Buffer when nothing was replaced.
+ */
+export function redactEmails(line: Buffer): Buffer {
+  const text = line.toString('utf8');
+  // Addresses may hide behind \u escapes; a line without '@' in either form has none.
+  if (!text.includes('@') && !/\\u0040/i.test(text)) return line;
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch {
+    const out = redactText(text);
+    return out === text ? line : Buffer.from(out, 'utf8');
+  }
+  /** Paths (keys joined by \u0000) of the allowed invitedEmail values. */
+  const allowed = new Set<string>();
+  if (flowcoreName(root) === 'epk_invite_sent') allowed.add(['metadata', 'invitedEmail'].join('\u0000'));
+  const batch = typeof root === 'object' && root !== null && !Array.isArray(root) ? (root as Record<string, unknown>).events : undefined;
+  if (Array.isArray(batch)) {
+    batch.forEach((e, i) => {
+      if (flowcoreName(e) === 'epk_invite_sent') allowed.add(['events', String(i), 'metadata', 'invitedEmail'].join('\u0000'));
+    });
+  }
+  const out = rewriteStrings(text, (value, path, isKey) => {
+    if (!isKey && allowed.has(path.join('\u0000'))) return null;
+    if (!EMAIL_TEST.test(value)) return null;
+    return redactText(value);
+  });
+  return out === null ? line : Buffer.from(out, 'utf8');
+}
+
+/**
+ * Walks a JSON text and lets `edit` replace string tokens (keys and values, decoded) given their
+ * path; returns the text with the replaced tokens re-encoded, or null when nothing was replaced.
+ */
+function rewriteStrings(text: string, edit: (value: string, path: string[], isKey: boolean) => string | null): string | null {
+  const parts: string[] = [];
+  let last = 0;
+  let i = 0;
+  let changed = false;
+  /** Per open container: the path to it, whether an object, the pending key / the next index. */
+  const stack: { object: boolean; key: string | null; index: number }[] = [];
+  const pathHere = (): string[] => stack.map((c) => (c.object ? (c.key ?? '') : String(c.index)));
+  const skipWs = () => {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+  };
+  const readString = (): { raw: string; value: string; start: number } => {
+    const start = i;
+    i++; // opening quote
+    while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    i++; // closing quote
+    const raw = text.slice(start, i);
+    return { raw, value: JSON.parse(raw) as string, start };
+  };
+  const replace = (tok: { raw: string; value: string; start: number }, path: string[], isKey: boolean) => {
+    const next = edit(tok.value, path, isKey);
+    if (next === null || next === tok.value) return;
+    parts.push(text.slice(last, tok.start), JSON.stringify(next));
+    last = tok.start + tok.raw.length;
+    changed = true;
+  };
+  // The text already parsed as JSON: this only needs to follow its structure.
+  while (i < text.length) {
+    skipWs();
+    const c = text[i];
+    if (c === undefined) break;
+    const top = stack[stack.length - 1];
+    if (c === '{' || c === '[') {
+      stack.push({ object: c === '{', key: null, index: 0 });
+      i++;
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+      i++;
+    } else if (c === ',') {
+      if (top && !top.object) top.index++;
+      if (top && top.object) top.key = null;
+      i++;
+    } else if (c === ':') {
+      i++;
+    } else if (c === '"') {
+      if (top && top.object && top.key === null) {
+        const tok = readString();
+        top.key = tok.value;
+        replace(tok, pathHere(), true);
+      } else {
+        const tok = readString();
+        replace(tok, pathHere(), false);
+      }
+    } else {
+      // number, true, false, null
+      while (i < text.length && !/[\s,\]}]/.test(text[i]!)) i++;
+    }
+  }
+  if (!changed) return null;
+  parts.push(text.slice(last));
+  return parts.join('');
 }
 
 function readAt(fds: Map<string, number>, file: string, off: number, len: number): Buffer | null {

@@ -4,13 +4,13 @@
  */
 import type { Database, SqlValue } from 'sql.js';
 import type { BlobChunk, ErrorLink, EventsFilter, EventsPage, SessionView } from '../protocol/messages';
-import type { ReplayEvent, ToolCall } from '../protocol/model';
+import type { ReplayEvent, Seed001Stats, ToolCall } from '../protocol/model';
 import { blobRefsOf, readBlob } from './blobs';
 import { eventDir, files, replay, tools, usagePerCall } from './detailQueries';
 import { isObj } from './eventFields';
 import { decodeEventId, encodeEventId } from './eventIds';
 import { PayloadReader } from './payloads';
-import { all, n, one } from './sql';
+import { all, n, one, stringId } from './sql';
 import { getSession, listRuns } from './summaryQueries';
 
 /** Largest blob page sent to the webview at once. */
@@ -113,7 +113,7 @@ export function eventsQuery(db: Database, filter: EventsFilter & { offset: numbe
         for (const r of chunk) {
           const raw = reader.text({ path: r.path as string, gzip: r.gzip === 1, off: n(r.off), len: n(r.len) });
           if (!raw || !raw.toLowerCase().includes(text)) continue;
-          if (total >= filter.offset && rows.length < filter.limit) rows.push(toEvent(r, reader, raw));
+          if (total >= filter.offset && rows.length < filter.limit) rows.push(toEvent(r, reader));
           total++;
         }
         if (chunk.length < CHUNK) break;
@@ -127,7 +127,7 @@ export function eventsQuery(db: Database, filter: EventsFilter & { offset: numbe
 
 /**
  * Writes the original bytes of every event matching the events-table filter (oldest first, one
- * line each, without the newline) — "Export filtered JSONL". Returns how many were written.
+ * line each, without the newline) — "Export filtered JSONL". Returns how many lines were written.
  */
 export function eventsLines(db: Database, filter: EventsFilter, write: (line: Buffer) => void): number {
   const { where, params } = filterSql(filter);
@@ -141,10 +141,15 @@ export function eventsLines(db: Database, filter: EventsFilter, write: (line: Bu
     );
     try {
       stmt.bind(params);
+      // One line can hold several events (a FlowCore batch body): it is written once.
+      const written = new Set<string>();
       while (stmt.step()) {
         const r = stmt.getAsObject();
+        const at = `${r.path as string}:${n(r.off)}`;
+        if (written.has(at)) continue;
         const raw = reader.text({ path: r.path as string, gzip: r.gzip === 1, off: n(r.off), len: n(r.len) });
         if (raw === null || (text && !raw.toLowerCase().includes(text))) continue;
+        written.add(at);
         write(Buffer.from(raw, 'utf8'));
         count++;
       }
@@ -157,16 +162,10 @@ export function eventsLines(db: Database, filter: EventsFilter, write: (line: Bu
   return count;
 }
 
-function toEvent(r: Record<string, SqlValue>, reader: PayloadReader, raw?: string): ReplayEvent {
+function toEvent(r: Record<string, SqlValue>, reader: PayloadReader): ReplayEvent {
   const id = decodeEventId(r.eid);
-  const text = raw ?? reader.text({ path: r.path as string, gzip: r.gzip === 1, off: n(r.off), len: n(r.len) });
-  let o: Record<string, unknown> | null = null;
-  try {
-    const v: unknown = text ? JSON.parse(text) : null;
-    o = isObj(v) ? v : null;
-  } catch {
-    o = null;
-  }
+  // The reader maps lines of other formats again, so their data is the mapped event's.
+  const o = reader.event({ path: r.path as string, gzip: r.gzip === 1, off: n(r.off), len: n(r.len) }, id);
   const ev: ReplayEvent = {
     id,
     ts: n(r.ts),
@@ -178,7 +177,7 @@ function toEvent(r: Record<string, SqlValue>, reader: PayloadReader, raw?: strin
     file: r.path as string,
     line: n(r.line),
   };
-  if (o && isObj(o.error)) ev.error = { message: String(o.error.message ?? 'error') };
+  if (o && o.error != null) ev.error = { message: isObj(o.error) ? String(o.error.message ?? 'error') : String(o.error) };
   return ev;
 }
 
@@ -192,6 +191,7 @@ function statsFor(db: Database, cond: string, params: SqlValue[]): EventsPage['s
        COALESCE(SUM(c.d_total),0) AS t, COALESCE(SUM(c.cost),0) AS cost ${fromEv} JOIN llm_calls c ON c.ev = e.id ${cond}`,
     params,
   );
+  const seed001 = seed001For(db, kinds, params);
   return {
     sessions: c(`SELECT COUNT(DISTINCT COALESCE(e.skey, (SELECT skey FROM session_links WHERE sid = e.sid))) AS c ${fromEv} ${cond}`),
     runs: c(`SELECT COUNT(DISTINCT e.run) AS c ${fromEv} ${kinds} k.s = 'run.start'`),
@@ -199,5 +199,30 @@ function statsFor(db: Database, cond: string, params: SqlValue[]): EventsPage['s
     errors: c(`SELECT COUNT(*) AS c ${fromEv} ${kinds} e.err = 1`),
     tokens: { input: n(llm?.i), output: n(llm?.o), cacheRead: n(llm?.r), cacheWrite: n(llm?.w), total: n(llm?.t) },
     costUsd: Math.round(n(llm?.cost) * 1e6) / 1e6,
+    ...(seed001 ? { seed001 } : {}),
+  };
+}
+
+/**
+ * Seed 001's cards over the filtered events (the same counts as `stats().seed001`), or undefined
+ * when the index holds no seed 001 telemetry. `kinds` is the filter's WHERE clause ending in AND.
+ */
+function seed001For(db: Database, kinds: string, params: SqlValue[]): Seed001Stats | undefined {
+  const fmt = stringId(db, 'seed001');
+  if (fmt === null || !one(db, 'SELECT 1 AS x FROM events WHERE fmt = ? LIMIT 1', [fmt])) return undefined;
+  const r = one(
+    db,
+    `SELECT COUNT(DISTINCT e.skey) AS sessions,
+       SUM(k.s = 'run.end') AS turns, SUM(k.s = 'proposal.created') AS created, SUM(k.s = 'proposal.approved') AS approved,
+       SUM(k.s IN ('proposal.approved', 'proposal.rejected', 'proposal.decision')) AS decided, SUM(k.s = 'error') AS errors
+     FROM events e JOIN strings k ON k.id = e.kind ${kinds} e.fmt = ?`,
+    [...params, fmt],
+  );
+  return {
+    sessions: n(r?.sessions),
+    chatTurns: n(r?.turns),
+    proposalsApproved: n(r?.approved),
+    proposalsTotal: Math.max(n(r?.created), n(r?.decided)),
+    errors: n(r?.errors),
   };
 }

@@ -4,8 +4,11 @@
  * gathered by `gatherRetentionInput`), applied after (`applyRetention`), so a user can see the
  * exact list before anything is deleted.
  *
+ * Seed 001's daily files `YYYY-MM-DD.jsonl` are appended to all day: the ones of days before today
+ * (UTC) are finished and may be deleted like rotated files; today's (or a later day's) never.
+ *
  * Hard rules, checked when planning and again, against the disk, when applying:
- * - never the active `events.jsonl`;
+ * - never the active `events.jsonl`, never today's seed 001 `YYYY-MM-DD.jsonl`;
  * - only regular files directly inside a configured telemetry directory whose names are event-log
  *   names (see telemetryFiles.ts), or directly inside its `blobs/` folder with blob names;
  * - nothing that is (or sits in a folder that is) a symlink, nothing whose real path is outside.
@@ -33,6 +36,11 @@ export interface RetentionPolicy {
   maxSessions: number;
   /** Also delete blobs no event references. */
   orphanBlobs: boolean;
+  /**
+   * "Delete events before date": every finished log file whose newest event is before this time
+   * (epoch ms, exclusive) is deleted. Undefined: off.
+   */
+  beforeDate?: number;
 }
 
 export interface RetentionFileInfo {
@@ -75,7 +83,7 @@ export interface RetentionInput {
   sessions: { key: string; firstTs: number; lastTs: number }[];
 }
 
-export type RetentionPolicyName = 'age' | 'size' | 'sessions' | 'blobs' | 'orphans';
+export type RetentionPolicyName = 'age' | 'before' | 'size' | 'sessions' | 'blobs' | 'orphans';
 
 export interface PlannedDeletion {
   path: string;
@@ -105,15 +113,28 @@ export interface ApplyResult {
 
 // ── naming rules ──────────────────────────────────────────────────────────────
 
+const SEED_DAILY = /^(\d{4})-(\d{2})-(\d{2})\.jsonl$/;
 const BLOB_NAME = /^(blob_[A-Za-z0-9_-]+\.blob|[A-Za-z0-9_:.-]+-(input|output)\.txt)$/;
 
 export function isBlobFileName(name: string): boolean {
   return BLOB_NAME.test(name) && !name.includes('..');
 }
 
-function isDeletableLogName(name: string): boolean {
+/** Seed 001's plain daily file `YYYY-MM-DD.jsonl`: its UTC day number, else null. */
+function seedDay(name: string): number | null {
+  const m = SEED_DAILY.exec(name);
+  return m ? Math.floor(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!) / DAY) : null;
+}
+
+/** A seed 001 daily file of a day before today (UTC): the producer has moved on to a newer file. */
+export function isFinishedSeedDaily(name: string, now: number): boolean {
+  const day = seedDay(name);
+  return day !== null && day < Math.floor(now / DAY);
+}
+
+function isDeletableLogName(name: string, now: number): boolean {
   const k = classifyTelemetryFile(name);
-  return k !== null && !k.active && name !== 'events.jsonl';
+  return k !== null && (!k.active || isFinishedSeedDaily(name, now)) && name !== 'events.jsonl';
 }
 
 function realOrNull(p: string): string | null {
@@ -150,10 +171,10 @@ function realBlobsDir(dir: string): string | null {
   return real !== null && path.dirname(real) === realDir ? real : null;
 }
 
-/** End of the period a dated rotated name holds (events.YYYY-MM-DD / events.YYYY-WNN), or null. */
+/** End of the period a dated name holds (events.YYYY-MM-DD / events.YYYY-WNN / YYYY-MM-DD), or null. */
 function nameNewestTs(name: string): number | null {
   const k = classifyTelemetryFile(name);
-  if (!k || k.active || k.rank >= 1e8) return null;
+  if (!k || (k.active && seedDay(name) === null) || k.rank >= 1e8) return null;
   const span = /-W\d{2}\./.test(name) ? 7 : 1;
   return (k.rank + span) * DAY - 1;
 }
@@ -164,7 +185,7 @@ function nameNewestTs(name: string): number | null {
  * What retention needs to know about `dirs`, from the disk and the index (sync first: events of
  * files the index has not read are unknown, and orphan detection is off for their directory).
  */
-export function gatherRetentionInput(db: Database, dirs: string[]): RetentionInput {
+export function gatherRetentionInput(db: Database, dirs: string[], now = Date.now()): RetentionInput {
   const input: RetentionInput = { dirs: [], files: [], blobs: [], sessions: [] };
   // `size` is the file's size when the index last finished reading it (-1 while partly read).
   const indexed = new Map<string, { id: number; size: number; active: boolean }>();
@@ -235,7 +256,8 @@ export function gatherRetentionInput(db: Database, dirs: string[]): RetentionInp
         dir: d,
         name,
         bytes: st.isFile() ? st.size : 0,
-        active: name === 'events.jsonl' || kind?.active === true || ix?.active === true,
+        // A finished seed 001 daily file is no longer active, whatever the index recorded while it was.
+        active: name === 'events.jsonl' || ((kind?.active === true || ix?.active === true) && !isFinishedSeedDaily(name, now)),
         telemetryName: kind !== null,
         safe: st.isFile() && isSafeEntry(p, realDir),
         newestTs: ix && newest.has(ix.id) ? newest.get(ix.id)! : nameNewestTs(name),
@@ -286,13 +308,18 @@ function fmtDate(ts: number): string {
   return new Date(ts).toISOString().slice(0, 10);
 }
 
+/** A date, with the time when it is not midnight UTC. */
+function fmtDateTime(ts: number): string {
+  return ts % DAY === 0 ? fmtDate(ts) : new Date(ts).toISOString().replace('.000Z', 'Z');
+}
+
 function fmtMb(bytes: number): string {
   return `${(bytes / MB).toFixed(1)} MB`;
 }
 
 /** A file the rules allow deleting at all (whatever the policy). */
-function deletableFile(f: RetentionFileInfo): boolean {
-  return f.safe && f.telemetryName && !f.active && isDeletableLogName(f.name);
+function deletableFile(f: RetentionFileInfo, now: number): boolean {
+  return f.safe && f.telemetryName && (!f.active || isFinishedSeedDaily(f.name, now)) && isDeletableLogName(f.name, now);
 }
 
 function deletableBlob(b: RetentionBlobInfo): boolean {
@@ -307,7 +334,7 @@ export function planRetention(input: RetentionInput, policy: RetentionPolicy, no
   const files: PlannedDeletion[] = [];
   const notes: string[] = [];
   const deleted = new Set<string>();
-  const candidates = input.files.filter(deletableFile);
+  const candidates = input.files.filter((f) => deletableFile(f, now));
   const del = (f: RetentionFileInfo, policyName: RetentionPolicyName, reason: string) => {
     deleted.add(f.path);
     files.push({ path: f.path, bytes: f.bytes, reason, policy: policyName, dir: f.dir });
@@ -328,6 +355,15 @@ export function planRetention(input: RetentionInput, policy: RetentionPolicy, no
       if (f.newestTs !== null && f.newestTs < cutoff) {
         del(f, 'age', `age: newest event ${fmtDate(f.newestTs)} is older than ${policy.maxAgeDays} days`);
       }
+    }
+  }
+
+  // 1b. Before a date: finished files whose newest event is before it.
+  if (policy.beforeDate !== undefined && Number.isFinite(policy.beforeDate)) {
+    const before = policy.beforeDate;
+    for (const f of candidates) {
+      if (deleted.has(f.path) || f.newestTs === null || f.newestTs >= before) continue;
+      del(f, 'before', `before: newest event ${fmtDate(f.newestTs)} is before ${fmtDateTime(before)}`);
     }
   }
 
@@ -409,14 +445,18 @@ export function planRetention(input: RetentionInput, policy: RetentionPolicy, no
 // ── applying ──────────────────────────────────────────────────────────────────
 
 /** Why `item` may not be deleted now (checked against the disk), or null when it may. */
-function refusal(item: PlannedDeletion, kind: 'file' | 'blob', dirs: string[]): string | null {
+function refusal(item: PlannedDeletion, kind: 'file' | 'blob', dirs: string[], now: number): string | null {
   const p = path.resolve(item.path);
   const name = path.basename(p);
   const parent = path.dirname(p);
   const dir = kind === 'file' ? parent : path.dirname(parent);
   if (!dirs.includes(dir)) return 'not directly inside a configured telemetry directory';
   if (kind === 'blob' && path.basename(parent) !== 'blobs') return 'not inside the blobs/ folder';
-  if (kind === 'file' && !isDeletableLogName(name)) return name === 'events.jsonl' ? 'the active events.jsonl is never deleted' : 'not an event-log file name';
+  if (kind === 'file' && !isDeletableLogName(name, now)) {
+    if (name === 'events.jsonl') return 'the active events.jsonl is never deleted';
+    if (seedDay(name) !== null) return `${name} is today's (or a later day's) file, still being written`;
+    return 'not an event-log file name';
+  }
   if (kind === 'blob' && !isBlobFileName(name)) return 'not a blob file name';
   const realDir = realOrNull(dir);
   const realParent = kind === 'file' ? realDir : realBlobsDir(dir);
@@ -442,12 +482,12 @@ function refusal(item: PlannedDeletion, kind: 'file' | 'blob', dirs: string[]): 
  * if a deletion fails half-way, what remains is an orphan blob (swept later), never an event whose
  * blob is gone. Run `sync` afterwards: the deleted files' events then leave the index.
  */
-export function applyRetention(plan: RetentionPlan, dirs: string[]): ApplyResult {
+export function applyRetention(plan: RetentionPlan, dirs: string[], now = Date.now()): ApplyResult {
   const resolved = [...new Set(dirs.map((d) => path.resolve(d)))];
   const result: ApplyResult = { deleted: [], skipped: [], deletedBytes: 0 };
   const gone = new Set<string>();
   const remove = (item: PlannedDeletion, kind: 'file' | 'blob') => {
-    const why = refusal(item, kind, resolved);
+    const why = refusal(item, kind, resolved, now);
     if (why) {
       result.skipped.push({ path: item.path, reason: why });
       return;

@@ -1,5 +1,6 @@
 import type { Database } from 'sql.js';
 import type { ReplayEvent, RunSummary, SessionSummary, SubagentNode, ToolCall, Tokens } from '../protocol/model';
+import type { ChainVerdict } from './formats/knosticChain';
 import { editTexts, getEvent, replay, subagents, toolByEvent, tools } from './detailQueries';
 import { fileOpOf, isObj, str } from './eventFields';
 import { decodeEventId } from './eventIds';
@@ -11,11 +12,11 @@ import { getRun, getSession, listRuns, listSessions } from './summaryQueries';
  * extension maps them to TreeItems; nothing here knows about VS Code.
  *
  * Ids are stable across refreshes: `session:<key>`, `run:<runId>`, `tool:<eventId>`,
- * `message:<eventId>`, `subagent:<childKey>`. A subagent's own session also appears at the root, so
- * everything below a subagent node is prefixed with that node's id and `>` to stay unique.
+ * `message:<eventId>`, `subagent:<childKey>`, `chain:<dir>`. A subagent's own session also appears at the
+ * root, so everything below a subagent node is prefixed with that node's id and `>` to stay unique.
  */
 
-export type TreeNodeKind = 'session' | 'run' | 'tool' | 'subagent' | 'message';
+export type TreeNodeKind = 'session' | 'run' | 'tool' | 'subagent' | 'message' | 'chain';
 
 export interface TreeNode {
   id: string;
@@ -41,7 +42,17 @@ export interface TreeNode {
   eventId?: string | null;
   toolCallId?: string | null;
   filePath?: string | null;
+  /** 1-based line in `filePath` (a broken hash chain). */
+  line?: number | null;
+  /** A one-line plain-text account of the node (a hash-chain verdict), for messages. */
+  detail?: string;
   isError?: boolean;
+}
+
+/** A telemetry directory's Knostic hash-chain verdict (see formats/knosticChain.ts). */
+export interface ChainStatus {
+  dir: string;
+  verdict: ChainVerdict;
 }
 
 /** What the root shows. `since` is epoch ms. */
@@ -57,11 +68,57 @@ function scoped(scope: string, base: string): string {
   return scope ? `${scope}${SCOPE_SEP}${base}` : base;
 }
 
-/** The root: sessions, newest activity first, filtered. */
-export function rootNodes(db: Database, filter: TreeFilter = {}, now = Date.now()): TreeNode[] {
-  return listSessions(db, { agent: filter.agent, since: filter.since })
+/**
+ * The root: one hash-chain verdict per directory that has a Knostic chain (broken ones only with
+ * `errorsOnly`), then the sessions, newest activity first, filtered.
+ */
+export function rootNodes(db: Database, filter: TreeFilter = {}, now = Date.now(), chains: readonly ChainStatus[] = []): TreeNode[] {
+  const verdicts = chainNodes(chains).filter((c) => !filter.errorsOnly || c.isError);
+  const sessions = listSessions(db, { agent: filter.agent, since: filter.since })
     .filter((s) => !filter.errorsOnly || s.errorCount + s.toolErrorCount > 0)
     .map((s) => sessionNode(s, now));
+  return [...verdicts, ...sessions];
+}
+
+/** Root nodes for the directories whose Knostic hash chain is verified or broken (absent: none). */
+export function chainNodes(chains: readonly ChainStatus[]): TreeNode[] {
+  return chains.filter((c) => c.verdict.verdict !== 'absent').map((c) => chainNode(c.dir, c.verdict));
+}
+
+export function chainNode(dir: string, v: ChainVerdict): TreeNode {
+  const broken = v.verdict === 'broken';
+  const at = v.at;
+  const file = at ? baseName(at.file) : '';
+  const label = broken ? `Hash chain: BROKEN at ${file}${at && at.line > 0 ? `:${at.line}` : ''}` : `Hash chain: verified (${plural(v.segments, 'segment')})`;
+  const detail = broken
+    ? `The Knostic hash chain of ${dir} is broken at ${at ? `${at.file}${at.line > 0 ? `:${at.line}` : ''}` : 'an unknown place'}: ${at?.reason ?? 'unknown reason'} (${plural(v.events, 'event')} verified before it).`
+    : `The Knostic hash chain of ${dir} is verified: ${plural(v.events, 'event')} in ${plural(v.segments, 'segment')} (one per producer start).`;
+  const lines = [
+    `**Knostic hash chain: ${broken ? 'BROKEN' : 'verified'}**`,
+    '',
+    `- Directory: ${md(dir)}`,
+    `- Events verified: ${v.events}`,
+    `- Segments: ${v.segments} (a new genesis at each producer start)`,
+  ];
+  if (broken && at) lines.push(`- Broken at: ${md(at.file)}${at.line > 0 ? `:${at.line}` : ''}`, `- Reason: ${md(at.reason)}`);
+  return {
+    id: `chain:${dir}`,
+    kind: 'chain',
+    parentId: null,
+    label,
+    description: broken ? `${at?.reason ?? ''} · ${shortDir(dir)}` : `${plural(v.events, 'event')} · ${shortDir(dir)}`,
+    tooltip: lines.join('\n'),
+    icon: broken ? 'error' : 'verified',
+    ...(broken ? { iconColor: 'list.errorForeground' } : {}),
+    contextValue: broken ? 'chain.broken' : 'chain',
+    expandable: false,
+    scope: '',
+    sessionKey: null,
+    filePath: broken && at ? at.file : null,
+    line: broken && at ? at.line : null,
+    detail,
+    isError: broken,
+  };
 }
 
 /** The children of a node, as the tree shows them. */
@@ -400,6 +457,12 @@ function plural(n: number, word: string): string {
 
 function shorten(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** The last two segments of a directory path (enough to tell directories apart in a description). */
+function shortDir(dir: string): string {
+  const parts = dir.split(/[\\/]/).filter(Boolean);
+  return parts.slice(-2).join('/') || dir;
 }
 
 function baseName(p: string): string {

@@ -7,7 +7,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, realpathSync, rmSync, writeS
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { countSelection, exportLines, type ExportResult, type ExportSelection } from '../core/exportJsonl';
+import { countSelection, exportLines, selectionHasFormat, type ExportResult, type ExportSelection } from '../core/exportJsonl';
 import { applyRetention, gatherRetentionInput, planRetention, type ApplyResult, type PlannedDeletion, type RetentionPlan, type RetentionPolicy } from '../core/retention';
 import { parseSince } from '../core/sql';
 import { listRuns, listSessions } from '../core/summaryQueries';
@@ -21,6 +21,11 @@ export const PLAN_SCHEME = 'agent-telemetry-retention';
 export interface ExportArgs extends ExportSelection {
   /** Where to write (a path or a URI); without it, a save dialog asks. */
   out?: string | vscode.Uri;
+  /**
+   * Replace e-mail addresses by [REDACTED_EMAIL] (FlowCore privacy; `epk_invite_sent.invitedEmail` is kept).
+   * Without it, the save-dialog flow asks when the selection holds FlowCore events; otherwise no redaction.
+   */
+  redactPii?: boolean;
 }
 
 /** Arguments of `agentTelemetry.applyRetention` that skip the prompts. */
@@ -182,6 +187,7 @@ export async function exportCommand(service: IndexService, context: vscode.Exten
   let selection: ExportSelection;
   let name: string;
   let out: vscode.Uri | undefined;
+  let redactPii: boolean | undefined;
   if (isTreeNode(arg)) {
     if ((arg.kind === 'run' || arg.contextValue.startsWith('run')) && arg.runId) {
       selection = { runId: arg.runId };
@@ -194,11 +200,13 @@ export async function exportCommand(service: IndexService, context: vscode.Exten
     }
     const o = (arg as TreeNode & ExportArgs).out;
     if (o !== undefined) out = typeof o === 'string' ? vscode.Uri.file(o) : o;
+    redactPii = (arg as TreeNode & ExportArgs).redactPii;
   } else if (arg && typeof arg === 'object') {
     const a = arg as ExportArgs;
     selection = { sessionKey: a.sessionKey, runId: a.runId, since: a.since, until: a.until };
     name = slug(a.sessionKey ?? a.runId ?? 'events');
     if (a.out !== undefined) out = typeof a.out === 'string' ? vscode.Uri.file(a.out) : a.out;
+    redactPii = a.redactPii;
   } else {
     const picked = await pickSelection(service);
     if (!picked) return undefined;
@@ -208,6 +216,18 @@ export async function exportCommand(service: IndexService, context: vscode.Exten
   if (total === 0) {
     void vscode.window.showInformationMessage('Agent Telemetry: no events match that selection.');
     return undefined;
+  }
+  if (!out && redactPii === undefined && selectionHasFormat(db, selection, 'flowcore')) {
+    // FlowCore's privacy principles: e-mail addresses only in epk_invite_sent.invitedEmail.
+    const choice = await vscode.window.showQuickPick(
+      [
+        { label: 'Redact e-mail addresses', description: 'replace them by [REDACTED_EMAIL] (except epk_invite_sent.invitedEmail); those lines change', redact: true },
+        { label: 'Keep the lines byte for byte', description: 'the original lines, e-mail addresses included', redact: false },
+      ],
+      { title: 'Redact e-mail addresses?', placeHolder: 'The selection holds FlowCore events' },
+    );
+    if (!choice) return undefined;
+    redactPii = choice.redact;
   }
   if (!out) {
     const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
@@ -245,6 +265,7 @@ export async function exportCommand(service: IndexService, context: vscode.Exten
               progress.report({ message: `${p.events.toLocaleString()} / ${p.eventsTotal.toLocaleString()} events`, increment: pct - last });
               last = pct;
             },
+            { redactPii: redactPii === true },
           );
           fsyncSync(fd);
         } finally {
@@ -263,7 +284,8 @@ export async function exportCommand(service: IndexService, context: vscode.Exten
       },
     );
     const skipped = result.skipped ? ` (${result.skipped} changed line(s) skipped: re-index to refresh)` : '';
-    void vscode.window.showInformationMessage(`Agent Telemetry: exported ${result.events.toLocaleString()} events to ${target.scheme === 'file' ? target.fsPath : target.toString()}${skipped}.`);
+    const redacted = result.redacted !== undefined ? `; e-mail addresses redacted in ${result.redacted.toLocaleString()} line(s)` : '';
+    void vscode.window.showInformationMessage(`Agent Telemetry: exported ${result.events.toLocaleString()} events to ${target.scheme === 'file' ? target.fsPath : target.toString()}${skipped}${redacted}.`);
     return { ...result, out: target.scheme === 'file' ? target.fsPath : target.toString() };
   } finally {
     rmSync(tmp, { force: true });
@@ -293,6 +315,7 @@ function policySummary(p: RetentionPolicy): string {
     p.maxSizeMb ? `over ${p.maxSizeMb} MB` : 'size off',
     p.maxSessions ? `beyond ${p.maxSessions} sessions` : 'sessions off',
     p.orphanBlobs ? 'orphan blobs' : 'no orphan sweep',
+    ...(p.beforeDate !== undefined ? [`events before ${new Date(p.beforeDate).toISOString().replace('T00:00:00.000Z', '')}`] : []),
   ].join(' · ');
 }
 
@@ -311,6 +334,12 @@ async function adjustPolicy(start: RetentionPolicy): Promise<RetentionPolicy | u
         { label: 'Max size per folder (MB)', description: p.maxSizeMb ? String(p.maxSizeMb) : 'off', key: 'maxSizeMb' },
         { label: 'Max sessions', description: p.maxSessions ? String(p.maxSessions) : 'off', key: 'maxSessions' },
         { label: 'Orphan blobs', description: p.orphanBlobs ? 'delete unreferenced blobs' : 'keep', key: 'orphanBlobs' },
+        {
+          label: 'Delete events before date…',
+          description: p.beforeDate !== undefined ? new Date(p.beforeDate).toISOString().replace('T00:00:00.000Z', '') : 'off',
+          detail: 'every finished log file (rotated, or a seed 001 YYYY-MM-DD.jsonl of an earlier day) whose newest event is before it',
+          key: 'beforeDate',
+        },
       ],
       { title: 'Apply Retention: policy (0 = off)' },
     );
@@ -318,6 +347,28 @@ async function adjustPolicy(start: RetentionPolicy): Promise<RetentionPolicy | u
     if (choice.key === 'go') return p;
     if (choice.key === 'orphanBlobs') {
       p.orphanBlobs = !p.orphanBlobs;
+      continue;
+    }
+    if (choice.key === 'beforeDate') {
+      const now = Date.now();
+      const v = await vscode.window.showInputBox({
+        title: 'Delete events before date (empty: off)',
+        prompt: 'e.g. 2026-11-01, 2026-11-01T08:00Z, 30d (back from now)',
+        value: p.beforeDate !== undefined ? new Date(p.beforeDate).toISOString().replace('T00:00:00.000Z', '') : '',
+        validateInput: (s) => {
+          if (s.trim() === '') return null;
+          try {
+            parseSince(s.trim(), now);
+            return null;
+          } catch (e) {
+            return (e as Error).message;
+          }
+        },
+      });
+      if (v !== undefined) {
+        if (v.trim() === '') delete p.beforeDate;
+        else p.beforeDate = parseSince(v.trim(), now);
+      }
       continue;
     }
     const k = choice.key as 'maxAgeDays' | 'maxSizeMb' | 'maxSessions';
@@ -345,7 +396,7 @@ export function planMarkdown(plan: RetentionPlan, policy: RetentionPolicy): stri
   lines.push('', `**Total: ${plan.files.length} files and ${plan.blobs.length} blobs, ${mb(plan.totalBytes)} (${plan.totalBytes} bytes).**`);
   if (plan.sessionsRemoved.length) lines.push('', `Sessions that will be gone (${plan.sessionsRemoved.length}): ${plan.sessionsRemoved.join(', ')}`);
   for (const n of plan.notes) lines.push('', `> ${n}`);
-  lines.push('', 'The active events.jsonl, files outside the telemetry folders, links and files with other names are never deleted.');
+  lines.push('', "The active events.jsonl, today's YYYY-MM-DD.jsonl, files outside the telemetry folders, links and files with other names are never deleted.");
   return lines.join('\n');
 }
 
@@ -382,7 +433,7 @@ export async function applyRetentionCommand(
     await vscode.window.showTextDocument(doc, { preview: true });
     const ok = await vscode.window.showWarningMessage(
       `Delete ${plan.files.length} log files and ${plan.blobs.length} blobs (${mb(plan.totalBytes)})?`,
-      { modal: true, detail: 'The list is in the "Retention Plan" editor. This cannot be undone. The active events.jsonl is never deleted.' },
+      { modal: true, detail: 'The list is in the "Retention Plan" editor. This cannot be undone. The active events.jsonl and today\'s YYYY-MM-DD.jsonl are never deleted.' },
       'Delete',
     );
     if (ok !== 'Delete') return { policy, plan, result: null };

@@ -1,10 +1,12 @@
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { Database } from 'sql.js';
 import type { TelemetryIndex, SyncProgress, SyncReport } from '../core/indexer';
 import { assertOutsideTelemetry, openIndexFile, saveIndexFile } from '../core/indexFile';
+import { knosticFiles, verifyChain } from '../core/formats/knosticChain';
 import { loadSqlJs } from '../core/sqljs';
 import { problems } from '../core/summaryQueries';
+import type { ChainStatus } from '../core/tree';
 import { indexFilePath, telemetryDirs } from './config';
 import { LiveWatcher } from './liveWatcher';
 
@@ -44,6 +46,8 @@ export class IndexService implements vscode.Disposable {
   problemCount = 0;
   sessionCount = 0;
   private disposed = false;
+  /** Knostic hash-chain verdicts of the directories that have Knostic files, with what they were computed from. */
+  private chains = new Map<string, { signature: string; status: ChainStatus }>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -59,6 +63,56 @@ export class IndexService implements vscode.Disposable {
 
   get directories(): readonly string[] {
     return this.dirs;
+  }
+
+  /** The hash-chain verdicts (as of the last sync) of the directories holding Knostic telemetry, in directory order. */
+  get chainStatuses(): ChainStatus[] {
+    return this.dirs.flatMap((d) => {
+      const c = this.chains.get(d);
+      return c ? [c.status] : [];
+    });
+  }
+
+  /**
+   * Recomputes the hash-chain verdicts of directories with Knostic files whose files changed
+   * (names, sizes, mtimes); returns whether any verdict changed.
+   */
+  private updateChains(dirs: string[]): boolean {
+    let changed = false;
+    const next = new Map<string, { signature: string; status: ChainStatus }>();
+    for (const dir of dirs) {
+      const files = knosticFiles(dir);
+      if (!files.length) continue;
+      const signature = files
+        .map((f) => {
+          try {
+            const st = statSync(f.path);
+            return `${f.path}\0${st.size}\0${st.mtimeMs}`;
+          } catch {
+            return `${f.path}\0missing`;
+          }
+        })
+        .join('\n');
+      const cached = this.chains.get(dir);
+      if (cached && cached.signature === signature) {
+        next.set(dir, cached);
+        continue;
+      }
+      let status: ChainStatus;
+      try {
+        status = { dir, verdict: verifyChain(files) };
+      } catch (err) {
+        this.log.warn(`hash chain of ${dir}: could not verify: ${(err as Error).message}`);
+        continue;
+      }
+      if (status.verdict.verdict === 'broken') this.log.warn(`hash chain of ${dir}: BROKEN at ${status.verdict.at?.file}:${status.verdict.at?.line} (${status.verdict.at?.reason})`);
+      else if (status.verdict.verdict === 'verified') this.log.info(`hash chain of ${dir}: verified (${status.verdict.events} events, ${status.verdict.segments} segments)`);
+      if (!cached || JSON.stringify(cached.status) !== JSON.stringify(status)) changed = true;
+      next.set(dir, { signature, status });
+    }
+    for (const dir of this.chains.keys()) if (!next.has(dir)) changed = true;
+    this.chains = next;
+    return changed;
   }
 
   /** Opens the index and runs the first sync (with a progress notification). Idempotent. */
@@ -172,7 +226,14 @@ export class IndexService implements vscode.Disposable {
       if (report.problems > 0 || all) this.logProblems();
       if (index.dirty) this.scheduleSave();
       this.sessionCount = this.countSessions();
-      if (changed || all) this.changed.fire({ sessionKeys: report.sessionKeys, all });
+      let chainsChanged = false;
+      try {
+        chainsChanged = this.updateChains(dirs);
+      } catch (err) {
+        this.log.error(`hash-chain check failed: ${(err as Error).message}`);
+      }
+      // A verdict that changed changes the root: refresh everything.
+      if (changed || all || chainsChanged) this.changed.fire({ sessionKeys: report.sessionKeys, all: all || chainsChanged });
     }
     this.setState('ready');
   }
@@ -229,6 +290,7 @@ export class IndexService implements vscode.Disposable {
     this.index = undefined;
     if (this.file) rmSync(this.file, { force: true });
     this.problemCount = 0;
+    this.chains.clear();
     await this.open();
     await this.requestSync({ progress: true, all: true });
   }

@@ -11,6 +11,8 @@ export interface FilterState {
 }
 
 const FILTER_KEY = 'agentTelemetry.filter';
+/** Internal (not contributed): what clicking a hash-chain verdict does. */
+export const OPEN_CHAIN_BREAK = 'agentTelemetry.openChainBreak';
 
 /**
  * The Sessions view: maps core/tree.ts descriptors to TreeItems. Nodes handed out are kept by id,
@@ -29,7 +31,12 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
     private readonly memento: vscode.Memento,
   ) {
     this.view = vscode.window.createTreeView('agentTelemetry.sessions', { treeDataProvider: this, showCollapseAll: true });
-    this.subscriptions.push(this.view, this.emitter, service.onDidChange((c) => this.onIndexChanged(c)));
+    this.subscriptions.push(
+      this.view,
+      this.emitter,
+      service.onDidChange((c) => this.onIndexChanged(c)),
+      vscode.commands.registerCommand(OPEN_CHAIN_BREAK, (node?: TreeNode) => openChainBreak(node)),
+    );
     this.updateDescription();
   }
 
@@ -77,6 +84,8 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
       item.command = { command, title: 'Open', arguments: [node] };
     } else if (node.kind === 'message') {
       item.command = { command: 'agentTelemetry.openRawEvent', title: 'Open Raw Event', arguments: [node] };
+    } else if (node.kind === 'chain' && node.isError) {
+      item.command = { command: OPEN_CHAIN_BREAK, title: 'Show Where the Hash Chain Breaks', arguments: [node] };
     }
     return item;
   }
@@ -85,7 +94,7 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
     // The first look at the view is what starts sql.js and the first index.
     const db = await this.service.ready();
     const now = Date.now();
-    const kids = node ? childNodes(db, node, this.coreFilter(now), now) : rootNodes(db, this.coreFilter(now), now);
+    const kids = node ? childNodes(db, node, this.coreFilter(now), now) : rootNodes(db, this.coreFilter(now), now, this.service.chainStatuses);
     for (const k of kids) this.nodes.set(k.id, k);
     if (!node) this.rootIds = kids.map((k) => k.id);
     return kids;
@@ -127,7 +136,7 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
       return;
     }
     const now = Date.now();
-    const roots = rootNodes(db, this.coreFilter(now), now);
+    const roots = rootNodes(db, this.coreFilter(now), now, this.service.chainStatuses);
     if (roots.map((r) => r.id).join('\n') !== this.rootIds.join('\n')) {
       // Sessions appeared, vanished or changed order (newest first): refresh from the root.
       this.refreshAll();
@@ -150,5 +159,27 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
 
   dispose(): void {
     for (const s of this.subscriptions) s.dispose();
+  }
+}
+
+/**
+ * A broken hash chain: opens the file at the breaking line when it is a plain file; a `.gz`
+ * archive (or a file that could not be read) gets the verdict as a message instead.
+ */
+async function openChainBreak(node?: TreeNode): Promise<void> {
+  if (!node || node.kind !== 'chain') return;
+  const file = node.filePath;
+  const line = node.line ?? 0;
+  if (!file || line < 1 || /\.gz$/i.test(file)) {
+    void vscode.window.showWarningMessage(`Agent Telemetry: ${node.detail ?? node.label}${file && /\.gz$/i.test(file) ? ' The archive is compressed, so it is not opened.' : ''}`);
+    return;
+  }
+  try {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    const at = Math.min(line - 1, Math.max(0, doc.lineCount - 1));
+    await vscode.window.showTextDocument(doc, { preview: true, selection: doc.lineAt(at).range });
+    void vscode.window.showWarningMessage(`Agent Telemetry: ${node.detail ?? node.label}`);
+  } catch (err) {
+    void vscode.window.showWarningMessage(`Agent Telemetry: ${node.detail ?? node.label} (could not open the file: ${(err as Error).message})`);
   }
 }

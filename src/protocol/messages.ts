@@ -16,6 +16,7 @@ import type {
   LlmCallUsage,
   ReplayEvent,
   RunSummary,
+  Seed001Stats,
   SessionSummary,
   Tokens,
   ToolCall,
@@ -95,6 +96,11 @@ export interface EventsStats {
   errors: number;
   tokens: Tokens;
   costUsd: number;
+  /**
+   * Seed 001's own cards (sessions, chat turns, proposals approved/total, errors) over the filtered seed 001
+   * events, as `stats().seed001` counts them; only when the index holds seed 001 telemetry.
+   */
+  seed001?: Seed001Stats;
 }
 
 /** One page of the Events view. */

@@ -146,4 +146,58 @@ describe('cli export and prune', () => {
     assert.equal(human.code, 0, human.err);
     assert.match(human.out, /Deleted: nothing/);
   });
+  test('export --redact-pii: e-mail addresses replaced except FlowCore epk_invite_sent.invitedEmail; without it byte for byte', async () => {
+    const fc = [
+      '{"type":"sessionStart","timestamp":"2026-11-30T08:00:00.000Z","sessionId":"fc-1","metadata":{}}',
+      '{"type":"pitch_sent","timestamp":"2026-11-30T08:03:00.000Z","sessionId":"fc-1","metadata":{"campaignId":"c1","contactName":"Dana <dana@venue.example>","assetIds":["a1"]}}',
+      '{"type":"epk_invite_sent","timestamp":"2026-11-30T08:04:00.000Z","sessionId":"fc-1","metadata":{"role":"viewer","invitedEmail":"press@outlet.example","inviteId":"inv_9"}}',
+    ];
+    writeFileSync(p('events.flowcore.jsonl'), fc.map((l) => `${l}\n`).join(''));
+    const plainOut = path.join(t.dir, 'plain.jsonl');
+    const redOut = path.join(t.dir, 'red.jsonl');
+    const a = await cli(...base(), 'export', '--out', plainOut, '--since', '2026-11-30');
+    assert.equal(a.code, 0, a.err);
+    assert.doesNotMatch(a.out, /redacted/);
+    const plain = readFileSync(plainOut, 'utf8');
+    assert.ok(plain.includes(`${fc[1]}\n`) && plain.includes('dana@venue.example'));
+    const r = await cli(...base(), '--json', 'export', '--out', redOut, '--since', '2026-11-30', '--redact-pii');
+    assert.equal(r.code, 0, r.err);
+    const res = JSON.parse(r.out) as { events: number; redacted: number; bytes: number };
+    assert.equal(res.redacted, 1);
+    const red = readFileSync(redOut, 'utf8');
+    assert.equal(res.bytes, Buffer.byteLength(red));
+    assert.ok(!red.includes('dana@venue.example'));
+    assert.ok(red.includes(`${fc[1]!.replace('dana@venue.example', '[REDACTED_EMAIL]')}\n`));
+    assert.ok(red.includes(`${fc[2]}\n`), 'the invite keeps its address');
+    // Apart from that one line, the same bytes.
+    assert.equal(red.replace('[REDACTED_EMAIL]', 'dana@venue.example'), plain);
+    const human = await cli(...base(), 'export', '--out', redOut, '--since', '2026-11-30', '--redact-pii');
+    assert.match(human.out, /e-mail addresses redacted in 1 line\(s\)/);
+    assert.equal((await cli(...base(), 'export', '--out', redOut, '--redact-pii=yes')).code, 2);
+  });
+
+  test('prune --before DATE: finished files (rotated, seed 001 days before today) whose newest event is before DATE', async () => {
+    const seed = (iso: string) => `${JSON.stringify({ event_type: 'ToolCall', timestamp: iso, session_id: 'local-1', user_id: 'u', app_version: '0.1.0', payload: { tool_name: 'read_file', duration_ms: 3, success: true } })}\n`;
+    writeFileSync(p('2026-11-20.jsonl'), seed('2026-11-20T09:00:00Z'));
+    writeFileSync(p('2026-12-01.jsonl'), seed('2026-11-30T23:00:00Z'));
+    const dry = await cli(...base(), '--json', 'prune', '--before', '2026-11-26');
+    assert.equal(dry.code, 0, dry.err);
+    const j = JSON.parse(dry.out) as { policy: { beforeDate: number }; plan: { files: { path: string; policy: string }[] } };
+    assert.equal(j.policy.beforeDate, Date.UTC(2026, 10, 26));
+    assert.deepEqual(j.plan.files.map((f) => [path.basename(f.path), f.policy]).sort(), [['2026-11-20.jsonl', 'before'], ['events.2026-10-01.jsonl', 'before'], ['events.2026-11-25.jsonl', 'before']]);
+    const human = await cli(...base(), 'prune', '--before', '2026-11-26');
+    assert.match(human.out, /before 2026-11-26T00:00:00\.000Z/);
+    assert.match(human.out, /2026-11-20\.jsonl\s+before: newest event 2026-11-20 is before 2026-11-26/);
+    // Today's seed file (NOW is 2026-12-01) is never planned, even when all its events are before DATE.
+    const all = JSON.parse((await cli(...base(), '--json', 'prune', '--before', '2026-12-31')).out) as { plan: { files: { path: string }[] } };
+    assert.ok(!all.plan.files.some((f) => path.basename(f.path) === '2026-12-01.jsonl'));
+    assert.ok(!all.plan.files.some((f) => path.basename(f.path) === 'events.jsonl'));
+    const applied = await cli(...base(), '--json', 'prune', '--before', '2026-11-26', '--apply');
+    assert.equal(applied.code, 0, applied.err);
+    assert.ok(!existsSync(p('2026-11-20.jsonl')));
+    assert.ok(existsSync(p('2026-12-01.jsonl')));
+    assert.ok(existsSync(p('events.jsonl')));
+    assert.equal((await cli(...base(), 'prune', '--before', 'yesterday')).code, 2);
+    assert.equal((await cli(...base(), 'prune', '--before')).code, 2);
+  });
 });

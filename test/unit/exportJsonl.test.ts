@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
-import { countSelection, exportLines, type ExportSelection } from '../../src/core/exportJsonl';
+import { countSelection, exportLines, redactEmails, type ExportSelection } from '../../src/core/exportJsonl';
 import type { TelemetryIndex } from '../../src/core/indexer';
 import { rebuild, tempDir } from './helpers';
 
@@ -188,5 +188,88 @@ describe('exportLines over a large archive', () => {
     } finally {
       ix.close();
     }
+  });
+});
+
+describe('exportLines with redactPii (FlowCore privacy)', () => {
+  const t = tempDir('atx-export-pii-');
+  const dir = path.join(t.dir, 'telemetry');
+  let ix: TelemetryIndex;
+  const fc = path.join(__dirname, '..', 'fixtures', 'formats', 'flowcore-invalid', 'events.flowcore.jsonl');
+  /** A batch body on one line: the invite keeps its address, another event's `invitedEmail` does not. */
+  const batch =
+    '{"events":[{"type":"epk_invite_sent","timestamp":"2025-03-15T09:00:00.000Z","sessionId":"fc-sess-10","metadata":{"role":"viewer","invitedEmail":"guest@band.example","inviteId":"inv_10"}},' +
+    ' {"type":"pitch_sent","timestamp":"2025-03-15T09:01:00.000Z","sessionId":"fc-sess-10","metadata":{"campaignId":"cmp_4","contactName":"Lee","invitedEmail":"guest@band.example","notes":["cc \\u0061nna@x.example", 3]}}]}';
+  const openclaw = `{"id":"evt_0000000e0001","ts":${Date.UTC(2025, 2, 15, 10)},"agentId":"main","sessionKey":"agent:main:pii","sessionId":"sid-pii","runId":"run-pii","kind":"tool.end","data":{"toolName":"exec","toolCallId":"t1","isError":false, "params":{"command":"git log --author=dev@corp.example"}}}`;
+  const clean = `{"id":"evt_0000000e0002","ts":${Date.UTC(2025, 2, 15, 11)},"agentId":"main","sessionKey":"agent:main:pii","sessionId":"sid-pii","runId":"run-pii","kind":"tool.end","data":{"toolName":"read","toolCallId":"t2","isError":false,"note":"at @ home"}}`;
+
+  before(async () => {
+    const { copyFileSync, mkdirSync } = await import('node:fs');
+    mkdirSync(dir);
+    copyFileSync(fc, path.join(dir, 'events.flowcore.jsonl'));
+    writeFileSync(path.join(dir, 'events.batch.jsonl'), `${batch}\n`);
+    writeFileSync(path.join(dir, 'events.jsonl'), `${openclaw}\n${clean}\n`);
+    ix = await rebuild([dir]);
+  });
+
+  after(() => {
+    ix?.close();
+    t.cleanup();
+  });
+
+  async function exportAll(redactPii?: boolean): Promise<{ text: string; result: Awaited<ReturnType<typeof exportLines>> }> {
+    const chunks: Buffer[] = [];
+    const result = await exportLines(ix.db, {}, (c) => chunks.push(Buffer.from(c)), undefined, redactPii === undefined ? undefined : { redactPii });
+    return { text: Buffer.concat(chunks).toString('utf8'), result };
+  }
+
+  test('without the option the lines stay byte for byte, addresses included', async () => {
+    const plain = await exportAll();
+    const off = await exportAll(false);
+    assert.equal(off.text, plain.text);
+    assert.equal(plain.result.redacted, undefined);
+    const onDisk = [...readFileSync(fc, 'utf8').split('\n'), batch, openclaw, clean].filter(Boolean);
+    const out = plain.text.split('\n').filter(Boolean);
+    assert.deepEqual([...new Set(out)].sort(), [...onDisk].sort());
+    assert.match(plain.text, /dana\.booker@venue\.example/);
+  });
+
+  test('with it, every address but epk_invite_sent.invitedEmail becomes [REDACTED_EMAIL]; other bytes stay', async () => {
+    const plain = (await exportAll()).text.split('\n');
+    const { text, result } = await exportAll(true);
+    const red = text.split('\n');
+    assert.equal(red.length, plain.length);
+    // The allowed place keeps its address, in the JSONL record and in the batch.
+    assert.match(text, /"invitedEmail":"press@outlet\.example"/);
+    assert.match(text, /"metadata":\{"role":"viewer","invitedEmail":"guest@band\.example"/);
+    // Everywhere else: gone, also behind a \u escape and in another event's invitedEmail.
+    for (const gone of ['dana.booker@venue.example', 'dev@corp.example', 'anna@x.example']) assert.ok(!text.includes(gone), gone);
+    assert.match(text, /"contactName":"Dana <\[REDACTED_EMAIL\]>"/);
+    assert.match(text, /"contactName":"Lee","invitedEmail":"\[REDACTED_EMAIL\]","notes":\["cc \[REDACTED_EMAIL\]", 3\]/);
+    assert.match(text, /"params":\{"command":"git log --author=\[REDACTED_EMAIL\]"\}/);
+    // Lines without an address (or with only the allowed one) are unchanged; the others differ only in those strings.
+    let changed = 0;
+    for (let i = 0; i < plain.length; i++) {
+      if (plain[i] === red[i]) continue;
+      changed++;
+      const strip = (s: string) => s.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+      assert.equal(strip(red[i]!), strip(plain[i]!), 'only string tokens changed');
+    }
+    // Lines: the pitch_sent record, the batch line (exported once per event in it), the exec line.
+    assert.equal(result.redacted, changed);
+    assert.ok(changed >= 3, `${changed} changed lines`);
+    assert.ok(red.includes(clean));
+    assert.equal(result.bytes, Buffer.byteLength(text));
+  });
+
+  test('redactEmails on its own: keys, non-JSON text, nothing to do', () => {
+    const same = Buffer.from('{"a":"no address here","n":1}');
+    assert.equal(redactEmails(same), same);
+    assert.equal(redactEmails(Buffer.from('{"who@x.example":true}')).toString(), '{"[REDACTED_EMAIL]":true}');
+    assert.equal(redactEmails(Buffer.from('not json: a@b.example')).toString(), 'not json: [REDACTED_EMAIL]');
+    // invitedEmail outside epk_invite_sent is not exempt; inside it is.
+    assert.equal(redactEmails(Buffer.from('{"type":"x","metadata":{"invitedEmail":"a@b.example"}}')).toString(), '{"type":"x","metadata":{"invitedEmail":"[REDACTED_EMAIL]"}}');
+    const invite = Buffer.from('{"event":"epk_invite_sent","metadata":{"invitedEmail":"a@b.example","note":"b@c.example"}}');
+    assert.equal(redactEmails(invite).toString(), '{"event":"epk_invite_sent","metadata":{"invitedEmail":"a@b.example","note":"[REDACTED_EMAIL]"}}');
   });
 });

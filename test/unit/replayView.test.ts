@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { blobPage, errorLinks, eventsQuery, sessionView } from '../../src/core/replayView';
+import { blobPage, errorLinks, eventsLines, eventsQuery, sessionView } from '../../src/core/replayView';
 import { replay } from '../../src/core/detailQueries';
 import { rebuild } from './helpers';
 
@@ -74,4 +74,20 @@ test('eventsQuery: newest first, paging, kind and date filters, text search over
   assert.ok(auth.rows.every((r) => JSON.stringify(r.data).toLowerCase().includes('src/auth.ts')));
   assert.ok(all.stats.toolCalls > 0 && all.stats.runs >= 3 && all.stats.errors > 0 && all.stats.costUsd > 0);
   assert.ok(all.kinds?.includes('llm.call'));
+});
+
+test('other formats: the events table shows the mapped data; a batch line holding several events is exported once', async () => {
+  const formats = path.join(__dirname, '..', 'fixtures', 'formats');
+  const ix = await rebuild([path.join(formats, 'seed001'), path.join(formats, 'flowcore')]);
+  const page = eventsQuery(ix.db, { offset: 0, limit: 1000 });
+  assert.ok(page.rows.length > 5);
+  assert.ok(page.rows.every((r) => r.data !== null), 'every row has its mapped data');
+  const batchFile = path.join(formats, 'flowcore', 'batch-2025-03-14T1000.json');
+  const fromBatch = page.rows.filter((r) => r.file === batchFile);
+  assert.equal(fromBatch.length, 2, 'the batch body holds two events');
+  const lines: Buffer[] = [];
+  const count = eventsLines(ix.db, {}, (l) => lines.push(l));
+  assert.equal(count, lines.length);
+  const batchBody = readFileSync(batchFile, 'utf8').trim();
+  assert.equal(lines.filter((l) => l.toString('utf8') === batchBody).length, 1, 'the batch line is written once');
 });

@@ -278,3 +278,88 @@ describe('retention', () => {
     assert.ok(lstatSync(fx.p('blobs/blob_link.blob')).isSymbolicLink());
   });
 });
+
+// ── seed 001's daily files and "delete events before date" ───────────────────
+
+/** A seed 001 local-telemetry line at `iso`. */
+function seedLine(iso: string, session: string, type = 'ToolCall'): string {
+  const payload = type === 'ToolCall' ? { tool_name: 'read_file', duration_ms: 5, success: true, error_type: null } : { os: 'linux' };
+  return `${JSON.stringify({ event_type: type, timestamp: iso, session_id: session, user_id: 'u', app_version: '0.1.0', payload })}\n`;
+}
+
+describe('retention: seed 001 daily files and beforeDate', () => {
+  let t: ReturnType<typeof tempDir>;
+  let dir: string;
+  let ix: TelemetryIndex;
+  const p = (name: string) => path.join(dir, name);
+  // "now" is 2026-12-01T15:00Z: 2026-12-01.jsonl is today's file, still being written.
+  const now = Date.UTC(2026, 11, 1, 15);
+
+  beforeEach(async () => {
+    t = tempDir('atx-retention-seed-');
+    dir = path.join(t.dir, 'local');
+    mkdirSync(dir);
+    writeFileSync(p('2026-10-01.jsonl'), seedLine('2026-10-01T09:00:00Z', 'sa', 'SessionStart') + seedLine('2026-10-01T09:05:00Z', 'sa'));
+    writeFileSync(p('2026-11-29.jsonl'), seedLine('2026-11-29T09:00:00Z', 'sb', 'SessionStart') + seedLine('2026-11-29T23:59:00Z', 'sb'));
+    writeFileSync(p('2026-11-30.jsonl.gz'), gzipSync(seedLine('2026-11-30T12:00:00Z', 'sc')));
+    writeFileSync(p('2026-12-01.jsonl'), seedLine('2026-12-01T08:00:00Z', 'sd', 'SessionStart') + seedLine('2026-12-01T08:01:00Z', 'sd'));
+    // An OpenClaw rotated file beside them (mixed folder).
+    writeFileSync(p('events.2026-11-01.jsonl'), ev(at(11, 1), S1));
+    ix = await rebuild([dir]);
+  });
+  afterEach(() => {
+    ix.close();
+    t.cleanup();
+  });
+
+  const plan = (policy: Partial<RetentionPolicy>, when = now) => planRetention(gatherRetentionInput(ix.db, [dir], when), { ...OFF, ...policy }, when);
+
+  test('gather: days before today are finished (not active), today is active', () => {
+    const input = gatherRetentionInput(ix.db, [dir], now);
+    const f = (name: string) => input.files.find((x) => x.name === name)!;
+    assert.equal(f('2026-10-01.jsonl').active, false);
+    assert.equal(f('2026-11-29.jsonl').active, false);
+    assert.equal(f('2026-12-01.jsonl').active, true);
+    assert.equal(f('2026-11-29.jsonl').newestTs, Date.UTC(2026, 10, 29, 23, 59));
+    assert.ok(f('2026-10-01.jsonl').sessions.length > 0);
+  });
+
+  test('age: finished daily files older than N days go; today\'s file never, even when all its events are old', () => {
+    const p1 = plan({ maxAgeDays: 30 });
+    assert.deepEqual(names(p1.files, dir), ['2026-10-01.jsonl', 'events.2026-11-01.jsonl']);
+    assert.ok(p1.files.every((f) => f.policy === 'age'));
+    // A day later, 2026-11-29 and .11-30.gz are older than one day; 12-01 is yesterday's now, so finished too.
+    const later = Date.UTC(2026, 11, 3, 1);
+    assert.deepEqual(names(plan({ maxAgeDays: 1 }, later).files, dir), ['2026-10-01.jsonl', '2026-11-29.jsonl', '2026-11-30.jsonl.gz', '2026-12-01.jsonl', 'events.2026-11-01.jsonl']);
+    // Today: every limit at its tightest still keeps today's file.
+    const all = plan({ maxAgeDays: 1, maxSizeMb: 0, maxSessions: 1, beforeDate: now + 86_400_000 });
+    assert.ok(!names(all.files, dir).includes('2026-12-01.jsonl'));
+  });
+
+  test('beforeDate: every finished file whose newest event is before the date, across formats', () => {
+    const p1 = plan({ beforeDate: Date.UTC(2026, 10, 30) });
+    assert.deepEqual(names(p1.files, dir), ['2026-10-01.jsonl', '2026-11-29.jsonl', 'events.2026-11-01.jsonl']);
+    assert.ok(p1.files.every((f) => f.policy === 'before' && /before: newest event .* is before 2026-11-30$/.test(f.reason)), JSON.stringify(p1.files));
+    // The date is exclusive: the file whose newest event is 23:59 on 11-29 stays with a cut at that minute.
+    assert.deepEqual(names(plan({ beforeDate: Date.UTC(2026, 10, 29, 23, 59) }).files, dir), ['2026-10-01.jsonl', 'events.2026-11-01.jsonl']);
+    // After today: everything finished, never today's file.
+    assert.deepEqual(names(plan({ beforeDate: Date.UTC(2026, 11, 5) }).files, dir), ['2026-10-01.jsonl', '2026-11-29.jsonl', '2026-11-30.jsonl.gz', 'events.2026-11-01.jsonl']);
+    assert.deepEqual(plan({ beforeDate: Date.UTC(2026, 0, 1) }).files, []);
+  });
+
+  test('apply deletes finished daily files, refuses today\'s (also in a forged plan); the index follows', async () => {
+    const p1 = plan({ beforeDate: Date.UTC(2026, 10, 30) });
+    const forged: RetentionPlan = {
+      ...p1,
+      files: [...p1.files, { path: p('2026-12-01.jsonl'), bytes: statSync(p('2026-12-01.jsonl')).size, reason: 'forged', policy: 'before', dir }],
+    };
+    const r = applyRetention(forged, [dir], now);
+    assert.deepEqual(names(r.deleted, dir), ['2026-10-01.jsonl', '2026-11-29.jsonl', 'events.2026-11-01.jsonl']);
+    assert.deepEqual(r.skipped.map((s) => [path.basename(s.path), /still being written/.test(s.reason)]), [['2026-12-01.jsonl', true]]);
+    assert.ok(existsSync(p('2026-12-01.jsonl')));
+    assert.ok(existsSync(p('2026-11-30.jsonl.gz')));
+    await ix.sync([dir], { sliceMs: 0 });
+    const files = all(ix.db, 'SELECT path FROM files ORDER BY path').map((x) => path.basename(x.path as string));
+    assert.deepEqual(files, ['2026-11-30.jsonl.gz', '2026-12-01.jsonl']);
+  });
+});

@@ -1,9 +1,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { verifyDir } from '../../src/core/formats/knosticChain';
 import { eventLine, rebuild, tempDir } from './helpers';
-import { childNodes, formatDuration, relativeTime, resolveNode, rootNodes, type TreeNode } from '../../src/core/tree';
+import { chainNodes, childNodes, formatDuration, relativeTime, resolveNode, rootNodes, type TreeNode } from '../../src/core/tree';
 import { listSessions } from '../../src/core/summaryQueries';
 
 const { dir: root, cleanup } = tempDir('atx-tree-');
@@ -154,4 +156,87 @@ test('formatting helpers', () => {
   assert.equal(relativeTime(0, 3 * 3_600_000), '3 h ago');
   assert.equal(formatDuration(250), '250 ms');
   assert.equal(formatDuration(61_000), '1 m 1 s');
+});
+
+// ── Knostic hash-chain verdicts at the root ──────────────────────────────────
+
+const KNOSTIC = path.join(__dirname, '..', 'fixtures', 'formats', 'knostic');
+
+/** The Knostic fixture as the producer leaves it: `.2.gz`, `.1.gz` (newest archive), then the live file. */
+function knosticDir(name: string): string {
+  const d = path.join(root, name);
+  mkdirSync(d, { recursive: true });
+  writeFileSync(path.join(d, 'telemetry.jsonl.2.gz'), gzipSync(readFileSync(path.join(KNOSTIC, 'telemetry.jsonl.2'))));
+  writeFileSync(path.join(d, 'telemetry.jsonl.1.gz'), gzipSync(readFileSync(path.join(KNOSTIC, 'telemetry.jsonl.1'))));
+  copyFileSync(path.join(KNOSTIC, 'telemetry.jsonl'), path.join(d, 'telemetry.jsonl'));
+  return d;
+}
+
+test('hash chain: a verified chain is a root node before the sessions, with a stable id', async () => {
+  const k = knosticDir('chain-ok');
+  const ix = await rebuild([dir, k]);
+  const chains = [dir, k].map((d) => ({ dir: d, verdict: verifyDir(d) }));
+  assert.equal(chains[0]!.verdict.verdict, 'absent');
+  const roots = rootNodes(ix.db, {}, NOW, chains);
+  // The OpenClaw directory has no chain: one verdict node, for the Knostic directory only.
+  const chainRoots = roots.filter((r) => r.kind === 'chain');
+  assert.deepEqual(chainRoots.map((r) => r.id), [`chain:${k}`]);
+  assert.equal(roots[0]!.id, `chain:${k}`);
+  const ok = chainRoots[0]!;
+  assert.equal(ok.label, 'Hash chain: verified (2 segments)');
+  assert.equal(ok.parentId, null);
+  assert.equal(ok.expandable, false);
+  assert.equal(ok.isError, false);
+  assert.equal(ok.iconColor, undefined);
+  assert.equal(ok.contextValue, 'chain');
+  assert.equal(ok.filePath, null);
+  assert.ok(ok.tooltip.includes(k.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`)), ok.tooltip);
+  assert.match(ok.tooltip, /Events verified: 12/);
+  // The sessions follow, as without verdicts; the same answer twice.
+  assert.deepEqual(roots.slice(1).map((r) => r.id), rootNodes(ix.db, {}, NOW).map((r) => r.id));
+  assert.deepEqual(rootNodes(ix.db, {}, NOW, chains).map((r) => r.id), roots.map((r) => r.id));
+  // A verified chain is not an error: hidden with "errors only"; chains have no children and no resolvable id.
+  assert.ok(!rootNodes(ix.db, { errorsOnly: true }, NOW, chains).some((r) => r.kind === 'chain'));
+  assert.deepEqual(childNodes(ix.db, ok, {}, NOW), []);
+  assert.equal(resolveNode(ix.db, ok.id, NOW), null);
+  ix.close();
+});
+
+test('hash chain: broken in a .gz archive and in the live file, error colour, file and line for the click', async () => {
+  const k = knosticDir('chain-bad');
+  // A deleted line in the newest archive breaks the link to the next one (line 3).
+  const lines = readFileSync(path.join(KNOSTIC, 'telemetry.jsonl.1'), 'utf8').split('\n');
+  lines.splice(2, 1);
+  writeFileSync(path.join(k, 'telemetry.jsonl.1.gz'), gzipSync(lines.join('\n')));
+  const ix = await rebuild([k]);
+  const [gz] = chainNodes([{ dir: k, verdict: verifyDir(k) }]);
+  assert.ok(gz);
+  assert.equal(gz.id, `chain:${k}`);
+  assert.equal(gz.label, 'Hash chain: BROKEN at telemetry.jsonl.1.gz:3');
+  assert.equal(gz.iconColor, 'list.errorForeground');
+  assert.equal(gz.icon, 'error');
+  assert.equal(gz.contextValue, 'chain.broken');
+  assert.equal(gz.isError, true);
+  assert.equal(gz.filePath, path.join(k, 'telemetry.jsonl.1.gz'));
+  assert.equal(gz.line, 3);
+  assert.match(gz.tooltip, /prevHash does not match the previous hash/);
+  assert.match(gz.detail ?? '', /broken at .*telemetry\.jsonl\.1\.gz:3: prevHash does not match/);
+  // Broken chains stay with "errors only".
+  assert.deepEqual(rootNodes(ix.db, { errorsOnly: true }, NOW, [{ dir: k, verdict: verifyDir(k) }]).filter((r) => r.kind === 'chain').map((r) => r.id), [`chain:${k}`]);
+  ix.close();
+
+  // Tampering with the live (plain) file: the node points at that file and line.
+  const plain = knosticDir('chain-plain');
+  const live = readFileSync(path.join(KNOSTIC, 'telemetry.jsonl'), 'utf8').split('\n');
+  const i = live.findIndex((l, n) => n > 0 && l.includes('"ts":'));
+  assert.ok(i > 0);
+  live[i] = live[i]!.replace(/"ts":(\d+)/, (_m, t: string) => `"ts":${Number(t) + 1}`);
+  writeFileSync(path.join(plain, 'telemetry.jsonl'), live.join('\n'));
+  const [p] = chainNodes([{ dir: plain, verdict: verifyDir(plain) }]);
+  assert.ok(p);
+  assert.equal(p.label, `Hash chain: BROKEN at telemetry.jsonl:${i + 1}`);
+  assert.equal(p.filePath, path.join(plain, 'telemetry.jsonl'));
+  assert.equal(p.line, i + 1);
+  // No chain at all: no node.
+  assert.deepEqual(chainNodes([{ dir, verdict: verifyDir(dir) }]), []);
 });

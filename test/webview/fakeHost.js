@@ -91,7 +91,9 @@
       return { id: p.blobId, role: b.role, size: content.length, hashOk: b.hashOk, content: content.slice(offset, end), truncated: end < content.length, totalBytes: content.length, nextOffset: end };
     },
     'events/query': (p) => {
-      const all = fx.sessionView.events.filter((e) => matches(e, p));
+      // `window.__fixture.eventsVariant` (set by a test, e.g. fixtures/events-seed001.json) replaces the events.
+      const variant = fx.eventsVariant;
+      const all = (variant ? variant.events : fx.sessionView.events).filter((e) => matches(e, p));
       const runs = new Set(all.filter((e) => e.runId).map((e) => e.runId));
       const tok = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
       let cost = 0;
@@ -108,7 +110,19 @@
         tokens: tok,
         costUsd: cost,
       };
-      return { stats, total: all.length, rows: all.slice(p.offset, p.offset + p.limit) };
+      if (variant) {
+        // seed 001's cards, counted as the host does (over the filtered events, only when seed 001 data exists)
+        const count = (...kinds) => all.filter((e) => kinds.includes(e.kind)).length;
+        stats.seed001 = {
+          sessions: new Set(all.map((e) => e.sessionKey)).size,
+          chatTurns: count('run.end'),
+          proposalsApproved: count('proposal.approved'),
+          proposalsTotal: Math.max(count('proposal.created'), count('proposal.approved', 'proposal.rejected', 'proposal.decision')),
+          errors: count('error'),
+        };
+      }
+      const rows = [...all].sort((a, b) => b.ts - a.ts);
+      return { stats, total: all.length, rows: (variant ? rows : all).slice(p.offset, p.offset + p.limit) };
     },
   };
 

@@ -1,5 +1,6 @@
 // Virtualisation, hostile strings, state restore, Events view, keyboard, notifications, screenshots.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { commands, eventRowWith, posted, requests, rows, selectedRow, setSize, tab, until } from './tests.mjs';
 
 export function registerMoreTests(test, { fixture }) {
@@ -137,6 +138,36 @@ export function registerMoreTests(test, { fixture }) {
     const exp = (await commands(page, 'events/export'))[0];
     assert.deepEqual(Object.keys(exp.params).sort(), ['kinds', 'since', 'text']);
     assert.deepEqual(exp.params.kinds, ['tool.end']);
+  });
+
+  test('Events view: seed 001 cards (sessions, chat turns, proposals approved/total, errors) only when present', async ({ open }) => {
+    const page = await open({ view: 'events' });
+    await page.locator('atx-events tbody tr').first().waitFor();
+    // OpenClaw telemetry only: the six cards, no seed 001 group
+    assert.equal(await page.locator('atx-events .cards.seed001').count(), 0);
+    assert.equal(await page.locator('atx-events .card').count(), 6);
+    // the index now holds seed 001's local telemetry: the host adds its cards after index/didChange
+    const variant = JSON.parse(readFileSync(new URL('./fixtures/events-seed001.json', import.meta.url), 'utf8'));
+    await page.evaluate((v) => {
+      window.__fixture.eventsVariant = v;
+      window.__notify('index/didChange', { sessionKeys: [] });
+    }, variant);
+    const seed = page.locator('atx-events .cards.seed001');
+    await seed.waitFor();
+    assert.equal(await seed.getAttribute('aria-label'), 'Seed 001 local telemetry');
+    assert.equal(await seed.locator('.card').count(), 4);
+    assert.equal(await page.locator('atx-events .card').count(), 10);
+    assert.match(await seed.textContent(), /2\s*Seed 001 sessions\s*3\s*Chat turns\s*1 \/ 2\s*Proposals approved\s*1\s*Seed 001 errors/);
+    assert.equal(await page.locator('atx-events tbody tr').count(), variant.events.length);
+    // the cards follow the filter: one day (2024-12-19) only
+    await page.locator('atx-events input[type="date"]').first().fill('2024-12-19');
+    await until(async () => /1\s*Seed 001 sessions\s*2\s*Chat turns\s*1 \/ 1\s*Proposals approved/.test(await seed.textContent()), 'cards of 2024-12-19');
+    // and go away when the index no longer holds seed 001 telemetry
+    await page.evaluate(() => {
+      delete window.__fixture.eventsVariant;
+      window.__notify('index/didChange', { sessionKeys: [] });
+    });
+    await until(async () => (await page.locator('atx-events .cards.seed001').count()) === 0, 'seed 001 cards gone');
   });
 
   test('keyboard: arrows move the selection, Enter opens the detail; tabs follow arrow keys; ARIA roles', async ({ open }) => {

@@ -1,7 +1,7 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { EventsPage } from '../../protocol/messages';
-import type { ReplayEvent } from '../../protocol/model';
+import type { ReplayEvent, Seed001Stats } from '../../protocol/model';
 import { emit, emitCommand } from '../events';
 import type { HostClient } from '../hostClient';
 import { describeEvent } from '../state/eventSummary';
@@ -88,6 +88,18 @@ export class AtxEvents extends LitElement {
       ${card('Sessions', formatInt(s?.sessions))} ${card('Runs', formatInt(s?.runs))}
       ${card('Tool calls', formatInt(s?.toolCalls))} ${card('Errors', formatInt(s?.errors))}
       ${card('Tokens', formatTokens(s?.tokens.total))} ${card('Cost', formatCost(s?.costUsd))}
+    </div>
+    ${s?.seed001 ? this.renderSeed001(s.seed001) : nothing}`;
+  }
+
+  /** Seed 001's own cards, only when the index holds its local telemetry. */
+  private renderSeed001(x: Seed001Stats) {
+    const card = (label: string, value: string) =>
+      html`<div class="card"><span class="value">${value}</span><span class="label">${label}</span></div>`;
+    return html`<div class="cards seed001" role="group" aria-label="Seed 001 local telemetry">
+      ${card('Seed 001 sessions', formatInt(x.sessions))} ${card('Chat turns', formatInt(x.chatTurns))}
+      ${card('Proposals approved', `${formatInt(x.proposalsApproved)} / ${formatInt(x.proposalsTotal)}`)}
+      ${card('Seed 001 errors', formatInt(x.errors))}
     </div>`;
   }
 
