@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { readLines, type RawLine } from './lineReader';
-import { createQueryIndexes, createSchema, dropQueryIndexes, schemaVersionOf, SCHEMA_VERSION } from './schema';
+import { createSchema, dropQueryIndexes, QUERY_INDEXES, schemaVersionOf, SCHEMA_VERSION } from './schema';
 import { one } from './sql';
 import { classifyTelemetryFile } from './telemetryFiles';
 import { EventWriter } from './eventWriter';
@@ -208,7 +208,13 @@ export class TelemetryIndex {
     try {
       await this.ingestPlan(plan, report, touchedSessions, progress, opts);
     } finally {
-      if (bulk) createQueryIndexes(this.db);
+      if (bulk) {
+        // One index at a time, giving the event loop a turn in between when slicing.
+        for (const sql of QUERY_INDEXES) {
+          this.db.run(sql);
+          if ((opts.sliceMs ?? 30) > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      }
     }
     report.sessionKeys = this.writer.namesOf(touchedSessions);
     if (report.added || report.removed || report.problems) this.changedSinceExport = true;
