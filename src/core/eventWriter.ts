@@ -33,6 +33,8 @@ export class EventWriter {
   private readonly links = new Map<number, number>();
   private stmts: Record<string, Statement> | null = null;
   readonly totals: SessionTotals;
+  /** Set during a bulk first index (no eid index yet): event id → the file that has it. */
+  private bulkOwners: Map<string | number, number> | null = null;
   private lastTs = 0;
   /** Files whose unknown format was reported (once per file). */
   private readonly unknownReported = new Set<number>();
@@ -119,6 +121,11 @@ export class EventWriter {
     }
   }
 
+
+  /** A bulk first index starts (the index is empty and its eid index dropped) or ends. */
+  setBulk(on: boolean): void {
+    this.bulkOwners = on ? new Map() : null;
+  }
 
   /** The id of a string, interned on first sight. */
   private sid(v: string | null): number | null {
@@ -247,11 +254,23 @@ export class EventWriter {
     const failed = o.error != null || (kind === 'tool.end' && data.isError === true) || kind === 'error';
     const ev = this.nextEvent;
     const s = this.s;
-    s.event!.run([ev, eid, ts, this.sid(kind)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0, fmt]);
-    if (this.db.getRowsModified() === 0) {
-      s.owner!.bind([eid]);
-      const owner = s.owner!.step() ? (s.owner!.get()[0] as number) : null;
-      s.owner!.reset();
+    let owner: number | null | undefined;
+    if (this.bulkOwners) {
+      // Bulk mode: the eid index is built at the end; ids seen so far are remembered here.
+      owner = this.bulkOwners.get(eid);
+      if (owner === undefined) {
+        s.event!.run([ev, eid, ts, this.sid(kind)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0, fmt]);
+        this.bulkOwners.set(eid, file.id);
+      }
+    } else {
+      s.event!.run([ev, eid, ts, this.sid(kind)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0, fmt]);
+      if (this.db.getRowsModified() === 0) {
+        s.owner!.bind([eid]);
+        owner = s.owner!.step() ? (s.owner!.get()[0] as number) : null;
+        s.owner!.reset();
+      }
+    }
+    if (owner !== undefined) {
       if (owner === file.id) return 'skipped';
       file.dups++;
       return 'duplicate';

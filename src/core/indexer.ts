@@ -205,9 +205,11 @@ export class TelemetryIndex {
     const bulk = fresh && progress.bytesTotal > (opts.bulkBytes ?? BULK_BYTES);
     this.writer.totals.begin(fresh);
     if (bulk) dropQueryIndexes(this.db);
+    this.writer.setBulk(bulk);
     try {
       await this.ingestPlan(plan, report, touchedSessions, progress, opts);
     } finally {
+      this.writer.setBulk(false);
       if (bulk) {
         // One index at a time, giving the event loop a turn in between when slicing.
         for (const sql of QUERY_INDEXES) {

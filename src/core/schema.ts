@@ -14,7 +14,7 @@ import type { Database } from 'sql.js';
  * Lines of other producers are normalized to OpenClaw's shape (formats/); `events.fmt` and
  * `files.format` say which format they came in.
  */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 const DDL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -28,7 +28,7 @@ CREATE TABLE files (
   dups INTEGER NOT NULL DEFAULT 0, format TEXT
 );
 CREATE TABLE events (
-  id INTEGER PRIMARY KEY, eid NOT NULL UNIQUE, ts INTEGER NOT NULL, kind INTEGER NOT NULL,
+  id INTEGER PRIMARY KEY, eid NOT NULL, ts INTEGER NOT NULL, kind INTEGER NOT NULL,
   agent INTEGER, skey INTEGER, sid INTEGER, run INTEGER,
   file INTEGER NOT NULL, off INTEGER NOT NULL, len INTEGER NOT NULL, line INTEGER NOT NULL,
   err INTEGER NOT NULL DEFAULT 0,
@@ -113,10 +113,12 @@ FROM subagent_events GROUP BY child;
 `;
 
 /**
- * Indexes that only serve queries. A first index of a large folder drops them and builds them
- * once at the end (see indexer.ts), which is faster than keeping them up to date row by row.
+ * Indexes built once at the end of a first index of a large folder (see indexer.ts), which is
+ * faster than keeping them up to date row by row.
  */
 export const QUERY_INDEXES: readonly string[] = [
+  // Also what makes an event id unique: a bulk first index keeps ids in memory instead meanwhile.
+  'CREATE UNIQUE INDEX IF NOT EXISTS events_eid ON events (eid)',
   'CREATE INDEX IF NOT EXISTS events_skey ON events (skey, run)',
   'CREATE INDEX IF NOT EXISTS sessions_last ON sessions (last_ts)',
   'CREATE INDEX IF NOT EXISTS session_links_skey ON session_links (skey)',

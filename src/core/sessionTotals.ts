@@ -28,10 +28,11 @@ interface Delta {
  */
 export class SessionTotals {
   private readonly pending = new Map<number, Delta>();
-  private readonly seenRuns = new Set<string>();
-  private readonly seenFailedRuns = new Set<string>();
-  private readonly seenCalls = new Set<string>();
-  private readonly seenFailedCalls = new Set<string>();
+  // Per session key: the runs / calls this sync has seen (nested, to avoid building string keys).
+  private readonly seenRuns = new Seen();
+  private readonly seenFailedRuns = new Seen();
+  private readonly seenCalls = new Seen();
+  private readonly seenFailedCalls = new Seen();
   /** The index was empty when this sync began: nothing can be known from before it. */
   private fresh = false;
   private stmts: Record<string, Statement> | null = null;
@@ -91,9 +92,8 @@ export class SessionTotals {
   }
 
   /** Is this the first time (run, session) / (call, session) is seen? Must be asked before its row is written. */
-  private firstTime(seen: Set<string>, k: string, lookup: Statement, a: string | number, b: number): boolean {
-    if (seen.has(k)) return false;
-    seen.add(k);
+  private firstTime(seen: Seen, lookup: Statement, a: string | number, b: number): boolean {
+    if (!seen.add(b, a)) return false;
     if (this.fresh) return true;
     lookup.bind([a, b]);
     const exists = lookup.step();
@@ -104,15 +104,15 @@ export class SessionTotals {
   /** A run event of session `key`; call before writing its run_events row. */
   run(key: number, ts: number, run: number, failed: boolean): void {
     const d = this.delta(key, ts);
-    if (this.firstTime(this.seenRuns, `${run}|${key}`, this.s.run!, run, key)) d.runs++;
-    if (failed && this.firstTime(this.seenFailedRuns, `${run}|${key}`, this.s.failedRun!, run, key)) d.failedRuns++;
+    if (this.firstTime(this.seenRuns, this.s.run!, run, key)) d.runs++;
+    if (failed && this.firstTime(this.seenFailedRuns, this.s.failedRun!, run, key)) d.failedRuns++;
   }
 
   /** A tool event of session `key`; call before writing its tool_events row. */
   tool(key: number, ts: number, call: string, failed: boolean): void {
     const d = this.delta(key, ts);
-    if (this.firstTime(this.seenCalls, `${call}|${key}`, this.s.call!, call, key)) d.tools++;
-    if (failed && this.firstTime(this.seenFailedCalls, `${call}|${key}`, this.s.failedCall!, call, key)) d.failedTools++;
+    if (this.firstTime(this.seenCalls, this.s.call!, call, key)) d.tools++;
+    if (failed && this.firstTime(this.seenFailedCalls, this.s.failedCall!, call, key)) d.failedTools++;
   }
 
   /** An llm.call of session `key`. */
@@ -166,5 +166,27 @@ export class SessionTotals {
         [key],
       );
     }
+  }
+}
+
+/** A set of (session key, value) pairs. */
+class Seen {
+  private readonly byKey = new Map<number, Set<string | number>>();
+
+  /** Adds the pair; false when it was already there. */
+  add(key: number, value: string | number): boolean {
+    let set = this.byKey.get(key);
+    if (!set) {
+      set = new Set();
+      this.byKey.set(key, set);
+    } else if (set.has(value)) {
+      return false;
+    }
+    set.add(value);
+    return true;
+  }
+
+  clear(): void {
+    this.byKey.clear();
   }
 }
