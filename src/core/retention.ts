@@ -14,7 +14,7 @@
  * - nothing that is (or sits in a folder that is) a symlink, nothing whose real path is outside.
  */
 import type { Database } from 'sql.js';
-import { lstatSync, readdirSync, realpathSync, unlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, unlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { blobFileNamesOf } from './blobs';
 import { PayloadReader } from './payloads';
@@ -232,21 +232,9 @@ export function gatherRetentionInput(db: Database, dirs: string[], now = Date.no
   for (const d of [...new Set(dirs.map((x) => path.resolve(x)))]) {
     const realDir = realOrNull(d);
     let complete = realDir !== null;
-    let names: string[] = [];
-    try {
-      names = readdirSync(d);
-    } catch {
-      complete = false;
-    }
-    for (const name of names.sort()) {
-      const p = path.join(d, name);
-      let st;
-      try {
-        st = lstatSync(p);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) continue;
+    const logs = entriesOf(d);
+    if (logs === null) complete = false;
+    for (const { name, path: p, st } of logs ?? []) {
       const kind = classifyTelemetryFile(name);
       const ix = indexed.get(p);
       const upToDate = ix !== undefined && st.isFile() && ix.size >= 0 && ix.size === st.size;
@@ -269,21 +257,7 @@ export function gatherRetentionInput(db: Database, dirs: string[], now = Date.no
     }
     const blobsReal = realBlobsDir(d);
     const blobsDir = path.join(d, 'blobs');
-    let blobNames: string[] = [];
-    try {
-      blobNames = readdirSync(blobsDir);
-    } catch {
-      // no blobs/
-    }
-    for (const name of blobNames.sort()) {
-      const p = path.join(blobsDir, name);
-      let st;
-      try {
-        st = lstatSync(p);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) continue;
+    for (const { name, path: p, st } of entriesOf(blobsDir) ?? []) {
       input.blobs.push({
         path: p,
         dir: d,
@@ -511,4 +485,25 @@ export function applyRetention(plan: RetentionPlan, dirs: string[], now = Date.n
     remove(b, 'blob');
   }
   return result;
+}
+
+/** The non-folder entries of a folder, by name, with their lstat (null when it cannot be read). */
+function entriesOf(dir: string): { name: string; path: string; st: Stats }[] | null {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return null;
+  }
+  const out: { name: string; path: string; st: Stats }[] = [];
+  for (const name of names.sort()) {
+    const p = path.join(dir, name);
+    try {
+      const st = lstatSync(p);
+      if (!st.isDirectory()) out.push({ name, path: p, st });
+    } catch {
+      // gone since readdir
+    }
+  }
+  return out;
 }

@@ -11,7 +11,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Database } from 'sql.js';
-import { runCli } from '../../src/cli/main';
+import { runCliCaptured, type CliRun } from './helpers';
 import * as detail from '../../src/core/detailQueries';
 import { TelemetryIndex } from '../../src/core/indexer';
 import { loadSqlJs } from '../../src/core/sqljs';
@@ -34,18 +34,7 @@ const NOW = D2_0000 + 86_400_000; // 2026-11-03T00:00Z: "24h" means since 2026-1
 /** The fixture and an in-memory index, read-only: --no-index keeps the CLI from writing anywhere. */
 const DIRS = ['--dir', MAIN, '--dir', CODER, '--no-index'];
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(...argv: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { write: (s: string) => void (out += s) }, { write: (s: string) => void (err += s) }, NOW);
-  return { code, out, err };
-}
+const cli = (...argv: string[]): Promise<CliRun> => runCliCaptured(NOW, ...argv);
 
 /** `--json <command>` over the fixture: exit 0, nothing on stderr, parsed stdout. */
 async function json(...argv: string[]): Promise<unknown> {

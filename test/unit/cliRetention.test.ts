@@ -7,8 +7,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli } from '../../src/cli/main';
-import { tempDir } from './helpers';
+import { runCliCaptured, tempDir, type CliRun } from './helpers';
 
 const NOW = Date.UTC(2026, 11, 1);
 const at = (m: number, d: number, h = 10) => Date.UTC(2026, m - 1, d, h);
@@ -19,18 +18,7 @@ function line(ts: number, session: string, run: string, over: Record<string, unk
   return `{"id":"evt_${(0xc11000 + seq).toString(16).padStart(12, '0')}", "ts":${ts},"agentId":"main","sessionKey":"${session}","sessionId":"sid-${session}","runId":"${run}","kind":"tool.end","data":{"toolName":"read","toolCallId":"t${seq}","isError":false}${over.blob ? `,"blobRefs":[{"id":"${over.blob}","path":"/elsewhere","size":4}]}` : '}'}`;
 }
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(...argv: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { write: (s: string) => void (out += s) }, { write: (s: string) => void (err += s) }, NOW);
-  return { code, out, err };
-}
+const cli = (...argv: string[]): Promise<CliRun> => runCliCaptured(NOW, ...argv);
 
 describe('cli export and prune', () => {
   let t: ReturnType<typeof tempDir>;

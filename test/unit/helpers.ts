@@ -7,6 +7,7 @@ import { loadSqlJs } from '../../src/core/sqljs';
 import { TelemetryIndex } from '../../src/core/indexer';
 import { all } from '../../src/core/sql';
 import { listSessions, stats } from '../../src/core/summaryQueries';
+import { runCli } from '../../src/cli/main';
 
 export function tempDir(prefix = 'atx-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -58,4 +59,19 @@ export async function rebuild(dirs: string[]): Promise<TelemetryIndex> {
   const ix = TelemetryIndex.create(await sql());
   await ix.sync(dirs, { sliceMs: 0 });
   return ix;
+}
+
+/** What one CLI run printed and returned. */
+export interface CliRun {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** Runs the CLI in-process at a fixed `now`, capturing stdout and stderr. */
+export async function runCliCaptured(now: number, ...argv: string[]): Promise<CliRun> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { write: (s: string) => void (out += s) }, { write: (s: string) => void (err += s) }, now);
+  return { code, out, err };
 }
