@@ -393,3 +393,10 @@ describe('webview HTML', () => {
     assert.throws(() => renderWebviewHtml({ cspSource: 'x', nonce: "a' 'unsafe-inline", scriptUri: 'y', bootstrap: { view: 'events' }, title: 't' }));
   });
 });
+
+test('countOf: singular for exactly one, plural otherwise', async () => {
+  const { countOf } = await import('../../src/webview/state/format');
+  assert.equal(countOf(1, 'run'), '1 run');
+  assert.equal(countOf(0, 'run'), '0 runs');
+  assert.equal(countOf(1200, 'tool call'), '1,200 tool calls');
+});

@@ -2,7 +2,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import type { SessionView } from '../../protocol/messages';
 import { emitCommand } from '../events';
-import { formatCost, formatDateTime, formatInt, formatTokens } from '../state/format';
+import { countOf, formatCost, formatDateTime, formatTokens } from '../state/format';
 import type { Tab } from '../state/uiState';
 
 const tabLabels: Record<Tab, string> = { timeline: 'Timeline', tokens: 'Tokens', files: 'Files', events: 'Events' };
@@ -16,9 +16,9 @@ export function renderSessionHeader(view: SessionView | null, el: EventTarget): 
     <div class="facts">
       ${s.agentId ? html`<span>agent <strong>${s.agentId}</strong></span>` : nothing}
       <span>${formatDateTime(s.firstTs)} → ${formatDateTime(s.lastTs)}</span>
-      <span>${formatInt(s.runCount)} runs</span>
-      <span>${formatInt(s.toolCallCount)} tool calls</span>
-      <span class=${errors ? 'tone-error' : ''}>${formatInt(s.errorCount)} failed runs · ${formatInt(s.toolErrorCount)} failed tools</span>
+      <span>${countOf(s.runCount, 'run')}</span>
+      <span>${countOf(s.toolCallCount, 'tool call')}</span>
+      <span class=${errors ? 'tone-error' : ''}>${countOf(s.errorCount, 'failed run')} · ${countOf(s.toolErrorCount, 'failed tool')}</span>
       <span>${formatTokens(s.tokens.total)} tokens</span>
       <span>${formatCost(s.costUsd)}</span>
       ${s.parentSessionKey

@@ -32,6 +32,11 @@ export function formatInt(n: number | null | undefined): string {
 }
 
 /** Compact token counts: `950`, `12.3k`, `1.25M`. */
+/** "1 run", "3 runs": a count with its noun, plural unless exactly one. */
+export function countOf(n: number | null | undefined, singular: string, plural = `${singular}s`): string {
+  return `${formatInt(n)} ${n === 1 ? singular : plural}`;
+}
+
 export function formatTokens(n: number | null | undefined): string {
   if (n == null || !Number.isFinite(n)) return '—';
   const a = Math.abs(n);
