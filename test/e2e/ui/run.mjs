@@ -349,6 +349,19 @@ try {
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(shotsDir, 'replay-dark.png') });
   });
+
+  await step('reload the window: the replay panel is restored with its session', async () => {
+    // Developer: Reload Window saves the editor layout first (a bare page reload may not).
+    await runCommand('Developer: Reload Window');
+    await page.waitForLoadState('load');
+    await waitForWorkbench(page);
+    const tab = page.locator('.tabs-container .tab').filter({ hasText: 'Replay: agent:coder:review' });
+    await until('the restored replay tab', async () => (await tab.count()) === 1);
+    await tab.first().click();
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await until('the session header in the restored webview', async () => (await frame.locator('text=agent:coder:review').count()) > 0);
+    await until('the failed command in the restored timeline', async () => (await frame.locator('text=/npm run lint/').count()) > 0);
+  });
 } finally {
   await cleanup();
 }
