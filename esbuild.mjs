@@ -48,14 +48,6 @@ const configs = [
   },
   {
     ...common,
-    entryPoints: ['src/extension/indexWorker.ts'],
-    outfile: 'dist/indexWorker.js',
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-  },
-  {
-    ...common,
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',
     platform: 'node',
@@ -75,10 +67,8 @@ const configs = [
   },
 ];
 
-const { existsSync } = await import('node:fs');
-const present = configs.filter((c) => existsSync(c.entryPoints[0]));
 if (watch) {
-  for (const c of present) await (await esbuild.context(c)).watch();
+  for (const c of configs) await (await esbuild.context(c)).watch();
 } else {
-  await Promise.all(present.map((c) => esbuild.build(c)));
+  await Promise.all(configs.map((c) => esbuild.build(c)));
 }

@@ -25,7 +25,7 @@ const REQUIRED = [
 ];
 
 /** Files it may contain besides those. */
-const OPTIONAL = [/^extension\/dist\/indexWorker\.js$/, /^extension\/media\/[^/]+(\/[^/]+)*$/];
+const OPTIONAL = [/^extension\/media\/[^/]+(\/[^/]+)*$/];
 
 /** Never, whatever the patterns above say. */
 const FORBIDDEN = [/\.map$/, /\.ts$/, /(^|\/)node_modules\//, /\.vsix$/];
