@@ -156,6 +156,10 @@ function errMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** sha256 of blob files by identity (dev:ino:size:mtime), oldest dropped first. */
+const digests = new Map<string, string>();
+const MAX_DIGESTS = 4096;
+
 export function readBlob(
   telemetryDir: string,
   ref: BlobRef,
@@ -178,16 +182,25 @@ export function readBlob(
     };
     const fh = fd;
     if (ref.hash) {
-      const h = createHash('sha256');
-      const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(total, 1)));
-      let pos = 0;
-      for (;;) {
-        const n = readSync(fh, buf, 0, buf.length, pos);
-        if (n <= 0) break;
-        h.update(buf.subarray(0, n));
-        pos += n;
+      // The digest of an unchanged file (same inode, size and mtime) is remembered, so listing a
+      // run's tool calls again does not re-read its large blobs.
+      const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+      let digest = digests.get(key);
+      if (digest === undefined) {
+        const h = createHash('sha256');
+        const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(total, 1)));
+        let pos = 0;
+        for (;;) {
+          const n = readSync(fh, buf, 0, buf.length, pos);
+          if (n <= 0) break;
+          h.update(buf.subarray(0, n));
+          pos += n;
+        }
+        digest = h.digest('hex');
+        if (digests.size >= MAX_DIGESTS) digests.delete(digests.keys().next().value!);
+        digests.set(key, digest);
       }
-      info.hashOk = h.digest('hex') === ref.hash.trim().toLowerCase();
+      info.hashOk = digest === ref.hash.trim().toLowerCase();
     }
     if (opts.content) {
       const offset = Math.min(total, Math.max(0, Math.floor(Number(opts.offset) || 0)));

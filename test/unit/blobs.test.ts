@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { blobFileNamesOf, blobRefsOf, listBlobFiles, readBlob, resolveBlobPath, type BlobRef } from '../../src/core/blobs';
@@ -207,4 +207,22 @@ test('listBlobFiles lists regular files only', () => {
   assert.equal(aa?.size, 10);
   assert.ok((aa?.mtimeMs ?? 0) > 0);
   assert.deepEqual(listBlobFiles(path.join(root, 'nope')), []);
+});
+
+test('a blob rewritten after its hash was checked is checked again', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'atx-blob-digest-'));
+  try {
+    mkdirSync(path.join(dir, 'blobs'));
+    const file = path.join(dir, 'blobs', 'blob_d1.blob');
+    const good = Buffer.from('the original bytes');
+    writeFileSync(file, good);
+    const ref: BlobRef = { id: 'blob_d1', role: 'result', size: good.length, hash: createHash('sha256').update(good).digest('hex'), path: null, shape: 'blobRefs' };
+    assert.equal(readBlob(dir, ref).hashOk, true);
+    assert.equal(readBlob(dir, ref).hashOk, true);
+    writeFileSync(file, Buffer.from('the tampered bytes'));
+    utimesSync(file, new Date(2030, 0, 1), new Date(2030, 0, 1));
+    assert.equal(readBlob(dir, ref).hashOk, false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
