@@ -14,7 +14,7 @@ import type { Database } from 'sql.js';
  * Lines of other producers are normalized to OpenClaw's shape (formats/); `events.fmt` and
  * `files.format` say which format they came in.
  */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 const DDL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -128,6 +128,8 @@ export const QUERY_INDEXES: readonly string[] = [
   'CREATE INDEX IF NOT EXISTS tool_events_run ON tool_events (run)',
   'CREATE INDEX IF NOT EXISTS tool_events_skey ON tool_events (skey)',
   'CREATE INDEX IF NOT EXISTS tool_events_call ON tool_events (call)',
+  // Newest-first scans (quick search) stop after enough hits instead of sorting every tool call.
+  'CREATE INDEX IF NOT EXISTS tool_events_ts ON tool_events (ts)',
   'CREATE INDEX IF NOT EXISTS llm_calls_run ON llm_calls (run)',
   'CREATE INDEX IF NOT EXISTS llm_calls_skey ON llm_calls (skey)',
   'CREATE INDEX IF NOT EXISTS messages_ts ON messages (ts)',
