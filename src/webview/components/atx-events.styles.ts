@@ -46,22 +46,6 @@ export const eventsStyles = css`
     gap: 8px;
     margin: 6px 0;
   }
-  table {
-    width: 100%;
-    border-collapse: collapse;
-    table-layout: fixed;
-  }
-  th,
-  td {
-    text-align: left;
-    padding: 3px 6px;
-    border-bottom: 1px solid var(--vscode-widget-border, var(--vscode-panel-border, transparent));
-    vertical-align: top;
-  }
-  th {
-    color: var(--vscode-descriptionForeground);
-    font-weight: 600;
-  }
   tbody tr:hover {
     background: var(--vscode-list-hoverBackground);
   }

@@ -9,7 +9,7 @@ import { eventsPageSize, kindOptions, pageInfo, toEventsFilter } from '../state/
 import { formatCost, formatDateTime, formatInt, formatTokens, prettyPayload } from '../state/format';
 import { emptyEventsUi, type EventsUi } from '../state/uiState';
 import { eventsStyles } from './atx-events.styles';
-import { baseStyles } from './shared.styles';
+import { baseStyles, tableStyles } from './shared.styles';
 
 /**
  * The Events view across all sessions (seed 001 viewer): stat cards, date/kind/text filters, a paged table with
@@ -20,7 +20,7 @@ import { baseStyles } from './shared.styles';
  */
 @customElement('atx-events')
 export class AtxEvents extends LitElement {
-  static override styles = [baseStyles, eventsStyles];
+  static override styles = [baseStyles, tableStyles, eventsStyles];
 
   @property({ attribute: false }) ui: EventsUi = { ...emptyEventsUi };
   @property({ attribute: false }) loader?: Pick<HostClient, 'request'>;

@@ -4,7 +4,7 @@ import type { FileOperation, RunSummary } from '../../protocol/model';
 import { emit, emitCommand } from '../events';
 import { canDiff, fileOpsOf, fileSummary, fileTotals, opKind } from '../state/files';
 import { formatTime, shortId } from '../state/format';
-import { baseStyles } from './shared.styles';
+import { baseStyles, tableStyles } from './shared.styles';
 
 /**
  * The files a run or the whole session read, wrote or edited. Opening goes through the host by the id of the
@@ -18,6 +18,7 @@ import { baseStyles } from './shared.styles';
 export class AtxFiles extends LitElement {
   static override styles = [
     baseStyles,
+    tableStyles,
     css`
       :host {
         display: block;
@@ -30,21 +31,8 @@ export class AtxFiles extends LitElement {
         align-items: center;
         margin: 6px 0 10px;
       }
-      table {
-        width: 100%;
-        border-collapse: collapse;
-        table-layout: fixed;
-      }
-      th,
       td {
-        text-align: left;
-        padding: 3px 6px;
-        border-bottom: 1px solid var(--vscode-widget-border, var(--vscode-panel-border, transparent));
         vertical-align: middle;
-      }
-      th {
-        font-weight: 600;
-        color: var(--vscode-descriptionForeground);
       }
       td.path {
         overflow-wrap: anywhere;

@@ -153,3 +153,23 @@ export const baseStyles = css`
     white-space: nowrap;
   }
 `;
+
+/** A full-width data table with theme borders (events table, files list). */
+export const tableStyles = css`
+  table {
+    width: 100%;
+    border-collapse: collapse;
+    table-layout: fixed;
+  }
+  th,
+  td {
+    text-align: left;
+    padding: 3px 6px;
+    border-bottom: 1px solid var(--vscode-widget-border, var(--vscode-panel-border, transparent));
+    vertical-align: top;
+  }
+  th {
+    color: var(--vscode-descriptionForeground);
+    font-weight: 600;
+  }
+`;
