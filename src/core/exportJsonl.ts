@@ -24,6 +24,10 @@ export interface ExportSelection {
   since?: number;
   /** Epoch ms, exclusive. */
   until?: number;
+  /** Only events of these kinds. */
+  kinds?: string[];
+  /** Only lines containing this text (case-insensitive), as the events view filters. */
+  text?: string;
 }
 
 export interface ExportOptions {
@@ -51,7 +55,7 @@ export interface ExportResult {
 }
 
 /** The WHERE clause (over `events e`) and its parameters; null when the selection matches nothing. */
-function whereOf(db: Database, sel: ExportSelection): { sql: string; params: SqlValue[] } | null {
+export function selectionWhere(db: Database, sel: ExportSelection): { sql: string; params: SqlValue[] } | null {
   const parts: string[] = [];
   const params: SqlValue[] = [];
   if (sel.sessionKey !== undefined) {
@@ -74,12 +78,16 @@ function whereOf(db: Database, sel: ExportSelection): { sql: string; params: Sql
     parts.push('e.ts < ?');
     params.push(sel.until);
   }
+  if (sel.kinds?.length) {
+    parts.push(`e.kind IN (SELECT id FROM strings WHERE s IN (${sel.kinds.map(() => '?').join(',')}))`);
+    params.push(...sel.kinds);
+  }
   return { sql: parts.length ? parts.join(' AND ') : '1', params };
 }
 
 /** Whether the selection holds events that came in a given format (`flowcore`, `seed001`, …). */
 export function selectionHasFormat(db: Database, sel: ExportSelection, format: string): boolean {
-  const w = whereOf(db, sel);
+  const w = selectionWhere(db, sel);
   const fmt = stringId(db, format);
   if (!w || fmt === null) return false;
   return one(db, `SELECT 1 AS x FROM events e WHERE e.fmt = ? AND ${w.sql} LIMIT 1`, [fmt, ...w.params]) !== undefined;
@@ -87,7 +95,7 @@ export function selectionHasFormat(db: Database, sel: ExportSelection, format: s
 
 /** How many events a selection holds (for a confirmation or a progress total). */
 export function countSelection(db: Database, sel: ExportSelection): number {
-  const w = whereOf(db, sel);
+  const w = selectionWhere(db, sel);
   if (!w) return 0;
   return n(one(db, `SELECT COUNT(*) AS c FROM events e WHERE ${w.sql}`, w.params)?.c);
 }
@@ -105,7 +113,7 @@ export async function exportLines(
   options: ExportOptions = {},
 ): Promise<ExportResult> {
   const result: ExportResult = { events: 0, bytes: 0, skipped: 0, files: 0, ...(options.redactPii ? { redacted: 0 } : {}) };
-  const w = whereOf(db, selection);
+  const w = selectionWhere(db, selection);
   if (!w) return result;
   const total = n(one(db, `SELECT COUNT(*) AS c FROM events e WHERE ${w.sql}`, w.params)?.c);
   if (total === 0) return result;
@@ -131,6 +139,7 @@ export async function exportLines(
     let lastReport = 0;
     // One line can hold several events (a FlowCore batch body): it is written once.
     const written = new Set<string>();
+    const text = selection.text?.toLowerCase().trim();
     while (stmt.step()) {
       const r = stmt.getAsObject();
       const off = n(r.off);
@@ -152,6 +161,7 @@ export async function exportLines(
         result.skipped++;
         continue;
       }
+      if (text && !line.toString('utf8').toLowerCase().includes(text)) continue;
       if (options.redactPii) {
         const red = redactEmails(line);
         if (red !== line) {

@@ -9,6 +9,7 @@ import { blobRefsOf, readBlob } from './blobs';
 import { eventDir, files, replay, tools, usagePerCall } from './detailQueries';
 import { isObj } from './eventFields';
 import { decodeEventId, encodeEventId } from './eventIds';
+import { selectionWhere } from './exportJsonl';
 import { PayloadReader } from './payloads';
 import { all, n, one, stringId } from './sql';
 import { getSession, listRuns } from './summaryQueries';
@@ -68,29 +69,12 @@ export function blobPage(db: Database, eventId: string, blobId: string, offset =
   }
 }
 
-/** The SQL conditions of an events filter (date range and kinds; text is matched on the raw line). */
-function filterSql(filter: EventsFilter): { where: string[]; params: SqlValue[] } {
-  const where: string[] = [];
-  const params: SqlValue[] = [];
-  if (filter.since !== undefined) {
-    where.push('e.ts >= ?');
-    params.push(filter.since);
-  }
-  if (filter.until !== undefined) {
-    where.push('e.ts < ?');
-    params.push(filter.until);
-  }
-  if (filter.kinds?.length) {
-    where.push(`k.s IN (${filter.kinds.map(() => '?').join(',')})`);
-    params.push(...filter.kinds);
-  }
-  return { where, params };
-}
-
 /** Events across all sessions, newest first, for the events table (seed 001's viewer). */
 export function eventsQuery(db: Database, filter: EventsFilter & { offset: number; limit: number }): EventsPage {
-  const { where, params } = filterSql(filter);
-  const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  // The same selection as Export filtered JSONL (exportJsonl.ts), so both see the same events.
+  const w = selectionWhere(db, { since: filter.since, until: filter.until, kinds: filter.kinds })!;
+  const params = w.params;
+  const cond = `WHERE ${w.sql}`;
   const base = `FROM events e JOIN strings k ON k.id = e.kind JOIN files f ON f.id = e.file
     LEFT JOIN strings rk ON rk.id = e.run LEFT JOIN strings sk ON sk.id = COALESCE(e.skey, (SELECT skey FROM session_links WHERE sid = e.sid))
     LEFT JOIN strings a ON a.id = e.agent ${cond}`;
@@ -125,43 +109,6 @@ export function eventsQuery(db: Database, filter: EventsFilter & { offset: numbe
   }
 }
 
-/**
- * Writes the original bytes of every event matching the events-table filter (oldest first, one
- * line each, without the newline) — "Export filtered JSONL". Returns how many lines were written.
- */
-export function eventsLines(db: Database, filter: EventsFilter, write: (line: Buffer) => void): number {
-  const { where, params } = filterSql(filter);
-  const text = filter.text?.toLowerCase().trim();
-  const reader = new PayloadReader();
-  let count = 0;
-  try {
-    const stmt = db.prepare(
-      `SELECT e.off, e.len, f.path, f.gzip FROM events e JOIN strings k ON k.id = e.kind JOIN files f ON f.id = e.file
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.ts, f.rank, e.off`,
-    );
-    try {
-      stmt.bind(params);
-      // One line can hold several events (a FlowCore batch body): it is written once.
-      const written = new Set<string>();
-      while (stmt.step()) {
-        const r = stmt.getAsObject();
-        const at = `${r.path as string}:${n(r.off)}`;
-        if (written.has(at)) continue;
-        const raw = reader.text({ path: r.path as string, gzip: r.gzip === 1, off: n(r.off), len: n(r.len) });
-        if (raw === null || (text && !raw.toLowerCase().includes(text))) continue;
-        written.add(at);
-        write(Buffer.from(raw, 'utf8'));
-        count++;
-      }
-    } finally {
-      stmt.free();
-    }
-  } finally {
-    reader.close();
-  }
-  return count;
-}
-
 function toEvent(r: Record<string, SqlValue>, reader: PayloadReader): ReplayEvent {
   const id = decodeEventId(r.eid);
   // The reader maps lines of other formats again, so their data is the mapped event's.
@@ -182,7 +129,7 @@ function toEvent(r: Record<string, SqlValue>, reader: PayloadReader): ReplayEven
 }
 
 function statsFor(db: Database, cond: string, params: SqlValue[]): EventsPage['stats'] {
-  const kinds = cond ? `${cond} AND` : 'WHERE';
+  const and = `${cond} AND`;
   const c = (sql: string) => n(one(db, sql, params)?.c);
   const fromEv = 'FROM events e JOIN strings k ON k.id = e.kind';
   const llm = one(
@@ -191,12 +138,12 @@ function statsFor(db: Database, cond: string, params: SqlValue[]): EventsPage['s
        COALESCE(SUM(c.d_total),0) AS t, COALESCE(SUM(c.cost),0) AS cost ${fromEv} JOIN llm_calls c ON c.ev = e.id ${cond}`,
     params,
   );
-  const seed001 = seed001For(db, kinds, params);
+  const seed001 = seed001For(db, and, params);
   return {
     sessions: c(`SELECT COUNT(DISTINCT COALESCE(e.skey, (SELECT skey FROM session_links WHERE sid = e.sid))) AS c ${fromEv} ${cond}`),
-    runs: c(`SELECT COUNT(DISTINCT e.run) AS c ${fromEv} ${kinds} k.s = 'run.start'`),
-    toolCalls: c(`SELECT COUNT(*) AS c ${fromEv} ${kinds} k.s = 'tool.end'`),
-    errors: c(`SELECT COUNT(*) AS c ${fromEv} ${kinds} e.err = 1`),
+    runs: c(`SELECT COUNT(DISTINCT e.run) AS c ${fromEv} ${and} k.s = 'run.start'`),
+    toolCalls: c(`SELECT COUNT(*) AS c ${fromEv} ${and} k.s = 'tool.end'`),
+    errors: c(`SELECT COUNT(*) AS c ${fromEv} ${and} e.err = 1`),
     tokens: { input: n(llm?.i), output: n(llm?.o), cacheRead: n(llm?.r), cacheWrite: n(llm?.w), total: n(llm?.t) },
     costUsd: Math.round(n(llm?.cost) * 1e6) / 1e6,
     ...(seed001 ? { seed001 } : {}),
@@ -207,7 +154,7 @@ function statsFor(db: Database, cond: string, params: SqlValue[]): EventsPage['s
  * Seed 001's cards over the filtered events (the same counts as `stats().seed001`), or undefined
  * when the index holds no seed 001 telemetry. `kinds` is the filter's WHERE clause ending in AND.
  */
-function seed001For(db: Database, kinds: string, params: SqlValue[]): Seed001Stats | undefined {
+function seed001For(db: Database, and: string, params: SqlValue[]): Seed001Stats | undefined {
   const fmt = stringId(db, 'seed001');
   if (fmt === null || !one(db, 'SELECT 1 AS x FROM events WHERE fmt = ? LIMIT 1', [fmt])) return undefined;
   const r = one(
@@ -215,7 +162,7 @@ function seed001For(db: Database, kinds: string, params: SqlValue[]): Seed001Sta
     `SELECT COUNT(DISTINCT e.skey) AS sessions,
        SUM(k.s = 'run.end') AS turns, SUM(k.s = 'proposal.created') AS created, SUM(k.s = 'proposal.approved') AS approved,
        SUM(k.s IN ('proposal.approved', 'proposal.rejected', 'proposal.decision')) AS decided, SUM(k.s = 'error') AS errors
-     FROM events e JOIN strings k ON k.id = e.kind ${kinds} e.fmt = ?`,
+     FROM events e JOIN strings k ON k.id = e.kind ${and} e.fmt = ?`,
     [...params, fmt],
   );
   return {

@@ -4,7 +4,8 @@ import {
   type PersistedWebviewState, type RequestHandlers, type WebviewBootstrap,
 } from '../protocol/messages';
 import { toolByEvent } from '../core/detailQueries';
-import { blobPage, eventsLines, eventsQuery, sessionView } from '../core/replayView';
+import { exportLines } from '../core/exportJsonl';
+import { blobPage, eventsQuery, sessionView } from '../core/replayView';
 import { createNonce, renderWebviewHtml } from '../core/webviewHtml';
 import type { IndexService } from './indexService';
 
@@ -193,11 +194,12 @@ class ReplayPanel {
       if (!target) return;
       const db = await this.service.ready();
       const chunks: Buffer[] = [];
-      const count = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Agent Telemetry: exporting events' }, async () =>
-        eventsLines(db, filter, (line) => chunks.push(line, NEWLINE)),
+      // The same export as the CLI's and Export…: original bytes, one line per line holding matches.
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Agent Telemetry: exporting events' }, () =>
+        exportLines(db, filter, (chunk) => chunks.push(chunk)),
       );
       await vscode.workspace.fs.writeFile(target, Buffer.concat(chunks));
-      void vscode.window.showInformationMessage(`Agent Telemetry: exported ${count} events to ${target.fsPath}`);
+      void vscode.window.showInformationMessage(`Agent Telemetry: exported ${result.events} events to ${target.fsPath}`);
     },
   };
 
@@ -213,7 +215,6 @@ class ReplayPanel {
   }
 }
 
-const NEWLINE = Buffer.from('\n');
 
 function keyOf(t: WebviewBootstrap): string {
   return t.view === 'events' ? 'events' : `session:${t.sessionKey}`;

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { blobPage, errorLinks, eventsLines, eventsQuery, sessionView } from '../../src/core/replayView';
+import { blobPage, errorLinks, eventsQuery, sessionView } from '../../src/core/replayView';
+import { exportLines } from '../../src/core/exportJsonl';
 import { replay } from '../../src/core/detailQueries';
 import { rebuild } from './helpers';
 
@@ -85,9 +86,15 @@ test('other formats: the events table shows the mapped data; a batch line holdin
   const batchFile = path.join(formats, 'flowcore', 'batch-2025-03-14T1000.json');
   const fromBatch = page.rows.filter((r) => r.file === batchFile);
   assert.equal(fromBatch.length, 2, 'the batch body holds two events');
-  const lines: Buffer[] = [];
-  const count = eventsLines(ix.db, {}, (l) => lines.push(l));
-  assert.equal(count, lines.length);
+  const chunks: Buffer[] = [];
+  await exportLines(ix.db, {}, (c) => chunks.push(c));
+  const lines = Buffer.concat(chunks).toString('utf8').split('\n');
   const batchBody = readFileSync(batchFile, 'utf8').trim();
-  assert.equal(lines.filter((l) => l.toString('utf8') === batchBody).length, 1, 'the batch line is written once');
+  assert.equal(lines.filter((l) => l === batchBody).length, 1, 'the batch line is written once');
+  // The events view's filter (kinds, text) selects the same lines for export as for display.
+  const filtered: Buffer[] = [];
+  await exportLines(ix.db, { kinds: ['run.end'], text: '2024-12-19' }, (c) => filtered.push(c));
+  const shown = eventsQuery(ix.db, { kinds: ['run.end'], text: '2024-12-19', offset: 0, limit: 1000 });
+  assert.ok(shown.rows.length > 0 && shown.rows.length < eventsQuery(ix.db, { kinds: ['run.end'], offset: 0, limit: 1000 }).rows.length);
+  assert.equal(Buffer.concat(filtered).toString('utf8').split('\n').filter(Boolean).length, new Set(shown.rows.map((r) => `${r.file}:${r.line}`)).size);
 });
