@@ -2,6 +2,12 @@
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'zlib', 'crypto', 'child_process', 'worker_threads'];
+// Flat config does not merge one rule's options across blocks: each core folder repeats these.
+const coreFence = [
+  { group: ['vscode'], message: 'src/core must not import vscode: keep it testable in plain Node.' },
+  { group: ['lit', 'lit/*'], message: 'src/core must not import lit.' },
+  { group: ['**/extension/**', '**/webview/**', '**/cli/**'], message: 'src/core must not import the adapters.' },
+];
 const fence = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default tseslint.config(
@@ -19,11 +25,25 @@ export default tseslint.config(
   },
   {
     files: ['src/core/**/*.ts'],
-    rules: fence([
-      { group: ['vscode'], message: 'src/core must not import vscode: keep it testable in plain Node.' },
-      { group: ['lit', 'lit/*'], message: 'src/core must not import lit.' },
-      { group: ['**/extension/**', '**/webview/**', '**/cli/**'], message: 'src/core must not import the adapters.' },
-    ]),
+    rules: fence(coreFence),
+  },
+  // Inside core the pipeline runs one way: source (log files, formats) → store (sql.js) → ingest →
+  // query → ops. A folder imports only the ones before it (query reads the index; it never writes it).
+  {
+    files: ['src/core/source/**/*.ts'],
+    rules: fence([...coreFence, { group: ['**/store/**', '**/ingest/**', '**/query/**', '**/ops/**', '**/worker/**'], message: 'core/source reads log files and formats only.' }]),
+  },
+  {
+    files: ['src/core/store/**/*.ts'],
+    rules: fence([...coreFence, { group: ['**/source/**', '**/ingest/**', '**/query/**', '**/ops/**', '**/worker/**'], message: 'core/store is sql.js and the schema only.' }]),
+  },
+  {
+    files: ['src/core/query/**/*.ts'],
+    rules: fence([...coreFence, { group: ['**/ingest/**', '**/ops/**', '**/worker/**'], message: 'core/query reads the index: it must not import ingest (or ops, worker).' }]),
+  },
+  {
+    files: ['src/core/ops/**/*.ts'],
+    rules: fence([...coreFence, { group: ['**/ingest/**', '**/worker/**'], message: 'core/ops works on the index and the files, not on ingest.' }]),
   },
   {
     files: ['src/cli/**/*.ts'],

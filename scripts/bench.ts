@@ -9,11 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { spawnSync } from 'node:child_process';
-import { loadSqlJs } from '../src/core/sqljs';
-import { TelemetryIndex } from '../src/core/indexer';
-import { listRuns, listSessions, search } from '../src/core/summaryQueries';
-import { replay, tools } from '../src/core/detailQueries';
-import { classifyTelemetryFile } from '../src/core/telemetryFiles';
+import { loadSqlJs } from '../src/core/store/sqljs';
+import { TelemetryIndex } from '../src/core/ingest/indexer';
+import { listRuns, listSessions, search } from '../src/core/query/summaryQueries';
+import { replay, tools } from '../src/core/query/detailQueries';
+import { classifyTelemetryFile } from '../src/core/source/telemetryFiles';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

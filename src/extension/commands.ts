@@ -1,11 +1,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { editTexts, getEvent, toolByEvent } from '../core/detailQueries';
-import { bestPathMatch } from '../core/pathMatch';
+import { editTexts, getEvent, toolByEvent } from '../core/query/detailQueries';
+import { bestPathMatch } from '../core/query/pathMatch';
 import { generateSample } from '../core/sample/generate';
-import { listSessions, problems, search } from '../core/summaryQueries';
-import type { TreeNode } from '../core/tree';
+import { listSessions, problems, search } from '../core/query/summaryQueries';
+import type { TreeNode } from '../core/query/tree';
 import { addDirectories } from './config';
 import { applyRetentionCommand, exportCommand, PLAN_SCHEME, PlanDocuments } from './exportRetention';
 import type { IndexService } from './indexService';

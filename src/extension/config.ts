@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { discoverTelemetryDirs } from '../core/discover';
+import { discoverTelemetryDirs } from '../core/source/discover';
 
 export const SECTION = 'agentTelemetry';
 

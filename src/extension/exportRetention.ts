@@ -7,11 +7,12 @@ import { closeSync, fsyncSync, mkdirSync, openSync, realpathSync, rmSync, writeS
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { countSelection, exportLines, selectionHasFormat, type ExportResult, type ExportSelection } from '../core/exportJsonl';
-import { applyRetention, gatherRetentionInput, planRetention, type ApplyResult, type PlannedDeletion, type RetentionPlan, type RetentionPolicy } from '../core/retention';
-import { parseSince } from '../core/sql';
-import { listRuns, listSessions } from '../core/summaryQueries';
-import type { TreeNode } from '../core/tree';
+import { exportLines, type ExportResult } from '../core/ops/exportJsonl';
+import { countSelection, selectionHasFormat, type ExportSelection } from '../core/query/selection';
+import { applyRetention, gatherRetentionInput, planRetention, type ApplyResult, type PlannedDeletion, type RetentionPlan, type RetentionPolicy } from '../core/ops/retention';
+import { parseSince } from '../core/store/sql';
+import { listRuns, listSessions } from '../core/query/summaryQueries';
+import type { TreeNode } from '../core/query/tree';
 import { SECTION } from './config';
 import type { IndexService } from './indexService';
 

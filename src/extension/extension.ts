@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { TreeNode } from '../core/tree';
-import { stats } from '../core/summaryQueries';
+import type { TreeNode } from '../core/query/tree';
+import { stats } from '../core/query/summaryQueries';
 import type { Stats } from '../protocol/model';
 import { COMMAND_IDS, registerCommands } from './commands';
 import { IndexService } from './indexService';

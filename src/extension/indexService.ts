@@ -1,12 +1,12 @@
 import { rmSync, statSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { Database } from 'sql.js';
-import type { TelemetryIndex, SyncProgress, SyncReport } from '../core/indexer';
-import { assertOutsideTelemetry, openIndexFile, saveIndexFile } from '../core/indexFile';
-import { knosticFiles, verifyChain } from '../core/formats/knosticChain';
-import { loadSqlJs } from '../core/sqljs';
-import { problems } from '../core/summaryQueries';
-import type { ChainStatus } from '../core/tree';
+import type { TelemetryIndex, SyncProgress, SyncReport } from '../core/ingest/indexer';
+import { assertOutsideTelemetry, openIndexFile, saveIndexFile } from '../core/ingest/indexFile';
+import { knosticFiles, verifyChain } from '../core/ops/knosticChain';
+import { loadSqlJs } from '../core/store/sqljs';
+import { problems } from '../core/query/summaryQueries';
+import type { ChainStatus } from '../core/query/tree';
 import { indexFilePath, telemetryDirs } from './config';
 import { LiveWatcher } from './liveWatcher';
 

@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { classifyTelemetryFile } from '../core/telemetryFiles';
+import { classifyTelemetryFile } from '../core/source/telemetryFiles';
 
 const DEBOUNCE_MS = 150;
 // The poll is the fallback when file events do not arrive (network drives, some remotes): at most

@@ -3,9 +3,9 @@ import {
   isEnvelope, protocolVersion, type CommandHandlers, type Envelope, type NotificationMethod, type Notifications,
   type PersistedWebviewState, type RequestHandlers, type WebviewBootstrap,
 } from '../protocol/messages';
-import { toolByEvent } from '../core/detailQueries';
-import { exportLines } from '../core/exportJsonl';
-import { blobPage, eventsQuery, sessionView } from '../core/replayView';
+import { toolByEvent } from '../core/query/detailQueries';
+import { exportLines } from '../core/ops/exportJsonl';
+import { blobPage, eventsQuery, sessionView } from '../core/query/replayView';
 import { createNonce, renderWebviewHtml } from '../core/webviewHtml';
 import type { IndexService } from './indexService';
 
@@ -247,7 +247,7 @@ export function registerReplayCommands(context: vscode.ExtensionContext, panels:
       if (!target?.sessionKey) {
         // From the palette: choose a session.
         const db = await service.ready();
-        const { listSessions } = await import('../core/summaryQueries');
+        const { listSessions } = await import('../core/query/summaryQueries');
         const pick = await vscode.window.showQuickPick(
           listSessions(db, { limit: 500 }).map((s) => ({ label: s.sessionKey, description: `${s.agentId ?? ''} · ${s.runCount} runs`, sessionKey: s.sessionKey })),
           { placeHolder: 'Replay which session?', matchOnDescription: true },

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { parseSince } from '../core/sql';
-import { childNodes, resolveNode, rootNodes, type TreeFilter, type TreeNode } from '../core/tree';
+import { parseSince } from '../core/store/sql';
+import { childNodes, resolveNode, rootNodes, type TreeFilter, type TreeNode } from '../core/query/tree';
 import type { IndexChange, IndexService } from './indexService';
 
 /** The filter as the user chose it (stored in the memento). `since` is a span like `24h`. */

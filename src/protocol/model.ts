@@ -237,3 +237,14 @@ export interface SearchHit {
   detail: string;
   ts: number | null;
 }
+
+/** The verdict on a Knostic hash chain over a folder's files (`verify`, and the tree's chain item). */
+export interface ChainVerdict {
+  verdict: 'verified' | 'broken' | 'absent';
+  /** Where the chain breaks (1-based line of the file). */
+  at?: { file: string; line: number; reason: string };
+  /** Genesis segments seen (one per producer start). */
+  segments: number;
+  /** Chained events checked. */
+  events: number;
+}

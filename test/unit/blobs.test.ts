@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { blobFileNamesOf, blobRefsOf, listBlobFiles, readBlob, resolveBlobPath, type BlobRef } from '../../src/core/blobs';
+import { blobFileNamesOf, blobRefsOf, listBlobFiles, readBlob, resolveBlobPath, type BlobRef } from '../../src/core/source/blobs';
 
 const SECRET = 'TOP-SECRET-do-not-leak-4242';
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');

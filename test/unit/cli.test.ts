@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Database } from 'sql.js';
 import { runCliCaptured, type CliRun } from './helpers';
-import * as detail from '../../src/core/detailQueries';
-import { TelemetryIndex } from '../../src/core/indexer';
-import { loadSqlJs } from '../../src/core/sqljs';
-import * as summary from '../../src/core/summaryQueries';
+import * as detail from '../../src/core/query/detailQueries';
+import { TelemetryIndex } from '../../src/core/ingest/indexer';
+import { loadSqlJs } from '../../src/core/store/sqljs';
+import * as summary from '../../src/core/query/summaryQueries';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'handmade', 'agents');
 const MAIN = path.join(FIXTURE, 'main', 'telemetry');

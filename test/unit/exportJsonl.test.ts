@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
-import { countSelection, exportLines, redactEmails, type ExportSelection } from '../../src/core/exportJsonl';
-import type { TelemetryIndex } from '../../src/core/indexer';
+import { exportLines, redactEmails } from '../../src/core/ops/exportJsonl';
+import { countSelection, type ExportSelection } from '../../src/core/query/selection';
+import type { TelemetryIndex } from '../../src/core/ingest/indexer';
 import { rebuild, tempDir } from './helpers';
 
 const T0 = Date.UTC(2026, 10, 1, 8); // 2026-11-01T08:00Z

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { SqlJsStatic } from 'sql.js';
-import { loadSqlJs } from '../../src/core/sqljs';
-import { TelemetryIndex } from '../../src/core/indexer';
-import { all } from '../../src/core/sql';
-import { listSessions, stats } from '../../src/core/summaryQueries';
+import { loadSqlJs } from '../../src/core/store/sqljs';
+import { TelemetryIndex } from '../../src/core/ingest/indexer';
+import { all } from '../../src/core/store/sql';
+import { listSessions, stats } from '../../src/core/query/summaryQueries';
 import { runCli } from '../../src/cli/main';
 
 export function tempDir(prefix = 'atx-'): { dir: string; cleanup: () => void } {

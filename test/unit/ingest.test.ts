@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { TelemetryIndex } from '../../src/core/indexer';
-import { openIndexFile, saveIndexFile, assertOutsideTelemetry } from '../../src/core/indexFile';
-import { all, one } from '../../src/core/sql';
-import { replay } from '../../src/core/detailQueries';
-import { stats } from '../../src/core/summaryQueries';
+import { TelemetryIndex } from '../../src/core/ingest/indexer';
+import { openIndexFile, saveIndexFile, assertOutsideTelemetry } from '../../src/core/ingest/indexFile';
+import { all, one } from '../../src/core/store/sql';
+import { replay } from '../../src/core/query/detailQueries';
+import { stats } from '../../src/core/query/summaryQueries';
 import { eventLine, rebuild, snapshot, sql, tempDir } from './helpers';
 
 const count = (ix: TelemetryIndex) => one(ix.db, 'SELECT COUNT(*) AS c FROM events')!.c as number;

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { appendFileSync, existsSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { TelemetryIndex } from '../../src/core/indexer';
+import { TelemetryIndex } from '../../src/core/ingest/indexer';
 import { eventLine, rebuild, snapshot, sql, tempDir } from './helpers';
 
 type Op =

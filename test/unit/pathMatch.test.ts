@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bestPathMatch } from '../../src/core/pathMatch';
+import { bestPathMatch } from '../../src/core/query/pathMatch';
 
 test('the candidate sharing the most trailing segments wins; ties go to the shorter path', () => {
   const candidates = ['/work/app/lib/auth.ts', '/work/app/src/auth.ts', '/work/app/test/src/auth.ts', '/work/app/src/login.ts'];

@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { blobPage, errorLinks, eventsQuery, sessionView } from '../../src/core/replayView';
-import { exportLines } from '../../src/core/exportJsonl';
-import { replay } from '../../src/core/detailQueries';
+import { blobPage, errorLinks, eventsQuery, sessionView } from '../../src/core/query/replayView';
+import { exportLines } from '../../src/core/ops/exportJsonl';
+import { replay } from '../../src/core/query/detailQueries';
 import { rebuild } from './helpers';
 
 const root = path.join(__dirname, '..', 'fixtures', 'handmade', 'agents');

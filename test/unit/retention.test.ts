@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { TelemetryIndex } from '../../src/core/indexer';
-import { applyRetention, gatherRetentionInput, planRetention, type RetentionPlan, type RetentionPolicy } from '../../src/core/retention';
-import { all } from '../../src/core/sql';
-import { listSessions } from '../../src/core/summaryQueries';
+import type { TelemetryIndex } from '../../src/core/ingest/indexer';
+import { applyRetention, gatherRetentionInput, planRetention, type RetentionPlan, type RetentionPolicy } from '../../src/core/ops/retention';
+import { all } from '../../src/core/store/sql';
+import { listSessions } from '../../src/core/query/summaryQueries';
 import { rebuild, tempDir } from './helpers';
 
 const MB = 1024 * 1024;

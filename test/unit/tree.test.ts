@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { verifyDir } from '../../src/core/formats/knosticChain';
+import { verifyDir } from '../../src/core/ops/knosticChain';
 import { eventLine, rebuild, tempDir } from './helpers';
-import { chainNodes, childNodes, formatDuration, relativeTime, resolveNode, rootNodes, type TreeNode } from '../../src/core/tree';
-import { listSessions } from '../../src/core/summaryQueries';
+import { chainNodes, childNodes, formatDuration, relativeTime, resolveNode, rootNodes, type TreeNode } from '../../src/core/query/tree';
+import { listSessions } from '../../src/core/query/summaryQueries';
 
 const { dir: root, cleanup } = tempDir('atx-tree-');
 after(cleanup);

@@ -16,11 +16,11 @@
 import type { Database } from 'sql.js';
 import { lstatSync, readdirSync, realpathSync, unlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { blobFileNamesOf } from './blobs';
-import { PayloadReader } from './payloads';
-import { all, n } from './sql';
-import { decodeEventId } from './eventIds';
-import { classifyTelemetryFile } from './telemetryFiles';
+import { blobFileNamesOf } from '../source/blobs';
+import { PayloadReader } from '../source/payloads';
+import { all, n } from '../store/sql';
+import { decodeEventId } from '../store/eventIds';
+import { classifyTelemetryFile } from '../source/telemetryFiles';
 
 const DAY = 86_400_000;
 const MB = 1024 * 1024;

@@ -1,5 +1,5 @@
 import type { Database, SqlValue } from 'sql.js';
-import type { Tokens } from '../protocol/model';
+import type { Tokens } from '../../protocol/model';
 
 export type Row = Record<string, SqlValue>;
 

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { BlobInfo } from '../protocol/model';
+import type { BlobInfo } from '../../protocol/model';
 
 export interface BlobRef {
   id: string;

@@ -1,12 +1,12 @@
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { createHash } from 'node:crypto';
-import { encodeEventId } from './eventIds';
+import { encodeEventId } from '../store/eventIds';
 import { SessionTotals } from './sessionTotals';
-import type { RawLine } from './lineReader';
-import { lineHash, normalize, OPENCLAW, UNKNOWN_FORMAT, type MapState } from './formats';
+import type { RawLine } from '../source/lineReader';
+import { lineHash, normalize, OPENCLAW, UNKNOWN_FORMAT, type MapState } from '../source/formats';
 import {
   errorText, execCommandOf, filePathOf, idOf, isObj, num, str, timeOf, tokensOf, type Obj,
-} from './eventFields';
+} from '../source/eventFields';
 
 export type LineOutcome = 'added' | 'duplicate' | 'skipped' | 'problem';
 

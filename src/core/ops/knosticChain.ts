@@ -7,8 +7,11 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, constants as zc } from 'node:zlib';
-import { isObj } from '../eventFields';
-import { classifyTelemetryFile } from '../telemetryFiles';
+import { isObj } from '../source/eventFields';
+import { classifyTelemetryFile } from '../source/telemetryFiles';
+import type { ChainVerdict } from '../../protocol/model';
+
+export type { ChainVerdict } from '../../protocol/model';
 
 export const GENESIS = '0'.repeat(64);
 
@@ -17,16 +20,6 @@ export interface ChainFile {
   gzip: boolean;
   /** The producer may still be writing it: an unterminated last line is not checked. */
   active?: boolean;
-}
-
-export interface ChainVerdict {
-  verdict: 'verified' | 'broken' | 'absent';
-  /** Where the chain breaks (1-based line of the file). */
-  at?: { file: string; line: number; reason: string };
-  /** Genesis segments seen (one per producer start). */
-  segments: number;
-  /** Chained events checked. */
-  events: number;
 }
 
 export function chainHash(prevHash: string, event: Record<string, unknown>): string {

@@ -1,10 +1,9 @@
 import type { Database } from 'sql.js';
-import type { ReplayEvent, RunSummary, SessionSummary, SubagentNode, ToolCall, Tokens } from '../protocol/model';
-import type { ChainVerdict } from './formats/knosticChain';
+import type { ChainVerdict, ReplayEvent, RunSummary, SessionSummary, SubagentNode, ToolCall, Tokens } from '../../protocol/model';
 import { editTexts, getEvent, replay, subagents, toolByEvent, tools } from './detailQueries';
-import { fileOpOf, isObj, str } from './eventFields';
-import { decodeEventId } from './eventIds';
-import { all, stringId } from './sql';
+import { fileOpOf, isObj, str } from '../source/eventFields';
+import { decodeEventId } from '../store/eventIds';
+import { all, stringId } from '../store/sql';
 import { getRun, getSession, listRuns, listSessions } from './summaryQueries';
 
 /**

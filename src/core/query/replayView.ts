@@ -3,15 +3,15 @@
  * blob page, and the cross-session events table. Pure functions over the database.
  */
 import type { Database, SqlValue } from 'sql.js';
-import type { BlobChunk, ErrorLink, EventsFilter, EventsPage, SessionView } from '../protocol/messages';
-import type { ReplayEvent, Seed001Stats, ToolCall } from '../protocol/model';
-import { blobRefsOf, readBlob } from './blobs';
+import type { BlobChunk, ErrorLink, EventsFilter, EventsPage, SessionView } from '../../protocol/messages';
+import type { ReplayEvent, Seed001Stats, ToolCall } from '../../protocol/model';
+import { blobRefsOf, readBlob } from '../source/blobs';
 import { eventDir, files, replay, tools, usagePerCall } from './detailQueries';
-import { isObj } from './eventFields';
-import { decodeEventId, encodeEventId } from './eventIds';
-import { selectionWhere } from './exportJsonl';
-import { PayloadReader } from './payloads';
-import { all, n, one, stringId } from './sql';
+import { isObj } from '../source/eventFields';
+import { decodeEventId, encodeEventId } from '../store/eventIds';
+import { selectionWhere } from './selection';
+import { PayloadReader } from '../source/payloads';
+import { all, n, one, stringId } from '../store/sql';
 import { getSession, listRuns } from './summaryQueries';
 
 /** Largest blob page sent to the webview at once. */

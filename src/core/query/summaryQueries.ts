@@ -1,9 +1,9 @@
 import type { Database, SqlValue } from 'sql.js';
 import type {
   CostRow, ErrorRow, IndexProblem, RunSummary, SearchHit, SessionSummary, Stats,
-} from '../protocol/model';
-import { decodeEventId } from './eventIds';
-import { all, money, n, numOrNull, one, s, stringId, tokensFrom, type Row } from './sql';
+} from '../../protocol/model';
+import { decodeEventId } from '../store/eventIds';
+import { all, money, n, numOrNull, one, s, stringId, tokensFrom, type Row } from '../store/sql';
 
 const TOKEN_SUMS = `SUM(d_in) AS t_in, SUM(d_out) AS t_out, SUM(d_cr) AS t_cr, SUM(d_cw) AS t_cw, SUM(d_total) AS t_total, SUM(cost) AS cost, COUNT(*) AS calls`;
 

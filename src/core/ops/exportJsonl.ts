@@ -10,25 +10,14 @@
  * `epk_invite_sent.invitedEmail` (the one place its privacy principles allow one); only the JSON strings
  * holding an address change, every other byte of the line stays as it was.
  */
-import type { Database, SqlValue } from 'sql.js';
+import type { Database } from 'sql.js';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { createGunzip, constants as zc } from 'node:zlib';
-import { decodeEventId } from './eventIds';
-import { all, n, one, stringId } from './sql';
+import { decodeEventId } from '../store/eventIds';
+import { all, n, one } from '../store/sql';
+import { selectionWhere, type ExportSelection } from '../query/selection';
 
-export interface ExportSelection {
-  /** The session's own events plus those linked to it by sessionId (session.start/end). */
-  sessionKey?: string;
-  runId?: string;
-  /** Epoch ms, inclusive. */
-  since?: number;
-  /** Epoch ms, exclusive. */
-  until?: number;
-  /** Only events of these kinds. */
-  kinds?: string[];
-  /** Only lines containing this text (case-insensitive), as the events view filters. */
-  text?: string;
-}
+export type { ExportSelection } from '../query/selection';
 
 export interface ExportOptions {
   /** Replace e-mail addresses (except FlowCore `epk_invite_sent.invitedEmail`) by `[REDACTED_EMAIL]`. */
@@ -52,52 +41,6 @@ export interface ExportResult {
   files: number;
   /** With `redactPii`: lines in which at least one e-mail address was replaced. */
   redacted?: number;
-}
-
-/** The WHERE clause (over `events e`) and its parameters; null when the selection matches nothing. */
-export function selectionWhere(db: Database, sel: ExportSelection): { sql: string; params: SqlValue[] } | null {
-  const parts: string[] = [];
-  const params: SqlValue[] = [];
-  if (sel.sessionKey !== undefined) {
-    const key = stringId(db, sel.sessionKey);
-    if (key === null) return null;
-    parts.push('(e.skey = ? OR (e.skey IS NULL AND e.sid IN (SELECT l.sid FROM session_links l WHERE l.skey = ?)))');
-    params.push(key, key);
-  }
-  if (sel.runId !== undefined) {
-    const run = stringId(db, sel.runId);
-    if (run === null) return null;
-    parts.push('e.run = ?');
-    params.push(run);
-  }
-  if (sel.since !== undefined) {
-    parts.push('e.ts >= ?');
-    params.push(sel.since);
-  }
-  if (sel.until !== undefined) {
-    parts.push('e.ts < ?');
-    params.push(sel.until);
-  }
-  if (sel.kinds?.length) {
-    parts.push(`e.kind IN (SELECT id FROM strings WHERE s IN (${sel.kinds.map(() => '?').join(',')}))`);
-    params.push(...sel.kinds);
-  }
-  return { sql: parts.length ? parts.join(' AND ') : '1', params };
-}
-
-/** Whether the selection holds events that came in a given format (`flowcore`, `seed001`, …). */
-export function selectionHasFormat(db: Database, sel: ExportSelection, format: string): boolean {
-  const w = selectionWhere(db, sel);
-  const fmt = stringId(db, format);
-  if (!w || fmt === null) return false;
-  return one(db, `SELECT 1 AS x FROM events e WHERE e.fmt = ? AND ${w.sql} LIMIT 1`, [fmt, ...w.params]) !== undefined;
-}
-
-/** How many events a selection holds (for a confirmation or a progress total). */
-export function countSelection(db: Database, sel: ExportSelection): number {
-  const w = selectionWhere(db, sel);
-  if (!w) return 0;
-  return n(one(db, `SELECT COUNT(*) AS c FROM events e WHERE ${w.sql}`, w.params)?.c);
 }
 
 /**

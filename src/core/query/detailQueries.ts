@@ -1,12 +1,12 @@
 import type { Database, SqlValue } from 'sql.js';
 import type {
   BlobInfo, EventError, FileOperation, LlmCallUsage, ReplayEvent, RunUsage, SubagentNode, SubagentTree, ToolCall,
-} from '../protocol/model';
-import { blobRefsOf, readBlob } from './blobs';
-import { errorText, fileOpOf, isObj, str, type Obj } from './eventFields';
-import { decodeEventId, encodeEventId } from './eventIds';
-import { PayloadReader } from './payloads';
-import { all, money, n, numOrNull, one, s, stringId, tokensFrom, type Row } from './sql';
+} from '../../protocol/model';
+import { blobRefsOf, readBlob } from '../source/blobs';
+import { errorText, fileOpOf, isObj, str, type Obj } from '../source/eventFields';
+import { decodeEventId, encodeEventId } from '../store/eventIds';
+import { PayloadReader } from '../source/payloads';
+import { all, money, n, numOrNull, one, s, stringId, tokensFrom, type Row } from '../store/sql';
 
 const EVENT_COLS = `e.id AS ev, e.eid, e.ts, e.line, e.off, e.len, f.path, f.dir, f.gzip, f.rank,
   st.s AS kind, rk.s AS run, a.s AS agent`;

@@ -2,10 +2,10 @@ import type { Database, SqlJsStatic } from 'sql.js';
 import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
-import { readLines, type RawLine } from './lineReader';
-import { createSchema, dropQueryIndexes, QUERY_INDEXES, schemaVersionOf, SCHEMA_VERSION } from './schema';
-import { one } from './sql';
-import { classifyTelemetryFile } from './telemetryFiles';
+import { readLines, type RawLine } from '../source/lineReader';
+import { createSchema, dropQueryIndexes, QUERY_INDEXES, schemaVersionOf, SCHEMA_VERSION } from '../store/schema';
+import { one } from '../store/sql';
+import { classifyTelemetryFile } from '../source/telemetryFiles';
 import { EventWriter } from './eventWriter';
 
 /** Progress of a sync, for a progress bar. */
