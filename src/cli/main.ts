@@ -20,7 +20,10 @@ interface Out {
   write(s: string): void;
 }
 
-/** Runs the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage error). */
+/**
+ * Runs the CLI; returns the exit code: 0 ok, 1 runtime error or a negative verdict (a command whose
+ * answer is a verdict, like `verify`, says so in its Result), 2 usage error.
+ */
 export async function runCli(argv: string[], out: Out = process.stdout, err: Out = process.stderr, now = Date.now()): Promise<number> {
   let args: ParsedArgs;
   try {
@@ -42,16 +45,16 @@ export async function runCli(argv: string[], out: Out = process.stdout, err: Out
     if (cmd.withoutIndex) {
       const result = cmd.withoutIndex(dirs);
       out.write(args.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text}\n`);
-      return 0;
+      return result.exitCode ?? 0;
     }
     const { index, file } = await openAndSync(args, dirs, err);
     try {
       const result = await cmd.run(index, args, now, { dirs, indexFile: file });
       out.write(args.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text}\n`);
+      return result.exitCode ?? 0;
     } finally {
       index.close();
     }
-    return 0;
   } catch (e) {
     if (e instanceof UsageError) {
       err.write(`agent-telemetry: ${e.message}\n`);
@@ -94,6 +97,8 @@ async function openAndSync(args: ParsedArgs, dirs: string[], err: Out): Promise<
 interface Result {
   json: unknown;
   text: string;
+  /** For commands whose answer is a verdict: 1 when it is negative (the output is printed either way). Default 0. */
+  exitCode?: number;
 }
 
 /** What some commands need beyond the index: the directories, and the index file to save after a change. */
@@ -134,7 +139,8 @@ const COMMANDS: Record<string, Command> = {
         if (v.verdict === 'verified') return `${v.dir}: verified (${v.events} events, ${v.segments} segment${v.segments === 1 ? '' : 's'})`;
         return `${v.dir}: BROKEN at ${v.at!.file}:${v.at!.line} (${v.at!.reason}; ${v.events} events verified before it)`;
       });
-      return { json: list, text: text.join('\n') };
+      // A script or CI step relies on the exit code: any broken chain fails; verified or no chain passes.
+      return { json: list, text: text.join('\n'), exitCode: list.some((v) => v.verdict === 'broken') ? 1 : 0 };
     },
   },
   stats: {
