@@ -15,6 +15,7 @@ import * as summary from '../core/query/summaryQueries';
 import type { TelemetryIndex } from '../core/ingest/indexer';
 import { checkFlags, intFlag, parseArgs, strFlag, USAGE, UsageError, type ParsedArgs } from './args';
 import * as fmt from './format';
+import { formatDuration } from '../protocol/format';
 
 interface Out {
   write(s: string): void;
@@ -196,7 +197,7 @@ const COMMANDS: Record<string, Command> = {
       const runId = args.positional[0]!;
       knownRun(ix, runId);
       const list = detail.tools(ix.db, runId, { name: strFlag(args, 'name'), errorsOnly: args.flags.has('errors-only'), expandBlobs: args.flags.has('expand-blobs') });
-      const rows = list.map((t) => [fmt.time(t.startedTs ?? t.endedTs), t.toolName, fmt.duration(t.durationMs), t.isError ? `✗ ${t.error ?? ''}` : 'ok', t.filePath ?? t.execCommand ?? '', t.blobs.length ? `${t.blobs.length} blob(s)` : '']);
+      const rows = list.map((t) => [fmt.time(t.startedTs ?? t.endedTs), t.toolName, formatDuration(t.durationMs), t.isError ? `✗ ${t.error ?? ''}` : 'ok', t.filePath ?? t.execCommand ?? '', t.blobs.length ? `${t.blobs.length} blob(s)` : '']);
       return { json: list, text: list.length ? fmt.table(['started', 'tool', 'duration', 'outcome', 'target', 'blobs'], rows) : 'no tool calls' };
     },
   },
@@ -239,7 +240,7 @@ const COMMANDS: Record<string, Command> = {
       const walk = (nodes: typeof tree.children, indent: string) => {
         nodes.forEach((c, i) => {
           const last = i === nodes.length - 1;
-          lines.push(`${indent}${last ? '└─' : '├─'} ${c.sessionKey} [${c.agentId ?? '—'}] ${c.label ? `"${c.label}" ` : ''}${c.outcome ?? 'running'} ${fmt.duration(c.durationMs)}`);
+          lines.push(`${indent}${last ? '└─' : '├─'} ${c.sessionKey} [${c.agentId ?? '—'}] ${c.label ? `"${c.label}" ` : ''}${c.outcome ?? 'running'} ${formatDuration(c.durationMs)}`);
           walk(c.children, indent + (last ? '   ' : '│  '));
         });
       };

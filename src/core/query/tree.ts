@@ -1,5 +1,6 @@
 import type { Database } from 'sql.js';
 import type { ChainVerdict, ReplayEvent, RunSummary, SessionSummary, SubagentNode, ToolCall, Tokens } from '../../protocol/model';
+import { formatDuration } from '../../protocol/format';
 import { editTexts, getEvent, replay, subagents, toolByEvent, tools } from './detailQueries';
 import { fileOpOf, isObj, str } from '../source/eventFields';
 import { decodeEventId } from '../store/eventIds';
@@ -427,13 +428,6 @@ export function relativeTime(ts: number, now: number): string {
 
 export function formatDate(ts: number): string {
   return new Date(ts).toISOString().replace('T', ' ').slice(0, 19);
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} m ${Math.round((ms % 60_000) / 1000)} s`;
-  return `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} m`;
 }
 
 export function formatTokens(n: number): string {
