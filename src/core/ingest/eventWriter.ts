@@ -1,3 +1,4 @@
+import { isFailure } from '../../protocol/failure';
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { createHash } from 'node:crypto';
 import { encodeEventId } from '../store/eventIds';
@@ -251,7 +252,7 @@ export class EventWriter {
     const skey = kind === 'message.inbound' ? null : this.sid(idOf(o.sessionKey));
     const sessionId = this.sid(idOf(o.sessionId));
     const run = this.sid(idOf(o.runId));
-    const failed = o.error != null || (kind === 'tool.end' && data.isError === true) || kind === 'error';
+    const failed = isFailure(kind, o.error, data);
     const ev = this.nextEvent;
     const s = this.s;
     let owner: number | null | undefined;
@@ -321,7 +322,7 @@ export class EventWriter {
         const name = str(data.toolName);
         const end = kind === 'tool.end';
         const call = str(data.toolCallId) ?? `${o.id}`;
-        const failed = end && (data.isError === true || data.error != null);
+        const failed = end && isFailure(kind, o.error, data);
         if (skey !== null) this.totals.tool(skey, ts, call, failed);
         s.tool!.run([
           ev, call, run, skey, ts, end ? 1 : 0, this.sid(name), failed ? 1 : 0,

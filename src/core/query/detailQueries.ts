@@ -1,3 +1,4 @@
+import { isErrorValue } from '../../protocol/failure';
 import type { Database, SqlValue } from 'sql.js';
 import type {
   BlobInfo, EventError, FileOperation, LlmCallUsage, ReplayEvent, RunUsage, SubagentNode, SubagentTree, ToolCall,
@@ -98,7 +99,7 @@ function toReplayEvent(r: Row, reader: PayloadReader, expandBlobs: boolean, sess
     file: r.path as string,
     line: n(r.line),
   };
-  if (o && o.error != null) ev.error = eventError(o.error);
+  if (o && isErrorValue(o.error)) ev.error = eventError(o.error);
   if (!o) ev.error = { message: 'the log line changed or is gone since it was indexed: re-index to refresh', source: 'index' };
   if (expandBlobs && o) {
     const blobs = blobsOf(r.dir as string, o, true);

@@ -14,7 +14,7 @@ import type { Database } from 'sql.js';
  * Lines of other producers are normalized to OpenClaw's shape (formats/); `events.fmt` and
  * `files.format` say which format they came in.
  */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 
 const DDL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
