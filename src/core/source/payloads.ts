@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { gunzipSync, constants as zc } from 'node:zlib';
 import { isObj, type Obj } from './eventFields';
 import { eventFromLine } from './formats';
+import { gunzipTolerant } from './gzip';
 
 /** Where an indexed event's line sits. */
 export interface LineLocation {
@@ -59,13 +59,7 @@ export class PayloadReader {
   private gunzipped(file: string): Buffer {
     const mtime = statSync(file).mtimeMs;
     if (this.gz && this.gz.path === file && this.gz.mtime === mtime) return this.gz.data;
-    const raw = readFileSync(file);
-    let data: Buffer;
-    try {
-      data = gunzipSync(raw);
-    } catch {
-      data = gunzipSync(raw, { finishFlush: zc.Z_SYNC_FLUSH });
-    }
+    const { data } = gunzipTolerant(readFileSync(file));
     this.gz = { path: file, mtime, data };
     return data;
   }
