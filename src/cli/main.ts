@@ -1,6 +1,6 @@
 /** `agent-telemetry`: the command-line adapter over src/core. */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { discoverTelemetryDirs, isDir } from '../core/source/discover';
@@ -16,6 +16,7 @@ import type { TelemetryIndex } from '../core/ingest/indexer';
 import { checkFlags, intFlag, parseArgs, strFlag, USAGE, UsageError, type ParsedArgs } from './args';
 import * as fmt from './format';
 import { formatDuration } from '../protocol/format';
+import { realOrNull, telemetryDirHolding } from '../core/source/confine';
 
 interface Out {
   write(s: string): void;
@@ -330,30 +331,9 @@ const COMMANDS: Record<string, Command> = {
 
 /** Throws when `file` (or, through links, where it would be written) is inside a telemetry directory. */
 function assertOutputOutside(file: string, dirs: string[]): void {
-  const abs = path.resolve(file);
-  let realParent: string;
-  try {
-    realParent = realpathSync(path.dirname(abs));
-  } catch {
-    throw new Error(`--out ${file}: its folder does not exist`);
-  }
-  const candidates = [abs, path.join(realParent, path.basename(abs))];
-  for (const d of dirs) {
-    let realDir = path.resolve(d);
-    try {
-      realDir = realpathSync(d);
-    } catch {
-      // compare with the path as given
-    }
-    for (const c of candidates) {
-      for (const base of [path.resolve(d), realDir]) {
-        const rel = path.relative(base, c);
-        if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
-          throw new UsageError(`--out ${file} is inside the telemetry directory ${d}: write the export somewhere else`);
-        }
-      }
-    }
-  }
+  if (realOrNull(path.dirname(path.resolve(file))) === null) throw new Error(`--out ${file}: its folder does not exist`);
+  const d = telemetryDirHolding(file, dirs);
+  if (d !== null) throw new UsageError(`--out ${file} is inside the telemetry directory ${d}: write the export somewhere else`);
 }
 
 /** Streams an export into a temporary file beside `out`, flushed, then renamed over it. */

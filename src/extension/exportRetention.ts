@@ -3,7 +3,7 @@
  * src/core/retention.ts. Both take an optional argument object that skips every prompt (used by
  * the end-to-end tests and by other commands), and return what they did.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, realpathSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -15,6 +15,7 @@ import { listRuns, listSessions } from '../core/query/summaryQueries';
 import type { TreeNode } from '../core/query/tree';
 import { SECTION } from './config';
 import type { IndexService } from './indexService';
+import { telemetryDirHolding } from '../core/source/confine';
 
 export const PLAN_SCHEME = 'agent-telemetry-retention';
 
@@ -157,25 +158,8 @@ async function pickSelection(service: IndexService): Promise<{ selection: Export
 /** Throws when `target` (through links too) is inside one of the telemetry directories. */
 function assertOutside(target: vscode.Uri, dirs: readonly string[]): void {
   if (target.scheme !== 'file') return;
-  const abs = path.resolve(target.fsPath);
-  const real = (p: string) => {
-    try {
-      return realpathSync(p);
-    } catch {
-      return p;
-    }
-  };
-  const candidates = [abs, path.join(real(path.dirname(abs)), path.basename(abs))];
-  for (const d of dirs) {
-    for (const base of [path.resolve(d), real(d)]) {
-      for (const c of candidates) {
-        const rel = path.relative(base, c);
-        if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
-          throw new Error(`${abs} is inside the telemetry directory ${d}: save the export somewhere else`);
-        }
-      }
-    }
-  }
+  const d = telemetryDirHolding(target.fsPath, dirs);
+  if (d !== null) throw new Error(`${path.resolve(target.fsPath)} is inside the telemetry directory ${d}: save the export somewhere else`);
 }
 
 /**

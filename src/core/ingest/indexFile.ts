@@ -2,6 +2,7 @@ import type { SqlJsStatic } from 'sql.js';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { TelemetryIndex, type OpenResult } from './indexer';
+import { telemetryDirHolding } from '../source/confine';
 
 /**
  * Opens the index stored at `file` (or a new one when there is none). A corrupt or old index is
@@ -36,13 +37,8 @@ export function saveIndexFile(index: TelemetryIndex, file: string): void {
   renameSync(tmp, file);
 }
 
-/** Throws when `file` would sit inside one of the telemetry directories (we never write there). */
-export function assertOutsideTelemetry(file: string, dirs: string[]): void {
-  const abs = path.resolve(file);
-  for (const d of dirs) {
-    const rel = path.relative(path.resolve(d), abs);
-    if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
-      throw new Error(`the index file ${abs} is inside the telemetry directory ${d}: choose a place outside it`);
-    }
-  }
+/** Throws when `file` would sit inside one of the telemetry directories, links followed (we never write there). */
+export function assertOutsideTelemetry(file: string, dirs: readonly string[]): void {
+  const d = telemetryDirHolding(file, dirs);
+  if (d !== null) throw new Error(`the index file ${path.resolve(file)} is inside the telemetry directory ${d}: choose a place outside it`);
 }
