@@ -82,6 +82,14 @@ test('OTLP decoding: attributes of every value type, hex or base64 ids, enum nam
   assert.match(problems[0]!, /spans\[1\] has no valid traceId\/spanId/);
   assert.match(problems[1]!, /spans\[2\] is not an object/);
   assert.deepEqual(otlpSpans({ resourceSpans: 'x' } as never).problems, ['OTLP: resourceSpans is not an array']);
+  // A trace saved from Grafana Tempo's API, in its newer and older shapes.
+  const rs = doc.resourceSpans;
+  assert.equal(otlpSpans({ trace: { resourceSpans: rs } }).spans.length, 1);
+  assert.equal(otlpSpans({ batches: rs }).spans.length, 1);
+  const ctx = { hash: lineHash('x'), state: statelessState() };
+  assert.equal(normalize({ trace: { resourceSpans: rs } }, ctx).format, 'otlp');
+  assert.equal(normalize({ batches: rs }, ctx).format, 'otlp');
+  assert.notEqual(normalize({ batches: [1, 2] }, ctx).format, 'otlp');
 });
 
 test('OTLP tokens: the conventions\' input includes cache, OpenClaw\'s own buckets do not; both end up the same', () => {

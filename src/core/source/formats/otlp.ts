@@ -1,6 +1,7 @@
 /**
  * OpenTelemetry traces as OTLP/JSON (`{"resourceSpans":[…]}`): one export request per line, as the
- * collector's file exporter writes them, or one whole `.json` document. Spans are read by the GenAI
+ * collector's file exporter writes them, or one whole `.json` document (also a trace saved from
+ * Grafana Tempo's API). Spans are read by the GenAI
  * semantic conventions and by upstream OpenClaw's own span names (its diagnostics-otel extension):
  *
  * - an agent span (`gen_ai.operation.name` = `invoke_agent`, or `openclaw.run`) is a run: run.start
@@ -131,7 +132,7 @@ function hasTokens(a: Obj): boolean {
 export function otlpSpans(doc: Obj): { spans: OtlpSpan[]; problems: string[] } {
   const spans: OtlpSpan[] = [];
   const problems: string[] = [];
-  const rs = doc.resourceSpans;
+  const rs = resourceSpansOf(doc);
   if (!Array.isArray(rs)) return { spans, problems: ['OTLP: resourceSpans is not an array'] };
   rs.forEach((r, i) => {
     if (!isObj(r)) return void problems.push(`OTLP: resourceSpans[${i}] is not an object`);
@@ -167,6 +168,22 @@ export function otlpSpans(doc: Obj): { spans: OtlpSpan[]; problems: string[] } {
     });
   });
   return { spans, problems };
+}
+
+/**
+ * The resource spans of a document: an export request's `resourceSpans`, or a trace as Grafana
+ * Tempo's API returns it (`{"trace": {"resourceSpans": …}}`, older `{"batches": […]}`).
+ */
+function resourceSpansOf(doc: Obj): unknown {
+  if (Array.isArray(doc.resourceSpans)) return doc.resourceSpans;
+  if (isObj(doc.trace) && Array.isArray(doc.trace.resourceSpans)) return doc.trace.resourceSpans;
+  if (Array.isArray(doc.batches) && doc.batches.some((b) => isObj(b) && (Array.isArray(b.scopeSpans) || Array.isArray(b.instrumentationLibrarySpans)))) return doc.batches;
+  return doc.resourceSpans;
+}
+
+/** Whether a parsed line or document holds OTLP trace data. */
+export function isOtlpTraces(o: Obj): boolean {
+  return Array.isArray(resourceSpansOf(o));
 }
 
 /** Attribute list `[{key, value: AnyValue}]` → plain object. */
@@ -418,7 +435,7 @@ function jsonish(v: unknown): unknown {
 
 export const otlp: Format = {
   name: OTLP,
-  detect: (o) => Array.isArray(o.resourceSpans),
+  detect: isOtlpTraces,
   map(o: Obj, ctx: MapContext) {
     const { spans, problems } = otlpSpans(o);
     return { events: spansToEvents(spans, ctx.state), problems };
