@@ -72,8 +72,9 @@ export function strFlag(args: ParsedArgs, name: string): string | undefined {
 export const USAGE = `agent-telemetry [--dir DIR]... [--index FILE | --no-index] [--json] <command>
 
 Reads OpenClaw telemetry (events*.jsonl, *.jsonl.gz, blobs/) into an index and answers questions.
-Also reads OpenClaw Phase 1, Knostic (telemetry.jsonl*), local YYYY-MM-DD.jsonl and FlowCore (*.json) logs.
-Default directories: ~/.openclaw/agents/*/telemetry and ~/.openclaw/telemetry.
+Also reads OpenClaw Phase 1, Knostic (telemetry.jsonl*), local YYYY-MM-DD.jsonl and FlowCore (*.json) logs,
+OpenTelemetry traces (OTLP/JSON), Claude Code and Codex session logs.
+Default directories: ~/.openclaw/agents/*/telemetry, ~/.openclaw/telemetry, ~/.claude/projects/*, ~/.codex/sessions.
 Default index: $XDG_CACHE_HOME/agent-telemetry/ (or ~/.cache/agent-telemetry/); --no-index keeps it in memory.
 
 Commands:

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { discoverTelemetryDirs, isDir } from '../core/source/discover';
+import { discoverTelemetryDirs, expandLogDir, isDir, logRootOf } from '../core/source/discover';
 import * as detail from '../core/query/detailQueries';
 import { verifyDir } from '../core/ops/knosticChain';
 import { exportLines } from '../core/ops/exportJsonl';
@@ -72,16 +72,17 @@ function resolveDirs(args: ParsedArgs): string[] {
     for (const d of args.dirs) {
       if (!isDir(d)) throw new Error(`--dir ${d}: not a directory`);
     }
-    return args.dirs.map((d) => path.resolve(d));
+    return [...new Set(args.dirs.flatMap((d) => expandLogDir(path.resolve(d))))];
   }
   const found = discoverTelemetryDirs(os.homedir());
-  if (!found.length) throw new Error('no telemetry directories found under ~/.openclaw (give one with --dir DIR)');
+  if (!found.length) throw new Error('no telemetry directories found under ~/.openclaw, ~/.claude or ~/.codex (give one with --dir DIR)');
   return found;
 }
 
 function defaultIndexFile(dirs: string[]): string {
   const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  const tag = createHash('sha1').update([...dirs].sort().join('\n')).digest('hex').slice(0, 12);
+  // Keyed by the folders as named, so a new nested day folder does not start a new index.
+  const tag = createHash('sha1').update([...new Set(dirs.map(logRootOf))].sort().join('\n')).digest('hex').slice(0, 12);
   return path.join(cache, 'agent-telemetry', `index-${tag}.sqlite`);
 }
 

@@ -35,7 +35,7 @@ export interface Stats {
   tokens: Tokens;
   costUsd: number;
   problems: IndexProblem[];
-  /** Events per source format: `openclaw`, `openclaw-phase1`, `seed001`, `knostic`, `flowcore`, `unknown`. */
+  /** Events per source format: `openclaw`, `openclaw-phase1`, `seed001`, `knostic`, `flowcore`, `otlp`, `claude-code`, `codex`, `unknown`. */
   byFormat: Record<string, number>;
   /** Seed 001's stats cards; only when such events exist. */
   seed001?: Seed001Stats;

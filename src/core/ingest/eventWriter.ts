@@ -13,6 +13,8 @@ export type LineOutcome = 'added' | 'duplicate' | 'skipped' | 'problem';
 
 interface FileRef {
   id: number;
+  /** Where the file is (given to format mappers, see formats/types.ts). */
+  path?: string;
   dups: number;
   /** The file's format (`files.format`): the first one seen in it. */
   format?: string | null;
@@ -172,7 +174,7 @@ export class EventWriter {
 
   /** A line of another producer: mapped onto 0..n OpenClaw-shaped events (formats/). */
   private ingestNormalized(file: FileRef, l: RawLine, o: Obj, touched: Set<number>): LineOutcome {
-    const n = normalize(o, { hash: lineHash(l.text!), state: this.mapState });
+    const n = normalize(o, { hash: lineHash(l.text!), state: this.mapState, file: file.path });
     if (file.format == null) this.setFormat(file, n.format);
     for (const p of n.problems) this.problem(file.id, l.line, l.offset, p);
     if (n.format === UNKNOWN_FORMAT) this.reportUnknownOnce(file, l);

@@ -27,6 +27,9 @@ const OTHER = /^events[.\w-]*\.jsonl(\.gz)?$/;
 const SEED_DAILY = /^(\d{4})-(\d{2})-(\d{2})\.jsonl(\.gz)?$/;
 /** Knostic's log, size-rotated: `telemetry.jsonl.1.gz` is the newest archive. */
 const KNOSTIC_ROTATED = /^telemetry\.jsonl\.(\d+)(\.gz)?$/;
+/** Agent session logs, appended while the agent runs: Claude Code's `<sessionId>.jsonl` and
+ * `agent-<id>.jsonl`, Codex's `rollout-<time>-<id>.jsonl`. */
+const SESSION_LOG = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|agent-[\w-]+|rollout-[\w.-]+)\.jsonl$/i;
 /** FlowCore batch bodies saved as files. */
 const JSON_DOC = /^[^.][\w.-]*\.json$/;
 
@@ -45,6 +48,7 @@ export function classifyTelemetryFile(name: string): TelemetryFileName | null {
   m = KNOSTIC_ROTATED.exec(name);
   // .1 is the newest archive: a higher N sorts earlier, all before the live file.
   if (m) return { active: false, gzip: !!m[2], rank: ACTIVE_RANK - 2 - +m[1]! };
+  if (SESSION_LOG.test(name)) return { active: true, gzip: false, rank: ACTIVE_RANK - 1 };
   if (JSON_DOC.test(name)) return { active: false, gzip: false, rank: ACTIVE_RANK - 1, whole: true };
   return null;
 }

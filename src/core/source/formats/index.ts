@@ -6,7 +6,10 @@
 import { createHash } from 'node:crypto';
 import { timeOf, type Obj } from '../eventFields';
 import { flowcore } from './flowcore';
+import { claudeCode } from './claudeCode';
+import { codex } from './codex';
 import { knostic } from './knostic';
+import { otlp } from './otlp';
 import { phase1 } from './phase1';
 import { seed001 } from './seed001';
 import { lineEventId, statelessState, type Format, type MapContext, type MapState, type OpenClawShaped } from './types';
@@ -18,7 +21,7 @@ export const UNKNOWN_FORMAT = 'unknown';
 export const UNKNOWN_KIND = '(unknown format)';
 
 /** Tried in this order after OpenClaw's own `kind`. */
-export const FORMATS: readonly Format[] = [phase1, seed001, knostic, flowcore];
+export const FORMATS: readonly Format[] = [otlp, claudeCode, codex, phase1, seed001, knostic, flowcore];
 
 export interface Normalized {
   format: string;

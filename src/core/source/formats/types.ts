@@ -34,6 +34,11 @@ export interface MapContext {
   /** sha1 hex of the line's text: synthetic ids derive from it, so re-indexing is idempotent. */
   hash: string;
   state: MapState;
+  /**
+   * Path of the file the line is from, when known (indexing). Mappers may use it to tell files
+   * apart; reading one line back never has it, so ids and data must not depend on it.
+   */
+  file?: string;
 }
 
 export interface Format {
