@@ -46,6 +46,8 @@ const TARGETS = { stallMs: 50, longTaskMs: 50, appendVisibleP95Ms: 1000, hostRss
 const LIVE_KEY = 'agent:main:webchat:direct:bench-live';
 const TABS = ['Tokens', 'Files', 'Events', 'Timeline'];
 const STEP_TIMEOUT = 120_000;
+/** At most this long for the extension host to become quiet after a phase. */
+const QUIET_TIMEOUT = 300_000;
 
 // ------------------------------------------------------------------ arguments
 function parseArgs(argv) {
@@ -135,19 +137,26 @@ function eldOf(records, name) {
   return r ? { eldMaxMs: r.eldMaxMs, eldP99Ms: r.eldP99Ms } : { eldMaxMs: null, eldP99Ms: null };
 }
 
-/** A byte count from whatever the API's memory() answers: a number, or an object with an rss-like field. */
+/**
+ * True when the extension host is quiet: the probe wrote a record in the last 1.5 s (a blocked host
+ * writes nothing) and no stall of 100 ms or more ended in the last 3 s.
+ */
+function hostQuiet(records, now = Date.now()) {
+  const last = records[records.length - 1];
+  if (!last || now - last.t > 1500) return false;
+  return !records.some((r) => r.type === 'stall' && r.ms >= 100 && r.t > now - 3000);
+}
+
+/**
+ * Bytes of the worker's memory from what the API's memory() answers: a number, an object with `rss`, or
+ * the worker's own measure `{ heapUsed, external, wasmBytes }` (summed: JS heap, buffers, sql.js memory).
+ */
 function memoryBytes(m) {
   if (typeof m === 'number') return m;
   if (!m || typeof m !== 'object') return null;
-  for (const k of ['workerRss', 'rss', 'heapUsed', 'worker']) {
-    const v = m[k];
-    if (typeof v === 'number') return v;
-    if (v && typeof v === 'object') {
-      const inner = memoryBytes(v);
-      if (inner != null) return inner;
-    }
-  }
-  return null;
+  if (typeof m.rss === 'number') return m.rss;
+  const parts = ['heapUsed', 'external', 'wasmBytes'].map((k) => m[k]).filter((v) => typeof v === 'number');
+  return parts.length ? parts.reduce((a, b) => a + b, 0) : null;
 }
 
 /** `VmRSS` / `VmHWM` of a process in bytes, or null when it is gone. */
@@ -335,6 +344,7 @@ async function main() {
   let writerCode = null;
   void writerDone.then((c) => (writerCode = c));
   let writerEnd = 0;
+  let quietSince = 0;
   let runsTotal = Infinity;
   for (;;) {
     const desc = await liveRow.first().locator('.label-description').textContent({ timeout: 1000 }).catch(() => null);
@@ -351,11 +361,17 @@ async function main() {
       runsTotal = JSON.parse(writerOut.trim()).runs.length;
       log(`  writer done; waiting for the tree to show all ${runsTotal} runs (shown: ${shown})`);
     }
-    if (writerEnd && (shown >= runsTotal || t - writerEnd > opts.catchup * 1000)) break;
+    // Done when every run is shown (or --catchup s after the writer stopped) and the host is quiet
+    // again: the backlog of the load belongs to this phase, not the next.
+    if (writerEnd && (shown >= runsTotal || t - writerEnd > opts.catchup * 1000)) {
+      if (!quietSince) quietSince = t;
+      if (hostQuiet(readProbe(probeOut), t) || t - quietSince > QUIET_TIMEOUT) break;
+    }
     await sleep(100);
   }
   const p2End = Date.now();
   setPhase('idle2');
+  if (!hostQuiet(readProbe(probeOut))) log(`  the extension host was still busy after ${QUIET_TIMEOUT / 1000} s`);
   const written = JSON.parse(writerOut.trim());
   // latency of the k-th run: the first observation counting at least k runs, minus when it was written
   const latencies = [];
@@ -403,14 +419,20 @@ async function main() {
   const pickRow = (label) =>
     page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
   await pickRow('Agent Telemetry: Open Replay').click({ timeout: STEP_TIMEOUT });
-  await until('the session picker', async () => (await page.locator('.quick-input-list .monaco-list-row').count()) > 0 && (await input.inputValue()) === '');
+  await until('the session picker', async () => (await page.locator('.quick-input-list .monaco-list-row').count()) > 0 && (await input.inputValue()) === '', QUIET_TIMEOUT);
+  const pickerShown = Date.now();
   await input.fill(largest.key);
   await pickRow(largest.key).click({ timeout: STEP_TIMEOUT });
   const picked = Date.now();
   const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-  await until('the replay header with its counts', async () => /\d[\d,]*\s+runs?\b/.test((await frame.locator('header.top').first().textContent({ timeout: 1000 })) ?? ''), STEP_TIMEOUT, 50);
+  // The header with its counts, or the panel's own error (it gives up when the host does not answer).
+  const opened = await until('the replay header with its counts', async () => {
+    const alert = frame.locator('[role="alert"]');
+    if (await alert.count()) return { error: (await alert.first().textContent({ timeout: 1000 }))?.trim() ?? 'error' };
+    return /\d[\d,]*\s+runs?\b/.test((await frame.locator('header.top').first().textContent({ timeout: 1000 })) ?? '') && { error: null };
+  }, QUIET_TIMEOUT, 50);
   const headerShown = Date.now();
-  log(`  header after ${headerShown - picked} ms`);
+  log(opened.error ? `  the panel failed after ${headerShown - picked} ms: ${opened.error}` : `  header after ${headerShown - picked} ms`);
   const webviewFrame = () => page.frames().find((f) => f.name() === 'active-frame' || /\/webview\/.*fake\.html/.test(f.url()) || f.parentFrame()?.url().includes('/webview/'));
   /** Waits until the webview answers and then stays free of new long tasks for `quietMs`. */
   const settle = async (quietMs = 1000) => {
@@ -427,7 +449,7 @@ async function main() {
   await settle();
   /** [tab, clicked at, answered at, settled at] */
   const tabWindows = [];
-  for (const name of TABS) {
+  for (const name of opened.error ? [] : TABS) {
     const tab = frame.getByRole('tab', { name });
     const clicked = Date.now();
     await tab.click({ timeout: STEP_TIMEOUT });
@@ -466,7 +488,9 @@ async function main() {
     ms: p3End - p3,
     session: largest.key,
     sessionEvents: largest.events,
-    headerMs: headerShown - picked,
+    pickerMs: pickerShown - p3,
+    headerMs: opened.error ? null : headerShown - picked,
+    error: opened.error ? `${opened.error} (after ${headerShown - picked} ms; tabs not switched)` : null,
     tabMs: tabs,
     webviewLongestTaskMs: webviewSeen ? (longest('webview', p3, p3End) ?? 0) : null,
     workbenchLongestTaskMs: longest('workbench', p3, p3End) ?? 0,
