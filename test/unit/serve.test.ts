@@ -8,6 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
+import { readdirSync, renameSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Type } from 'protobufjs/light';
@@ -304,6 +305,20 @@ describe('FlowCore batches', () => {
     for (const secret of ['jane.doe@corp.example.org', 'bob@example.net', 'boss@example.com']) assert.ok(!onDisk.includes(secret), secret);
     assert.ok(onDisk.includes('invitee@example.com') && onDisk.includes('ok@example.com'));
     assert.deepEqual((JSON.parse(lines[1]!) as { metadata: unknown }).metadata, { action: 'note', text: 'mail me at [REDACTED_EMAIL]', nested: ['x', { who: '[REDACTED_EMAIL]' }] });
+  });
+
+  test('a receive file deleted or moved under the running server is recreated by the next request', async () => {
+    const dir = path.join(rd, 'flowcore');
+    const [name] = readdirSync(dir);
+    assert.ok(name);
+    renameSync(path.join(dir, name), path.join(tmp.dir, 'moved.jsonl'));
+    await new Promise((r) => setTimeout(r, 1100)); // past the appender's path check interval
+    assert.equal((await send([ev(900)])).status, 200);
+    assert.deepEqual(receivedLines(rd, 'flowcore').map((l) => (JSON.parse(l) as { metadata: { toTab: string } }).metadata.toTab), ['t900']);
+    rmSync(path.join(dir, name));
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal((await send([ev(901)])).status, 200);
+    assert.equal(receivedLines(rd, 'flowcore').length, 1);
   });
 
   test('accepted events are indexed by the FlowCore reader and visible to the next read', async () => {

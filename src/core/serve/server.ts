@@ -49,6 +49,9 @@ export interface ServerOptions {
   log?: (line: string) => void;
 }
 
+/** How long after an accepted write the index syncs (a read sooner than that syncs first). */
+const WRITE_SYNC_DELAY_MS = 200;
+
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export function isLoopbackHost(host: string): boolean {
@@ -64,6 +67,7 @@ export class TelemetryServer {
   private readonly maxBody: number;
   private readonly token: Buffer | null;
   private timer: NodeJS.Timeout | null = null;
+  private syncSoon: NodeJS.Timeout | null = null;
   private syncing: Promise<void> | null = null;
   private syncAgain = false;
   /** Writes accepted so far, and how many of them the last finished sync had seen. */
@@ -123,9 +127,10 @@ export class TelemetryServer {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.syncSoon) clearTimeout(this.syncSoon);
     this.server.closeIdleConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    await Promise.all([this.otlp.idle(), this.flowcore.idle()]);
+    await Promise.all([this.otlp.close(), this.flowcore.close()]);
     await this.syncing?.catch(() => undefined);
     if (this.opts.indexFile && this.opts.index.dirty) saveIndexFile(this.opts.index, this.opts.indexFile);
   }
@@ -174,9 +179,14 @@ export class TelemetryServer {
     while (this.syncedWrites < target && !this.stopped) await this.syncNow();
   }
 
+  /** After a write: a sync soon (coalesced, so a stream of writes does not sync after each one). */
   private wrote(): void {
     this.writes++;
-    void this.syncNow();
+    if (this.syncSoon || this.stopped) return;
+    this.syncSoon = setTimeout(() => {
+      this.syncSoon = null;
+      void this.syncNow();
+    }, WRITE_SYNC_DELAY_MS);
   }
 
   // ── requests ────────────────────────────────────────────────────────────────
