@@ -70,7 +70,7 @@ function resolveDirs(args: ParsedArgs): string[] {
     return args.dirs.map((d) => path.resolve(d));
   }
   const found = discoverTelemetryDirs(os.homedir());
-  if (!found.length) throw new Error('no telemetry directories found under ~/.openclaw (give one with --dir DIR)');
+  if (!found.length) throw new Error('no OpenClaw session transcripts or telemetry found under ~/.openclaw, $OPENCLAW_STATE_DIR or ~/.clawdbot (give a folder with --dir DIR)');
   return found;
 }
 

@@ -127,6 +127,18 @@ export class SessionTotals {
     d.cost += cost;
   }
 
+  /** llm.call rows of session `key` that stopped counting (the same calls are counted from another log). */
+  removeLlm(key: number, ts: number, calls: number, tIn: number, tOut: number, tCr: number, tCw: number, tTotal: number, cost: number): void {
+    const d = this.delta(key, ts);
+    d.llm -= calls;
+    d.tIn -= tIn;
+    d.tOut -= tOut;
+    d.tCr -= tCr;
+    d.tCw -= tCw;
+    d.tTotal -= tTotal;
+    d.cost -= cost;
+  }
+
   /** Writes pending deltas (inside the writer's transaction). */
   flush(): void {
     for (const [key, d] of this.pending) {
