@@ -12,6 +12,7 @@ import { files, replay, subagents, tools } from '../../src/core/query/detailQuer
 import { getSession, listRuns, listSessions, problems, stats } from '../../src/core/query/summaryQueries';
 import { classifyTelemetryFile } from '../../src/core/source/telemetryFiles';
 import { discoverTelemetryDirs } from '../../src/core/source/discover';
+import { sessionNode } from '../../src/core/query/tree';
 import type { SessionSummary } from '../../src/protocol/model';
 import { runCliCaptured, sql, tempDir } from './helpers';
 
@@ -47,6 +48,10 @@ test('transcripts: a session per transcript keyed by sessions.json, a run per us
     const main = getSession(ix.db, MAIN)!;
     assert.equal(main.agentId, 'main');
     assert.deepEqual(main.sessionIds, [A]);
+    assert.deepEqual([main.source, main.sources], ['transcript', ['transcript']]);
+    const node = sessionNode(main, Date.parse('2026-02-04T00:00:00Z'));
+    assert.deepEqual([node.icon, node.source], ['note', 'transcript']);
+    assert.match(node.tooltip, /Read from: OpenClaw session transcript/);
     // Main transcript (3 runs, one abandoned reply left out) + its topic file (1 run).
     assert.equal(main.runCount, 4);
     assert.equal(main.errorCount, 1, 'the run whose last call stopped with an error');
@@ -186,6 +191,9 @@ test('joined with the plugin log: one session, one run, one call per tool call a
     assert.deepEqual(call!.params, { path: '/srv/app/config.yaml' });
     assert.equal(call!.resultTruncated, undefined);
     assert.deepEqual(Object.keys(stats(ix.db).byFormat).sort(), ['openclaw', 'openclaw-transcript']);
+    const s = getSession(ix.db, 'agent:ops:main')!;
+    assert.deepEqual([s.source, s.sources], ['plugin', ['plugin', 'transcript']], `${how}: read from both`);
+    assert.equal(sessionNode(s, 0).icon, 'comment-discussion');
   };
   // Both folders in one sync.
   const both = await indexOf(path.join(JOINED, 'telemetry'), path.join(JOINED, 'sessions'));
@@ -210,6 +218,30 @@ test('joined with the plugin log: one session, one run, one call per tool call a
     t.cleanup();
   }
   later.close();
+});
+
+test('joined live: the transcript is read while the plugin log has only begun the run; its later calls replace the transcript\'s', async () => {
+  const t = tempDir('atx-live-join-');
+  try {
+    const tel = path.join(t.dir, 'telemetry');
+    mkdirSync(tel);
+    cpSync(path.join(JOINED, 'sessions'), path.join(t.dir, 'sessions'), { recursive: true });
+    const log = readFileSync(path.join(JOINED, 'telemetry', 'events.jsonl'), 'utf8').split(/(?<=\n)/);
+    writeFileSync(path.join(tel, 'events.jsonl'), log.slice(0, 2).join(''));
+    const ix = await indexOf(tel, path.join(t.dir, 'sessions'));
+    const early = getSession(ix.db, 'agent:ops:main')!;
+    assert.deepEqual([early.runCount, early.toolCallCount, early.tokens.total, early.costUsd], [1, 1, 6180, 0.00765], 'the transcript counts while the log has no calls');
+    assert.deepEqual(listRuns(ix.db, 'agent:ops:main').map((r) => r.runId), ['run_7f3a9c']);
+    appendFileSync(path.join(tel, 'events.jsonl'), log.slice(2).join(''));
+    await ix.sync([tel, path.join(t.dir, 'sessions')], { sliceMs: 0 });
+    const plugin = await indexOf(path.join(JOINED, 'telemetry'));
+    assert.deepEqual(figures(ix), figures(plugin));
+    assert.equal(stats(ix.db).llmCalls, 2);
+    plugin.close();
+    ix.close();
+  } finally {
+    t.cleanup();
+  }
 });
 
 test('every *.jsonl / *.jsonl.gz / *.json is read by its content; sessions.json and compaction copies are not logs', () => {

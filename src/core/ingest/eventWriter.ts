@@ -5,6 +5,7 @@ import { SessionTotals } from './sessionTotals';
 import type { RawLine } from '../source/lineReader';
 import { lineHash, normalize, OPENCLAW, UNKNOWN_FORMAT, type MapFile, type MapState } from '../source/formats';
 import { TRANSCRIPT, TranscriptFile, type TranscriptLookups } from '../source/formats/transcript';
+import { sourceBit } from '../source/formats/sources';
 import {
   errorText, execCommandOf, filePathOf, idOf, isObj, num, str, timeOf, tokensOf, type Obj,
 } from '../source/eventFields';
@@ -505,10 +506,21 @@ export class EventWriter {
     const key = skey ?? (sessionId !== null ? this.links.get(sessionId) ?? null : null);
     if (key !== null) {
       touched.add(key);
-      this.totals.span(key, ts, ts, agent);
+      this.totals.span(key, ts, ts, agent, this.sourceBitOf(fmt));
     }
     this.derive(kind, ev, ts, o, data, agent, skey, run, fmt);
     return 'added';
+  }
+
+  private readonly sourceBits = new Map<number | null, number>();
+  /** The session-source bit of a format (strings id; null: OpenClaw's own events). */
+  private sourceBitOf(fmt: number | null): number {
+    let b = this.sourceBits.get(fmt);
+    if (b === undefined) {
+      b = sourceBit(fmt === null ? null : this.stringOf(fmt));
+      this.sourceBits.set(fmt, b);
+    }
+    return b;
   }
 
   /** Transcripts read before under `sessionId` as their key (no key known then) take the key now linked to it. */
