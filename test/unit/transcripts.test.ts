@@ -14,6 +14,7 @@ import { classifyTelemetryFile } from '../../src/core/source/telemetryFiles';
 import { discoverTelemetryDirs } from '../../src/core/source/discover';
 import { sessionNode } from '../../src/core/query/tree';
 import type { SessionSummary } from '../../src/protocol/model';
+import { generateSample } from '../../src/core/sample/generate';
 import { runCliCaptured, sql, tempDir } from './helpers';
 
 const FIX = path.join(__dirname, '..', 'fixtures', 'formats', 'transcripts');
@@ -310,6 +311,34 @@ test('CLI with only ~/.openclaw/agents/*/sessions and no setting: sessions, runs
     else process.env.HOME = saved.HOME;
     if (saved.XDG !== undefined) process.env.XDG_CACHE_HOME = saved.XDG;
     if (saved.STATE !== undefined) process.env.OPENCLAW_STATE_DIR = saved.STATE;
+    t.cleanup();
+  }
+});
+
+test('sample generator --transcripts: the same sessions as the plugin log; both together count exactly what the log alone does', async () => {
+  const t = tempDir('atx-sample-tr-');
+  try {
+    const withT = await generateSample({ outDir: path.join(t.dir, 'with'), events: 2000, transcripts: true });
+    const without = await generateSample({ outDir: path.join(t.dir, 'without'), events: 2000 });
+    assert.deepEqual(withT.transcriptDirs?.map((d) => path.relative(t.dir, d)), ['with/agents/coder/sessions', 'with/agents/main/sessions', 'with/agents/research/sessions']);
+    // The plugin's files are the same bytes with or without transcripts.
+    const bytes = (files: string[]) => files.map((f) => readFileSync(f).toString('base64'));
+    assert.deepEqual(bytes(withT.files), bytes(without.files));
+    const tel = withT.dirs;
+    const plugin = await indexOf(...tel);
+    const both = await indexOf(...tel, ...withT.transcriptDirs!);
+    const alone = await indexOf(...withT.transcriptDirs!);
+    try {
+      assert.deepEqual(figures(both), figures(plugin));
+      const [p, a] = [stats(plugin.db), stats(alone.db)];
+      assert.deepEqual([a.runs, a.toolCalls, a.tokens, a.costUsd, a.errors], [p.runs, p.toolCalls, p.tokens, p.costUsd, p.errors], 'transcripts alone: the same work');
+      assert.deepEqual(problems(alone.db), []);
+    } finally {
+      plugin.close();
+      both.close();
+      alone.close();
+    }
+  } finally {
     t.cleanup();
   }
 });

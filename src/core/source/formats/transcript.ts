@@ -132,7 +132,8 @@ function assistantEvents(
   const cacheWrite = num(usage.cacheWrite) ?? 0;
   const total = num(usage.totalTokens) ?? input + output + cacheRead + cacheWrite;
   const stop = str(m.stopReason);
-  const failed = stop === 'error';
+  // An abort with a reason (a timeout, a killed subagent) failed too; a bare one was the user's.
+  const failed = stop === 'error' || (stop === 'aborted' && str(m.errorMessage) !== null);
   const error = failed ? { message: str(m.errorMessage) ?? 'LLM call failed' } : undefined;
   const provider = str(m.provider);
   const model = str(m.model);
