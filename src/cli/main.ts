@@ -79,7 +79,7 @@ function resolveDirs(args: ParsedArgs): string[] {
     return [...new Set(args.dirs.flatMap((d) => expandLogDir(path.resolve(d))))];
   }
   const found = discoverTelemetryDirs(os.homedir());
-  if (!found.length) throw new Error('no telemetry directories found under ~/.openclaw, ~/.claude or ~/.codex (give one with --dir DIR)');
+  if (!found.length) throw new Error('no agent telemetry found under ~/.openclaw ($OPENCLAW_STATE_DIR), ~/.clawdbot, ~/.claude or ~/.codex (give a folder with --dir DIR)');
   return found;
 }
 

@@ -67,7 +67,17 @@ export interface SessionSummary {
   lastTs: number;
   /** Set when this session was spawned as a subagent. */
   parentSessionKey?: string | null;
+  /** Where the session was read from (the first of `sources`); absent for indexes without it. */
+  source?: SessionSource;
+  /** Every kind of log that has events of this session, most specific first. */
+  sources?: SessionSource[];
 }
+
+/**
+ * The producer a session was read from: the OpenClaw telemetry plugin's log, an OpenClaw session
+ * transcript, OpenTelemetry traces, Claude Code or Codex session logs, or another format.
+ */
+export type SessionSource = 'plugin' | 'transcript' | 'otlp' | 'claude-code' | 'codex' | 'other';
 
 /** Error attached to an event (run.end on a failed run, `error` events). */
 export interface EventError {

@@ -1,5 +1,5 @@
 import type { Database } from 'sql.js';
-import type { ChainVerdict, ReplayEvent, RunSummary, SessionSummary, SubagentNode, ToolCall, Tokens } from '../../protocol/model';
+import type { ChainVerdict, ReplayEvent, RunSummary, SessionSource, SessionSummary, SubagentNode, ToolCall, Tokens } from '../../protocol/model';
 import { formatDuration } from '../../protocol/format';
 import { editTexts, getEvent, replay, subagents, toolByEvent, tools } from './detailQueries';
 import { fileOpOf, isObj, str } from '../source/eventFields';
@@ -29,6 +29,8 @@ export interface TreeNode {
   tooltip: string;
   /** Codicon name. */
   icon: string;
+  /** Sessions: where it was read from (its icon says so too). */
+  source?: SessionSource;
   /** Theme color id for the icon (errors). */
   iconColor?: string;
   /** Drives the context menus: session, run, run.failed, tool, tool.file, tool.edit, subagent, message. */
@@ -168,6 +170,25 @@ export function resolveNode(db: Database, id: string, now = Date.now()): TreeNod
   return null;
 }
 
+/** The codicon of a session by where it was read from (a subagent keeps its own icon). */
+export const SOURCE_ICONS: Record<SessionSource, string> = {
+  plugin: 'comment-discussion',
+  transcript: 'note',
+  otlp: 'radio-tower',
+  'claude-code': 'sparkle',
+  codex: 'code',
+  other: 'file',
+};
+
+const SOURCE_LABELS: Record<SessionSource, string> = {
+  plugin: 'telemetry plugin log',
+  transcript: 'OpenClaw session transcript',
+  otlp: 'OpenTelemetry traces',
+  'claude-code': 'Claude Code session log',
+  codex: 'Codex session log',
+  other: 'other log',
+};
+
 export function sessionNode(s: SessionSummary, now: number): TreeNode {
   const failed = s.errorCount > 0;
   const parts = [
@@ -188,6 +209,7 @@ export function sessionNode(s: SessionSummary, now: number): TreeNode {
     `- Tokens: ${tokenLine(s.tokens)}`,
     `- Cost: ${formatCost(s.costUsd)}`,
   ];
+  if (s.sources?.length) lines.push(`- Read from: ${s.sources.map((x) => SOURCE_LABELS[x]).join(', ')}`);
   if (s.parentSessionKey) lines.push(`- Subagent of: ${md(s.parentSessionKey)}`);
   if (s.sessionIds?.length) lines.push(`- Session ids: ${s.sessionIds.map(md).join(', ')}`);
   return {
@@ -197,7 +219,8 @@ export function sessionNode(s: SessionSummary, now: number): TreeNode {
     label: s.sessionKey,
     description: parts.join(' · '),
     tooltip: lines.join('\n'),
-    icon: s.parentSessionKey ? 'type-hierarchy-sub' : 'comment-discussion',
+    icon: s.parentSessionKey ? 'type-hierarchy-sub' : SOURCE_ICONS[s.source ?? 'plugin'],
+    ...(s.source ? { source: s.source } : {}),
     ...(failed ? { iconColor: 'list.errorForeground' } : {}),
     contextValue: 'session',
     expandable: s.runCount > 0,

@@ -2,26 +2,47 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * The telemetry directories that exist under `home`: every OpenClaw
- * `~/.openclaw/agents/<agentId>/telemetry` and `~/.openclaw/telemetry`, then the agents' own
- * session logs (see `discoverAgentLogDirs`).
+ * The telemetry directories that exist under `home`, found without any setting: OpenClaw's
+ * (see `openClawDirs`), then Claude Code's and Codex's session logs (see `discoverAgentLogDirs`).
  */
-export function discoverTelemetryDirs(home: string, env: Record<string, string | undefined> = process.env): string[] {
-  const root = path.join(home, '.openclaw');
+export function discoverTelemetryDirs(home: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  return [...openClawDirs(home, env), ...discoverAgentLogDirs(home, env)];
+}
+
+/**
+ * OpenClaw's state folders: `$OPENCLAW_STATE_DIR` (else `~/.openclaw`) and the legacy
+ * `~/.clawdbot`. In each, the telemetry plugin's logs (`agents/<agentId>/telemetry`, `telemetry`)
+ * and every agent's session transcripts (`agents/<agentId>/sessions`), which every install has.
+ */
+export function openClawDirs(home: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const roots = [env.OPENCLAW_STATE_DIR ? path.resolve(home, expandHome(env.OPENCLAW_STATE_DIR, home)) : path.join(home, '.openclaw'), path.join(home, '.clawdbot')];
   const out: string[] = [];
-  let agents: string[] = [];
+  for (const root of [...new Set(roots)]) {
+    const agents = subdirs(path.join(root, 'agents'));
+    for (const a of agents) {
+      const dir = path.join(root, 'agents', a, 'telemetry');
+      if (isDir(dir)) out.push(dir);
+    }
+    const shared = path.join(root, 'telemetry');
+    if (isDir(shared)) out.push(shared);
+    for (const a of agents) {
+      const dir = path.join(root, 'agents', a, 'sessions');
+      if (isDir(dir)) out.push(dir);
+    }
+  }
+  return out;
+}
+
+function expandHome(p: string, home: string): string {
+  return p === '~' ? home : p.startsWith('~/') ? path.join(home, p.slice(2)) : p;
+}
+
+function subdirs(dir: string): string[] {
   try {
-    agents = readdirSync(path.join(root, 'agents')).sort();
+    return readdirSync(dir).sort();
   } catch {
-    // no agents folder
+    return [];
   }
-  for (const a of agents) {
-    const dir = path.join(root, 'agents', a, 'telemetry');
-    if (isDir(dir)) out.push(dir);
-  }
-  const shared = path.join(root, 'telemetry');
-  if (isDir(shared)) out.push(shared);
-  return [...out, ...discoverAgentLogDirs(home, env)];
 }
 
 /**
@@ -30,7 +51,7 @@ export function discoverTelemetryDirs(home: string, env: Record<string, string |
  * `~/.claude`) with their subagent folders, and Codex's day folders under `$CODEX_HOME` (else
  * `~/.codex`) `sessions/` and `archived_sessions/`.
  */
-export function discoverAgentLogDirs(home: string, env: Record<string, string | undefined> = process.env): string[] {
+export function discoverAgentLogDirs(home: string, env: NodeJS.ProcessEnv = process.env): string[] {
   const claudeRoots = env.CLAUDE_CONFIG_DIR?.trim()
     ? env.CLAUDE_CONFIG_DIR.split(',').map((d) => d.trim()).filter(Boolean)
     : [path.join(home, '.config', 'claude'), path.join(home, '.claude')];

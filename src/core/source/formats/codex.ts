@@ -71,7 +71,7 @@ function mapLine(o: Obj, ctx: MapContext): OpenClawShaped[] {
   const p = o.payload as Obj;
   const state = ctx.state;
   const memo = memoOf(state);
-  const f = fileMemo(memo, ctx.file);
+  const f = fileMemo(memo, ctx.file?.path);
   const events: OpenClawShaped[] = [];
   const id0 = lineEventId(ctx, 0);
 
