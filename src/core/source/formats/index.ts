@@ -54,6 +54,6 @@ export function lineHash(text: string): string {
  * maps to. Ids and data do not depend on state, so this finds the indexed event again.
  */
 export function eventFromLine(o: Obj, text: string, eid: string, state: MapState = statelessState()): OpenClawShaped | null {
-  const n = normalize(o, { hash: lineHash(text), state });
+  const n = normalize(o, { hash: lineHash(text), state, readBack: true });
   return n.events.find((e) => e.id === eid) ?? null;
 }
