@@ -14,7 +14,8 @@
  * - An LLM call per assistant message with usage (input excludes cache, as the API reports it). One
  *   message is written on several lines (one per content block), each with a copy of the usage
  *   that may still be partial: the line with the stop reason counts, else the message's last line
- *   (taken when the session's next record arrives). Its id (`message.id` + `requestId`) makes it
+ *   (taken when the session's next record arrives; one still waiting when the process stops is
+ *   not taken by a later one). Its id (`message.id` + `requestId`) makes it
  *   one call even when another file (a subagent's) repeats it. Synthetic messages (`<synthetic>`
  *   model: local errors, no API call) are not calls.
  * - A sidechain's run ends at its assistant message that stops with `end_turn` (sidechains
