@@ -90,6 +90,10 @@ test('Claude Code: turns as runs, tools joined with results, usage per message c
   assert.deepEqual(st.byFormat, { 'claude-code': 26 });
   assert.equal(st.llmCalls, 7);
   assert.deepEqual(st.problems, []);
+  // Every call reads back from its line, the one counted when the next record came included.
+  const callsBack = replay(ix.db, CC).filter((e) => e.kind === 'llm.call');
+  assert.deepEqual(callsBack.map((e) => [e.error ?? null, (e.data as { delta: { output: number } }).delta.output]), [[null, 96], [null, 40], [null, 60], [null, 120], [null, 30]]);
+  assert.match(getEvent(ix.db, callsBack[3]!.id)!.raw!, /"msg_01DDDD"/);
   const start = replay(ix.db, CC).find((e) => e.kind === 'run.start')!;
   assert.match(getEvent(ix.db, start.id)!.raw!, /"Fix the failing test in src\/math.ts"/, 'the raw event is the log\'s line');
   ix.close();

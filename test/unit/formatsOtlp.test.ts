@@ -237,6 +237,24 @@ test('OTLP: spans of one trace split over lines keep their run and session throu
   assert.deepEqual(alone[0]!.data, later[0]!.data);
 });
 
+test('OTLP: OpenClaw\'s harness run is the run when it wraps no openclaw.run, a plain span when it does', () => {
+  const trace = 'feedfacefeedfacefeedfacefeedface';
+  const span = (spanId: string, parentSpanId: string | null, name: string, attributes: Record<string, unknown> = {}) => ({
+    traceId: trace, spanId, parentSpanId, name, kind: 1, startMs: 1000, endMs: 2000, service: null, scope: null, status: { code: 0, message: null }, attributes,
+  });
+  const usage = { 'openclaw.tokens.input': 5, 'openclaw.tokens.output': 1 };
+  // The openclaw harness opens no run scope: its calls hang off the harness run.
+  const alone = spansToEvents([span('2000000000000001', 'ffffffffffffffff', 'openclaw.model.usage', usage), span('ffffffffffffffff', null, 'openclaw.harness.run', { 'openclaw.model': 'm' })], statelessState());
+  assert.deepEqual(alone.map((e) => [e.kind, e.runId]), [['llm.call', 'ffffffffffffffff'], ['run.start', 'ffffffffffffffff'], ['run.end', 'ffffffffffffffff']]);
+  // Other harnesses wrap an openclaw.run: that is the run; the harness span is kept as it is.
+  const state = statelessState();
+  const first = spansToEvents([span('2000000000000002', '1000000000000002', 'openclaw.model.usage', usage), span('1000000000000002', 'eeeeeeeeeeeeeeee', 'openclaw.run')], state);
+  const later = spansToEvents([span('eeeeeeeeeeeeeeee', null, 'openclaw.harness.run')], state);
+  assert.deepEqual([...first, ...later].map((e) => [e.kind, e.runId]), [
+    ['llm.call', '1000000000000002'], ['run.start', '1000000000000002'], ['run.end', '1000000000000002'], ['otel:openclaw.harness.run', null],
+  ]);
+});
+
 test('OTLP via the CLI: sessions, tools and usage answer on a folder of traces', async () => {
   const t = folder([[TRACES, 'events-otlp.jsonl'], [SINGLE, 'single.json']]);
   try {

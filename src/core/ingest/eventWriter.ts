@@ -209,7 +209,7 @@ export class EventWriter {
 
   /** A line of another producer: mapped onto 0..n OpenClaw-shaped events (formats/). */
   private ingestNormalized(file: FileRef, l: RawLine, o: Obj, touched: Set<number>): LineOutcome {
-    const n = normalize(o, { hash: lineHash(l.text!), state: this.mapState, ...(file.path ? { file: { id: file.id, path: file.path, offset: file.offset ?? 0 } } : {}) });
+    const n = normalize(o, { hash: lineHash(l.text!), state: this.mapState, ...(file.path ? { file: { id: file.id, path: file.path, offset: file.offset ?? 0 } } : {}), at: { offset: l.offset, length: l.length, line: l.line } });
     if (file.format == null) this.setFormat(file, n.format);
     for (const p of n.problems) this.problem(file.id, l.line, l.offset, p);
     if (n.format === UNKNOWN_FORMAT) this.reportUnknownOnce(file, l);
@@ -218,7 +218,9 @@ export class EventWriter {
     for (const e of n.events) {
       // Unknown records may have no time at all: keep them in place without a problem per line.
       if (e.ts === null && n.format === UNKNOWN_FORMAT) e.ts = this.lastTs;
-      const r = this.ingestEvent(file, l, e as unknown as Obj, touched, fmt);
+      // An event completed by this line but read back from an earlier one is stored at that line.
+      const at = e.at ? { ...l, offset: e.at.offset, length: e.at.length, line: e.at.line } : l;
+      const r = this.ingestEvent(file, at, e as unknown as Obj, touched, fmt);
       if (outcome === null || r === 'added') outcome = r;
     }
     if (outcome === null || (n.problems.length > 0 && outcome !== 'added')) return n.problems.length ? 'problem' : 'skipped';

@@ -14,7 +14,8 @@
  * - An LLM call per assistant message with usage (input excludes cache, as the API reports it). One
  *   message is written on several lines (one per content block), each with a copy of the usage
  *   that may still be partial: the line with the stop reason counts, else the message's last line
- *   (taken when the session's next record arrives). Its id (`message.id` + `requestId`) makes it
+ *   (taken when the session's next record arrives; one still waiting when the process stops is
+ *   not taken by a later one). Its id (`message.id` + `requestId`) makes it
  *   one call even when another file (a subagent's) repeats it. Synthetic messages (`<synthetic>`
  *   model: local errors, no API call) are not calls.
  * - A sidechain's run ends at its assistant message that stops with `end_turn` (sidechains
@@ -36,7 +37,10 @@ const INTERRUPTED = /^\[Request interrupted by user/;
 
 interface Memo {
   tools: Map<string, { name: string; ts: number | null }>;
-  /** Per session: the last message whose lines had no stop reason yet (counted when the next record comes). */
+  /**
+   * Per file and session: the last message whose lines had no stop reason yet, counted when the
+   * session's next record comes (stored at, and read back from, the message's last line).
+   */
   pending: Map<string, OpenClawShaped>;
 }
 const memos = new WeakMap<MapState, Memo>();
@@ -79,11 +83,12 @@ function mapRecord(o: Obj, ctx: MapContext): OpenClawShaped[] {
   const msg: Obj = isObj(o.message) ? o.message : {};
   const events: OpenClawShaped[] = [];
   const msgId = o.type === 'assistant' ? str(msg.id) : null;
-  const pending = memo.pending.get(sessionKey);
+  const pendingKey = `${ctx.file ?? ''}\u0000${sessionKey}`;
+  const pending = memo.pending.get(pendingKey);
   if (pending && !(msgId && pending.data.messageId === msgId)) {
     // A message written without a stop reason ends where the next record starts.
     events.push(pending);
-    memo.pending.delete(sessionKey);
+    memo.pending.delete(pendingKey);
   }
   // Emitted whether or not a run is known to be open, so reading the line back alone finds it.
   const endOpenRun = (tag: string, data: Obj, error?: string) => {
@@ -164,11 +169,11 @@ function mapRecord(o: Obj, ctx: MapContext): OpenClawShaped[] {
         };
         // The line with the stop reason carries the final usage (earlier lines of the message may
         // hold partial output counts); a message without one is counted from its last line.
-        if (str(msg.stop_reason) !== null || !msgId) {
+        if (str(msg.stop_reason) !== null || !msgId || ctx.readBack) {
           events.push(call);
-          memo.pending.delete(sessionKey);
+          memo.pending.delete(pendingKey);
         } else {
-          memo.pending.set(sessionKey, call);
+          memo.pending.set(pendingKey, ctx.at ? { ...call, at: ctx.at } : call);
         }
       }
       for (const b of blocks) {

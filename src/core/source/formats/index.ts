@@ -56,6 +56,6 @@ export function lineHash(text: string): string {
  * transcript line is read with what its file says about its session: `state.transcript`).
  */
 export function eventFromLine(o: Obj, text: string, eid: string, state: MapState = statelessState(), file?: MapFile): OpenClawShaped | null {
-  const n = normalize(o, { hash: lineHash(text), state, ...(file ? { file } : {}) });
+  const n = normalize(o, { hash: lineHash(text), state, readBack: true, ...(file ? { file } : {}) });
   return n.events.find((e) => e.id === eid) ?? null;
 }

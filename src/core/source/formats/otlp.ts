@@ -4,7 +4,8 @@
  * Grafana Tempo's API). Spans are read by the GenAI
  * semantic conventions and by upstream OpenClaw's own span names (its diagnostics-otel extension):
  *
- * - an agent span (`gen_ai.operation.name` = `invoke_agent`, or `openclaw.run`) is a run: run.start
+ * - an agent span (`gen_ai.operation.name` = `invoke_agent`, `openclaw.run`, or
+ *   `openclaw.harness.run` when it does not wrap an `openclaw.run`) is a run: run.start
  *   at its start, run.end at its end (status ERROR = failed). An agent span below another agent span
  *   is a subagent: its own session, spawned from the parent's run (subagent.spawn / subagent.end).
  * - an LLM span (`chat`, `text_completion`, `generate_content`; OpenClaw's `openclaw.model.usage`,
@@ -65,6 +66,7 @@ export const OTLP = 'otlp';
 /** Span names and attributes of upstream OpenClaw's diagnostics-otel extension. */
 export const OPENCLAW_SPANS = {
   run: 'openclaw.run',
+  harness: 'openclaw.harness.run',
   modelCall: 'openclaw.model.call',
   modelUsage: 'openclaw.model.usage',
   tool: 'openclaw.tool.execution',
@@ -110,7 +112,7 @@ const LLM_OPERATIONS = new Set<string>([GEN_AI_OPERATION_NAME_VALUE_CHAT, GEN_AI
 
 /** What a span stands for in our model. */
 export function spanRole(s: OtlpSpan): SpanRole {
-  if (s.name === OPENCLAW_SPANS.run) return 'agent';
+  if (s.name === OPENCLAW_SPANS.run || s.name === OPENCLAW_SPANS.harness) return 'agent';
   if (s.name === OPENCLAW_SPANS.tool) return 'tool';
   if (s.name === OPENCLAW_SPANS.modelUsage) return 'llm';
   if (s.name === OPENCLAW_SPANS.modelCall) return hasTokens(s.attributes) ? 'llm' : 'other';
@@ -255,6 +257,8 @@ interface Known {
 interface SpanMemo {
   spans: Map<string, Known>;
   conversations: Map<string, string>;
+  /** Spans that have an `openclaw.run` child (a harness run wrapping the run). */
+  runParents: Map<string, true>;
 }
 
 const MEMO_LIMIT = 200_000;
@@ -262,7 +266,7 @@ const memos = new WeakMap<MapState, SpanMemo>();
 
 function memoOf(state: MapState): SpanMemo {
   let m = memos.get(state);
-  if (!m) memos.set(state, (m = { spans: new Map(), conversations: new Map() }));
+  if (!m) memos.set(state, (m = { spans: new Map(), conversations: new Map(), runParents: new Map() }));
   return m;
 }
 
@@ -281,6 +285,7 @@ export function spansToEvents(spans: OtlpSpan[], state: MapState): OpenClawShape
     here.set(spanKey(s.traceId, s.spanId), s);
     const conv = conversationOf(s.attributes);
     if (conv && !memo.conversations.has(s.traceId)) remember(memo.conversations, s.traceId, conv);
+    if (s.name === OPENCLAW_SPANS.run && s.parentSpanId) remember(memo.runParents, spanKey(s.traceId, s.parentSpanId), true);
   }
   const resolved = new Map<string, Known>();
 
@@ -291,7 +296,9 @@ export function spansToEvents(spans: OtlpSpan[], state: MapState): OpenClawShape
     if (done) return done;
     const s = here.get(k);
     if (!s) return memo.spans.get(k) ?? null;
-    const role = spanRole(s);
+    // OpenClaw's harness run is the run unless it wraps an openclaw.run (its children end, and are
+    // exported, first: usually known by now).
+    const role = s.name === OPENCLAW_SPANS.harness && memo.runParents.has(k) ? 'other' : spanRole(s);
     const known: Known = { parent: s.parentSpanId, role };
     resolved.set(k, known); // set before resolving ancestors: a cycle ends here
     if (role === 'agent') {

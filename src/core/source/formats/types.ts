@@ -4,6 +4,14 @@
  */
 import type { Obj } from '../eventFields';
 
+/** Where a line sits in its (decompressed) file. */
+export interface LineAt {
+  offset: number;
+  length: number;
+  /** 1-based line number. */
+  line: number;
+}
+
 /** An event in the OpenClaw plugin's shape (formats note §1). */
 export interface OpenClawShaped {
   id: string;
@@ -15,6 +23,11 @@ export interface OpenClawShaped {
   runId?: string | null;
   data: Obj;
   error?: unknown;
+  /**
+   * The line the event is read back from, when it is not the line being mapped: an event that a
+   * later line completed (its data must then be what that earlier line maps to when read back).
+   */
+  at?: LineAt;
 }
 
 /**
@@ -72,8 +85,18 @@ export interface MapContext {
   /** sha1 hex of the line's text: synthetic ids derive from it, so re-indexing is idempotent. */
   hash: string;
   state: MapState;
-  /** The file the line is in, when known. */
+  /**
+   * The file the line is in, when known (always when indexing; when reading one line back only
+   * for formats that need it, see payloads.ts). Mappers may use it to tell files apart.
+   */
   file?: MapFile;
+  /** Where the line is (indexing only). */
+  at?: LineAt;
+  /**
+   * The line is read back on its own (no state): a mapper emits every event the line may have
+   * produced, including those it only emits later when indexing (see `OpenClawShaped.at`).
+   */
+  readBack?: boolean;
 }
 
 export interface Format {
