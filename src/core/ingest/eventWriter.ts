@@ -5,7 +5,7 @@ import { SessionTotals } from './sessionTotals';
 import type { RawLine } from '../source/lineReader';
 import { lineHash, normalize, OPENCLAW, UNKNOWN_FORMAT, type MapState } from '../source/formats';
 import {
-  errorText, execCommandOf, filePathOf, idOf, isObj, num, str, timeOf, tokensOf, type Obj,
+  errorText, execCommandOf, filePathOf, idOf, isObj, llmCallTokens, num, str, timeOf, tokensOf, type Obj,
 } from '../source/eventFields';
 
 export type LineOutcome = 'added' | 'duplicate' | 'skipped' | 'problem';
@@ -331,7 +331,7 @@ export class EventWriter {
         return;
       }
       case 'llm.call': {
-        const d = tokensOf(data.delta);
+        const d = llmCallTokens(data);
         const c = tokensOf(data.cumulative);
         const ctx = isObj(data.context) ? data.context : {};
         const cost = num(data.costUsd) ?? 0;

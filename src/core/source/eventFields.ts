@@ -91,3 +91,17 @@ export function tokensOf(v: unknown): TokenFields | null {
   const total = num(v.total) ?? num(v.totalTokens) ?? input + output + cacheRead + cacheWrite;
   return { input, output, cacheRead, cacheWrite, total };
 }
+
+const FLAT_TOKEN_KEYS = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'totalTokens'];
+
+/**
+ * The tokens of one `llm.call`: producers put them under `data.delta`, under `data.usage`, or flat
+ * in `data` (`inputTokens`, `outputTokens`, `cacheReadTokens`, `cacheWriteTokens`, `totalTokens`);
+ * read in that order, the first shape present wins. `data.cumulative` is a running total and is
+ * never read as the call's own tokens. null when the call carries no tokens at all.
+ */
+export function llmCallTokens(data: Obj): TokenFields | null {
+  const d = tokensOf(data.delta) ?? tokensOf(data.usage);
+  if (d) return d;
+  return FLAT_TOKEN_KEYS.some((k) => num(data[k]) !== null) ? tokensOf(data) : null;
+}
