@@ -5,7 +5,7 @@ import { SessionTotals } from './sessionTotals';
 import type { RawLine } from '../source/lineReader';
 import { lineHash, normalize, OPENCLAW, UNKNOWN_FORMAT, type MapState } from '../source/formats';
 import {
-  errorText, execCommandOf, filePathOf, idOf, isObj, llmCallTokens, num, str, timeOf, tokensOf, type Obj,
+  cutDeep, errorText, execCommandOf, filePathOf, idOf, isObj, llmCallTokens, num, str, timeOf, tokensOf, type Obj,
 } from '../source/eventFields';
 
 export type LineOutcome = 'added' | 'duplicate' | 'skipped' | 'problem';
@@ -151,7 +151,8 @@ export class EventWriter {
     }
     let o: unknown;
     try {
-      o = JSON.parse(l.text);
+      // Nesting past MAX_NESTING is cut: the fields read below are never that deep.
+      o = cutDeep(JSON.parse(l.text));
     } catch (err) {
       const why = l.unterminated ? 'truncated last line (no newline, not valid JSON)' : `invalid JSON (${(err as Error).message})`;
       this.problem(file.id, l.line, l.offset, why);

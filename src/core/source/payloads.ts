@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { gunzipSync, constants as zc } from 'node:zlib';
-import { isObj, type Obj } from './eventFields';
+import { cutDeep, isObj, type Obj } from './eventFields';
 import { eventFromLine } from './formats';
 
 /** Where an indexed event's line sits. */
@@ -40,12 +40,16 @@ export class PayloadReader {
     }
   }
 
-  /** The parsed event object, checked against the expected id; null when it no longer matches. */
+  /**
+   * The parsed event object (nested values past MAX_NESTING cut), checked against the expected id;
+   * null when it no longer matches or cannot be parsed.
+   */
   event(loc: LineLocation, eid: string): Obj | null {
     const t = this.text(loc);
     if (t === null) return null;
     try {
-      const o: unknown = JSON.parse(t);
+      // Values nested too deep are cut here, so no reader of an event can overflow the stack.
+      const o: unknown = cutDeep(JSON.parse(t));
       if (!isObj(o)) return null;
       // Another producer's line: the event is one of what it maps to (formats/).
       if (typeof o.kind !== 'string') return (eventFromLine(o, t, eid) as unknown as Obj | null) ?? null;
