@@ -1,7 +1,7 @@
 // Checks the packaged extension: `node scripts/check-vsix.mjs [path/to.vsix]`
 // (default dist/agent-telemetry-explorer.vsix, written by `npm run package`).
 // Fails (exit 1) unless the .vsix holds exactly the allowed files, includes every required one
-// (the bundles, dist/sql-wasm.wasm, package.json, README, CHANGELOG, LICENSE) and is at most 1.5 MB.
+// (the bundles, dist/sql-wasm.wasm, the Marketplace icon, package.json, README, CHANGELOG, LICENSE) and is at most 1.5 MB.
 // A .vsix is a zip file; its central directory is read here with plain Node (no dependency).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +22,7 @@ const REQUIRED = [
   'extension/dist/webview.js',
   'extension/dist/cli.js',
   'extension/dist/sql-wasm.wasm',
+  'extension/media/icon.png',
 ];
 
 /** Files it may contain besides those. */

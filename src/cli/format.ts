@@ -1,6 +1,7 @@
 /** Human-readable output of the CLI: aligned tables and the replay timeline (seed 002 §8.2). */
 import { formatDuration } from '../protocol/format';
 import type { ReplayEvent, Tokens } from '../protocol/model';
+import { llmCallTokens } from '../core/source/eventFields';
 
 export function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => String(c)))];
@@ -74,7 +75,7 @@ function describe(e: ReplayEvent): [string, string] {
       return ['RUN END', `${e.runId ?? ''} | ${dur(d.durationMs)} | ${num(u.total)} tokens${d.stopReason ? ` | ${text(d.stopReason)}` : ''}${err}`];
     }
     case 'llm.call': {
-      const delta = rec(d.delta);
+      const delta = llmCallTokens(d) ?? { input: 0, output: 0 };
       const ctx = rec(d.context);
       const pct = num(ctx.limit) > 0 ? ` | ctx: ${((num(ctx.used) / num(ctx.limit)) * 100).toFixed(1)}%` : '';
       return [`LLM CALL #${num(d.callIndex)}`, `tokens: +${num(delta.input)} in / +${num(delta.output)} out${pct}${num(d.costUsd) ? ` | ${usd(num(d.costUsd))}` : ''}`];

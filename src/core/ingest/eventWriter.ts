@@ -8,7 +8,7 @@ import { lineHash, normalize, OPENCLAW, UNKNOWN_FORMAT, type MapFile, type MapSt
 import { TRANSCRIPT, TranscriptFile, type TranscriptLookups } from '../source/formats/transcript';
 import { sourceBit } from '../source/formats/sources';
 import {
-  errorText, execCommandOf, filePathOf, idOf, isObj, num, str, timeOf, tokensOf, type Obj,
+  cutDeep, errorText, execCommandOf, filePathOf, idOf, isObj, llmCallTokens, num, str, timeOf, tokensOf, type Obj,
 } from '../source/eventFields';
 
 export type LineOutcome = 'added' | 'duplicate' | 'skipped' | 'problem';
@@ -189,7 +189,8 @@ export class EventWriter {
     }
     let o: unknown;
     try {
-      o = JSON.parse(l.text);
+      // Nesting past MAX_NESTING is cut: the fields read below are never that deep.
+      o = cutDeep(JSON.parse(l.text));
     } catch (err) {
       const why = l.unterminated ? 'truncated last line (no newline, not valid JSON)' : `invalid JSON (${(err as Error).message})`;
       this.problem(file.id, l.line, l.offset, why);
@@ -573,7 +574,7 @@ export class EventWriter {
         return;
       }
       case 'llm.call': {
-        const d = tokensOf(data.delta);
+        const d = llmCallTokens(data);
         const c = tokensOf(data.cumulative);
         const ctx = isObj(data.context) ? data.context : {};
         const cost = num(data.costUsd) ?? 0;

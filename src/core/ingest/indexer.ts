@@ -25,6 +25,10 @@ export interface SyncOptions {
   sliceMs?: number;
   /** A first index of more new bytes than this builds its query indexes at the end. Default 16 MiB. */
   bulkBytes?: number;
+  /** Longest line indexed; longer ones are problems (default MAX_LINE_BYTES, see lineReader). */
+  maxLineBytes?: number;
+  /** Most bytes a `.gz` is decompressed to (default MAX_GZIP_BYTES, see lineReader). */
+  maxGzipBytes?: number;
 }
 
 export interface SyncReport {
@@ -328,13 +332,15 @@ export class TelemetryIndex {
     }
     const startOffset = row.offset;
     const bytesBefore = progress.bytesDone;
-    const gen = readLines(disk.path, { offset: row.offset, line: row.line }, { active: disk.active, gzip: disk.gzip, whole: disk.whole });
+    const gen = readLines(disk.path, { offset: row.offset, line: row.line }, {
+      active: disk.active, gzip: disk.gzip, whole: disk.whole, maxLineBytes: opts.maxLineBytes, maxGzipBytes: opts.maxGzipBytes,
+    });
     const w = this.writer;
     let cancelled = false;
     w.begin();
     try {
       for (;;) {
-        const next = gen.next();
+        const next = await gen.next();
         if (next.done) {
           const end = next.value;
           if (end.fileProblem) {
@@ -363,7 +369,7 @@ export class TelemetryIndex {
           await new Promise<void>((resolve) => setImmediate(resolve));
           if (opts.signal?.aborted) {
             cancelled = true;
-            gen.return({ offset: 0, line: 0 });
+            await gen.return({ offset: 0, line: 0 });
             return true;
           }
           w.begin();

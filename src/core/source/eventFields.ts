@@ -91,3 +91,55 @@ export function tokensOf(v: unknown): TokenFields | null {
   const total = num(v.total) ?? num(v.totalTokens) ?? input + output + cacheRead + cacheWrite;
   return { input, output, cacheRead, cacheWrite, total };
 }
+
+const FLAT_TOKEN_KEYS = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'totalTokens'];
+
+/**
+ * The tokens of one `llm.call`: producers put them under `data.delta`, under `data.usage`, or flat
+ * in `data` (`inputTokens`, `outputTokens`, `cacheReadTokens`, `cacheWriteTokens`, `totalTokens`);
+ * read in that order, the first shape present wins. `data.cumulative` is a running total and is
+ * never read as the call's own tokens. null when the call carries no tokens at all.
+ */
+export function llmCallTokens(data: Obj): TokenFields | null {
+  const d = tokensOf(data.delta) ?? tokensOf(data.usage);
+  if (d) return d;
+  return FLAT_TOKEN_KEYS.some((k) => num(data[k]) !== null) ? tokensOf(data) : null;
+}
+
+/**
+ * How deep a payload is shown. A value nested deeper (arrays and objects inside each other) is
+ * replaced by DEEP_CUT at that depth wherever events are read, so that printing, pretty-printing or
+ * posting it (all recursive) cannot overflow the stack; the JSONL itself is never changed.
+ */
+export const MAX_NESTING = 64;
+export const DEEP_CUT = `[nested deeper than ${MAX_NESTING} levels: cut]`;
+
+/** Whether `v` has arrays/objects nested more than `left` levels deep. */
+function deeperThan(v: unknown, left: number): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if (left === 0) return true;
+  if (Array.isArray(v)) {
+    for (const x of v) if (deeperThan(x, left - 1)) return true;
+  } else {
+    for (const k in v) if (deeperThan((v as Obj)[k], left - 1)) return true;
+  }
+  return false;
+}
+
+/** `v` (known to be too deep) copied down to `left` levels; parts that are not too deep are shared. */
+function cutAt(v: unknown, left: number): unknown {
+  if (left === 0) return DEEP_CUT;
+  const child = (x: unknown): unknown => (deeperThan(x, left - 1) ? cutAt(x, left - 1) : x);
+  if (Array.isArray(v)) return v.map(child);
+  const out: Obj = {};
+  for (const k in v as Obj) out[k] = child((v as Obj)[k]);
+  return out;
+}
+
+/**
+ * `v` with every array or object at nesting level MAX_NESTING (the top value is level 0) replaced
+ * by DEEP_CUT; `v` itself when nothing is that deep (the common case: no copy).
+ */
+export function cutDeep<T>(v: T, max = MAX_NESTING): T {
+  return deeperThan(v, max) ? (cutAt(v, max) as T) : v;
+}

@@ -1,5 +1,5 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { gunzipTolerant } from './gzip';
+import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 
 /** One complete line of a log, decoded, with where it sits in the (decompressed) file. */
 export interface RawLine {
@@ -40,100 +40,257 @@ export interface ReadOptions {
   whole?: boolean;
   /** Read granularity for plain files (a line longer than this still works). */
   chunkBytes?: number;
+  /** Longest line read (bytes); default MAX_LINE_BYTES. */
+  maxLineBytes?: number;
+  /** Most bytes a `.gz` is decompressed to; default MAX_GZIP_BYTES. */
+  maxGzipBytes?: number;
 }
+
+/**
+ * The longest line (or whole-file JSON document) that is read, in bytes. A longer one is recorded
+ * as a problem (file, line, byte offset, size) and streamed past without being held in memory,
+ * so memory stays bounded by this cap whatever the input.
+ */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/**
+ * The most bytes a `.gz` archive is decompressed to. Past it the rest of the archive is skipped
+ * and the file gets a problem: a small archive that inflates without end (a gzip bomb) costs
+ * bounded time, and memory stays bounded by MAX_LINE_BYTES.
+ */
+export const MAX_GZIP_BYTES = 4 * 1024 * 1024 * 1024;
 
 const NEWLINE = 0x0a;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** "64 MiB", "1.5 GiB", "300 bytes": a byte count for a message. */
+function bytesText(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} bytes` : `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
+}
+
+function tooLong(offset: number, line: number, size: number, max: number, unterminated = false): RawLine {
+  return {
+    text: null,
+    offset,
+    length: size,
+    line,
+    next: offset + size + (unterminated ? 0 : 1),
+    problem: `line of ${size} bytes (${bytesText(size)}) is longer than the ${bytesText(max)} limit: skipped`,
+    ...(unterminated ? { unterminated: true } : {}),
+  };
+}
+
+/**
+ * Cuts a stream of bytes into lines. Bytes of an unfinished line wait (as pieces, never copied
+ * until the line is whole) unless the line is over the cap: then only its size is counted until
+ * its newline, and it comes out as a problem line.
+ */
+class LineSplitter {
+  /** Consumed: the end of the last complete line. */
+  pos: ReadPosition;
+  private carry: Buffer[] = [];
+  private carryLen = 0;
+  /** Size so far of a line over the cap (its bytes are not kept). */
+  private skipping = -1;
+
+  constructor(start: ReadPosition, private readonly max: number) {
+    this.pos = { ...start };
+  }
+
+  /** Pieces of the chunks fed are kept (an unfinished line under the cap). */
+  get holdsBytes(): boolean {
+    return this.carryLen > 0;
+  }
+
+  /** Bytes read past `pos` (an unfinished line). */
+  get pending(): number {
+    return this.skipping >= 0 ? this.skipping : this.carryLen;
+  }
+
+  feed(chunk: Buffer, out: RawLine[]): void {
+    let at = 0;
+    while (at < chunk.length) {
+      const nl = chunk.indexOf(NEWLINE, at);
+      if (this.skipping >= 0) {
+        if (nl < 0) {
+          this.skipping += chunk.length - at;
+          return;
+        }
+        const size = this.skipping + (nl - at);
+        out.push(tooLong(this.pos.offset, this.pos.line + 1, size, this.max));
+        this.pos = { offset: this.pos.offset + size + 1, line: this.pos.line + 1 };
+        this.skipping = -1;
+        at = nl + 1;
+        continue;
+      }
+      if (nl < 0) {
+        const rest = chunk.length - at;
+        if (this.carryLen + rest > this.max) {
+          this.skipping = this.carryLen + rest;
+          this.carry = [];
+          this.carryLen = 0;
+        } else {
+          this.carry.push(chunk.subarray(at));
+          this.carryLen += rest;
+        }
+        return;
+      }
+      const size = this.carryLen + (nl - at);
+      const offset = this.pos.offset;
+      const line = this.pos.line + 1;
+      const next = offset + size + 1;
+      if (size > this.max) {
+        out.push(tooLong(offset, line, size, this.max));
+      } else {
+        let buf = chunk;
+        let s = at;
+        let e = nl;
+        if (this.carryLen > 0) {
+          buf = Buffer.concat([...this.carry, chunk.subarray(at, nl)]);
+          s = 0;
+          e = buf.length;
+        }
+        if (e > s && buf[e - 1] === 0x0d) e--;
+        const decoded = decodeLine(buf, s, e, offset, line, next);
+        if (decoded.text !== '') out.push(decoded);
+      }
+      this.carry = [];
+      this.carryLen = 0;
+      this.pos = { offset: next, line };
+      at = nl + 1;
+    }
+  }
+
+  /**
+   * The end of a finished file: bytes after the last newline are taken as a last line (a file may
+   * simply lack its final newline; the parser reports it when it is not a whole JSON value).
+   */
+  finish(out: RawLine[]): void {
+    const offset = this.pos.offset;
+    const line = this.pos.line + 1;
+    if (this.skipping >= 0) {
+      out.push(tooLong(offset, line, this.skipping, this.max, true));
+      this.pos = { offset: offset + this.skipping, line };
+    } else if (this.carryLen > 0) {
+      const buf = this.carry.length === 1 ? this.carry[0]! : Buffer.concat(this.carry);
+      const decoded = decodeLine(buf, 0, buf.length, offset, line, offset + buf.length);
+      decoded.unterminated = true;
+      if (decoded.text !== '') out.push(decoded);
+      this.pos = { offset: offset + buf.length, line };
+    }
+    this.skipping = -1;
+    this.carry = [];
+    this.carryLen = 0;
+  }
+}
+
 /**
  * Reads the complete lines after `from`, in batches (so memory stays bounded on big files), skipping
- * blank lines. The generator's return value is the position to resume from next time, plus a
- * problem about the file as a whole (a damaged gzip archive), if any.
+ * blank lines; lines over the cap come out as problem lines (text null) without being read into
+ * memory. The generator's return value is the position to resume from next time, plus a problem
+ * about the file as a whole (a damaged or oversized gzip archive), if any.
  */
-export function* readLines(
+export async function* readLines(
   file: string,
   from: ReadPosition,
   opts: ReadOptions,
-): Generator<RawLine[], ReadPosition & { fileProblem?: string }> {
-  if (opts.gzip) return yield* readGzip(file, from);
-  if (opts.whole) return yield* readWhole(file, from);
+): AsyncGenerator<RawLine[], ReadPosition & { fileProblem?: string }> {
+  const max = opts.maxLineBytes ?? MAX_LINE_BYTES;
+  if (opts.gzip) return yield* readGzip(file, from, max, opts.maxGzipBytes ?? MAX_GZIP_BYTES);
+  if (opts.whole) return yield* readWhole(file, from, max);
   const fd = openSync(file, 'r');
   try {
     const size = fstatSync(fd).size;
     const chunk = opts.chunkBytes ?? 8 * 1024 * 1024;
-    let pos = { ...from };
-    let carry: Buffer | null = null; // an incomplete line waiting for more bytes
+    const split = new LineSplitter(from, max);
     let readAt = from.offset;
+    let fresh: Buffer | null = null;
     while (readAt < size) {
-      const fresh = Buffer.allocUnsafe(Math.min(chunk, size - readAt));
-      const n = readSync(fd, fresh, 0, fresh.length, readAt);
+      // A line being carried keeps pieces of earlier reads: those buffers are not reused.
+      if (!fresh || split.holdsBytes) fresh = Buffer.allocUnsafe(Math.min(chunk, size - from.offset));
+      const n = readSync(fd, fresh, 0, Math.min(fresh.length, size - readAt), readAt);
       if (n <= 0) break;
       readAt += n;
-      const buf: Buffer = carry ? Buffer.concat([carry, fresh.subarray(0, n)]) : fresh.subarray(0, n);
-      const { lines, consumed, lastLine } = splitLines(buf, pos);
-      pos = { offset: pos.offset + consumed, line: lastLine };
-      carry = consumed < buf.length ? buf.subarray(consumed) : null;
+      const lines: RawLine[] = [];
+      split.feed(fresh.subarray(0, n), lines);
       if (lines.length) yield lines;
     }
-    const tail = opts.active ? null : tailLine(carry, pos);
-    if (!tail) return pos;
-    if (tail.line.text !== '') yield [tail.line];
-    return tail.end;
+    // A file still being written keeps its unfinished last line (even one over the cap) for later.
+    if (opts.active) return split.pos;
+    const lines: RawLine[] = [];
+    split.finish(lines);
+    if (lines.length) yield lines;
+    return split.pos;
   } finally {
     closeSync(fd);
   }
 }
 
-function* readWhole(file: string, from: ReadPosition): Generator<RawLine[], ReadPosition> {
+async function* readWhole(file: string, from: ReadPosition, max: number): AsyncGenerator<RawLine[], ReadPosition> {
+  const size = statSync(file).size;
+  if (from.offset >= size || size === 0) return from;
+  if (size > max) {
+    yield [tooLong(0, 1, size, max, true)];
+    return { offset: size, line: 1 };
+  }
   const buf = readFileSync(file);
-  if (from.offset >= buf.length) return from;
   const line = decodeLine(buf, 0, buf.length, 0, 1, buf.length);
   if (line.text === null || line.text.trim() !== '') yield [line];
   return { offset: buf.length, line: 1 };
 }
 
-function* readGzip(file: string, from: ReadPosition): Generator<RawLine[], ReadPosition & { fileProblem?: string }> {
-  const { data, damage } = gunzipTolerant(readFileSync(file));
-  const fileProblem = damage === null ? undefined : `damaged gzip archive (${damage}); indexed what could be decompressed`;
-  const buf = data.subarray(from.offset);
-  const { lines, consumed, lastLine } = splitLines(buf, from);
-  if (lines.length) yield lines;
-  let end: ReadPosition = { offset: from.offset + consumed, line: lastLine };
-  const tail = tailLine(consumed < buf.length ? buf.subarray(consumed) : null, end);
-  if (tail) {
-    if (tail.line.text !== '') yield [tail.line];
-    end = tail.end;
-  }
-  return fileProblem ? { ...end, fileProblem } : end;
-}
-
 /**
- * Bytes after the last newline of a finished file: taken as a last line (a file may simply lack
- * its final newline); the parser reports it when it is not a whole JSON value.
+ * A `.gz` archive, decompressed as a stream (never whole in memory). A damaged archive yields what
+ * was decompressed before the damage, with a problem for the file.
  */
-function tailLine(carry: Buffer | null, pos: ReadPosition): { line: RawLine; end: ReadPosition } | null {
-  if (!carry || carry.length === 0) return null;
-  const line = decodeLine(carry, 0, carry.length, pos.offset, pos.line + 1, pos.offset + carry.length);
-  line.unterminated = true;
-  return { line, end: { offset: pos.offset + carry.length, line: pos.line + 1 } };
-}
-
-/** Splits `buf` at newlines; returns the non-blank complete lines and how many bytes were used. */
-function splitLines(buf: Buffer, start: ReadPosition): { lines: RawLine[]; consumed: number; lastLine: number } {
-  const lines: RawLine[] = [];
-  let at = 0;
-  let line = start.line;
-  for (;;) {
-    const nl = buf.indexOf(NEWLINE, at);
-    if (nl < 0) break;
-    line++;
-    let end = nl;
-    if (end > at && buf[end - 1] === 0x0d) end--;
-    const decoded = decodeLine(buf, at, end, start.offset + at, line, start.offset + nl + 1);
-    if (decoded.text !== '') lines.push(decoded);
-    at = nl + 1;
+async function* readGzip(file: string, from: ReadPosition, max: number, maxBytes: number): AsyncGenerator<RawLine[], ReadPosition & { fileProblem?: string }> {
+  // Decompressed offsets: lines before `from` were read by an earlier sync.
+  const split = new LineSplitter({ offset: 0, line: 0 }, max);
+  const source = createReadStream(file);
+  const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
+  source.on('error', (err) => gunzip.destroy(err));
+  source.pipe(gunzip);
+  let fileProblem: string | undefined;
+  let total = 0;
+  let cut = false;
+  try {
+    for await (const data of gunzip as AsyncIterable<Buffer>) {
+      let chunk = data;
+      if (total + chunk.length > maxBytes) {
+        chunk = chunk.subarray(0, maxBytes - total);
+        cut = true;
+      }
+      total += chunk.length;
+      const lines: RawLine[] = [];
+      split.feed(chunk, lines);
+      const fresh = lines.filter((l) => l.offset >= from.offset);
+      if (fresh.length) yield fresh;
+      if (cut) break;
+    }
+  } catch (err) {
+    fileProblem = `damaged gzip archive (${(err as Error).message}); indexed what could be decompressed`;
+  } finally {
+    source.destroy();
+    gunzip.destroy();
   }
-  return { lines, consumed: at, lastLine: line };
+  if (cut) {
+    // The rest of the archive is skipped: resume (if it ever changes) after all that was read.
+    fileProblem = `gzip archive decompresses to more than ${bytesText(maxBytes)}: the rest was skipped`;
+    const end = Math.max(from.offset, total);
+    return { offset: end, line: split.pos.line + (split.pending > 0 ? 1 : 0), fileProblem };
+  }
+  const lines: RawLine[] = [];
+  split.finish(lines);
+  const fresh = lines.filter((l) => l.offset >= from.offset);
+  if (fresh.length) yield fresh;
+  const end = split.pos.offset >= from.offset ? split.pos : from;
+  return fileProblem ? { ...end, fileProblem } : end;
 }
 
 /** Decodes one line; blank lines come back with text ''. */

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { isObj, type Obj } from './eventFields';
+import { cutDeep, isObj, type Obj } from './eventFields';
 import { eventFromLine, type MapState, type TranscriptFileContext } from './formats';
 import { statelessState } from './formats/types';
 import { readBackContext } from './formats/transcript';
@@ -52,12 +52,16 @@ export class PayloadReader {
     }
   }
 
-  /** The parsed event object, checked against the expected id; null when it no longer matches. */
+  /**
+   * The parsed event object (nested values past MAX_NESTING cut), checked against the expected id;
+   * null when it no longer matches or cannot be parsed.
+   */
   event(loc: LineLocation, eid: string): Obj | null {
     const t = this.text(loc);
     if (t === null) return null;
     try {
-      const o: unknown = JSON.parse(t);
+      // Values nested too deep are cut here, so no reader of an event can overflow the stack.
+      const o: unknown = cutDeep(JSON.parse(t));
       if (!isObj(o)) return null;
       // Another producer's line: the event is one of what it maps to (formats/).
       if (typeof o.kind !== 'string') return (eventFromLine(o, t, eid, this.state, { id: 0, path: loc.path }) as unknown as Obj | null) ?? null;

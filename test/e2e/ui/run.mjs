@@ -362,6 +362,23 @@ try {
     await until('the session header in the restored webview', async () => (await frame.locator('text=agent:coder:review').count()) > 0);
     await until('the failed command in the restored timeline', async () => (await frame.locator('text=/npm run lint/').count()) > 0);
   });
+
+  await step('the getting-started walkthrough shows its four steps; running Open Replay checks off its step', async () => {
+    await runCommand('Welcome: Open Walkthrough...');
+    await pickExactly('Get started with Agent Telemetry Explorer');
+    const stepButton = (id) => page.locator(`.getting-started-step[data-step-id$="#${id}"]`);
+    for (const id of ['openSample', 'addFolder', 'openReplay', 'setRetention']) {
+      await until(`the walkthrough step ${id}`, async () => (await stepButton(id).count()) === 1);
+    }
+    // The walkthrough page keeps keys to itself: give the focus back to the workbench (the empty part of the side bar).
+    await page.locator('.part.sidebar').click({ position: { x: 150, y: 400 } });
+    await runCommand('Agent Telemetry: Open Replay');
+    await pickExactly('agent:main:main');
+    const walkthroughTab = page.locator('.tabs-container .tab').filter({ hasText: 'Walkthrough' });
+    await walkthroughTab.first().click();
+    await until('the replay step done', async () => (await stepButton('openReplay').getAttribute('aria-checked')) === 'true');
+    assert((await stepButton('openSample').getAttribute('aria-checked')) === 'false', 'the sample step is not done: Open Sample was never run');
+  });
 } finally {
   await cleanup();
 }
