@@ -48,6 +48,8 @@ const TABS = ['Tokens', 'Files', 'Events', 'Timeline'];
 const STEP_TIMEOUT = 120_000;
 /** At most this long for the extension host to become quiet after a phase. */
 const QUIET_TIMEOUT = 300_000;
+/** After the load, how long the tree may take to show the last sync once the host is quiet. */
+const GRACE_MS = 10_000;
 
 // ------------------------------------------------------------------ arguments
 function parseArgs(argv) {
@@ -345,6 +347,7 @@ async function main() {
   void writerDone.then((c) => (writerCode = c));
   let writerEnd = 0;
   let quietSince = 0;
+  let graceUntil = 0;
   let runsTotal = Infinity;
   for (;;) {
     const desc = await liveRow.first().locator('.label-description').textContent({ timeout: 1000 }).catch(() => null);
@@ -361,11 +364,15 @@ async function main() {
       runsTotal = JSON.parse(writerOut.trim()).runs.length;
       log(`  writer done; waiting for the tree to show all ${runsTotal} runs (shown: ${shown})`);
     }
-    // Done when every run is shown (or --catchup s after the writer stopped) and the host is quiet
-    // again: the backlog of the load belongs to this phase, not the next.
+    // Done when every run is shown and the host is quiet again (the backlog of the load belongs to this
+    // phase, not the next); or, --catchup s after the writer stopped, GRACE_MS after the host is quiet
+    // (time for the tree to refresh after the last sync).
     if (writerEnd && (shown >= runsTotal || t - writerEnd > opts.catchup * 1000)) {
       if (!quietSince) quietSince = t;
-      if (hostQuiet(readProbe(probeOut), t) || t - quietSince > QUIET_TIMEOUT) break;
+      const quiet = hostQuiet(readProbe(probeOut), t);
+      if (quiet && shown >= runsTotal) break;
+      if (quiet && !graceUntil) graceUntil = t + GRACE_MS;
+      if ((graceUntil && t > graceUntil) || t - quietSince > QUIET_TIMEOUT) break;
     }
     await sleep(100);
   }
