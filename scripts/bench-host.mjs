@@ -10,7 +10,8 @@
 //      --rate events/s for --seconds s; "append → visible" is the time from writing the first line of a
 //      run of the live session until the Sessions view's row of that session (its description's "N runs",
 //      read from the tree's DOM as a user sees it) counts that run. The phase lasts until the row counts
-//      every run written, or --catchup s after the writer stopped;
+//      every run written (or --catchup s after the writer stopped) and the extension host is quiet
+//      again, so the backlog of the load is measured here and not in the next phase;
 //   3. replay: Open Replay of the largest session (most events) from the command palette until the panel's
 //      header shows its counts, then the tabs Tokens, Files, Events and Timeline in turn, each until the
 //      webview answers again and stays free of long tasks for a moment.
@@ -545,7 +546,8 @@ async function main() {
     webviewLongestTaskMs: {
       target: TARGETS.longTaskMs,
       measured: result.replay.webviewLongestTaskMs,
-      pass: result.replay.webviewLongestTaskMs != null && result.replay.webviewLongestTaskMs <= TARGETS.longTaskMs,
+      // a panel that failed to load has nothing to draw: no pass
+      pass: !result.replay.error && result.replay.webviewLongestTaskMs != null && result.replay.webviewLongestTaskMs <= TARGETS.longTaskMs,
     },
     appendVisibleP95Ms: { target: TARGETS.appendVisibleP95Ms, measured: result.liveLoad.p95, pass: result.liveLoad.p95 != null && result.liveLoad.runsUnseen === 0 && result.liveLoad.p95 <= TARGETS.appendVisibleP95Ms },
     hostRssMb: { target: TARGETS.hostRssMb, measured: result.hostRssPeakMb, pass: result.hostRssPeakMb != null && result.hostRssPeakMb <= TARGETS.hostRssMb },
