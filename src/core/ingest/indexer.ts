@@ -159,33 +159,16 @@ export class TelemetryIndex {
     const plan: { row: FileRow; disk: DiskFile }[] = [];
     const touchedSessions = new Set<number>();
 
-    // Directories no longer configured.
-    for (const row of rows) {
-      if (!wanted.has(row.dir)) report.removed += this.dropFile(row, touchedSessions, true);
+    // One transaction for the bookkeeping of every file (many small files: transcripts).
+    this.db.run('BEGIN');
+    try {
+      this.planFiles(rows, wanted, plan, report, touchedSessions);
+      this.db.run('COMMIT');
+    } catch (err) {
+      this.writer.rollback();
+      throw err;
     }
-    for (const dir of wanted) {
-      const known = rows.filter((r) => r.dir === dir);
-      const disk = scanDir(dir);
-      const matched = matchFiles(known, disk);
-      for (const row of known) {
-        if (!matched.rowsKept.has(row.id)) report.removed += this.dropFile(row, touchedSessions, true);
-      }
-      for (const { disk: f, row } of matched.pairs) {
-        if (row && (row.path !== f.path || row.rank !== f.rank || row.active !== (f.active ? 1 : 0))) {
-          this.db.run('UPDATE files SET path = ?, rank = ?, active = ? WHERE id = ?', [f.path, f.rank, f.active ? 1 : 0, row.id]);
-          row.path = f.path;
-          row.rank = f.rank;
-          row.active = f.active ? 1 : 0;
-          this.changedSinceExport = true;
-        }
-        const r = row ?? this.insertFile(dir, f);
-        // A compressed archive or a JSON document is read whole; if it changed after being read, read it again.
-        if (row && (row.gzip || f.whole) && row.size >= 0 && row.offset > 0 && (row.size !== f.size || row.mtime !== f.mtime)) {
-          report.removed += this.resetFile(r, touchedSessions);
-        }
-        plan.push({ row: r, disk: f });
-      }
-    }
+
     // Files whose events duplicated another file's may now own events that lost their owner.
     if (report.removed > 0) {
       for (const p of plan) {
@@ -233,6 +216,37 @@ export class TelemetryIndex {
     if (report.added || report.removed || report.problems) this.changedSinceExport = true;
     report.ms = Date.now() - started;
     return report;
+  }
+
+  /** Pairs the files on disk with the known ones; what changed is dropped or reset, the rest planned. */
+  private planFiles(rows: FileRow[], wanted: Set<string>, plan: { row: FileRow; disk: DiskFile }[], report: SyncReport, touchedSessions: Set<number>): void {
+    // Directories no longer configured.
+    for (const row of rows) {
+      if (!wanted.has(row.dir)) report.removed += this.dropFile(row, touchedSessions, true);
+    }
+    for (const dir of wanted) {
+      const known = rows.filter((r) => r.dir === dir);
+      const disk = scanDir(dir);
+      const matched = matchFiles(known, disk);
+      for (const row of known) {
+        if (!matched.rowsKept.has(row.id)) report.removed += this.dropFile(row, touchedSessions, true);
+      }
+      for (const { disk: f, row } of matched.pairs) {
+        if (row && (row.path !== f.path || row.rank !== f.rank || row.active !== (f.active ? 1 : 0))) {
+          this.db.run('UPDATE files SET path = ?, rank = ?, active = ? WHERE id = ?', [f.path, f.rank, f.active ? 1 : 0, row.id]);
+          row.path = f.path;
+          row.rank = f.rank;
+          row.active = f.active ? 1 : 0;
+          this.changedSinceExport = true;
+        }
+        const r = row ?? this.insertFile(dir, f);
+        // A compressed archive or a JSON document is read whole; if it changed after being read, read it again.
+        if (row && (row.gzip || f.whole) && row.size >= 0 && row.offset > 0 && (row.size !== f.size || row.mtime !== f.mtime)) {
+          report.removed += this.resetFile(r, touchedSessions);
+        }
+        plan.push({ row: r, disk: f });
+      }
+    }
   }
 
   private async ingestPlan(
