@@ -260,35 +260,54 @@ export class TelemetryIndex {
     // Oldest first, so that ids seen in a live file and its compressed copy belong to the older.
     plan.sort((a, b) => a.row.rank - b.row.rank || (a.row.gzip - b.row.gzip));
     let sliceStart = Date.now();
-    for (const { row, disk } of plan) {
-      if (opts.signal?.aborted) {
-        report.cancelled = true;
-        break;
-      }
-      if (!row.gzip && disk.size === row.offset && disk.mtime === row.mtime) {
-        progress.filesDone++;
-        continue;
-      }
-      if (row.gzip && row.offset > 0 && disk.size === row.size && disk.mtime === row.mtime) {
-        progress.filesDone++;
-        continue;
-      }
-      progress.file = disk.path;
-      const before = { added: report.added, problems: report.problems };
-      const cancelled = await this.ingestFile(row, disk, report, touchedSessions, progress, opts, () => {
-        if (sliceMs > 0 && Date.now() - sliceStart >= sliceMs) {
-          sliceStart = Date.now();
-          return true;
+    // One transaction across files, committed at each slice (many small files cost one commit per
+    // slice, not per file); ingestFile commits and begins again when it yields.
+    const w = this.writer;
+    let inTx = false;
+    try {
+      for (const { row, disk } of plan) {
+        if (opts.signal?.aborted) {
+          report.cancelled = true;
+          break;
         }
-        return false;
-      });
-      if (report.added !== before.added || report.problems !== before.problems) report.changedFiles++;
-      progress.filesDone++;
-      opts.onProgress?.({ ...progress });
-      if (cancelled) {
-        report.cancelled = true;
-        break;
+        if (!row.gzip && disk.size === row.offset && disk.mtime === row.mtime) {
+          progress.filesDone++;
+          continue;
+        }
+        if (row.gzip && row.offset > 0 && disk.size === row.size && disk.mtime === row.mtime) {
+          progress.filesDone++;
+          continue;
+        }
+        progress.file = disk.path;
+        const before = { added: report.added, problems: report.problems };
+        if (!inTx) {
+          w.begin();
+          inTx = true;
+        }
+        const cancelled = await this.ingestFile(row, disk, report, touchedSessions, progress, opts, () => {
+          if (sliceMs > 0 && Date.now() - sliceStart >= sliceMs) {
+            sliceStart = Date.now();
+            return true;
+          }
+          return false;
+        });
+        if (report.added !== before.added || report.problems !== before.problems) report.changedFiles++;
+        progress.filesDone++;
+        opts.onProgress?.({ ...progress });
+        if (cancelled) {
+          // It committed before yielding and did not begin again.
+          inTx = false;
+          report.cancelled = true;
+          break;
+        }
       }
+      if (inTx) {
+        inTx = false;
+        w.commit();
+      }
+    } catch (err) {
+      if (inTx) w.rollback();
+      throw err;
     }
   }
 
@@ -326,7 +345,10 @@ export class TelemetryIndex {
     return removed;
   }
 
-  /** Indexes a file's new lines. Returns true when cancelled. */
+  /**
+   * Indexes a file's new lines, inside the caller's transaction (committed and begun again when
+   * it yields). Returns true when cancelled: then no transaction is left open.
+   */
   private async ingestFile(
     row: FileRow,
     disk: DiskFile,
@@ -345,7 +367,6 @@ export class TelemetryIndex {
     const gen = readLines(disk.path, { offset: row.offset, line: row.line }, { active: disk.active, gzip: disk.gzip, whole: disk.whole });
     const w = this.writer;
     let cancelled = false;
-    w.begin();
     try {
       for (;;) {
         const next = gen.next();
@@ -383,7 +404,6 @@ export class TelemetryIndex {
           w.begin();
         }
       }
-      w.commit();
       progress.bytesDone = bytesBefore + Math.max(0, row.offset - startOffset);
     } catch (err) {
       w.rollback();
