@@ -277,6 +277,7 @@ export class EventWriter {
     this.otherLlmRuns.clear();
     this.otherLlm.clear();
     this.otherRunsExist = null;
+    this.runNames.clear();
   }
 
   /** A sync starts: transcript files check again which session they belong to. */
@@ -379,18 +380,16 @@ export class EventWriter {
   /** Another log's run event of session `skey`: transcript runs it covers take its id (read again). */
   private otherRunSeen(skey: number, run: number, ts: number, end: boolean): void {
     this.otherRunsExist = true;
-    const list = this.otherRuns.get(skey);
     const name = this.stringOfRun(run);
-    if (this.bulkOwners) {
-      const runs = list ?? [];
+    // Kept up to date in memory once known (read from the index on first use, this row included).
+    let runs = this.otherRuns.get(skey);
+    if (!runs && this.bulkOwners) this.otherRuns.set(skey, (runs = []));
+    if (runs) {
       let r = runs.find((x) => x.id === name);
       if (!r) runs.push((r = { id: name, start: ts, end: null }));
       if (end) r.end = Math.max(r.end ?? ts, ts);
       else r.start = Math.min(r.start, ts);
       runs.sort((a, b) => a.start - b.start);
-      this.otherRuns.set(skey, runs);
-    } else if (list) {
-      this.otherRuns.delete(skey);
     }
     const tf = this.strings.get(TRANSCRIPT);
     if (tf === undefined || this.bulkOwners) return;
@@ -562,7 +561,6 @@ export class EventWriter {
       case 'run.end': {
         if (run === null) return;
         const end = kind === 'run.end';
-        if (skey !== null && (fmt === null || fmt !== tf)) this.otherRunSeen(skey, run, ts, end);
         const t = end ? tokensOf(data.usage) : null;
         const error = end ? errorText(o.error) : null;
         if (skey !== null) this.totals.run(skey, ts, run, error !== null);
@@ -573,6 +571,8 @@ export class EventWriter {
           end ? num(data.costUsd) : null, end ? num(data.toolCallCount) : null, end ? str(data.stopReason) : null,
           error,
         ]);
+        // Another log's run: transcript runs it covers take its id (after its row is written, so lookups see it).
+        if (skey !== null && (fmt === null || fmt !== tf)) this.otherRunSeen(skey, run, ts, end);
         return;
       }
       case 'tool.start':
