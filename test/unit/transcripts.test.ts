@@ -360,3 +360,17 @@ test('sample generator --transcripts: the same sessions as the plugin log; both 
     t.cleanup();
   }
 });
+
+test('retention never deletes a transcript (OpenClaw still appends to it)', async () => {
+  const t = tempDir('atx-prune-');
+  try {
+    cpSync(SESSIONS, path.join(t.dir, 'sessions'), { recursive: true });
+    const run = await runCliCaptured(Date.parse('2027-01-01T00:00:00Z'), '--dir', path.join(t.dir, 'sessions'), '--no-index', 'prune', '--max-age-days', '1', '--max-sessions', '1', '--apply', '--json');
+    assert.equal(run.code, 0, run.err);
+    const out = JSON.parse(run.out) as { plan: { files: unknown[] } };
+    assert.deepEqual(out.plan.files, []);
+    assert.deepEqual(readdirSync(path.join(t.dir, 'sessions')).sort(), readdirSync(SESSIONS).sort());
+  } finally {
+    t.cleanup();
+  }
+});
