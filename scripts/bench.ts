@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   try {
     // Generated in a child process, so its garbage does not weigh on the measurements here.
     const t0 = performance.now();
-    const gen = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'sample.ts'), '--out', root, '--events', String(EVENTS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const gen = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'sample.ts'), '--out', root, '--events', String(EVENTS), '--transcripts'], { stdio: ['ignore', 'pipe', 'inherit'] });
     if (gen.status !== 0) throw new Error('sample generation failed');
     const sample = { dirs: readdirSync(path.join(root, 'agents')).map((a) => path.join(root, 'agents', a, 'telemetry')) };
     console.log(`generated sample telemetry (${((performance.now() - t0) / 1000).toFixed(1)} s): ${gen.stdout.toString().trim()}`);
@@ -99,6 +99,23 @@ async function main(): Promise<void> {
     const ingestMs = Math.min(first.ms, second.ms);
     const ingestRate = report.added / (ingestMs / 1000);
     console.log(`full ingest: ${report.added} events in ${(ingestMs / 1000).toFixed(2)} s → ${Math.round(ingestRate)} events/s (${report.problems} problems)`);
+
+    // The OpenClaw session transcripts of the same sessions, on their own: their lines against their parse-only rate.
+    const trDirs = readdirSync(path.join(root, 'agents')).map((a) => path.join(root, 'agents', a, 'sessions')).filter((d) => statSync(d, { throwIfNoEntry: false })?.isDirectory());
+    const trFiles = logFiles(trDirs);
+    const trParse = [parseOnly(trFiles), parseOnly(trFiles), parseOnly(trFiles)].sort((a, b) => a.ms - b.ms)[0]!;
+    const trIngest = async () => {
+      const index = TelemetryIndex.create(sql);
+      const t = performance.now();
+      const rep = await index.sync(trDirs, { sliceMs: 0 });
+      const ms = performance.now() - t;
+      index.close();
+      return { lines: rep.added, ms };
+    };
+    const tr = [await trIngest(), await trIngest()].sort((a, b) => a.ms - b.ms)[0]!;
+    const trParseRate = trParse.events / (trParse.ms / 1000);
+    const trRate = tr.lines / (tr.ms / 1000);
+    console.log(`transcripts: ${trFiles.length} files, parse-only ${Math.round(trParseRate)} lines/s, ingest ${tr.lines} lines in ${(tr.ms / 1000).toFixed(2)} s → ${Math.round(trRate)} lines/s (${round(trRate / trParseRate, 3)}× parse-only)`);
 
     const dbBytes = ix.export().length;
     console.log(`index: ${(dbBytes / 1e6).toFixed(1)} MB → ${(dbBytes / report.added).toFixed(0)} bytes/event (logs: ${(bytes / 1e6).toFixed(1)} MB)`);
@@ -139,6 +156,7 @@ async function main(): Promise<void> {
       peakRssMb: Math.round(peakRssMb),
       queryMs: { sessions: qSessions, replayRun: qReplay, replaySession: qReplaySession, toolsOfRun: qTools, search: qSearch },
       append1000Ms: round(appendMs, 1),
+      transcripts: { files: trFiles.length, lines: tr.lines, parseLinesPerSec: Math.round(trParseRate), ingestLinesPerSec: Math.round(trRate), ratioToParse: round(trRate / trParseRate, 3) },
       targets: { ratioToParse: 0.2, dbBytesPerEvent: 400 },
     };
     console.log(JSON.stringify(result));

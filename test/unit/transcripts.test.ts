@@ -239,6 +239,24 @@ test('joined live: the transcript is read while the plugin log has only begun th
     assert.deepEqual(figures(ix), figures(plugin));
     assert.equal(stats(ix.db).llmCalls, 2);
     plugin.close();
+    // A second run written to both while the explorer follows them: one more run, counted once.
+    const T2 = Date.parse('2026-02-03T11:10:00Z');
+    const ev = (n: number, ts: number, kind: string, data: Record<string, unknown>) =>
+      `${JSON.stringify({ id: `evt_${n.toString(16).padStart(12, '0')}`, ts, seq: n, agentId: 'ops', sessionKey: 'agent:ops:main', sessionId: '0b5e9d2c-6a7f-4c3e-8d1b-2e9f4a6c8b10', runId: 'run_8b21', kind, data, source: 'hook' })}\n`;
+    appendFileSync(path.join(tel, 'events.jsonl'), ev(8, T2, 'run.start', { model: 'claude-sonnet-4-5', provider: 'anthropic', isHeartbeat: false })
+      + ev(9, T2 + 1500, 'llm.call', { callIndex: 0, provider: 'anthropic', model: 'claude-sonnet-4-5', delta: { input: 100, output: 10, cacheRead: 0, cacheWrite: 0, total: 110 }, costUsd: 0.00045 })
+      + ev(10, T2 + 1600, 'run.end', { stopReason: 'stop', usage: { input: 100, output: 10, cacheRead: 0, cacheWrite: 0, total: 110 } }));
+    const entry = (id: string, parent: string, ts: number, message: Record<string, unknown>) =>
+      `${JSON.stringify({ type: 'message', id, parentId: parent, timestamp: new Date(ts).toISOString(), message })}\n`;
+    appendFileSync(path.join(t.dir, 'sessions', '0b5e9d2c-6a7f-4c3e-8d1b-2e9f4a6c8b10.jsonl'),
+      entry('d4000005', 'd4000004', T2 + 40, { role: 'user', content: 'and now?', timestamp: T2 + 40 })
+      + entry('d4000006', 'd4000005', T2 + 1490, { role: 'assistant', content: [{ type: 'text', text: 'Nothing else.' }], provider: 'anthropic', model: 'claude-sonnet-4-5',
+        usage: { input: 100, output: 10, cacheRead: 0, cacheWrite: 0, totalTokens: 110, cost: { total: 0.00045 } }, stopReason: 'stop', timestamp: T2 + 200 }));
+    await ix.sync([tel, path.join(t.dir, 'sessions')], { sliceMs: 0 });
+    const both = await indexOf(tel);
+    assert.deepEqual(figures(ix), figures(both));
+    assert.deepEqual(listRuns(ix.db, 'agent:ops:main').map((r) => r.runId), ['run_8b21', 'run_7f3a9c']);
+    both.close();
     ix.close();
   } finally {
     t.cleanup();
@@ -338,6 +356,20 @@ test('sample generator --transcripts: the same sessions as the plugin log; both 
       both.close();
       alone.close();
     }
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('retention never deletes a transcript (OpenClaw still appends to it)', async () => {
+  const t = tempDir('atx-prune-');
+  try {
+    cpSync(SESSIONS, path.join(t.dir, 'sessions'), { recursive: true });
+    const run = await runCliCaptured(Date.parse('2027-01-01T00:00:00Z'), '--dir', path.join(t.dir, 'sessions'), '--no-index', 'prune', '--max-age-days', '1', '--max-sessions', '1', '--apply', '--json');
+    assert.equal(run.code, 0, run.err);
+    const out = JSON.parse(run.out) as { plan: { files: unknown[] } };
+    assert.deepEqual(out.plan.files, []);
+    assert.deepEqual(readdirSync(path.join(t.dir, 'sessions')).sort(), readdirSync(SESSIONS).sort());
   } finally {
     t.cleanup();
   }

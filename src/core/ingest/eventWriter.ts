@@ -83,6 +83,8 @@ export class EventWriter {
   /** Runs with llm.call rows from transcripts, and (during a bulk first index) from other logs. */
   private transcriptLlmRuns: Set<number> | null = null;
   private readonly otherLlmRuns = new Set<number>();
+  /** Runs asked about by transcript llm.calls: whether another log has llm.calls in them. */
+  private readonly otherLlm = new Map<number, boolean>();
   private readonly lookups: TranscriptLookups = {
     pluginRun: (key, ts) => this.otherRunAt(key, ts),
     keyOfSessionId: (sid) => {
@@ -278,6 +280,9 @@ export class EventWriter {
     this.otherRuns.clear();
     this.transcriptLlmRuns = null;
     this.otherLlmRuns.clear();
+    this.otherLlm.clear();
+    this.otherRunsExist = null;
+    this.runNames.clear();
   }
 
   /** A sync starts: transcript files check again which session they belong to. */
@@ -330,8 +335,9 @@ export class EventWriter {
     let list = this.otherRuns.get(key);
     if (list) return list;
     list = [];
-    // During a bulk first index every run seen so far is in memory already.
-    if (!this.bulkOwners) {
+    // During a bulk first index every run seen so far is in memory already; an index of
+    // transcripts alone has no other runs to look for.
+    if (!this.bulkOwners && this.hasOtherRuns()) {
       const tf = this.strings.get(TRANSCRIPT) ?? -1;
       for (const r of this.db.exec(
         `SELECT rk.s, MIN(CASE WHEN re.phase = 0 THEN re.ts END) AS st, MAX(CASE WHEN re.phase = 1 THEN re.ts END) AS en
@@ -344,6 +350,15 @@ export class EventWriter {
     }
     this.otherRuns.set(key, list);
     return list;
+  }
+
+  private otherRunsExist: boolean | null = null;
+  private hasOtherRuns(): boolean {
+    if (this.otherRunsExist === null) {
+      const tf = this.strings.get(TRANSCRIPT) ?? -1;
+      this.otherRunsExist = this.db.exec('SELECT 1 FROM run_events re JOIN events e ON e.id = re.ev WHERE e.fmt IS NULL OR e.fmt <> ? LIMIT 1', [tf]).length > 0;
+    }
+    return this.otherRunsExist;
   }
 
   /**
@@ -369,18 +384,17 @@ export class EventWriter {
 
   /** Another log's run event of session `skey`: transcript runs it covers take its id (read again). */
   private otherRunSeen(skey: number, run: number, ts: number, end: boolean): void {
-    const list = this.otherRuns.get(skey);
+    this.otherRunsExist = true;
     const name = this.stringOfRun(run);
-    if (this.bulkOwners) {
-      const runs = list ?? [];
+    // Kept up to date in memory once known (read from the index on first use, this row included).
+    let runs = this.otherRuns.get(skey);
+    if (!runs && this.bulkOwners) this.otherRuns.set(skey, (runs = []));
+    if (runs) {
       let r = runs.find((x) => x.id === name);
       if (!r) runs.push((r = { id: name, start: ts, end: null }));
       if (end) r.end = Math.max(r.end ?? ts, ts);
       else r.start = Math.min(r.start, ts);
       runs.sort((a, b) => a.start - b.start);
-      this.otherRuns.set(skey, runs);
-    } else if (list) {
-      this.otherRuns.delete(skey);
     }
     const tf = this.strings.get(TRANSCRIPT);
     if (tf === undefined || this.bulkOwners) return;
@@ -414,14 +428,20 @@ export class EventWriter {
    * same call, seen twice). Returns whether it counts.
    */
   private transcriptLlmCounts(run: number, tf: number): boolean {
-    if (this.otherLlmRuns.has(run)) return false;
-    if (!this.bulkOwners) {
-      const st = this.s.otherLlm!;
-      st.bind([run, tf]);
-      const other = st.step();
-      st.reset();
-      if (other) return false;
+    let other = this.otherLlm.get(run);
+    if (other === undefined) {
+      // Asked once per run: from then on, another log's llm.call for it is noted as it is written.
+      other = this.otherLlmRuns.has(run);
+      // A transcript run only shares its id with another log's run (see otherRunAt).
+      if (!other && !this.bulkOwners && this.hasOtherRuns()) {
+        const st = this.s.otherLlm!;
+        st.bind([run, tf]);
+        other = st.step();
+        st.reset();
+      }
+      this.otherLlm.set(run, other);
     }
+    if (other) return false;
     this.transcriptRuns().add(run);
     return true;
   }
@@ -546,7 +566,6 @@ export class EventWriter {
       case 'run.end': {
         if (run === null) return;
         const end = kind === 'run.end';
-        if (skey !== null && (fmt === null || fmt !== tf)) this.otherRunSeen(skey, run, ts, end);
         const t = end ? tokensOf(data.usage) : null;
         const error = end ? errorText(o.error) : null;
         if (skey !== null) this.totals.run(skey, ts, run, error !== null);
@@ -557,6 +576,8 @@ export class EventWriter {
           end ? num(data.costUsd) : null, end ? num(data.toolCallCount) : null, end ? str(data.stopReason) : null,
           error,
         ]);
+        // Another log's run: transcript runs it covers take its id (after its row is written, so lookups see it).
+        if (skey !== null && (fmt === null || fmt !== tf)) this.otherRunSeen(skey, run, ts, end);
         return;
       }
       case 'tool.start':
@@ -583,6 +604,7 @@ export class EventWriter {
             if (!this.transcriptLlmCounts(run, tf)) return;
           } else {
             if (this.bulkOwners) this.otherLlmRuns.add(run);
+            if (this.otherLlm.size && this.otherLlm.get(run) === false) this.otherLlm.set(run, true);
             if (tf !== undefined && this.transcriptRuns().has(run)) this.dropTranscriptLlm(run, tf);
           }
         }

@@ -163,33 +163,16 @@ export class TelemetryIndex {
     const plan: { row: FileRow; disk: DiskFile }[] = [];
     const touchedSessions = new Set<number>();
 
-    // Directories no longer configured.
-    for (const row of rows) {
-      if (!wanted.has(row.dir)) report.removed += this.dropFile(row, touchedSessions, true);
+    // One transaction for the bookkeeping of every file (many small files: transcripts).
+    this.db.run('BEGIN');
+    try {
+      this.planFiles(rows, wanted, plan, report, touchedSessions);
+      this.db.run('COMMIT');
+    } catch (err) {
+      this.writer.rollback();
+      throw err;
     }
-    for (const dir of wanted) {
-      const known = rows.filter((r) => r.dir === dir);
-      const disk = scanDir(dir);
-      const matched = matchFiles(known, disk);
-      for (const row of known) {
-        if (!matched.rowsKept.has(row.id)) report.removed += this.dropFile(row, touchedSessions, true);
-      }
-      for (const { disk: f, row } of matched.pairs) {
-        if (row && (row.path !== f.path || row.rank !== f.rank || row.active !== (f.active ? 1 : 0))) {
-          this.db.run('UPDATE files SET path = ?, rank = ?, active = ? WHERE id = ?', [f.path, f.rank, f.active ? 1 : 0, row.id]);
-          row.path = f.path;
-          row.rank = f.rank;
-          row.active = f.active ? 1 : 0;
-          this.changedSinceExport = true;
-        }
-        const r = row ?? this.insertFile(dir, f);
-        // A compressed archive or a JSON document is read whole; if it changed after being read, read it again.
-        if (row && (row.gzip || f.whole) && row.size >= 0 && row.offset > 0 && (row.size !== f.size || row.mtime !== f.mtime)) {
-          report.removed += this.resetFile(r, touchedSessions);
-        }
-        plan.push({ row: r, disk: f });
-      }
-    }
+
     // Files whose events duplicated another file's may now own events that lost their owner.
     if (report.removed > 0) {
       for (const p of plan) {
@@ -239,6 +222,37 @@ export class TelemetryIndex {
     return report;
   }
 
+  /** Pairs the files on disk with the known ones; what changed is dropped or reset, the rest planned. */
+  private planFiles(rows: FileRow[], wanted: Set<string>, plan: { row: FileRow; disk: DiskFile }[], report: SyncReport, touchedSessions: Set<number>): void {
+    // Directories no longer configured.
+    for (const row of rows) {
+      if (!wanted.has(row.dir)) report.removed += this.dropFile(row, touchedSessions, true);
+    }
+    for (const dir of wanted) {
+      const known = rows.filter((r) => r.dir === dir);
+      const disk = scanDir(dir);
+      const matched = matchFiles(known, disk);
+      for (const row of known) {
+        if (!matched.rowsKept.has(row.id)) report.removed += this.dropFile(row, touchedSessions, true);
+      }
+      for (const { disk: f, row } of matched.pairs) {
+        if (row && (row.path !== f.path || row.rank !== f.rank || row.active !== (f.active ? 1 : 0))) {
+          this.db.run('UPDATE files SET path = ?, rank = ?, active = ? WHERE id = ?', [f.path, f.rank, f.active ? 1 : 0, row.id]);
+          row.path = f.path;
+          row.rank = f.rank;
+          row.active = f.active ? 1 : 0;
+          this.changedSinceExport = true;
+        }
+        const r = row ?? this.insertFile(dir, f);
+        // A compressed archive or a JSON document is read whole; if it changed after being read, read it again.
+        if (row && (row.gzip || f.whole) && row.size >= 0 && row.offset > 0 && (row.size !== f.size || row.mtime !== f.mtime)) {
+          report.removed += this.resetFile(r, touchedSessions);
+        }
+        plan.push({ row: r, disk: f });
+      }
+    }
+  }
+
   private async ingestPlan(
     plan: { row: FileRow; disk: DiskFile }[],
     report: SyncReport,
@@ -250,35 +264,54 @@ export class TelemetryIndex {
     // Oldest first, so that ids seen in a live file and its compressed copy belong to the older.
     plan.sort((a, b) => a.row.rank - b.row.rank || (a.row.gzip - b.row.gzip));
     let sliceStart = Date.now();
-    for (const { row, disk } of plan) {
-      if (opts.signal?.aborted) {
-        report.cancelled = true;
-        break;
-      }
-      if (!row.gzip && disk.size === row.offset && disk.mtime === row.mtime) {
-        progress.filesDone++;
-        continue;
-      }
-      if (row.gzip && row.offset > 0 && disk.size === row.size && disk.mtime === row.mtime) {
-        progress.filesDone++;
-        continue;
-      }
-      progress.file = disk.path;
-      const before = { added: report.added, problems: report.problems };
-      const cancelled = await this.ingestFile(row, disk, report, touchedSessions, progress, opts, () => {
-        if (sliceMs > 0 && Date.now() - sliceStart >= sliceMs) {
-          sliceStart = Date.now();
-          return true;
+    // One transaction across files, committed at each slice (many small files cost one commit per
+    // slice, not per file); ingestFile commits and begins again when it yields.
+    const w = this.writer;
+    let inTx = false;
+    try {
+      for (const { row, disk } of plan) {
+        if (opts.signal?.aborted) {
+          report.cancelled = true;
+          break;
         }
-        return false;
-      });
-      if (report.added !== before.added || report.problems !== before.problems) report.changedFiles++;
-      progress.filesDone++;
-      opts.onProgress?.({ ...progress });
-      if (cancelled) {
-        report.cancelled = true;
-        break;
+        if (!row.gzip && disk.size === row.offset && disk.mtime === row.mtime) {
+          progress.filesDone++;
+          continue;
+        }
+        if (row.gzip && row.offset > 0 && disk.size === row.size && disk.mtime === row.mtime) {
+          progress.filesDone++;
+          continue;
+        }
+        progress.file = disk.path;
+        const before = { added: report.added, problems: report.problems };
+        if (!inTx) {
+          w.begin();
+          inTx = true;
+        }
+        const cancelled = await this.ingestFile(row, disk, report, touchedSessions, progress, opts, () => {
+          if (sliceMs > 0 && Date.now() - sliceStart >= sliceMs) {
+            sliceStart = Date.now();
+            return true;
+          }
+          return false;
+        });
+        if (report.added !== before.added || report.problems !== before.problems) report.changedFiles++;
+        progress.filesDone++;
+        opts.onProgress?.({ ...progress });
+        if (cancelled) {
+          // It committed before yielding and did not begin again.
+          inTx = false;
+          report.cancelled = true;
+          break;
+        }
       }
+      if (inTx) {
+        inTx = false;
+        w.commit();
+      }
+    } catch (err) {
+      if (inTx) w.rollback();
+      throw err;
     }
   }
 
@@ -316,7 +349,10 @@ export class TelemetryIndex {
     return removed;
   }
 
-  /** Indexes a file's new lines. Returns true when cancelled. */
+  /**
+   * Indexes a file's new lines, inside the caller's transaction (committed and begun again when
+   * it yields). Returns true when cancelled: then no transaction is left open.
+   */
   private async ingestFile(
     row: FileRow,
     disk: DiskFile,
@@ -337,7 +373,6 @@ export class TelemetryIndex {
     });
     const w = this.writer;
     let cancelled = false;
-    w.begin();
     try {
       for (;;) {
         const next = await gen.next();
@@ -375,7 +410,6 @@ export class TelemetryIndex {
           w.begin();
         }
       }
-      w.commit();
       progress.bytesDone = bytesBefore + Math.max(0, row.offset - startOffset);
     } catch (err) {
       w.rollback();

@@ -81,8 +81,8 @@ export const transcript: Format = {
       ts, kind: kindOf(kind), ...base, runId: place.runId, data: { ...data, entryId },
       ...(error != null ? { error } : {}),
     });
+    // An entry without a valid time is reported by the writer (placed after the previous event).
     const problems: string[] = [];
-    if (ts === null) problems.push('transcript entry without a valid timestamp');
     if (o.type !== 'message' || !m) {
       const { type: _t, id: _i, parentId: _p, timestamp: _ts, ...rest } = o;
       return { events: [ev(0, OTHER_KINDS[o.type as string] ?? `transcript.${String(o.type)}`, rest)], problems };
