@@ -13,7 +13,7 @@ export interface ParsedArgs {
 }
 
 /** Options that take a value; everything else starting with `--` is a switch. */
-const VALUED = new Set(['dir', 'index', 'since', 'until', 'agent', 'limit', 'run', 'name', 'group-by', 'out', 'session', 'max-age-days', 'max-size-mb', 'max-sessions', 'before', 'host', 'port', 'receive-dir', 'token']);
+const VALUED = new Set(['dir', 'index', 'since', 'until', 'agent', 'limit', 'run', 'name', 'group-by', 'out', 'session', 'max-age-days', 'max-size-mb', 'max-sessions', 'before', 'host', 'port', 'receive-dir', 'token', 'format']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const out: ParsedArgs = { dirs: [], index: null, noIndex: false, json: false, command: null, positional: [], flags: new Map() };
@@ -89,6 +89,9 @@ Commands:
   costs [--group-by model|provider|agent|session|day]
   problems                                   lines the index could not use
   export --out FILE [--session KEY] [--run RUN] [--since DATE] [--until DATE] [--redact-pii]
+  export --format otlp --out FILE (--session KEY | --run RUN)
+                                             runs as OpenTelemetry traces (OTLP/JSON lines, GenAI
+                                             conventions) for a collector, Jaeger or Tempo
                                              the selected events' original lines, byte for byte
                                              (--until is exclusive; FILE must be outside the telemetry dirs;
                                              --redact-pii replaces e-mail addresses by [REDACTED_EMAIL], except

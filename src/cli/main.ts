@@ -7,6 +7,7 @@ import { discoverTelemetryDirs, isDir } from '../core/source/discover';
 import * as detail from '../core/query/detailQueries';
 import { verifyDir } from '../core/ops/knosticChain';
 import { exportLines } from '../core/ops/exportJsonl';
+import { exportOtlp } from '../core/ops/otlpExport';
 import { assertOutsideTelemetry, openIndexFile, saveIndexFile } from '../core/ingest/indexFile';
 import { applyRetention, gatherRetentionInput, planRetention, type ApplyResult, type PlannedDeletion, type RetentionPlan, type RetentionPolicy } from '../core/ops/retention';
 import { parseSince } from '../core/store/sql';
@@ -278,11 +279,14 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   export: {
-    flags: ['out', 'session', 'run', 'since', 'until', 'redact-pii'],
+    flags: ['out', 'session', 'run', 'since', 'until', 'redact-pii', 'format'],
     positionals: 0,
     async run(ix, args, now, ctx) {
       const out = strFlag(args, 'out');
       if (!out) throw new UsageError('export needs --out FILE');
+      const format = strFlag(args, 'format') ?? 'jsonl';
+      if (format !== 'jsonl' && format !== 'otlp') throw new UsageError('--format takes jsonl or otlp');
+      if (format === 'otlp') return exportOtlpFile(ix, args, out, ctx);
       const selection = {
         sessionKey: strFlag(args, 'session'),
         runId: strFlag(args, 'run'),
@@ -384,6 +388,22 @@ async function serve(args: ParsedArgs, out: Out, err: Out, stop?: AbortSignal): 
     index.close();
   }
   return 0;
+}
+
+/** `export --format otlp`: a session's runs (or one run) as OTLP/JSON traces, one request per line. */
+async function exportOtlpFile(ix: TelemetryIndex, args: ParsedArgs, out: string, ctx: Context): Promise<Result> {
+  for (const f of ['since', 'until', 'redact-pii']) if (args.flags.has(f)) throw new UsageError(`--format otlp does not take --${f}`);
+  const sel = { sessionKey: strFlag(args, 'session'), runId: strFlag(args, 'run') };
+  if (sel.sessionKey === undefined && sel.runId === undefined) throw new UsageError('--format otlp needs --session KEY or --run RUN');
+  assertOutputOutside(out, ctx.dirs);
+  if (sel.sessionKey !== undefined) knownSession(ix, sel.sessionKey);
+  if (sel.runId !== undefined) answers.runAnswer(ix.db, sel.runId);
+  let r: ReturnType<typeof exportOtlp> | undefined;
+  await writeAtomically(path.resolve(out), async (write) => {
+    r = exportOtlp(ix.db, sel, write);
+  });
+  const json = { out: path.resolve(out), format: 'otlp', ...r! };
+  return { json, text: `exported ${r!.runs} run(s) as ${r!.spans} OTLP spans (${r!.bytes} bytes) to ${path.resolve(out)}` };
 }
 
 /** Throws when `file` (or, through links, where it would be written) is inside a telemetry directory. */
