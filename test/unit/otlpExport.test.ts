@@ -90,7 +90,7 @@ describe('export --format otlp', () => {
       const shape = (ix: TelemetryIndex) =>
         summary.listRuns(ix.db, S1).map((r) => ({ startedTs: r.startedTs, endedTs: r.endedTs, llmCalls: r.llmCalls, tools: r.toolCallCount, toolErrors: r.toolErrorCount, tokens: r.tokens, error: r.error?.message ?? null, model: r.model }));
       const want = shape(original);
-      assert.ok(want.length >= 3);
+      assert.ok(want.length >= 2);
       assert.deepEqual(shape(back), want);
       original.close();
       back.close();
