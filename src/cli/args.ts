@@ -13,7 +13,7 @@ export interface ParsedArgs {
 }
 
 /** Options that take a value; everything else starting with `--` is a switch. */
-const VALUED = new Set(['dir', 'index', 'since', 'until', 'agent', 'limit', 'run', 'name', 'group-by', 'out', 'session', 'max-age-days', 'max-size-mb', 'max-sessions', 'before', 'host', 'port', 'receive-dir', 'token', 'format']);
+const VALUED = new Set(['dir', 'index', 'since', 'until', 'agent', 'limit', 'run', 'name', 'group-by', 'out', 'session', 'max-age-days', 'max-size-mb', 'max-sessions', 'before', 'host', 'port', 'receive-dir', 'token', 'format', 'otlp-endpoint', 'batch', 'cursor', 'max-retries']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const out: ParsedArgs = { dirs: [], index: null, noIndex: false, json: false, command: null, positional: [], flags: new Map() };
@@ -102,6 +102,10 @@ Commands:
                                              nothing outside the dirs; --before: every finished log file
                                              whose newest event is before DATE)
   verify                                     check Knostic hash chains (telemetry.jsonl*), per directory
+  upload --otlp-endpoint URL [--token T] [--batch N] [--cursor FILE] [--max-retries N]
+                                             send finished runs to an OTLP/HTTP collector (POST URL/v1/traces,
+                                             at most N=50 spans per request, backoff while unreachable);
+                                             the cursor file remembers what was acknowledged
   serve [--host 127.0.0.1] [--port 4318] [--receive-dir DIR] [--allow-remote --token TOKEN]
                                              local telemetry server: the read API (/telemetry/…, the
                                              --json answers), OTLP/HTTP traces (POST /v1/traces) and

@@ -1,6 +1,6 @@
 /** `agent-telemetry`: the command-line adapter over src/core. */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { discoverTelemetryDirs, isDir } from '../core/source/discover';
@@ -8,6 +8,7 @@ import * as detail from '../core/query/detailQueries';
 import { verifyDir } from '../core/ops/knosticChain';
 import { exportLines } from '../core/ops/exportJsonl';
 import { exportOtlp } from '../core/ops/otlpExport';
+import { uploadOtlp } from '../core/ops/otlpUpload';
 import { assertOutsideTelemetry, openIndexFile, saveIndexFile } from '../core/ingest/indexFile';
 import { applyRetention, gatherRetentionInput, planRetention, type ApplyResult, type PlannedDeletion, type RetentionPlan, type RetentionPolicy } from '../core/ops/retention';
 import { parseSince } from '../core/store/sql';
@@ -77,6 +78,13 @@ function resolveDirs(args: ParsedArgs): string[] {
   const found = discoverTelemetryDirs(os.homedir());
   if (!found.length) throw new Error('no telemetry directories found under ~/.openclaw (give one with --dir DIR)');
   return found;
+}
+
+/** Where `upload` remembers what a collector acknowledged: per set of folders and endpoint. */
+function defaultCursorFile(dirs: string[], endpoint: string): string {
+  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const tag = createHash('sha1').update([...dirs].sort().join('\n')).update(`\n${endpoint}`).digest('hex').slice(0, 12);
+  return path.join(cache, 'agent-telemetry', `upload-${tag}.json`);
 }
 
 function defaultIndexFile(dirs: string[]): string {
@@ -276,6 +284,27 @@ const COMMANDS: Record<string, Command> = {
       const list = summary.costs(ix.db, by as summary.CostGroup);
       const rows = list.map((c) => [c.key, c.calls, fmt.tokens(c.tokens), fmt.usd(c.costUsd)]);
       return { json: list, text: fmt.table([by, 'calls', 'tokens', 'cost'], rows) };
+    },
+  },
+  upload: {
+    flags: ['otlp-endpoint', 'token', 'batch', 'cursor', 'max-retries'],
+    positionals: 0,
+    async run(ix, args, _now, ctx) {
+      const endpoint = strFlag(args, 'otlp-endpoint');
+      if (!endpoint) throw new UsageError('upload needs --otlp-endpoint URL');
+      if (!/^https?:\/\//.test(endpoint)) throw new UsageError('--otlp-endpoint must be an http:// or https:// URL');
+      const cursorFile = path.resolve(strFlag(args, 'cursor') ?? defaultCursorFile(ctx.dirs, endpoint));
+      mkdirSync(path.dirname(cursorFile), { recursive: true });
+      const r = await uploadOtlp(ix.db, {
+        endpoint,
+        cursorFile,
+        token: strFlag(args, 'token') ?? process.env.AGENT_TELEMETRY_TOKEN ?? undefined,
+        batchSpans: intFlag(args, 'batch') ?? 50,
+        maxRetries: intFlag(args, 'max-retries'),
+        log: (l) => process.stderr.write(`agent-telemetry ${l}\n`),
+      });
+      const rejected = r.rejectedSpans ? `; the collector rejected ${r.rejectedSpans} span(s)` : '';
+      return { json: { endpoint, cursor: cursorFile, ...r }, text: `uploaded ${r.spans} spans of ${r.runs} run(s) in ${r.requests} request(s) to ${endpoint} (${r.retries} retries)${rejected}; cursor ${cursorFile}` };
     },
   },
   export: {
