@@ -156,13 +156,23 @@ async function main(): Promise<void> {
     }
     // Visible in the index: read back as a fresh index of the receive folder.
     const otlpFormat = existsSync(path.join(ROOT, 'src', 'core', 'source', 'formats', 'otlp.ts'));
-    let indexed: { events: number; unknownFormat: number; ms: number } | null = null;
+    let indexed: { events: number; unknownFormat: number; llmCalls: number; llmSpansAcknowledged: number; allVisible: boolean; ms: number } | null = null;
+    const chatPerBatch = Array.from({ length: SPANS }, (_, i) => i).filter((i) => i > 0 && i % 3 !== 0).length;
     if (otlpFormat) {
       const ix = TelemetryIndex.create(await loadSqlJs());
       const s0 = performance.now();
       await ix.sync([otlpDir], { sliceMs: 0 });
       const n = (q: string) => Number(ix.db.exec(q)[0]?.values[0]?.[0] ?? 0);
-      indexed = { events: n('SELECT COUNT(*) FROM events'), unknownFormat: n("SELECT COUNT(*) FROM events e JOIN strings k ON k.id = e.kind WHERE k.s = '(unknown format)'"), ms: Math.round(performance.now() - s0) };
+      const llmCalls = n("SELECT COUNT(*) FROM events e JOIN strings k ON k.id = e.kind WHERE k.s = 'llm.call'");
+      const llmSpansAcknowledged = (accepted / SPANS) * chatPerBatch;
+      indexed = {
+        events: n('SELECT COUNT(*) FROM events'),
+        unknownFormat: n("SELECT COUNT(*) FROM events e JOIN strings k ON k.id = e.kind WHERE k.s = '(unknown format)'"),
+        llmCalls,
+        llmSpansAcknowledged,
+        allVisible: llmCalls === llmSpansAcknowledged,
+        ms: Math.round(performance.now() - s0),
+      };
       ix.close();
     }
     const result = {
@@ -187,7 +197,7 @@ async function main(): Promise<void> {
     };
     console.log(`${result.spansPerSecond} spans/s accepted by ${SENDERS} senders (${SPANS} spans per ${ENCODING} batch) for ${result.seconds}s; p95 ${result.latencyMs.p95} ms; ${result.spansPerServerCpuSecond ?? '?'} spans per server CPU-second; on disk ${onDisk} of ${accepted} acknowledged${onDisk === accepted ? ' (equal)' : ' (MISMATCH)'}`);
     console.log(JSON.stringify(result));
-    if (onDisk !== accepted || failed) process.exitCode = 1;
+    if (onDisk !== accepted || failed || (indexed && !indexed.allVisible)) process.exitCode = 1;
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(tmp, { recursive: true, force: true });

@@ -13,7 +13,7 @@ export interface ParsedArgs {
 }
 
 /** Options that take a value; everything else starting with `--` is a switch. */
-const VALUED = new Set(['dir', 'index', 'since', 'until', 'agent', 'limit', 'run', 'name', 'group-by', 'out', 'session', 'max-age-days', 'max-size-mb', 'max-sessions', 'before', 'host', 'port', 'receive-dir', 'token']);
+const VALUED = new Set(['dir', 'index', 'since', 'until', 'agent', 'limit', 'run', 'name', 'group-by', 'out', 'session', 'max-age-days', 'max-size-mb', 'max-sessions', 'before', 'host', 'port', 'receive-dir', 'token', 'format', 'otlp-endpoint', 'batch', 'cursor', 'max-retries']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const out: ParsedArgs = { dirs: [], index: null, noIndex: false, json: false, command: null, positional: [], flags: new Map() };
@@ -90,6 +90,9 @@ Commands:
   costs [--group-by model|provider|agent|session|day]
   problems                                   lines the index could not use
   export --out FILE [--session KEY] [--run RUN] [--since DATE] [--until DATE] [--redact-pii]
+  export --format otlp --out FILE (--session KEY | --run RUN)
+                                             runs as OpenTelemetry traces (OTLP/JSON lines, GenAI
+                                             conventions) for a collector, Jaeger or Tempo
                                              the selected events' original lines, byte for byte
                                              (--until is exclusive; FILE must be outside the telemetry dirs;
                                              --redact-pii replaces e-mail addresses by [REDACTED_EMAIL], except
@@ -100,6 +103,10 @@ Commands:
                                              nothing outside the dirs; --before: every finished log file
                                              whose newest event is before DATE)
   verify                                     check Knostic hash chains (telemetry.jsonl*), per directory
+  upload --otlp-endpoint URL [--token T] [--batch N] [--cursor FILE] [--max-retries N]
+                                             send finished runs to an OTLP/HTTP collector (POST URL/v1/traces,
+                                             at most N=50 spans per request, backoff while unreachable);
+                                             the cursor file remembers what was acknowledged
   serve [--host 127.0.0.1] [--port 4318] [--receive-dir DIR] [--allow-remote --token TOKEN]
                                              local telemetry server: the read API (/telemetry/…, the
                                              --json answers), OTLP/HTTP traces (POST /v1/traces) and

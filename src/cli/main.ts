@@ -1,12 +1,14 @@
 /** `agent-telemetry`: the command-line adapter over src/core. */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { discoverTelemetryDirs, expandLogDir, isDir, logRootOf } from '../core/source/discover';
 import * as detail from '../core/query/detailQueries';
 import { verifyDir } from '../core/ops/knosticChain';
 import { exportLines } from '../core/ops/exportJsonl';
+import { exportOtlp } from '../core/ops/otlpExport';
+import { uploadOtlp } from '../core/ops/otlpUpload';
 import { assertOutsideTelemetry, openIndexFile, saveIndexFile } from '../core/ingest/indexFile';
 import { applyRetention, gatherRetentionInput, planRetention, type ApplyResult, type PlannedDeletion, type RetentionPlan, type RetentionPolicy } from '../core/ops/retention';
 import { parseSince } from '../core/store/sql';
@@ -81,6 +83,13 @@ function resolveDirs(args: ParsedArgs): string[] {
   const found = discoverTelemetryDirs(os.homedir());
   if (!found.length) throw new Error('no agent telemetry found under ~/.openclaw ($OPENCLAW_STATE_DIR), ~/.clawdbot, ~/.claude or ~/.codex (give a folder with --dir DIR)');
   return found;
+}
+
+/** Where `upload` remembers what a collector acknowledged: per set of folders and endpoint. */
+function defaultCursorFile(dirs: string[], endpoint: string): string {
+  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const tag = createHash('sha1').update([...dirs].sort().join('\n')).update(`\n${endpoint}`).digest('hex').slice(0, 12);
+  return path.join(cache, 'agent-telemetry', `upload-${tag}.json`);
 }
 
 function defaultIndexFile(dirs: string[]): string {
@@ -286,12 +295,36 @@ const COMMANDS: Record<string, Command> = {
       return { json: list, text: fmt.table([by, 'calls', 'tokens', 'cost'], rows) };
     },
   },
+  upload: {
+    flags: ['otlp-endpoint', 'token', 'batch', 'cursor', 'max-retries'],
+    positionals: 0,
+    async run(ix, args, _now, ctx) {
+      const endpoint = strFlag(args, 'otlp-endpoint');
+      if (!endpoint) throw new UsageError('upload needs --otlp-endpoint URL');
+      if (!/^https?:\/\//.test(endpoint)) throw new UsageError('--otlp-endpoint must be an http:// or https:// URL');
+      const cursorFile = path.resolve(strFlag(args, 'cursor') ?? defaultCursorFile(ctx.dirs, endpoint));
+      mkdirSync(path.dirname(cursorFile), { recursive: true });
+      const r = await uploadOtlp(ix.db, {
+        endpoint,
+        cursorFile,
+        token: strFlag(args, 'token') ?? process.env.AGENT_TELEMETRY_TOKEN ?? undefined,
+        batchSpans: intFlag(args, 'batch') ?? 50,
+        maxRetries: intFlag(args, 'max-retries'),
+        log: (l) => process.stderr.write(`agent-telemetry ${l}\n`),
+      });
+      const rejected = r.rejectedSpans ? `; the collector rejected ${r.rejectedSpans} span(s)` : '';
+      return { json: { endpoint, cursor: cursorFile, ...r }, text: `uploaded ${r.spans} spans of ${r.runs} run(s) in ${r.requests} request(s) to ${endpoint} (${r.retries} retries)${rejected}; cursor ${cursorFile}` };
+    },
+  },
   export: {
-    flags: ['out', 'session', 'run', 'since', 'until', 'redact-pii'],
+    flags: ['out', 'session', 'run', 'since', 'until', 'redact-pii', 'format'],
     positionals: 0,
     async run(ix, args, now, ctx) {
       const out = strFlag(args, 'out');
       if (!out) throw new UsageError('export needs --out FILE');
+      const format = strFlag(args, 'format') ?? 'jsonl';
+      if (format !== 'jsonl' && format !== 'otlp') throw new UsageError('--format takes jsonl or otlp');
+      if (format === 'otlp') return exportOtlpFile(ix, args, out, ctx);
       const selection = {
         sessionKey: strFlag(args, 'session'),
         runId: strFlag(args, 'run'),
@@ -393,6 +426,22 @@ async function serve(args: ParsedArgs, out: Out, err: Out, stop?: AbortSignal): 
     index.close();
   }
   return 0;
+}
+
+/** `export --format otlp`: a session's runs (or one run) as OTLP/JSON traces, one request per line. */
+async function exportOtlpFile(ix: TelemetryIndex, args: ParsedArgs, out: string, ctx: Context): Promise<Result> {
+  for (const f of ['since', 'until', 'redact-pii']) if (args.flags.has(f)) throw new UsageError(`--format otlp does not take --${f}`);
+  const sel = { sessionKey: strFlag(args, 'session'), runId: strFlag(args, 'run') };
+  if (sel.sessionKey === undefined && sel.runId === undefined) throw new UsageError('--format otlp needs --session KEY or --run RUN');
+  assertOutputOutside(out, ctx.dirs);
+  if (sel.sessionKey !== undefined) knownSession(ix, sel.sessionKey);
+  if (sel.runId !== undefined) answers.runAnswer(ix.db, sel.runId);
+  let r: ReturnType<typeof exportOtlp> | undefined;
+  await writeAtomically(path.resolve(out), async (write) => {
+    r = exportOtlp(ix.db, sel, write);
+  });
+  const json = { out: path.resolve(out), format: 'otlp', ...r! };
+  return { json, text: `exported ${r!.runs} run(s) as ${r!.spans} OTLP spans (${r!.bytes} bytes) to ${path.resolve(out)}` };
 }
 
 /** Throws when `file` (or, through links, where it would be written) is inside a telemetry directory. */
