@@ -25,7 +25,7 @@ export interface ReplayOptions {
  * the recorded run counts when it is a run of the parent session, else the parent's run that was
  * going on when the spawn was written (the latest started, not yet ended). Null when none was.
  */
-function parentRunOf(sp: string): string {
+export function parentRunOf(sp: string): string {
   return `COALESCE(
     (SELECT re.run FROM run_events re WHERE re.run = ${sp}.run AND re.skey = ${sp}.parent LIMIT 1),
     (SELECT re.run FROM run_events re WHERE re.skey = ${sp}.parent AND re.phase = 0 AND re.ts <= ${sp}.ts

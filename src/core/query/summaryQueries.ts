@@ -3,6 +3,7 @@ import type {
   CostRow, ErrorRow, IndexProblem, RunSummary, SearchHit, SessionSummary, Stats,
 } from '../../protocol/model';
 import { decodeEventId } from '../store/eventIds';
+import { parentRunOf } from './detailQueries';
 import { all, money, n, numOrNull, one, s, stringId, tokensFrom, type Row } from '../store/sql';
 
 const TOKEN_SUMS = `SUM(d_in) AS t_in, SUM(d_out) AS t_out, SUM(d_cr) AS t_cr, SUM(d_cw) AS t_cw, SUM(d_total) AS t_total, SUM(cost) AS cost, COUNT(*) AS calls`;
@@ -71,24 +72,118 @@ export function problems(db: Database, limit = 1000): IndexProblem[] {
   }));
 }
 
-/** `sessions [--agent] [--since] [--limit]`, newest activity first. */
+/** `sessions [--agent] [--since] [--limit]`, newest activity first (subagent sessions included). */
 export function listSessions(db: Database, opts: { agent?: string; since?: number; limit?: number } = {}): SessionSummary[] {
+  return sessionPage(db, { agent: opts.agent, since: opts.since, limit: opts.limit || undefined, topLevelOnly: false }).sessions;
+}
+
+/** Where a page of sessions starts: after this session in (last activity desc, key) order. */
+export interface SessionCursor {
+  lastTs: number;
+  sessionKey: string;
+}
+
+export interface SessionPageOptions {
+  agent?: string;
+  /** Epoch ms: sessions with activity at or after it. */
+  since?: number;
+  /** Sessions with a failed run or a failed tool call. */
+  errorsOnly?: boolean;
+  /**
+   * Leave out the sessions that are shown under the run that spawned them (see `SHOWN_UNDER_PARENT`).
+   * Default false: every session.
+   */
+  topLevelOnly?: boolean;
+  /** Page size; all when absent. */
+  limit?: number;
+  /** Start after this session (the `next` of the previous page). */
+  after?: SessionCursor;
+}
+
+export interface SessionPage {
+  sessions: SessionSummary[];
+  /** More sessions match after this page. */
+  more: boolean;
+  /** The cursor of the next page; null when this is the last. */
+  next: SessionCursor | null;
+}
+
+/**
+ * The agent of a session in SQL, the same rule as `agentOf`: `agent:<id>:…` keys name their agent,
+ * otherwise the agentId the events carried. `k` is the key string, `a` the agent string.
+ */
+const AGENT_OF_SQL = `CASE WHEN substr(k.s, 1, 6) = 'agent:' AND instr(substr(k.s, 7), ':') > 1
+  THEN substr(k.s, 7, instr(substr(k.s, 7), ':') - 1) ELSE a.s END`;
+
+/**
+ * A session the tree shows below the run of its parent session that spawned it, rather than at the
+ * root: spawned (subagent.spawn) by another indexed session that started before it (ties broken by
+ * key, so that in a spawn cycle the first session stays at the root), from a run of that parent
+ * (the run the spawn resolves to, see `parentRunOf` in detailQueries). Every session stays
+ * reachable from the root. `ss` is the `sessions` row.
+ */
+const SHOWN_UNDER_PARENT = `EXISTS (SELECT 1 FROM subagent_events sp JOIN sessions ps ON ps.skey = sp.parent
+  WHERE sp.child = ss.skey AND sp.phase = 0 AND sp.parent <> ss.skey
+    AND +sp.parent = (SELECT MAX(x.parent) FROM subagent_events x WHERE x.child = ss.skey)
+    AND (ps.first_ts < ss.first_ts OR (ps.first_ts = ss.first_ts AND ps.skey < ss.skey))
+    AND ${parentRunOf('sp')} IS NOT NULL)`;
+
+/**
+ * One page of sessions, newest activity first, in a single SQL query whatever the page size: the
+ * totals come from the `sessions` table (kept up to date while indexing), the parent session and the
+ * session ids from subqueries on the page's rows only.
+ */
+export function sessionPage(db: Database, opts: SessionPageOptions = {}): SessionPage {
+  const where: string[] = ['ss.last_ts >= ?'];
+  const p: SqlValue[] = [opts.since ?? -1e15];
+  if (opts.agent) {
+    where.push(`${AGENT_OF_SQL} = ?`);
+    p.push(opts.agent);
+  }
+  if (opts.errorsOnly) where.push('ss.failed_runs + ss.failed_tools > 0');
+  if (opts.topLevelOnly) where.push(`NOT ${SHOWN_UNDER_PARENT}`);
+  if (opts.after) {
+    // Written so that the scan walks the last_ts index from the cursor down and stops at the page's end.
+    where.push('ss.last_ts <= ? AND NOT (ss.last_ts = ? AND k.s <= ?)');
+    p.push(opts.after.lastTs, opts.after.lastTs, opts.after.sessionKey);
+  }
+  const limit = opts.limit !== undefined && opts.limit > 0 ? Math.floor(opts.limit) : -1;
+  const filtered = `FROM sessions ss JOIN strings k ON k.id = ss.skey LEFT JOIN strings a ON a.id = ss.agent WHERE ${where.join(' AND ')}`;
+  // One row more than the page tells whether another page follows (counting them all would cost a
+  // pass over every matching session).
   const rows = all(
     db,
-    `SELECT k.s AS session_key, a.s AS agent_id, ss.first_ts, ss.last_ts, ss.skey AS ekey
-     FROM sessions ss JOIN strings k ON k.id = ss.skey LEFT JOIN strings a ON a.id = ss.agent
-     WHERE ss.last_ts >= ? ORDER BY ss.last_ts DESC, k.s`,
-    [opts.since ?? -1e15],
+    `SELECT pg.*,
+       (SELECT ps.s FROM subagent_events se JOIN strings ps ON ps.id = se.parent WHERE se.child = pg.skey AND se.phase = 0 LIMIT 1) AS parent,
+       (SELECT json_group_array(sid) FROM (SELECT st.s AS sid FROM session_links l JOIN strings st ON st.id = l.sid WHERE l.skey = pg.skey ORDER BY st.s)) AS sids
+     FROM (SELECT ss.*, k.s AS session_key, ${AGENT_OF_SQL} AS agent_id ${filtered} ORDER BY ss.last_ts DESC, k.s LIMIT ?) pg
+     ORDER BY pg.last_ts DESC, pg.session_key`,
+    [...p, limit < 0 ? -1 : limit + 1],
   );
-  const out: SessionSummary[] = [];
-  for (const r of rows) {
-    const sessionKey = r.session_key as string;
-    const agentId = agentOf(sessionKey, s(r.agent_id));
-    if (opts.agent && agentId !== opts.agent) continue;
-    out.push(sessionSummaryFor(db, r.ekey as number, sessionKey, agentId, n(r.first_ts), n(r.last_ts)));
-    if (opts.limit && out.length >= opts.limit) break;
-  }
-  return out;
+  const more = limit >= 0 && rows.length > limit;
+  if (more) rows.length = limit;
+  const sessions = rows.map(sessionFromRow);
+  const last = sessions[sessions.length - 1];
+  return { sessions, more, next: more && last ? { lastTs: last.lastTs, sessionKey: last.sessionKey } : null };
+}
+
+/** A `sessions` row (with session_key, agent_id, parent and sids as sessionPage selects them). */
+function sessionFromRow(r: Row): SessionSummary {
+  const sids = typeof r.sids === 'string' ? (JSON.parse(r.sids) as string[]) : [];
+  return {
+    sessionKey: r.session_key as string,
+    agentId: s(r.agent_id),
+    sessionIds: sids,
+    runCount: n(r.runs),
+    toolCallCount: n(r.tools),
+    errorCount: n(r.failed_runs),
+    toolErrorCount: n(r.failed_tools),
+    tokens: tokensFrom(r, 't_'),
+    costUsd: money(r.cost),
+    firstTs: n(r.first_ts),
+    lastTs: n(r.last_ts),
+    parentSessionKey: s(r.parent),
+  };
 }
 
 /** One session's summary, or null when the index has no events for it. */
