@@ -361,11 +361,14 @@ describe('protocol shape check', () => {
   test('a handler table must cover every request (compile-time)', () => {
     const handlers: RequestHandlers = {
       'session/get': async () => fixture.sessionView,
+      'session/header': async () => { throw new Error('n/a'); },
+      'timeline/page': async () => { throw new Error('n/a'); },
+      'session/details': async () => { throw new Error('n/a'); },
       'tool/get': async () => { throw new Error('n/a'); },
       'blob/get': async (p) => ({ id: p.blobId, role: 'result', size: 0, hashOk: null }),
       'events/query': async () => ({ stats: { sessions: 0, runs: 0, toolCalls: 0, errors: 0, tokens: tokens(0, 0), costUsd: 0 }, total: 0, rows: [] }),
     };
-    assert.equal(Object.keys(handlers).length, 4);
+    assert.equal(Object.keys(handlers).length, 7);
   });
 });
 

@@ -230,11 +230,24 @@ const RUN_SELECT = `
   FROM runs r JOIN strings rk ON rk.id = r.run_id LEFT JOIN strings k ON k.id = r.skey
   LEFT JOIN strings m ON m.id = r.model LEFT JOIN strings pv ON pv.id = r.provider`;
 
-/** Runs of a session, newest first. */
+/**
+ * Runs of a session, newest first, in one query: each run's LLM and tool-call totals are summed per
+ * run over the session's runs only, rather than asked run by run.
+ */
 export function listRuns(db: Database, sessionKey: string): RunSummary[] {
   const id = stringId(db, sessionKey);
   if (id === null) return [];
-  return all(db, `${RUN_SELECT} WHERE r.skey = ? ORDER BY COALESCE(r.started_ts, r.ended_ts) DESC`, [id]).map((r) => runSummary(db, r));
+  const mine = 'SELECT run FROM run_events WHERE skey = ?1';
+  return all(
+    db,
+    `SELECT q.*, l.t_in, l.t_out, l.t_cr, l.t_cw, l.t_total, l.cost, l.calls, t.tool_calls, t.tool_failed FROM (${RUN_SELECT}
+       WHERE r.run_id IN (${mine}) AND r.skey = ?1) q
+     LEFT JOIN (SELECT run, ${TOKEN_SUMS} FROM llm_calls WHERE run IN (${mine}) GROUP BY run) l ON l.run = q.run_id
+     LEFT JOIN (SELECT run, COUNT(DISTINCT call) AS tool_calls, COUNT(DISTINCT CASE WHEN is_error = 1 THEN call END) AS tool_failed
+                FROM tool_events WHERE run IN (${mine}) GROUP BY run) t ON t.run = q.run_id
+     ORDER BY COALESCE(q.started_ts, q.ended_ts) DESC`,
+    [id],
+  ).map((r) => runSummaryFrom(r, r, { calls: r.tool_calls, failed: r.tool_failed }));
 }
 
 /** One run, or null. */
@@ -249,6 +262,11 @@ function runSummary(db: Database, r: Row): RunSummary {
   const id = r.run_id as number;
   const llm = one(db, `SELECT ${TOKEN_SUMS} FROM llm_calls WHERE run = ?`, [id]);
   const tools = one(db, `SELECT COUNT(DISTINCT call) AS calls, COUNT(DISTINCT CASE WHEN is_error = 1 THEN call END) AS failed FROM tool_events WHERE run = ?`, [id]);
+  return runSummaryFrom(r, llm, tools);
+}
+
+/** A run from its RUN_SELECT row, its LLM sums (TOKEN_SUMS) and its tool-call counts. */
+function runSummaryFrom(r: Row, llm: Row | undefined, tools: { calls?: SqlValue; failed?: SqlValue } | undefined): RunSummary {
   const calls = n(llm?.calls);
   const started = numOrNull(r.started_ts);
   const ended = numOrNull(r.ended_ts);
