@@ -96,6 +96,35 @@ export function registerMoreTests(test, { fixture }) {
     console.log(`    longest task: opening ${atOpen}ms, Tokens tab ${atTokens}ms (${bars} bars of ${per} calls)`);
   });
 
+  test('60,000-event session: the files list keeps few rows in the DOM while scrolling; Timeline still selects the call', async ({ open }) => {
+    const page = await open({ scenario: 'big', count: '60000' });
+    await page.evaluate(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((l) => window.__longTasks.push(...l.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
+    });
+    await tab(page, 'files').click();
+    const rowsInDom = page.locator('atx-files tr.vrow');
+    await rowsInDom.first().waitFor();
+    const summary = await page.locator('atx-files .summary').textContent();
+    assert.match(summary, /^[\d,]+ files/);
+    assert.ok((await rowsInDom.count()) < 100, `${await rowsInDom.count()} rows`);
+    const viewport = page.locator('atx-files .viewport');
+    for (const f of [0.25, 0.5, 1]) {
+      await viewport.evaluate((el, f) => (el.scrollTop = el.scrollHeight * f), f);
+      await page.waitForTimeout(50);
+      assert.ok((await rowsInDom.count()) < 100, `${await rowsInDom.count()} rows at ${f}`);
+    }
+    // At the end: the last operation of the session is shown, and "Timeline" selects it there.
+    const last = rowsInDom.last();
+    await until(async () => /file-59\d\d\d\.ts/.test((await last.textContent()) ?? ''), 'last file row');
+    const name = /file-\d+\.ts/.exec(await last.textContent())[0];
+    await last.locator('button', { hasText: 'Timeline' }).click();
+    await until(async () => (await tab(page, 'timeline').getAttribute('aria-selected')) === 'true', 'timeline tab');
+    await until(async () => ((await selectedRow(page).textContent()) ?? '').includes(name), 'selected tool row');
+    const longest = await page.evaluate(() => Math.round(Math.max(0, ...window.__longTasks)));
+    console.log(`    longest task from the Files tab to the timeline: ${longest}ms`);
+  });
+
   test('hostile strings render as literal text: no markup, no script, no layout break', async ({ open }) => {
     const page = await open();
     const img = '<img src=x onerror="window.__pwned=1">';
