@@ -136,10 +136,11 @@ export function sessionDetails(db: Database, sessionKey: string, runId?: string)
 /** The runs of a session (or the one run) as a subquery over `?1` (session key id) and `?2` (run id). */
 function runScope(db: Database, sessionKey: string, runId?: string): { runs: string; params: SqlValue[] } {
   const key = stringId(db, sessionKey) ?? -1;
-  // The session's runs as listRuns has them: runs with an event of the session, whose key is the session's.
-  const runs = 'SELECT run_id FROM runs WHERE run_id IN (SELECT run FROM run_events WHERE skey = ?1) AND skey = ?1';
-  if (runId === undefined) return { runs, params: [key] };
-  return { runs: `${runs} AND run_id = ?2`, params: [key, stringId(db, runId) ?? -1] };
+  // The session's runs as listRuns has them (the `runs` view's MAX(skey) is the session), without
+  // grouping every run of the index: a run event of the session, and none of a greater key.
+  const runs = `SELECT DISTINCT re.run FROM run_events re WHERE re.skey = ?1 ${runId === undefined ? '' : 'AND re.run = ?2'}
+    AND NOT EXISTS (SELECT 1 FROM run_events x WHERE x.run = re.run AND x.skey > ?1)`;
+  return { runs, params: runId === undefined ? [key] : [key, stringId(db, runId) ?? -1] };
 }
 
 /** `errorLinks` from the index: each failed run's run.end and the run's last failed tool.end before it. */

@@ -4,6 +4,7 @@ import type {
 } from '../../protocol/model';
 import { decodeEventId } from '../store/eventIds';
 import { parentRunOf } from './detailQueries';
+import { RUNS_COLUMNS } from '../store/schema';
 import { all, money, n, numOrNull, one, s, stringId, tokensFrom, type Row } from '../store/sql';
 
 const TOKEN_SUMS = `SUM(d_in) AS t_in, SUM(d_out) AS t_out, SUM(d_cr) AS t_cr, SUM(d_cw) AS t_cw, SUM(d_total) AS t_total, SUM(cost) AS cost, COUNT(*) AS calls`;
@@ -222,13 +223,14 @@ function agentOf(sessionKey: string, fromEvents: string | null): string | null {
   return m ? m[1]! : fromEvents;
 }
 
-const RUN_SELECT = `
+const RUN_COLS = `
   SELECT r.run_id, rk.s AS run, k.s AS session_key, m.s AS model, pv.s AS provider, r.started_ts, r.ended_ts, r.duration_ms,
     r.stop_reason, r.error, r.heartbeat, r.t_in AS r_in, r.t_out AS r_out, r.t_cr AS r_cr, r.t_cw AS r_cw, r.t_total AS r_total,
     (SELECT a.s FROM run_events re JOIN events e ON e.id = re.ev JOIN strings a ON a.id = e.agent
-      WHERE re.run = r.run_id AND e.agent IS NOT NULL LIMIT 1) AS agent
-  FROM runs r JOIN strings rk ON rk.id = r.run_id LEFT JOIN strings k ON k.id = r.skey
+      WHERE re.run = r.run_id AND e.agent IS NOT NULL LIMIT 1) AS agent`;
+const RUN_JOINS = `JOIN strings rk ON rk.id = r.run_id LEFT JOIN strings k ON k.id = r.skey
   LEFT JOIN strings m ON m.id = r.model LEFT JOIN strings pv ON pv.id = r.provider`;
+const RUN_SELECT = `${RUN_COLS} FROM runs r ${RUN_JOINS}`;
 
 /**
  * Runs of a session, newest first, in one query: each run's LLM and tool-call totals are summed per
@@ -240,8 +242,8 @@ export function listRuns(db: Database, sessionKey: string): RunSummary[] {
   const mine = 'SELECT run FROM run_events WHERE skey = ?1';
   return all(
     db,
-    `SELECT q.*, l.t_in, l.t_out, l.t_cr, l.t_cw, l.t_total, l.cost, l.calls, t.tool_calls, t.tool_failed FROM (${RUN_SELECT}
-       WHERE r.run_id IN (${mine}) AND r.skey = ?1) q
+    `SELECT q.*, l.t_in, l.t_out, l.t_cr, l.t_cw, l.t_total, l.cost, l.calls, t.tool_calls, t.tool_failed FROM (${RUN_COLS}
+       FROM (SELECT ${RUNS_COLUMNS} FROM run_events WHERE run IN (${mine}) GROUP BY run HAVING MAX(skey) = ?1) r ${RUN_JOINS}) q
      LEFT JOIN (SELECT run, ${TOKEN_SUMS} FROM llm_calls WHERE run IN (${mine}) GROUP BY run) l ON l.run = q.run_id
      LEFT JOIN (SELECT run, COUNT(DISTINCT call) AS tool_calls, COUNT(DISTINCT CASE WHEN is_error = 1 THEN call END) AS tool_failed
                 FROM tool_events WHERE run IN (${mine}) GROUP BY run) t ON t.run = q.run_id

@@ -107,7 +107,7 @@ export class AtxFiles extends LitElement {
 
   override updated(): void {
     // Spacer heights go through the CSSOM (the webview's CSP forbids style attributes).
-    for (const td of this.renderRoot.querySelectorAll<HTMLElement>('tr.spacer td')) td.style.height = `${td.dataset.h ?? 0}px`;
+    this.renderRoot.querySelectorAll<HTMLElement>('tr.spacer td').forEach((td) => (td.style.height = `${td.dataset.h ?? 0}px`));
     const vp = this.renderRoot.querySelector<HTMLElement>('.viewport');
     if (vp && !this.resizeObserver) {
       this.resizeObserver = new ResizeObserver(() => (this.viewportHeight = vp.clientHeight || this.viewportHeight));
