@@ -5,7 +5,7 @@ import {
 } from '../protocol/messages';
 import { toolByEvent } from '../core/query/detailQueries';
 import { exportLines } from '../core/ops/exportJsonl';
-import { blobPage, eventsQuery, sessionView } from '../core/query/replayView';
+import { blobPage, eventsQuery, sessionDetails, sessionHeader, sessionView, timelinePage } from '../core/query/replayView';
 import { createNonce, renderWebviewHtml } from '../core/webviewHtml';
 import type { IndexService } from './indexService';
 
@@ -163,6 +163,21 @@ class ReplayPanel {
       const view = sessionView(await this.service.ready(), sessionKey, runId);
       if (!view) throw new Error(`session ${sessionKey} is not in the index`);
       return view;
+    },
+    'session/header': async ({ sessionKey, runId }) => {
+      const header = sessionHeader(await this.service.ready(), sessionKey, runId);
+      if (!header) throw new Error(`session ${sessionKey} is not in the index`);
+      return header;
+    },
+    'timeline/page': async ({ sessionKey, runId, offset, limit }) => {
+      const page = timelinePage(await this.service.ready(), sessionKey, { runId, offset, limit });
+      if (!page) throw new Error(`session ${sessionKey} is not in the index`);
+      return page;
+    },
+    'session/details': async ({ sessionKey, runId }) => {
+      const details = sessionDetails(await this.service.ready(), sessionKey, runId);
+      if (!details) throw new Error(`session ${sessionKey} is not in the index`);
+      return details;
     },
     'tool/get': async ({ eventId }) => {
       const call = toolByEvent(await this.service.ready(), eventId);

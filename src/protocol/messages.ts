@@ -65,6 +65,42 @@ export interface SessionView {
   errorLinks: ErrorLink[];
 }
 
+/**
+ * What the replay panel shows first for a session (or one run of it): the session's totals, its runs
+ * with their totals, the size of each list, and the failed runs with their causes. Everything comes
+ * from the index alone (no log line is read back), so it is quick on any session.
+ */
+export interface SessionHeader {
+  session: SessionSummary;
+  /** Runs of the session (or the one run asked for), newest first, as in {@link SessionView}. */
+  runs: RunSummary[];
+  counts: {
+    /** Events of the timeline (what `timeline/page` pages through). */
+    events: number;
+    llmCalls: number;
+    toolCalls: number;
+    fileOps: number;
+  };
+  errorLinks: ErrorLink[];
+}
+
+/** A page of a session's timeline: `events[i]` is event number `offset + i` of `total`, in replay order. */
+export interface TimelinePage {
+  offset: number;
+  total: number;
+  events: ReplayEvent[];
+}
+
+/**
+ * The lists behind the Tokens and Files tabs, from the index alone: tool calls without params, result,
+ * blobs or `resultTruncated` (`tool/get` has them, and hashes blobs only then).
+ */
+export interface SessionDetails {
+  llmCalls: (LlmCallUsage & { runId: string })[];
+  toolCalls: ToolCall[];
+  fileOps: FileOperation[];
+}
+
 /** One page of a blob's content. `offset`/`maxBytes` count bytes of the stored file. */
 export type BlobChunk = BlobInfo & {
   /** true when bytes remain after this page. */
@@ -120,6 +156,12 @@ export interface Requests {
    * the webview selects the run either way.
    */
   'session/get': { params: { sessionKey: string; runId?: string }; result: SessionView };
+  /** The session's header, asked first so that the panel paints at once (see {@link SessionHeader}). */
+  'session/header': { params: { sessionKey: string; runId?: string }; result: SessionHeader };
+  /** Events `offset` to `offset + limit` of the session's (or run's) timeline; the host caps `limit`. */
+  'timeline/page': { params: { sessionKey: string; runId?: string; offset: number; limit: number }; result: TimelinePage };
+  /** LLM calls, tool calls (without payloads) and file operations of the session (or run). */
+  'session/details': { params: { sessionKey: string; runId?: string }; result: SessionDetails };
   /** One tool call in full (params, result, blob list without content); `eventId` of its tool.start or tool.end. */
   'tool/get': { params: { eventId: string }; result: ToolCall };
   /**
@@ -206,6 +248,9 @@ const filterSpec = { since: 'number?', until: 'number?', kinds: 'strings?', text
 /** Parameter shapes, checked by {@link isEnvelope}. Typed so that adding a message without a spec fails to compile. */
 const requestSpecs: { [M in RequestMethod]: ParamSpec<RequestParams<M>> } = {
   'session/get': { sessionKey: 'string', runId: 'string?' },
+  'session/header': { sessionKey: 'string', runId: 'string?' },
+  'timeline/page': { sessionKey: 'string', runId: 'string?', offset: 'number', limit: 'number' },
+  'session/details': { sessionKey: 'string', runId: 'string?' },
   'tool/get': eventIdOnly,
   'blob/get': { eventId: 'string', blobId: 'string', offset: 'number?', maxBytes: 'number?' },
   'events/query': { ...filterSpec, offset: 'number', limit: 'number' },

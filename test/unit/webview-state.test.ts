@@ -16,7 +16,7 @@ import { formatBytes, formatCost, formatDuration, formatPercent, formatTokens, o
 import { buildProvenance, linkedEvent, provenanceRole } from '../../src/webview/state/provenance';
 import { deriveSession } from '../../src/webview/state/sessionModel';
 import { buildRows, groupByRun, revealEvent, rowIndexOfEvent, toggleCollapsed } from '../../src/webview/state/timeline';
-import { barLayout, niceMax, seriesMaxima, ticks, tokenSeries } from '../../src/webview/state/tokens';
+import { barLayout, MIN_BAR_PX, niceMax, seriesMaxima, ticks, tokenBars, tokenSeries } from '../../src/webview/state/tokens';
 import { decodeBootstrap, defaultUiState, initialUiState, sanitizeUiState } from '../../src/webview/state/uiState';
 import { moveIndex, scrollToCenter, scrollToReveal, visibleWindow } from '../../src/webview/state/virtual';
 
@@ -157,6 +157,41 @@ describe('tokens', () => {
     assert.equal(l.barWidth, 48);
     assert.equal(l.x(1), 126);
     assert.equal(barLayout(1000, 500).barWidth, 1);
+  });
+});
+
+describe('token chart level of detail', () => {
+  const calls = Array.from({ length: 9000 }, (_, i) => {
+    const delta = { input: 100 + (i % 37), output: 10 + (i % 5), cacheRead: i % 3, cacheWrite: 0, total: 0 };
+    delta.total = delta.input + delta.output + delta.cacheRead;
+    return { callIndex: i % 6, ts: 1000 + i, provider: 'p', model: 'm', delta, cumulative: { ...delta, total: (i % 6 + 1) * 120 }, context: { used: i % 6 === 5 ? 50_000 + i : null, limit: 200_000 }, costUsd: 0.001, durationMs: 1, eventId: `e${i}`, runId: `run-${Math.floor(i / 6)}` };
+  });
+  const points = tokenSeries(calls);
+
+  test('calls that fit the width are drawn one per bar', () => {
+    const bars = tokenBars(points.slice(0, 50), 800);
+    assert.equal(bars.length, 50);
+    assert.ok(bars.every((b, i) => b.from === i && b.to === i && b.eventId === `e${i}`));
+  });
+
+  test('a large session is summed into at most width / MIN_BAR_PX bars that keep every token and cost', () => {
+    const bars = tokenBars(points, 800);
+    assert.ok(bars.length <= 800 / MIN_BAR_PX, `${bars.length} bars`);
+    assert.equal(bars[0]!.from, 0);
+    assert.equal(bars.at(-1)!.to, points.length - 1);
+    for (let i = 1; i < bars.length; i++) assert.equal(bars[i]!.from, bars[i - 1]!.to + 1);
+    const sum = (xs: { deltaTotal: number }[]) => xs.reduce((a, b) => a + b.deltaTotal, 0);
+    assert.equal(sum(bars), sum(points));
+    assert.ok(Math.abs(bars.reduce((a, b) => a + b.costUsd, 0) - points.length * 0.001) < 1e-9);
+    assert.equal(Math.max(...bars.map((b) => b.runCumulative)), Math.max(...points.map((p) => p.runCumulative)));
+    assert.equal(Math.max(...bars.map((b) => b.contextPct ?? 0)), Math.max(...points.map((p) => p.contextPct ?? 0)));
+  });
+
+  test('zoomed in on a range: that range only, single calls once they fit', () => {
+    const bars = tokenBars(points, 800, 4000, 4100);
+    assert.equal(bars.length, 100);
+    assert.equal(bars[0]!.eventId, 'e4000');
+    assert.deepEqual(tokenBars(points, 800, 10, 5), []);
   });
 });
 
@@ -357,11 +392,14 @@ describe('protocol shape check', () => {
   test('a handler table must cover every request (compile-time)', () => {
     const handlers: RequestHandlers = {
       'session/get': async () => fixture.sessionView,
+      'session/header': async () => { throw new Error('n/a'); },
+      'timeline/page': async () => { throw new Error('n/a'); },
+      'session/details': async () => { throw new Error('n/a'); },
       'tool/get': async () => { throw new Error('n/a'); },
       'blob/get': async (p) => ({ id: p.blobId, role: 'result', size: 0, hashOk: null }),
       'events/query': async () => ({ stats: { sessions: 0, runs: 0, toolCalls: 0, errors: 0, tokens: tokens(0, 0), costUsd: 0 }, total: 0, rows: [] }),
     };
-    assert.equal(Object.keys(handlers).length, 4);
+    assert.equal(Object.keys(handlers).length, 7);
   });
 });
 

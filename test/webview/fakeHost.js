@@ -26,6 +26,7 @@
     const events = [];
     const runs = [];
     const llmCalls = [];
+    const fileOps = [];
     let t = 1709312400000;
     for (let i = 0; events.length < count; i++) {
       const runId = `run-bulk-${String(i).padStart(4, '0')}`;
@@ -49,6 +50,7 @@
           llmCalls.push({ callIndex: call++, ts: t, provider: 'anthropic', model: 'm', delta, cumulative: { ...delta, total: cumulative }, context: { used: cumulative, limit: 200000 }, costUsd: 0.001, durationMs: 10, eventId: id, runId });
         } else if (kind.startsWith('tool')) {
           data = { toolName: 'read', toolCallId: `tc-${n - (kind === 'tool.end' ? 1 : 0)}`, params: { file_path: `/src/file-${n}.ts` }, durationMs: 3 };
+          if (kind === 'tool.end') fileOps.push({ ts: t, runId, toolCallId: data.toolCallId, toolName: 'read', filePath: `/src/file-${n}.ts`, isError: false, op: 'read', eventId: id });
         } else {
           data = { model: 'm', provider: 'anthropic' };
         }
@@ -60,7 +62,7 @@
     }
     const total = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
     const session = { sessionKey, agentId: 'bulk', runCount: runs.length, toolCallCount: 0, errorCount: 0, toolErrorCount: 0, tokens: total, costUsd: 0, firstTs: events[0].ts, lastTs: t };
-    return { session, runs, events, llmCalls, toolCalls: [], fileOps: [], errorLinks: [] };
+    return { session, runs, events, llmCalls, toolCalls: [], fileOps, errorLinks: [] };
   }
 
   function matches(ev, p) {

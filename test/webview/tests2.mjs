@@ -60,6 +60,71 @@ export function registerMoreTests(test, { fixture }) {
     console.log(`    first rows ${firstPaint}ms after navigation; re-render per 3-row scroll: median ${ms(steps.median)}, worst ${ms(steps.worst)}; per jump: median ${ms(jumps.median)}, worst ${ms(jumps.worst)}`);
   });
 
+  test('60,000-event session: the token chart draws a bounded number of bars, zooms in to single calls, a call still opens', async ({ open }) => {
+    // A PerformanceObserver for long tasks from the first script on; the longest is printed, not asserted.
+    const page = await open({ scenario: 'big', count: '60000' });
+    await page.evaluate(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((l) => window.__longTasks.push(...l.getEntries().map((e) => e.duration))).observe({ type: 'longtask', buffered: true });
+    });
+    const longest = () => page.evaluate(() => Math.round(Math.max(0, ...window.__longTasks)));
+    const atOpen = await longest();
+    await page.evaluate(() => (window.__longTasks = []));
+    await tab(page, 'tokens').click();
+    const hits = page.locator('atx-token-chart .hit');
+    await hits.first().waitFor();
+    const bars = await hits.count();
+    const width = await page.locator('atx-token-chart svg').evaluate((el) => el.getBoundingClientRect().width);
+    // ~19,000 LLM calls: summed into at most one bar per 4 px.
+    assert.ok(bars > 10 && bars <= width / 4, `${bars} bars for ${width}px`);
+    assert.ok((await page.locator('atx-token-chart svg *').count()) < 12 * bars + 100, 'bounded SVG');
+    assert.ok((await page.locator('atx-token-chart line.run-sep').count()) === 0, 'no run separators when calls are summed');
+    const per = Number(await hits.first().getAttribute('data-calls'));
+    assert.ok(per > 1, `${per} calls per bar`);
+    const atTokens = await longest();
+    // Click zooms in on a bar's calls until single calls show; then a call jumps to the timeline.
+    for (let i = 0; i < 4 && Number(await hits.nth(1).getAttribute('data-calls')) > 1; i++) {
+      await hits.nth(1).click();
+      await page.locator('atx-token-chart button.show-all').waitFor();
+    }
+    assert.equal(await hits.nth(1).getAttribute('data-calls'), '1');
+    const id = await hits.nth(1).getAttribute('data-event-id');
+    assert.ok(id);
+    await hits.nth(1).click();
+    await until(async () => (await tab(page, 'timeline').getAttribute('aria-selected')) === 'true', 'timeline tab');
+    await until(async () => ((await selectedRow(page).textContent()) ?? '').includes('llm.call'), 'selected llm row');
+    console.log(`    longest task: opening ${atOpen}ms, Tokens tab ${atTokens}ms (${bars} bars of ${per} calls)`);
+  });
+
+  test('60,000-event session: the files list keeps few rows in the DOM while scrolling; Timeline still selects the call', async ({ open }) => {
+    const page = await open({ scenario: 'big', count: '60000' });
+    await page.evaluate(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((l) => window.__longTasks.push(...l.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
+    });
+    await tab(page, 'files').click();
+    const rowsInDom = page.locator('atx-files tr.vrow');
+    await rowsInDom.first().waitFor();
+    const summary = await page.locator('atx-files .summary').textContent();
+    assert.match(summary, /^[\d,]+ files/);
+    assert.ok((await rowsInDom.count()) < 100, `${await rowsInDom.count()} rows`);
+    const viewport = page.locator('atx-files .viewport');
+    for (const f of [0.25, 0.5, 1]) {
+      await viewport.evaluate((el, f) => (el.scrollTop = el.scrollHeight * f), f);
+      await page.waitForTimeout(50);
+      assert.ok((await rowsInDom.count()) < 100, `${await rowsInDom.count()} rows at ${f}`);
+    }
+    // At the end: the last operation of the session is shown, and "Timeline" selects it there.
+    const last = rowsInDom.last();
+    await until(async () => /file-59\d\d\d\.ts/.test((await last.textContent()) ?? ''), 'last file row');
+    const name = /file-\d+\.ts/.exec(await last.textContent())[0];
+    await last.locator('button', { hasText: 'Timeline' }).click();
+    await until(async () => (await tab(page, 'timeline').getAttribute('aria-selected')) === 'true', 'timeline tab');
+    await until(async () => ((await selectedRow(page).textContent()) ?? '').includes(name), 'selected tool row');
+    const longest = await page.evaluate(() => Math.round(Math.max(0, ...window.__longTasks)));
+    console.log(`    longest task from the Files tab to the timeline: ${longest}ms`);
+  });
+
   test('hostile strings render as literal text: no markup, no script, no layout break', async ({ open }) => {
     const page = await open();
     const img = '<img src=x onerror="window.__pwned=1">';

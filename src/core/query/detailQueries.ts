@@ -14,6 +14,9 @@ const EVENT_COLS = `e.id AS ev, e.eid, e.ts, e.line, e.off, e.len, f.path, f.dir
   st.s AS kind, rk.s AS run, a.s AS agent`;
 const EVENT_JOINS = `FROM events e JOIN files f ON f.id = e.file JOIN strings st ON st.id = e.kind
   LEFT JOIN strings rk ON rk.id = e.run LEFT JOIN strings a ON a.id = e.agent`;
+/** What ordering and paging a replay needs of an event; the rest is read for the page only (see hydrate). */
+const LIGHT_COLS = 'e.id AS ev, e.ts, e.off, f.rank, e.run AS run_sid';
+const LIGHT_JOINS = 'FROM events e JOIN files f ON f.id = e.file';
 
 export interface ReplayOptions {
   runId?: string;
@@ -27,7 +30,7 @@ export interface ReplayOptions {
  * the recorded run counts when it is a run of the parent session, else the parent's run that was
  * going on when the spawn was written (the latest started, not yet ended). Null when none was.
  */
-function parentRunOf(sp: string): string {
+export function parentRunOf(sp: string): string {
   return `COALESCE(
     (SELECT re.run FROM run_events re WHERE re.run = ${sp}.run AND re.skey = ${sp}.parent LIMIT 1),
     (SELECT re.run FROM run_events re WHERE re.skey = ${sp}.parent AND re.phase = 0 AND re.ts <= ${sp}.ts
@@ -41,10 +44,45 @@ function parentRunOf(sp: string): string {
  * subagents it spawned, and channel messages attributed to its runs.
  */
 export function replay(db: Database, sessionKey: string, opts: ReplayOptions = {}): ReplayEvent[] {
+  const rows = replayRows(db, sessionKey, opts);
+  if (!rows) return [];
+  return rowsToEvents(rows.rows, sessionKey, opts.expandBlobs === true);
+}
+
+/**
+ * `count` events of a session's replay from `offset` (same order and content as `replay`), reading
+ * back only those events' lines, and the number of events in the whole replay. Null when the
+ * session (or run) is unknown.
+ */
+export function replayPage(db: Database, sessionKey: string, opts: { runId?: string; offset: number; limit: number }): { events: ReplayEvent[]; total: number } | null {
+  const offset = Math.max(0, Math.floor(opts.offset));
+  const limit = Math.max(0, Math.floor(opts.limit));
+  const r = replayRows(db, sessionKey, { runId: opts.runId, first: offset + limit });
+  if (!r) return null;
+  return { events: rowsToEvents(hydrate(db, r.rows.slice(offset, offset + limit)), sessionKey, false), total: r.total };
+}
+
+function rowsToEvents(rows: Row[], sessionKey: string, expandBlobs: boolean): ReplayEvent[] {
+  const reader = new PayloadReader();
+  try {
+    return rows.map((r) => toReplayEvent(r, reader, expandBlobs, sessionKey));
+  } finally {
+    reader.close();
+  }
+}
+
+const REPLAY_ORDER = 'ORDER BY e.ts, f.rank, e.off';
+
+/**
+ * The rows of `replay`, sorted, without reading any line back. With `first`, only the rows that can
+ * be among the first `first` of the replay are read (each source ordered and cut at `first`; the
+ * merged rows are exact up to the earliest cut), and `total` is counted in SQL.
+ */
+function replayRows(db: Database, sessionKey: string, opts: ReplayOptions & { first?: number }): { rows: Row[]; total: number; light: boolean } | null {
   const key = stringId(db, sessionKey);
-  if (key === null) return [];
+  if (key === null) return null;
   const run = opts.runId !== undefined ? stringId(db, opts.runId) : undefined;
-  if (run === null) return [];
+  if (run === null) return null;
   const since = opts.since ?? -1e15;
   // With a run: a subagent.spawn belongs to the parent's run it was spawned from (see
   // parentRunOf), whatever runId it carries; so do the ends of the subagents it spawned.
@@ -52,39 +90,103 @@ export function replay(db: Database, sessionKey: string, opts: ReplayOptions = {
     ? 'AND e.run = ? AND NOT EXISTS (SELECT 1 FROM subagent_events sp WHERE sp.ev = e.id AND sp.phase = 0)'
     : '';
   const rp: SqlValue[] = run !== undefined ? [run] : [];
-  const spawnsOfRun = run !== undefined
-    ? `UNION ALL
-     SELECT ${EVENT_COLS}, k.s AS session_key ${EVENT_JOINS} JOIN strings k ON k.id = e.skey
-       JOIN subagent_events sp ON sp.ev = e.id AND sp.phase = 0 WHERE sp.parent = ? AND e.ts >= ? AND ${parentRunOf('sp')} = ?`
-    : '';
-  const rows = all(
-    db,
-    `SELECT ${EVENT_COLS}, k.s AS session_key ${EVENT_JOINS} JOIN strings k ON k.id = e.skey WHERE e.skey = ? AND e.ts >= ? ${runFilter}
-     UNION ALL
-     SELECT ${EVENT_COLS}, k.s AS session_key ${EVENT_JOINS} JOIN session_links l ON l.sid = e.sid JOIN strings k ON k.id = l.skey
-       WHERE e.skey IS NULL AND l.skey = ? AND e.ts >= ? ${run !== undefined ? 'AND 0' : ''}
-     ${spawnsOfRun}
-     UNION ALL
-     SELECT ${EVENT_COLS}, k.s AS session_key ${EVENT_JOINS} JOIN strings k ON k.id = e.skey
+  // Paging reads light rows (ids and sort keys) and the page's rows in full afterwards.
+  const light = opts.first !== undefined;
+  const J = light ? LIGHT_JOINS : EVENT_JOINS;
+  const parts: { sql: string; params: SqlValue[]; key: string }[] = [
+    { sql: `${J} WHERE e.skey = ? AND e.ts >= ? ${runFilter}`, params: [key, since, ...rp], key: 'e.skey' },
+    {
+      sql: `${J} JOIN session_links l ON l.sid = e.sid
+       WHERE e.skey IS NULL AND l.skey = ? AND e.ts >= ? ${run !== undefined ? 'AND 0' : ''}`,
+      params: [key, since],
+      key: 'l.skey',
+    },
+  ];
+  if (run !== undefined) {
+    parts.push({
+      sql: `${J}
+       JOIN subagent_events sp ON sp.ev = e.id AND sp.phase = 0 WHERE sp.parent = ? AND e.ts >= ? AND ${parentRunOf('sp')} = ?`,
+      params: [key, since, run],
+      key: 'e.skey',
+    });
+  }
+  parts.push(
+    {
+      sql: `${J}
        WHERE e.id IN (SELECT se.ev FROM subagent_events se WHERE se.phase = 1 AND se.child IN
          (SELECT sp.child FROM subagent_events sp WHERE sp.phase = 0 AND sp.parent = ? ${run !== undefined ? `AND ${parentRunOf('sp')} = ?` : ''}))
        AND e.skey <> ? AND e.ts >= ?`,
-    [key, since, ...rp, key, since, ...(run !== undefined ? [key, since, run] : []), key, ...rp, key, since],
+      params: [key, ...rp, key, since],
+      key: 'e.skey',
+    },
   );
-  for (const m of attributedMessages(db, key, run ?? null, since)) rows.push(m);
-  // A spawn may carry the child's run id: shown under the parent's run it came from.
+  const first = opts.first;
+  const rows: Row[] = [];
+  let total = 0;
+  /** The sort key of the earliest last row of a source that was cut: rows after it may be missing. */
+  let cutAt: Row | null = null;
+  for (const part of parts) {
+    const cols = light ? `${LIGHT_COLS}, ${part.key} AS skey_id` : `${EVENT_COLS}, (SELECT s FROM strings WHERE id = ${part.key}) AS session_key`;
+    const got = all(db, `SELECT ${cols} ${part.sql} ${first !== undefined ? `${REPLAY_ORDER} LIMIT ?` : ''}`, first !== undefined ? [...part.params, first] : part.params);
+    rows.push(...got);
+    if (first !== undefined && got.length >= first) {
+      total += n(one(db, `SELECT COUNT(*) AS c ${part.sql}`, part.params)?.c);
+      const last = got[got.length - 1];
+      if (last && (!cutAt || compareRows(last, cutAt) < 0)) cutAt = last;
+    } else {
+      total += got.length;
+    }
+  }
+  const messages = attributedMessages(db, key, run ?? null, since, light);
+  total += messages.length;
+  rows.push(...messages);
+  if (!light) fixSpawnRuns(db, rows);
+  rows.sort(compareRows);
+  if (cutAt) {
+    const at = cutAt;
+    let end = rows.length;
+    while (end > 0 && compareRows(rows[end - 1]!, at) > 0) end--;
+    rows.length = end;
+  }
+  return { rows, total, light };
+}
+
+/** A spawn may carry the child's run id: shown under the parent's run it came from. */
+function fixSpawnRuns(db: Database, rows: Row[]): void {
   for (const r of rows) {
     if (r.kind !== 'subagent.spawn') continue;
     const parentRun = one(db, `SELECT rk.s FROM subagent_events sp JOIN strings rk ON rk.id = ${parentRunOf('sp')} WHERE sp.ev = ?`, [r.ev ?? null]);
     if (parentRun) r.run = parentRun.s ?? r.run ?? null;
   }
-  rows.sort((x, y) => n(x.ts) - n(y.ts) || n(x.rank) - n(y.rank) || n(x.off) - n(y.off));
-  const reader = new PayloadReader();
-  try {
-    return rows.map((r) => toReplayEvent(r, reader, opts.expandBlobs === true, sessionKey));
-  } finally {
-    reader.close();
+}
+
+/**
+ * Light rows (LIGHT_COLS) in full (EVENT_COLS and session_key), in the same order: the session key
+ * of the source they came from, and the run a message was attributed to.
+ */
+function hydrate(db: Database, light: Row[]): Row[] {
+  if (!light.length) return [];
+  const full = new Map<number, Row>();
+  for (const r of all(db, `SELECT ${EVENT_COLS} ${EVENT_JOINS} WHERE e.id IN (${light.map(() => '?').join(',')})`, light.map((r) => r.ev ?? null))) {
+    full.set(r.ev as number, r);
   }
+  const keys = new Map<number, string | null>();
+  const out = light.map((l) => {
+    const r = { ...full.get(l.ev as number)! };
+    const k = l.skey_id;
+    if (typeof k === 'number' && !keys.has(k)) keys.set(k, s(one(db, 'SELECT s FROM strings WHERE id = ?', [k])?.s));
+    r.session_key = typeof k === 'number' ? (keys.get(k) ?? null) : null;
+    // A message's run is the one it was attributed to, when its line names none.
+    if ('inbound' in l) r.run = r.run ?? l.run ?? null;
+    return r;
+  });
+  fixSpawnRuns(db, out);
+  return out;
+}
+
+/** The replay's order: time, then the file's place among the logs, then the line's offset. */
+function compareRows(x: Row, y: Row): number {
+  return n(x.ts) - n(y.ts) || n(x.rank) - n(y.rank) || n(x.off) - n(y.off);
 }
 
 function toReplayEvent(r: Row, reader: PayloadReader, expandBlobs: boolean, sessionKey: string): ReplayEvent {
@@ -129,7 +231,7 @@ export function blobsOf(dir: string, event: Obj, content: boolean): BlobInfo[] {
  * starts within 2 minutes in the same directory, an outbound one to the last run that ended (or
  * was running) up to 2 minutes before it.
  */
-function attributedMessages(db: Database, key: number, run: number | null, since: number): Row[] {
+function attributedMessages(db: Database, key: number, run: number | null, since: number, light = false): Row[] {
   const WINDOW = 120_000;
   const mine = all(
     db,
@@ -152,7 +254,7 @@ function attributedMessages(db: Database, key: number, run: number | null, since
     const starts = runs.map((r) => n(r.start));
     const msgs = all(
       db,
-      `SELECT ${EVENT_COLS}, NULL AS session_key, m.inbound ${EVENT_JOINS} JOIN messages m ON m.ev = e.id
+      `SELECT ${light ? LIGHT_COLS : EVENT_COLS}, NULL AS session_key, m.inbound ${light ? LIGHT_JOINS : EVENT_JOINS} JOIN messages m ON m.ev = e.id
        WHERE m.ts BETWEEN ? AND ? AND m.ts >= ? AND f.dir = ?`,
       [lo, hi, since, dir],
     );

@@ -4,15 +4,15 @@
  */
 import { isErrorValue, isFailure } from '../../protocol/failure';
 import type { Database, SqlValue } from 'sql.js';
-import type { BlobChunk, ErrorLink, EventsFilter, EventsPage, SessionView } from '../../protocol/messages';
-import type { ReplayEvent, Seed001Stats, ToolCall } from '../../protocol/model';
+import type { BlobChunk, ErrorLink, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from '../../protocol/messages';
+import type { LlmCallUsage, ReplayEvent, Seed001Stats, ToolCall } from '../../protocol/model';
 import { blobRefsOf, readBlob } from '../source/blobs';
-import { eventDir, files, replay, tools, usagePerCall } from './detailQueries';
+import { eventDir, files, replay, replayPage, tools, usagePerCall } from './detailQueries';
 import { isObj } from '../source/eventFields';
 import { decodeEventId, encodeEventId } from '../store/eventIds';
 import { selectionWhere } from './selection';
 import { PayloadReader } from '../source/payloads';
-import { all, n, one, stringId } from '../store/sql';
+import { all, money, n, numOrNull, one, s, stringId, tokensFrom } from '../store/sql';
 import { getSession, listRuns } from './summaryQueries';
 
 /** Largest blob page sent to the webview at once. */
@@ -36,6 +36,125 @@ export function sessionView(db: Database, sessionKey: string, runId?: string): S
     fileOps: files(db, sessionKey, { runId }),
     errorLinks: errorLinks(events),
   };
+}
+
+/** Most events one `timeline/page` answer carries. */
+export const TIMELINE_PAGE_MAX = 2000;
+
+/**
+ * The panel's first answer for a session (or one run of it): header, runs with totals, list sizes and
+ * error links, from the index only. Null when the session (or run) is unknown.
+ */
+export function sessionHeader(db: Database, sessionKey: string, runId?: string): SessionHeader | null {
+  const session = getSession(db, sessionKey);
+  if (!session) return null;
+  const runs = listRuns(db, sessionKey).filter((r) => !runId || r.runId === runId);
+  if (runId && !runs.length) return null;
+  const scope = runScope(db, sessionKey, runId);
+  const count = (sql: string) => n(one(db, sql, scope.params)?.c);
+  const timeline = replayPage(db, sessionKey, { runId, offset: 0, limit: 0 });
+  return {
+    session,
+    runs,
+    counts: {
+      events: timeline?.total ?? 0,
+      llmCalls: count(`SELECT COUNT(*) AS c FROM llm_calls WHERE run IN (${scope.runs})`),
+      toolCalls: count(`SELECT COUNT(*) AS c FROM (SELECT DISTINCT run, call FROM tool_events WHERE run IN (${scope.runs}))`),
+      fileOps: count(`SELECT COUNT(*) AS c FROM file_operations WHERE skey = ?1 ${runId ? 'AND run = ?2' : ''}`),
+    },
+    errorLinks: errorLinksOf(db, scope),
+  };
+}
+
+/** One page of the timeline of `sessionView` (same events, same order); null when the session or run is unknown. */
+export function timelinePage(db: Database, sessionKey: string, opts: { runId?: string; offset: number; limit: number }): TimelinePage | null {
+  const offset = Math.max(0, Math.floor(opts.offset));
+  const page = replayPage(db, sessionKey, { runId: opts.runId, offset, limit: Math.min(Math.max(0, opts.limit), TIMELINE_PAGE_MAX) });
+  return page ? { offset, total: page.total, events: page.events } : null;
+}
+
+/**
+ * The LLM calls, tool calls and file operations of `sessionView`, from the index only: tool calls
+ * carry no params, result or blobs (`toolByEvent` reads them when one is shown).
+ */
+export function sessionDetails(db: Database, sessionKey: string, runId?: string): SessionDetails | null {
+  if (!getSession(db, sessionKey)) return null;
+  const scope = runScope(db, sessionKey, runId);
+  const perRun = new Map<string, number>();
+  const llmCalls = all(
+    db,
+    `SELECT c.*, rk.s AS run_name, pv.s AS provider_name, m.s AS model_name, e.eid FROM llm_calls c JOIN events e ON e.id = c.ev
+     JOIN strings rk ON rk.id = c.run LEFT JOIN strings pv ON pv.id = c.provider LEFT JOIN strings m ON m.id = c.model
+     WHERE c.run IN (${scope.runs}) ORDER BY c.ts, c.idx, e.id`,
+    scope.params,
+  ).map((r): LlmCallUsage & { runId: string } => {
+    const run = r.run_name as string;
+    const i = perRun.get(run) ?? 0;
+    perRun.set(run, i + 1);
+    return {
+      callIndex: numOrNull(r.idx) ?? i,
+      ts: n(r.ts),
+      provider: s(r.provider_name),
+      model: s(r.model_name),
+      delta: tokensFrom(r, 'd_'),
+      cumulative: tokensFrom(r, 'c_'),
+      context: { used: numOrNull(r.ctx_used), limit: numOrNull(r.ctx_limit) },
+      costUsd: money(r.cost),
+      durationMs: numOrNull(r.duration),
+      eventId: decodeEventId(r.eid),
+      runId: run,
+    };
+  });
+  const toolCalls = all(
+    db,
+    `SELECT t.*, nm.s AS tool_name, rk.s AS run_name, k.s AS session_key FROM tool_calls t JOIN strings rk ON rk.id = t.run
+     LEFT JOIN strings nm ON nm.id = t.name LEFT JOIN strings k ON k.id = t.skey
+     WHERE t.run IN (${scope.runs}) ORDER BY COALESCE(t.started_ts, t.ended_ts), t.tool_call_id`,
+    scope.params,
+  ).map((r): ToolCall => {
+    const started = numOrNull(r.started_ts);
+    const ended = numOrNull(r.ended_ts);
+    return {
+      toolCallId: r.tool_call_id as string,
+      toolName: s(r.tool_name) ?? '(unknown tool)',
+      runId: s(r.run_name),
+      sessionKey: s(r.session_key),
+      startedTs: started,
+      endedTs: ended,
+      durationMs: numOrNull(r.duration_ms) ?? (started !== null && ended !== null ? ended - started : null),
+      isError: r.is_error === 1,
+      error: s(r.error),
+      filePath: s(r.file_path),
+      execCommand: s(r.exec),
+      params: null,
+      result: null,
+      blobs: [],
+    };
+  });
+  return { llmCalls, toolCalls, fileOps: files(db, sessionKey, { runId }) };
+}
+
+/** The runs of a session (or the one run) as a subquery over `?1` (session key id) and `?2` (run id). */
+function runScope(db: Database, sessionKey: string, runId?: string): { runs: string; params: SqlValue[] } {
+  const key = stringId(db, sessionKey) ?? -1;
+  // The session's runs as listRuns has them (the `runs` view's MAX(skey) is the session), without
+  // grouping every run of the index: a run event of the session, and none of a greater key.
+  const runs = `SELECT DISTINCT re.run FROM run_events re WHERE re.skey = ?1 ${runId === undefined ? '' : 'AND re.run = ?2'}
+    AND NOT EXISTS (SELECT 1 FROM run_events x WHERE x.run = re.run AND x.skey > ?1)`;
+  return { runs, params: runId === undefined ? [key] : [key, stringId(db, runId) ?? -1] };
+}
+
+/** `errorLinks` from the index: each failed run's run.end and the run's last failed tool.end before it. */
+function errorLinksOf(db: Database, scope: { runs: string; params: SqlValue[] }): ErrorLink[] {
+  return all(
+    db,
+    `SELECT rk.s AS run, e.eid,
+       (SELECT e2.eid FROM tool_events te JOIN events e2 ON e2.id = te.ev JOIN files f2 ON f2.id = e2.file
+        WHERE te.run = re.run AND te.phase = 1 AND te.is_error = 1 AND te.ts <= re.ts ORDER BY te.ts DESC, f2.rank DESC, e2.off DESC LIMIT 1) AS cause
+     FROM run_events re JOIN events e ON e.id = re.ev JOIN files f ON f.id = e.file JOIN strings rk ON rk.id = re.run
+     WHERE re.run IN (${scope.runs}) AND re.phase = 1 AND re.error IS NOT NULL ORDER BY re.ts, f.rank, e.off`,
+    scope.params,
+  ).map((r) => ({ runId: r.run as string, runEventId: decodeEventId(r.eid), causeEventId: r.cause == null ? null : decodeEventId(r.cause) }));
 }
 
 /**

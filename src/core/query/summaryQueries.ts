@@ -4,6 +4,8 @@ import type {
 } from '../../protocol/model';
 import { decodeEventId } from '../store/eventIds';
 import { sourcesOf } from '../source/formats/sources';
+import { parentRunOf } from './detailQueries';
+import { RUNS_COLUMNS } from '../store/schema';
 import { all, money, n, numOrNull, one, s, stringId, tokensFrom, type Row } from '../store/sql';
 
 const TOKEN_SUMS = `SUM(d_in) AS t_in, SUM(d_out) AS t_out, SUM(d_cr) AS t_cr, SUM(d_cw) AS t_cw, SUM(d_total) AS t_total, SUM(cost) AS cost, COUNT(*) AS calls`;
@@ -72,24 +74,119 @@ export function problems(db: Database, limit = 1000): IndexProblem[] {
   }));
 }
 
-/** `sessions [--agent] [--since] [--limit]`, newest activity first. */
+/** `sessions [--agent] [--since] [--limit]`, newest activity first (subagent sessions included). */
 export function listSessions(db: Database, opts: { agent?: string; since?: number; limit?: number } = {}): SessionSummary[] {
+  return sessionPage(db, { agent: opts.agent, since: opts.since, limit: opts.limit || undefined, topLevelOnly: false }).sessions;
+}
+
+/** Where a page of sessions starts: after this session in (last activity desc, key) order. */
+export interface SessionCursor {
+  lastTs: number;
+  sessionKey: string;
+}
+
+export interface SessionPageOptions {
+  agent?: string;
+  /** Epoch ms: sessions with activity at or after it. */
+  since?: number;
+  /** Sessions with a failed run or a failed tool call. */
+  errorsOnly?: boolean;
+  /**
+   * Leave out the sessions that are shown under the run that spawned them (see `SHOWN_UNDER_PARENT`).
+   * Default false: every session.
+   */
+  topLevelOnly?: boolean;
+  /** Page size; all when absent. */
+  limit?: number;
+  /** Start after this session (the `next` of the previous page). */
+  after?: SessionCursor;
+}
+
+export interface SessionPage {
+  sessions: SessionSummary[];
+  /** More sessions match after this page. */
+  more: boolean;
+  /** The cursor of the next page; null when this is the last. */
+  next: SessionCursor | null;
+}
+
+/**
+ * The agent of a session in SQL, the same rule as `agentOf`: `agent:<id>:…` keys name their agent,
+ * otherwise the agentId the events carried. `k` is the key string, `a` the agent string.
+ */
+const AGENT_OF_SQL = `CASE WHEN substr(k.s, 1, 6) = 'agent:' AND instr(substr(k.s, 7), ':') > 1
+  THEN substr(k.s, 7, instr(substr(k.s, 7), ':') - 1) ELSE a.s END`;
+
+/**
+ * A session the tree shows below the run of its parent session that spawned it, rather than at the
+ * root: spawned (subagent.spawn) by another indexed session that started before it (ties broken by
+ * key, so that in a spawn cycle the first session stays at the root), from a run of that parent
+ * (the run the spawn resolves to, see `parentRunOf` in detailQueries). Every session stays
+ * reachable from the root. `ss` is the `sessions` row.
+ */
+const SHOWN_UNDER_PARENT = `EXISTS (SELECT 1 FROM subagent_events sp JOIN sessions ps ON ps.skey = sp.parent
+  WHERE sp.child = ss.skey AND sp.phase = 0 AND sp.parent <> ss.skey
+    AND +sp.parent = (SELECT MAX(x.parent) FROM subagent_events x WHERE x.child = ss.skey)
+    AND (ps.first_ts < ss.first_ts OR (ps.first_ts = ss.first_ts AND ps.skey < ss.skey))
+    AND ${parentRunOf('sp')} IS NOT NULL)`;
+
+/**
+ * One page of sessions, newest activity first, in a single SQL query whatever the page size: the
+ * totals come from the `sessions` table (kept up to date while indexing), the parent session and the
+ * session ids from subqueries on the page's rows only.
+ */
+export function sessionPage(db: Database, opts: SessionPageOptions = {}): SessionPage {
+  const where: string[] = ['ss.last_ts >= ?'];
+  const p: SqlValue[] = [opts.since ?? -1e15];
+  if (opts.agent) {
+    where.push(`${AGENT_OF_SQL} = ?`);
+    p.push(opts.agent);
+  }
+  if (opts.errorsOnly) where.push('ss.failed_runs + ss.failed_tools > 0');
+  if (opts.topLevelOnly) where.push(`NOT ${SHOWN_UNDER_PARENT}`);
+  if (opts.after) {
+    // Written so that the scan walks the last_ts index from the cursor down and stops at the page's end.
+    where.push('ss.last_ts <= ? AND NOT (ss.last_ts = ? AND k.s <= ?)');
+    p.push(opts.after.lastTs, opts.after.lastTs, opts.after.sessionKey);
+  }
+  const limit = opts.limit !== undefined && opts.limit > 0 ? Math.floor(opts.limit) : -1;
+  const filtered = `FROM sessions ss JOIN strings k ON k.id = ss.skey LEFT JOIN strings a ON a.id = ss.agent WHERE ${where.join(' AND ')}`;
+  // One row more than the page tells whether another page follows (counting them all would cost a
+  // pass over every matching session).
   const rows = all(
     db,
-    `SELECT k.s AS session_key, a.s AS agent_id, ss.first_ts, ss.last_ts, ss.skey AS ekey
-     FROM sessions ss JOIN strings k ON k.id = ss.skey LEFT JOIN strings a ON a.id = ss.agent
-     WHERE ss.last_ts >= ? ORDER BY ss.last_ts DESC, k.s`,
-    [opts.since ?? -1e15],
+    `SELECT pg.*,
+       (SELECT ps.s FROM subagent_events se JOIN strings ps ON ps.id = se.parent WHERE se.child = pg.skey AND se.phase = 0 LIMIT 1) AS parent,
+       (SELECT json_group_array(sid) FROM (SELECT st.s AS sid FROM session_links l JOIN strings st ON st.id = l.sid WHERE l.skey = pg.skey ORDER BY st.s)) AS sids
+     FROM (SELECT ss.*, k.s AS session_key, ${AGENT_OF_SQL} AS agent_id ${filtered} ORDER BY ss.last_ts DESC, k.s LIMIT ?) pg
+     ORDER BY pg.last_ts DESC, pg.session_key`,
+    [...p, limit < 0 ? -1 : limit + 1],
   );
-  const out: SessionSummary[] = [];
-  for (const r of rows) {
-    const sessionKey = r.session_key as string;
-    const agentId = agentOf(sessionKey, s(r.agent_id));
-    if (opts.agent && agentId !== opts.agent) continue;
-    out.push(sessionSummaryFor(db, r.ekey as number, sessionKey, agentId, n(r.first_ts), n(r.last_ts)));
-    if (opts.limit && out.length >= opts.limit) break;
-  }
-  return out;
+  const more = limit >= 0 && rows.length > limit;
+  if (more) rows.length = limit;
+  const sessions = rows.map(sessionFromRow);
+  const last = sessions[sessions.length - 1];
+  return { sessions, more, next: more && last ? { lastTs: last.lastTs, sessionKey: last.sessionKey } : null };
+}
+
+/** A `sessions` row (with session_key, agent_id, parent and sids as sessionPage selects them). */
+function sessionFromRow(r: Row): SessionSummary {
+  const sids = typeof r.sids === 'string' ? (JSON.parse(r.sids) as string[]) : [];
+  return {
+    sessionKey: r.session_key as string,
+    agentId: s(r.agent_id),
+    sessionIds: sids,
+    runCount: n(r.runs),
+    toolCallCount: n(r.tools),
+    errorCount: n(r.failed_runs),
+    toolErrorCount: n(r.failed_tools),
+    tokens: tokensFrom(r, 't_'),
+    costUsd: money(r.cost),
+    firstTs: n(r.first_ts),
+    lastTs: n(r.last_ts),
+    parentSessionKey: s(r.parent),
+    ...sourceFields(n(r.sources)),
+  };
 }
 
 /** One session's summary, or null when the index has no events for it. */
@@ -134,19 +231,33 @@ function agentOf(sessionKey: string, fromEvents: string | null): string | null {
   return m ? m[1]! : fromEvents;
 }
 
-const RUN_SELECT = `
+const RUN_COLS = `
   SELECT r.run_id, rk.s AS run, k.s AS session_key, m.s AS model, pv.s AS provider, r.started_ts, r.ended_ts, r.duration_ms,
     r.stop_reason, r.error, r.heartbeat, r.t_in AS r_in, r.t_out AS r_out, r.t_cr AS r_cr, r.t_cw AS r_cw, r.t_total AS r_total,
     (SELECT a.s FROM run_events re JOIN events e ON e.id = re.ev JOIN strings a ON a.id = e.agent
-      WHERE re.run = r.run_id AND e.agent IS NOT NULL LIMIT 1) AS agent
-  FROM runs r JOIN strings rk ON rk.id = r.run_id LEFT JOIN strings k ON k.id = r.skey
+      WHERE re.run = r.run_id AND e.agent IS NOT NULL LIMIT 1) AS agent`;
+const RUN_JOINS = `JOIN strings rk ON rk.id = r.run_id LEFT JOIN strings k ON k.id = r.skey
   LEFT JOIN strings m ON m.id = r.model LEFT JOIN strings pv ON pv.id = r.provider`;
+const RUN_SELECT = `${RUN_COLS} FROM runs r ${RUN_JOINS}`;
 
-/** Runs of a session, newest first. */
+/**
+ * Runs of a session, newest first, in one query: each run's LLM and tool-call totals are summed per
+ * run over the session's runs only, rather than asked run by run.
+ */
 export function listRuns(db: Database, sessionKey: string): RunSummary[] {
   const id = stringId(db, sessionKey);
   if (id === null) return [];
-  return all(db, `${RUN_SELECT} WHERE r.skey = ? ORDER BY COALESCE(r.started_ts, r.ended_ts) DESC`, [id]).map((r) => runSummary(db, r));
+  const mine = 'SELECT run FROM run_events WHERE skey = ?1';
+  return all(
+    db,
+    `SELECT q.*, l.t_in, l.t_out, l.t_cr, l.t_cw, l.t_total, l.cost, l.calls, t.tool_calls, t.tool_failed FROM (${RUN_COLS}
+       FROM (SELECT ${RUNS_COLUMNS} FROM run_events WHERE run IN (${mine}) GROUP BY run HAVING MAX(skey) = ?1) r ${RUN_JOINS}) q
+     LEFT JOIN (SELECT run, ${TOKEN_SUMS} FROM llm_calls WHERE run IN (${mine}) GROUP BY run) l ON l.run = q.run_id
+     LEFT JOIN (SELECT run, COUNT(DISTINCT call) AS tool_calls, COUNT(DISTINCT CASE WHEN is_error = 1 THEN call END) AS tool_failed
+                FROM tool_events WHERE run IN (${mine}) GROUP BY run) t ON t.run = q.run_id
+     ORDER BY COALESCE(q.started_ts, q.ended_ts) DESC`,
+    [id],
+  ).map((r) => runSummaryFrom(r, r, { calls: r.tool_calls, failed: r.tool_failed }));
 }
 
 /** One run, or null. */
@@ -161,6 +272,11 @@ function runSummary(db: Database, r: Row): RunSummary {
   const id = r.run_id as number;
   const llm = one(db, `SELECT ${TOKEN_SUMS} FROM llm_calls WHERE run = ?`, [id]);
   const tools = one(db, `SELECT COUNT(DISTINCT call) AS calls, COUNT(DISTINCT CASE WHEN is_error = 1 THEN call END) AS failed FROM tool_events WHERE run = ?`, [id]);
+  return runSummaryFrom(r, llm, tools);
+}
+
+/** A run from its RUN_SELECT row, its LLM sums (TOKEN_SUMS) and its tool-call counts. */
+function runSummaryFrom(r: Row, llm: Row | undefined, tools: { calls?: SqlValue; failed?: SqlValue } | undefined): RunSummary {
   const calls = n(llm?.calls);
   const started = numOrNull(r.started_ts);
   const ended = numOrNull(r.ended_ts);

@@ -5,7 +5,7 @@ import { editTexts, getEvent, replay, subagents, toolByEvent, tools } from './de
 import { fileOpOf, isObj, str } from '../source/eventFields';
 import { decodeEventId } from '../store/eventIds';
 import { all, stringId } from '../store/sql';
-import { getRun, getSession, listRuns, listSessions } from './summaryQueries';
+import { getRun, getSession, listRuns, listSessions, sessionPage, type SessionCursor } from './summaryQueries';
 
 /**
  * Pure descriptors of the sidebar tree (session → run → tool call / subagent / message). The
@@ -16,7 +16,7 @@ import { getRun, getSession, listRuns, listSessions } from './summaryQueries';
  * root, so everything below a subagent node is prefixed with that node's id and `>` to stay unique.
  */
 
-export type TreeNodeKind = 'session' | 'run' | 'tool' | 'subagent' | 'message' | 'chain';
+export type TreeNodeKind = 'session' | 'run' | 'tool' | 'subagent' | 'message' | 'chain' | 'more';
 
 export interface TreeNode {
   id: string;
@@ -49,6 +49,8 @@ export interface TreeNode {
   /** A one-line plain-text account of the node (a hash-chain verdict), for messages. */
   detail?: string;
   isError?: boolean;
+  /** A `more` node: pass it as `after` to `rootPage` for the next page. */
+  cursor?: string;
 }
 
 /** A telemetry directory's Knostic hash-chain verdict (see formats/knosticChain.ts). */
@@ -80,6 +82,69 @@ export function rootNodes(db: Database, filter: TreeFilter = {}, now = Date.now(
     .filter((s) => !filter.errorsOnly || s.errorCount + s.toolErrorCount > 0)
     .map((s) => sessionNode(s, now));
   return [...verdicts, ...sessions];
+}
+
+/** Sessions per root page. */
+export const ROOT_PAGE_SIZE = 200;
+
+export interface RootPageOptions {
+  /** Sessions per page (default ROOT_PAGE_SIZE). */
+  limit?: number;
+  /** The `cursor` of the previous page's `more` node; absent for the first page. */
+  after?: string;
+  /** Every session at the root, subagent sessions included; by default they are only under the run that spawned them. */
+  flat?: boolean;
+}
+
+/**
+ * One page of the root, in one SQL query: on the first page the hash-chain verdicts (as in
+ * `rootNodes`), then up to `limit` sessions, newest activity first, filtered, and, when more match,
+ * a `more` node ("Show more…") whose `cursor` asks for the next page. Subagent sessions are left out
+ * unless `flat`: they are shown under the run of their parent that spawned them.
+ */
+export function rootPage(db: Database, filter: TreeFilter = {}, opts: RootPageOptions = {}, now = Date.now(), chains: readonly ChainStatus[] = []): TreeNode[] {
+  const after = opts.after !== undefined ? parseCursor(opts.after) : undefined;
+  // A cursor that is not one of ours names no page.
+  if (after === null) return [];
+  const page = sessionPage(db, {
+    agent: filter.agent,
+    since: filter.since,
+    errorsOnly: filter.errorsOnly,
+    topLevelOnly: !opts.flat,
+    limit: opts.limit ?? ROOT_PAGE_SIZE,
+    after,
+  });
+  const verdicts = opts.after === undefined ? chainNodes(chains).filter((c) => !filter.errorsOnly || c.isError) : [];
+  const nodes = [...verdicts, ...page.sessions.map((s) => sessionNode(s, now))];
+  if (page.next) nodes.push(moreNode(page.next, opts.limit ?? ROOT_PAGE_SIZE));
+  return nodes;
+}
+
+/** The "Show more…" node at the end of a root page. */
+export function moreNode(next: SessionCursor, pageSize: number): TreeNode {
+  const cursor = `${next.lastTs}|${next.sessionKey}`;
+  return {
+    id: `more:${cursor}`,
+    kind: 'more',
+    parentId: null,
+    label: 'Show more…',
+    description: 'older sessions',
+    tooltip: `Show the next ${pageSize} sessions (older activity).`,
+    icon: 'ellipsis',
+    contextValue: 'more',
+    expandable: false,
+    scope: '',
+    sessionKey: null,
+    cursor,
+  };
+}
+
+/** A `more` node's cursor back to the session it follows; null when it is not one. */
+export function parseCursor(cursor: string): SessionCursor | null {
+  const bar = cursor.indexOf('|');
+  if (bar <= 0) return null;
+  const lastTs = Number(cursor.slice(0, bar));
+  return Number.isFinite(lastTs) ? { lastTs, sessionKey: cursor.slice(bar + 1) } : null;
 }
 
 /** Root nodes for the directories whose Knostic hash chain is verified or broken (absent: none). */

@@ -16,6 +16,18 @@ import type { Database } from 'sql.js';
  */
 export const SCHEMA_VERSION = 11;
 
+/**
+ * The columns of the `runs` view, aggregated over a run's run_events rows (grouped by run); also
+ * used directly over a subset of runs, where the view would group every run of the index first.
+ */
+export const RUNS_COLUMNS = `run AS run_id,
+  MAX(CASE WHEN phase = 0 THEN ts END) AS started_ts,
+  MAX(CASE WHEN phase = 1 THEN ts END) AS ended_ts,
+  MAX(skey) AS skey, MAX(model) AS model, MAX(provider) AS provider,
+  MAX(heartbeat) AS heartbeat, MAX(duration) AS duration_ms,
+  MAX(t_in) AS t_in, MAX(t_out) AS t_out, MAX(t_cr) AS t_cr, MAX(t_cw) AS t_cw, MAX(t_total) AS t_total,
+  MAX(tool_count) AS tool_count, MAX(stop) AS stop_reason, MAX(error) AS error`;
+
 const DDL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE strings (id INTEGER PRIMARY KEY, s TEXT NOT NULL UNIQUE);
@@ -83,13 +95,7 @@ CREATE TABLE problems (
 );
 
 CREATE VIEW runs AS
-SELECT run AS run_id,
-  MAX(CASE WHEN phase = 0 THEN ts END) AS started_ts,
-  MAX(CASE WHEN phase = 1 THEN ts END) AS ended_ts,
-  MAX(skey) AS skey, MAX(model) AS model, MAX(provider) AS provider,
-  MAX(heartbeat) AS heartbeat, MAX(duration) AS duration_ms,
-  MAX(t_in) AS t_in, MAX(t_out) AS t_out, MAX(t_cr) AS t_cr, MAX(t_cw) AS t_cw, MAX(t_total) AS t_total,
-  MAX(tool_count) AS tool_count, MAX(stop) AS stop_reason, MAX(error) AS error
+SELECT ${RUNS_COLUMNS}
 FROM run_events GROUP BY run;
 
 CREATE VIEW tool_calls AS

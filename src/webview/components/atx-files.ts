@@ -1,10 +1,15 @@
 import { css, html, LitElement, nothing } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { customElement, property, state } from 'lit/decorators.js';
 import type { FileOperation, RunSummary } from '../../protocol/model';
 import { emit, emitCommand } from '../events';
 import { canDiff, fileOpsOf, fileSummary, fileTotals, opKind } from '../state/files';
 import { formatTime, shortId } from '../state/format';
+import { visibleWindow } from '../state/virtual';
 import { baseStyles, tableStyles } from './shared.styles';
+
+/** Above this many operations the list is virtualised: fixed-height rows, only those in view in the DOM. */
+export const FILES_VIRTUAL_FROM = 200;
+const fileRowHeight = 30;
 
 /**
  * The files a run or the whole session read, wrote or edited. Opening goes through the host by the id of the
@@ -50,6 +55,34 @@ export class AtxFiles extends LitElement {
       .col-tool { width: 8em; }
       .col-run { width: 8em; }
       .col-act { width: 11em; }
+      .viewport {
+        height: min(70vh, 720px);
+        overflow-y: auto;
+        position: relative;
+      }
+      .viewport thead th {
+        position: sticky;
+        top: 0;
+        background: var(--vscode-editor-background);
+        z-index: 1;
+      }
+      tr.vrow td {
+        height: ${fileRowHeight - 7}px;
+        white-space: nowrap;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        vertical-align: middle;
+      }
+      tr.vrow td.path button.link {
+        white-space: nowrap;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        max-width: 100%;
+      }
+      tr.spacer td {
+        padding: 0;
+        border: 0;
+      }
       .op-edit,
       .op-write {
         color: var(--vscode-badge-foreground);
@@ -62,15 +95,40 @@ export class AtxFiles extends LitElement {
   @property({ attribute: false }) runs: RunSummary[] = [];
   @property({ attribute: false }) runId: string | null = null;
 
+  @state() private scrollY = 0;
+  @state() private viewportHeight = 500;
+  private resizeObserver?: ResizeObserver;
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.resizeObserver?.disconnect();
+    this.resizeObserver = undefined;
+  }
+
+  override updated(): void {
+    // Spacer heights go through the CSSOM (the webview's CSP forbids style attributes).
+    this.renderRoot.querySelectorAll<HTMLElement>('tr.spacer td').forEach((td) => (td.style.height = `${td.dataset.h ?? 0}px`));
+    const vp = this.renderRoot.querySelector<HTMLElement>('.viewport');
+    if (vp && !this.resizeObserver) {
+      this.resizeObserver = new ResizeObserver(() => (this.viewportHeight = vp.clientHeight || this.viewportHeight));
+      this.resizeObserver.observe(vp);
+      this.viewportHeight = vp.clientHeight || this.viewportHeight;
+    }
+  }
+
+  private onScroll = (e: Event): void => {
+    this.scrollY = (e.target as HTMLElement).scrollTop;
+  };
+
   private onRun = (e: Event): void => {
     const v = (e.target as HTMLSelectElement).value;
     emit(this, 'atx-files-run', { runId: v || null });
   };
 
-  private row(op: FileOperation) {
+  private row(op: FileOperation, virtual = false) {
     const kind = opKind(op);
     const id = op.eventId;
-    return html`<tr class=${op.isError ? 'failed' : ''}>
+    return html`<tr class="${op.isError ? 'failed' : ''} ${virtual ? 'vrow' : ''}" title=${virtual ? op.filePath : nothing}>
       <td class="mono muted">${formatTime(op.ts)}</td>
       <td><span class="badge op-${kind}">${kind}</span></td>
       <td class="path mono">
@@ -110,7 +168,9 @@ export class AtxFiles extends LitElement {
       </div>
       ${ops.length === 0
         ? html`<div class="muted">No file operations recorded${this.runId ? ' in this run' : ''}.</div>`
-        : html`<table aria-label="File operations">
+        : ops.length >= FILES_VIRTUAL_FROM
+          ? this.renderVirtual(ops)
+          : html`<table aria-label="File operations">
             <colgroup>
               <col class="col-time" /><col class="col-op" /><col /><col class="col-tool" /><col class="col-run" /><col class="col-act" />
             </colgroup>
@@ -121,6 +181,27 @@ export class AtxFiles extends LitElement {
               ${ops.map((op) => this.row(op))}
             </tbody>
           </table>`}`;
+  }
+
+  /** A long list: a scrolling viewport holding only the rows in view, with spacers for the rest. */
+  private renderVirtual(ops: FileOperation[]) {
+    const w = visibleWindow({ scrollTop: this.scrollY, viewportHeight: this.viewportHeight, rowHeight: fileRowHeight, count: ops.length });
+    const below = (ops.length - w.end) * fileRowHeight;
+    return html`<div class="viewport" @scroll=${this.onScroll}>
+      <table aria-label="File operations" aria-rowcount=${ops.length + 1}>
+        <colgroup>
+          <col class="col-time" /><col class="col-op" /><col /><col class="col-tool" /><col class="col-run" /><col class="col-act" />
+        </colgroup>
+        <thead>
+          <tr><th>Time</th><th>Op</th><th>File</th><th>Tool</th><th>Run</th><th><span class="sr-only">Actions</span></th></tr>
+        </thead>
+        <tbody>
+          <tr class="spacer" aria-hidden="true"><td colspan="6" class="above" data-h=${w.offset}></td></tr>
+          ${ops.slice(w.start, w.end).map((op) => this.row(op, true))}
+          <tr class="spacer" aria-hidden="true"><td colspan="6" class="below" data-h=${below}></td></tr>
+        </tbody>
+      </table>
+    </div>`;
   }
 }
 

@@ -2,7 +2,7 @@ import { html, LitElement, nothing, svg, type SVGTemplateResult } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { emit } from '../events';
 import { formatCost, formatInt, formatPercent, formatTime, formatTokens, shortId } from '../state/format';
-import { barLayout, seriesMaxima, ticks, tokenParts, type TokenPoint } from '../state/tokens';
+import { barLayout, seriesMaxima, ticks, tokenBars, tokenParts, type TokenBar, type TokenPoint } from '../state/tokens';
 import { baseStyles } from './shared.styles';
 import { tokenChartStyles } from './atx-token-chart.styles';
 
@@ -19,9 +19,11 @@ const partLabel: Record<(typeof tokenParts)[number], string> = {
 };
 
 /**
- * Token growth per LLM call (seed 002 §6.3), drawn in SVG: the delta of each call stacked by part, the run's
- * cumulative total, and context use against its limit. Hover or focus a call for its numbers; click (or Enter)
- * jumps to it in the timeline. ←/→ move between calls.
+ * Token growth per LLM call, drawn in SVG: the delta of each call stacked by part, the run's cumulative total,
+ * and context use against its limit. Hover or focus a bar for its numbers; click (or Enter) on a call jumps to
+ * it in the timeline. ←/→ move between bars. When the calls shown do not fit the width, consecutive calls are
+ * summed into bars (see `tokenBars`), so the drawing stays small on any session; clicking such a bar zooms in
+ * on its calls, and "Show all" zooms back out.
  *
  * @fires atx-select - a call was clicked (key = its llm.call event id, reveal = true)
  */
@@ -35,6 +37,9 @@ export class AtxTokenChart extends LitElement {
   @state() private width = 720;
   @state() private hovered: number | null = null;
   @state() private focusIndex = 0;
+  /** The calls shown, [start, end) indexes into `points`; null for all. */
+  @state() private range: { start: number; end: number } | null = null;
+  private bars: TokenBar[] = [];
   @query('.plot') private plot?: HTMLElement;
   private resizeObserver?: ResizeObserver;
 
@@ -50,17 +55,35 @@ export class AtxTokenChart extends LitElement {
     this.resizeObserver?.disconnect();
   }
 
+  override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    if (changed.has('points')) this.range = null;
+    if (changed.has('points') || changed.has('range') || changed.has('width')) {
+      const r = this.range;
+      this.bars = tokenBars(this.points, this.width - left - right, r?.start ?? 0, r?.end ?? this.points.length);
+      if (this.focusIndex >= this.bars.length) this.focusIndex = 0;
+      if (this.hovered !== null && this.hovered >= this.bars.length) this.hovered = null;
+    }
+  }
+
   private activate(i: number): void {
-    const p = this.points[i];
-    if (p?.eventId) emit(this, 'atx-select', { key: p.eventId, reveal: true });
+    const b = this.bars[i];
+    if (!b) return;
+    if (b.to > b.from) {
+      // A bar of several calls: zoom in on them.
+      this.range = { start: b.from, end: b.to + 1 };
+      this.hovered = null;
+      this.focusIndex = 0;
+      return;
+    }
+    if (b.eventId) emit(this, 'atx-select', { key: b.eventId, reveal: true });
   }
 
   private onKeyDown(e: KeyboardEvent, i: number): void {
     let next: number | null = null;
-    if (e.key === 'ArrowRight') next = Math.min(this.points.length - 1, i + 1);
+    if (e.key === 'ArrowRight') next = Math.min(this.bars.length - 1, i + 1);
     else if (e.key === 'ArrowLeft') next = Math.max(0, i - 1);
     else if (e.key === 'Home') next = 0;
-    else if (e.key === 'End') next = this.points.length - 1;
+    else if (e.key === 'End') next = this.bars.length - 1;
     else if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault();
       this.activate(i);
@@ -82,22 +105,26 @@ export class AtxTokenChart extends LitElement {
   }
 
   private renderPlot(): SVGTemplateResult {
-    const pts = this.points;
+    const pts = this.bars;
     const w = this.width - left - right;
     const { step, barWidth, x } = barLayout(pts.length, w);
     const max = seriesMaxima(pts);
     const { delta: bd, cumul: bc, ctx: bx } = bands;
     const labelEvery = Math.max(1, Math.ceil(36 / step));
     const full = max.contextPct >= 100;
+    const summed = pts.some((p) => p.to > p.from);
     const yC = (v: number) => bc.top + bc.h - (v / max.cumulative) * bc.h;
     let path = '';
     pts.forEach((p, i) => {
       const cx = left + x(i) + barWidth / 2;
-      path += `${i === 0 || p.runStart ? 'M' : 'L'}${cx.toFixed(1)},${yC(p.runCumulative).toFixed(1)} `;
+      path += `${i === 0 || (p.runStart && !summed) ? 'M' : 'L'}${cx.toFixed(1)},${yC(p.runCumulative).toFixed(1)} `;
     });
+    const selected = this.selectedKey === null ? -1 : this.points.findIndex((p) => p.eventId === this.selectedKey);
+    // Run separators and labels only where they stay apart: never a hatch of lines.
+    let lastLabel = -Infinity;
     return svg`
-      <text class="band-title" x=${left} y=${bd.top - 8}>Tokens added per LLM call</text>
-      <text class="band-title" x=${left} y=${bc.top - 8}>Cumulative tokens (per run)</text>
+      <text class="band-title" x=${left} y=${bd.top - 8}>Tokens added per LLM call${summed ? ` (each bar sums ${pts[0]!.to - pts[0]!.from + 1} calls)` : ''}</text>
+      <text class="band-title" x=${left} y=${bc.top - 8}>Cumulative tokens (per run${summed ? ', largest in each bar' : ''})</text>
       <text class="band-title" x=${left} y=${bx.top - 8}>Context used vs limit${full ? '' : ` (zoomed to 0–${max.contextPct}% of the limit)`}</text>
       ${this.hovered !== null
         ? svg`<rect class="hover-bg" x=${left + this.hovered * step} y=${bd.top - 4} width=${Math.max(step, 1)} height=${bx.top + bx.h - bd.top + 8}></rect>`
@@ -120,9 +147,14 @@ export class AtxTokenChart extends LitElement {
         });
         const pct = p.contextPct === null ? 0 : Math.min(max.contextPct, p.contextPct);
         const ch = (pct / max.contextPct) * bx.h;
-        return svg`<g class="call ${p.eventId && p.eventId === this.selectedKey ? 'sel' : ''}">
-          ${p.runStart ? svg`<line class="run-sep" x1=${left + i * step} x2=${left + i * step} y1=${bd.top} y2=${bx.top + bx.h}></line>` : nothing}
-          ${i === 0 || p.runStart ? svg`<text class="tick run-label" x=${left + i * step + 4} y=${bd.top + 10}>run ${shortId(p.runId)}</text>` : nothing}
+        const sx = left + i * step;
+        const sep = p.runStart && !summed && step >= 3;
+        const label = (i === 0 || sep) && sx - lastLabel >= 72;
+        if (label) lastLabel = sx;
+        const sel = selected >= p.from && selected <= p.to;
+        return svg`<g class="call ${sel ? 'sel' : ''}">
+          ${sep ? svg`<line class="run-sep" x1=${sx} x2=${sx} y1=${bd.top} y2=${bx.top + bx.h}></line>` : nothing}
+          ${label ? svg`<text class="tick run-label" x=${sx + 4} y=${bd.top + 10}>run ${shortId(p.runId)}</text>` : nothing}
           ${stack}
           ${ch > 0 ? svg`<rect class="ctx" x=${x0} y=${bx.top + bx.h - ch} width=${barWidth} height=${ch}></rect>` : nothing}
           ${i % labelEvery === 0 ? svg`<text class="tick" x=${x0 + barWidth / 2} y=${height - 6} text-anchor="middle">#${p.callIndex}</text>` : nothing}
@@ -134,6 +166,7 @@ export class AtxTokenChart extends LitElement {
           class="hit"
           data-i=${i}
           data-event-id=${p.eventId ?? ''}
+          data-calls=${p.to - p.from + 1}
           x=${left + i * step} y=${bd.top - 4} width=${Math.max(step, 1)} height=${bx.top + bx.h - bd.top + 8}
           tabindex=${i === this.focusIndex ? 0 : -1}
           role="button"
@@ -146,16 +179,28 @@ export class AtxTokenChart extends LitElement {
     `;
   }
 
-  private describe(p: TokenPoint): string {
+  private describe(p: TokenBar): string {
+    if (p.to > p.from) {
+      return `LLM calls ${p.from + 1}–${p.to + 1} of ${this.points.length}: +${formatInt(p.deltaTotal)} tokens (in ${formatInt(p.delta.input)}, out ${formatInt(p.delta.output)}, cache read ${formatInt(p.delta.cacheRead)}, cache write ${formatInt(p.delta.cacheWrite)}); ${formatCost(p.costUsd)}. Click to zoom in.`;
+    }
     const ctx = formatPercent(p.contextUsed, p.contextLimit);
     return `LLM call #${p.callIndex}: +${formatInt(p.deltaTotal)} tokens (in ${formatInt(p.delta.input)}, out ${formatInt(p.delta.output)}, cache read ${formatInt(p.delta.cacheRead)}, cache write ${formatInt(p.delta.cacheWrite)}); run total ${formatInt(p.runCumulative)}${ctx ? `; context ${ctx}` : ''}; ${formatCost(p.costUsd)}`;
   }
 
   private renderReadout() {
-    const selected = this.points.findIndex((p) => p.eventId !== null && p.eventId === this.selectedKey);
-    const i = this.hovered ?? (selected >= 0 ? selected : this.points.length - 1);
-    const p = this.points[i];
+    const selected = this.bars.findIndex((p) => p.eventId !== null && p.eventId === this.selectedKey);
+    const i = this.hovered ?? (selected >= 0 ? selected : this.bars.length - 1);
+    const p = this.bars[i];
     if (!p) return nothing;
+    if (p.to > p.from) {
+      return html`<div class="readout" aria-live="polite">
+        <strong>LLM calls ${formatInt(p.from + 1)}–${formatInt(p.to + 1)}</strong>
+        <span class="muted">${formatTime(p.ts)} · click to zoom in</span>
+        <span>Δ ${tokenParts.map((k) => `${partLabel[k]} ${formatInt(p.delta[k])}`).join(' · ')} · <strong>+${formatInt(p.deltaTotal)}</strong></span>
+        <span>largest run total ${formatInt(p.runCumulative)} · session ${formatInt(p.sessionCumulative)}</span>
+        <span>${formatCost(p.costUsd)}</span>
+      </div>`;
+    }
     return html`<div class="readout" aria-live="polite">
       <strong>LLM call #${p.callIndex}</strong>
       <span class="muted">run ${shortId(p.runId)} · ${formatTime(p.ts)}${p.model ? ` · ${p.model}` : ''}</span>
@@ -173,9 +218,15 @@ export class AtxTokenChart extends LitElement {
         <span><i class="swatch cumul-swatch"></i>cumulative</span>
         <span><i class="swatch ctx"></i>context used</span>
       </div>
+      ${this.range
+        ? html`<div class="zoom">
+            <span class="muted">LLM calls ${formatInt(this.range.start + 1)}–${formatInt(this.range.end)} of ${formatInt(this.points.length)}</span>
+            <button class="show-all" @click=${() => (this.range = null)}>Show all</button>
+          </div>`
+        : nothing}
       ${this.renderReadout()}
       <div class="plot" @mouseleave=${() => (this.hovered = null)}>
-        <svg width=${this.width} height=${height} role="group" aria-label="Token growth: ${this.points.length} LLM calls">
+        <svg width=${this.width} height=${height} role="group" aria-label="Token growth: ${this.points.length} LLM calls${this.bars.length < this.points.length ? `, ${this.bars.length} bars` : ''}">
           ${this.renderPlot()}
         </svg>
       </div>`;

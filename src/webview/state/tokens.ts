@@ -100,3 +100,50 @@ export function seriesMaxima(points: readonly TokenPoint[]): { delta: number; cu
   }
   return { delta: niceMax(delta), cumulative: niceMax(cumulative), contextPct: Math.min(100, niceMax(pct)) };
 }
+
+/** A bar of the chart: one call (`from === to`) or the sum of calls `from`..`to` (indexes into the points). */
+export type TokenBar = TokenPoint & { from: number; to: number };
+
+/** Narrowest bar in pixels: when the calls shown would be narrower, consecutive calls are summed into one bar. */
+export const MIN_BAR_PX = 4;
+
+/**
+ * The bars that fit `width` pixels for points `start`..`end - 1`: each call on its own when they fit, else
+ * consecutive calls summed into equal groups (deltas and cost summed; run total, context and the run-start mark
+ * the group's largest), so the chart draws at most width / MIN_BAR_PX bars whatever the session's size.
+ */
+export function tokenBars(points: readonly TokenPoint[], width: number, start = 0, end = points.length): TokenBar[] {
+  const lo = Math.max(0, Math.min(start, points.length));
+  const hi = Math.max(lo, Math.min(end, points.length));
+  const n = hi - lo;
+  const maxBars = Math.max(1, Math.floor(width / MIN_BAR_PX));
+  const per = Math.max(1, Math.ceil(n / maxBars));
+  const bars: TokenBar[] = [];
+  for (let from = lo; from < hi; from += per) {
+    const to = Math.min(hi, from + per) - 1;
+    const first = points[from]!;
+    if (to === from) {
+      bars.push({ ...first, from, to });
+      continue;
+    }
+    const delta: Tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
+    let deltaTotal = 0;
+    let runCumulative = 0;
+    let contextPct: number | null = null;
+    let costUsd = 0;
+    let runStart = false;
+    for (let i = from; i <= to; i++) {
+      const p = points[i]!;
+      for (const k of tokenParts) delta[k] += p.delta[k] || 0;
+      delta.total += p.delta.total || 0;
+      deltaTotal += p.deltaTotal;
+      runCumulative = Math.max(runCumulative, p.runCumulative);
+      if (p.contextPct !== null) contextPct = Math.max(contextPct ?? 0, p.contextPct);
+      costUsd += p.costUsd;
+      runStart ||= p.runStart && i > lo;
+    }
+    const last = points[to]!;
+    bars.push({ ...first, delta, deltaTotal, runCumulative, contextPct, costUsd, runStart, sessionCumulative: last.sessionCumulative, from, to });
+  }
+  return bars;
+}

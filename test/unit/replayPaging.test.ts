@@ -1,0 +1,91 @@
+/**
+ * The replay panel's quick first answers (header, timeline pages, index-only details) against the
+ * one-shot sessionView, on the hand-made fixture and on generated sample telemetry, with real sql.js.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { sessionDetails, sessionHeader, sessionView, timelinePage, TIMELINE_PAGE_MAX } from '../../src/core/query/replayView';
+import { listRuns, listSessions } from '../../src/core/query/summaryQueries';
+import { generateSample } from '../../src/core/sample/generate';
+import type { TelemetryIndex } from '../../src/core/ingest/indexer';
+import { rebuild, tempDir } from './helpers';
+
+const handmade = path.join(__dirname, '..', 'fixtures', 'handmade', 'agents');
+const { dir: tmp, cleanup } = tempDir('atx-replay-paging-');
+after(cleanup);
+
+/** Every page of a timeline, following offsets. */
+function allPages(ix: TelemetryIndex, key: string, runId: string | undefined, limit: number) {
+  const events = [];
+  let total = -1;
+  for (let offset = 0; ; offset += limit) {
+    const page = timelinePage(ix.db, key, { runId, offset, limit })!;
+    assert.equal(page.offset, offset);
+    if (total >= 0) assert.equal(page.total, total, 'the total does not change between pages');
+    total = page.total;
+    events.push(...page.events);
+    if (page.events.length < limit) break;
+  }
+  return { events, total };
+}
+
+const byId = <T extends { eventId?: string; toolCallId?: string; runId?: string | null }>(xs: T[]) =>
+  [...xs].sort((a, b) => `${a.runId}|${a.eventId ?? a.toolCallId}`.localeCompare(`${b.runId}|${b.eventId ?? b.toolCallId}`));
+
+/** The quick answers say what sessionView says, for the session and for each of its runs. */
+function checkSession(ix: TelemetryIndex, key: string, runIds: (string | undefined)[], limits: number[]): void {
+  for (const runId of runIds) {
+    const v = sessionView(ix.db, key, runId)!;
+    const h = sessionHeader(ix.db, key, runId)!;
+    const what = `${key} ${runId ?? '(all runs)'}`;
+    assert.deepEqual(h.session, v.session, what);
+    assert.deepEqual(h.runs, v.runs, what);
+    assert.deepEqual(h.errorLinks, v.errorLinks, what);
+    assert.deepEqual(h.counts, { events: v.events.length, llmCalls: v.llmCalls.length, toolCalls: v.toolCalls.length, fileOps: v.fileOps.length }, what);
+    for (const limit of limits) {
+      const { events, total } = allPages(ix, key, runId, limit);
+      assert.equal(total, v.events.length, what);
+      assert.deepEqual(events, v.events, `${what} limit ${limit}`);
+    }
+    const d = sessionDetails(ix.db, key, runId)!;
+    assert.deepEqual(byId(d.llmCalls), byId(v.llmCalls), what);
+    assert.deepEqual(d.fileOps, v.fileOps, what);
+    // Index only: no blobs listed (tool/get lists and hashes them) and no mark on cut results (that needs
+    // the result); everything else as sessionView has it.
+    assert.deepEqual(byId(d.toolCalls), byId(v.toolCalls.map(({ resultTruncated: _, ...t }) => ({ ...t, blobs: [] }))), what);
+  }
+}
+
+test('hand-made fixture: header, pages and details equal sessionView, per session and per run', async () => {
+  const ix = await rebuild([path.join(handmade, 'main', 'telemetry'), path.join(handmade, 'coder', 'telemetry')]);
+  const sessions = listSessions(ix.db);
+  assert.ok(sessions.length >= 2);
+  for (const s of sessions) checkSession(ix, s.sessionKey, [undefined, ...listRuns(ix.db, s.sessionKey).map((r) => r.runId)], [1, 3, 1000]);
+  const h = sessionHeader(ix.db, 'agent:main:main')!;
+  assert.deepEqual(h.errorLinks, [{ runId: 'run-m1', runEventId: 'evt_4be7d9025c01', causeEventId: 'evt_9f3c21a7e016' }]);
+  assert.equal(sessionHeader(ix.db, 'agent:nobody:main'), null);
+  assert.equal(sessionHeader(ix.db, 'agent:main:main', 'no-such-run'), null);
+  assert.equal(timelinePage(ix.db, 'agent:nobody:main', { offset: 0, limit: 10 }), null);
+  assert.equal(sessionDetails(ix.db, 'agent:nobody:main'), null);
+  // Past the end: an empty page with the total; a negative offset counts from the start.
+  const total = h.counts.events;
+  assert.deepEqual(timelinePage(ix.db, 'agent:main:main', { offset: total + 5, limit: 10 }), { offset: total + 5, total, events: [] });
+  assert.equal(timelinePage(ix.db, 'agent:main:main', { offset: -3, limit: 2 })!.offset, 0);
+  ix.close();
+});
+
+test('generated sample: the largest sessions page exactly like sessionView, and a page is capped', async () => {
+  const out = path.join(tmp, 'sample');
+  const sample = await generateSample({ outDir: out, events: 1500 });
+  const ix = await rebuild(sample.dirs);
+  const sessions = listSessions(ix.db).sort((a, b) => b.toolCallCount - a.toolCallCount).slice(0, 2);
+  for (const s of sessions) {
+    const runs = listRuns(ix.db, s.sessionKey);
+    checkSession(ix, s.sessionKey, [undefined, runs[0]!.runId, runs[runs.length - 1]!.runId], [7, 250]);
+  }
+  const big = sessions[0]!.sessionKey;
+  const page = timelinePage(ix.db, big, { offset: 0, limit: 1e9 })!;
+  assert.equal(page.events.length, Math.min(page.total, TIMELINE_PAGE_MAX));
+  ix.close();
+});
