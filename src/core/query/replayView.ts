@@ -13,7 +13,7 @@ import { decodeEventId, encodeEventId } from '../store/eventIds';
 import { selectionWhere } from './selection';
 import { PayloadReader } from '../source/payloads';
 import { all, n, one, stringId } from '../store/sql';
-import { getSession, listRuns } from './summaryQueries';
+import { getSession, listRuns, seed001Cards } from './summaryQueries';
 
 /** Largest blob page sent to the webview at once. */
 export const BLOB_PAGE_BYTES = 256 * 1024;
@@ -144,7 +144,7 @@ function statsFor(db: Database, cond: string, params: SqlValue[]): EventsPage['s
        COALESCE(SUM(c.d_total),0) AS t, COALESCE(SUM(c.cost),0) AS cost ${fromEv} JOIN llm_calls c ON c.ev = e.id ${cond}`,
     params,
   );
-  const seed001 = seed001For(db, and, params);
+  const seed001 = seed001For(db, cond, params);
   return {
     sessions: c(`SELECT COUNT(DISTINCT COALESCE(e.skey, (SELECT skey FROM session_links WHERE sid = e.sid))) AS c ${fromEv} ${cond}`),
     runs: c(`SELECT COUNT(DISTINCT e.run) AS c ${fromEv} ${and} k.s = 'run.start'`),
@@ -157,25 +157,11 @@ function statsFor(db: Database, cond: string, params: SqlValue[]): EventsPage['s
 }
 
 /**
- * Seed 001's cards over the filtered events (the same counts as `stats().seed001`), or undefined
- * when the index holds no seed 001 telemetry. `kinds` is the filter's WHERE clause ending in AND.
+ * Seed 001's cards over the filtered events (the same query as `stats().seed001`), or undefined
+ * when the index holds no seed 001 telemetry. `cond` is the filter's WHERE clause.
  */
-function seed001For(db: Database, and: string, params: SqlValue[]): Seed001Stats | undefined {
+function seed001For(db: Database, cond: string, params: SqlValue[]): Seed001Stats | undefined {
   const fmt = stringId(db, 'seed001');
   if (fmt === null || !one(db, 'SELECT 1 AS x FROM events WHERE fmt = ? LIMIT 1', [fmt])) return undefined;
-  const r = one(
-    db,
-    `SELECT COUNT(DISTINCT e.skey) AS sessions,
-       SUM(k.s = 'run.end') AS turns, SUM(k.s = 'proposal.created') AS created, SUM(k.s = 'proposal.approved') AS approved,
-       SUM(k.s IN ('proposal.approved', 'proposal.rejected', 'proposal.decision')) AS decided, SUM(k.s = 'error') AS errors
-     FROM events e JOIN strings k ON k.id = e.kind ${and} e.fmt = ?`,
-    [...params, fmt],
-  );
-  return {
-    sessions: n(r?.sessions),
-    chatTurns: n(r?.turns),
-    proposalsApproved: n(r?.approved),
-    proposalsTotal: Math.max(n(r?.created), n(r?.decided)),
-    errors: n(r?.errors),
-  };
+  return seed001Cards(db, cond, params);
 }

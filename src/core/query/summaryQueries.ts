@@ -1,6 +1,6 @@
 import type { Database, SqlValue } from 'sql.js';
 import type {
-  CostRow, ErrorRow, IndexProblem, RunSummary, SearchHit, SessionSummary, Stats,
+  CostRow, ErrorRow, IndexProblem, RunSummary, SearchHit, Seed001Stats, SessionSummary, Stats,
 } from '../../protocol/model';
 import { decodeEventId } from '../store/eventIds';
 import { all, money, n, numOrNull, one, s, stringId, tokensFrom, type Row } from '../store/sql';
@@ -41,23 +41,30 @@ function formatStats(db: Database, p: SqlValue[]): Pick<Stats, 'byFormat' | 'see
     byFormat[r.fmt as string] = n(r.c);
   }
   if (!byFormat.seed001) return { byFormat };
+  return { byFormat, seed001: seed001Cards(db, 'WHERE e.ts >= ?', p) };
+}
+
+/**
+ * Seed 001's stats cards (sessions, chat turns, proposals approved of all, errors) over its events
+ * that match `where`: empty, or a `WHERE …` clause on `events e` joined with `strings k` (the kind).
+ * One query for `stats` and the panel's events table.
+ */
+export function seed001Cards(db: Database, where: string, params: SqlValue[]): Seed001Stats {
+  const seed = `e.fmt = (SELECT id FROM strings WHERE s = 'seed001')`;
   const r = one(
     db,
     `SELECT COUNT(DISTINCT e.skey) AS sessions,
        SUM(k.s = 'run.end') AS turns, SUM(k.s = 'proposal.created') AS created, SUM(k.s = 'proposal.approved') AS approved,
        SUM(k.s IN ('proposal.approved', 'proposal.rejected', 'proposal.decision')) AS decided, SUM(k.s = 'error') AS errors
-     FROM events e JOIN strings k ON k.id = e.kind WHERE e.fmt = (SELECT id FROM strings WHERE s = 'seed001') AND e.ts >= ?`,
-    p,
+     FROM events e JOIN strings k ON k.id = e.kind ${where ? `${where} AND ${seed}` : `WHERE ${seed}`}`,
+    params,
   );
   return {
-    byFormat,
-    seed001: {
-      sessions: n(r?.sessions),
-      chatTurns: n(r?.turns),
-      proposalsApproved: n(r?.approved),
-      proposalsTotal: Math.max(n(r?.created), n(r?.decided)),
-      errors: n(r?.errors),
-    },
+    sessions: n(r?.sessions),
+    chatTurns: n(r?.turns),
+    proposalsApproved: n(r?.approved),
+    proposalsTotal: Math.max(n(r?.created), n(r?.decided)),
+    errors: n(r?.errors),
   };
 }
 
