@@ -1,3 +1,4 @@
+// @ts-check
 // Stand-in for the extension host, loaded by the test page as a nonce'd classic script before the webview
 // bundle. The test server prepends `window.__fixture = {...};`. It defines `acquireVsCodeApi` (throwing on a
 // second call, like VS Code), answers requests from the fixture, records every posted message in
