@@ -39,20 +39,24 @@ export function sessionView(db: Database, sessionKey: string, runId?: string): S
 }
 
 /**
- * Error provenance: each failed run (a `run.end` with an error) is linked to the last failure of
- * the same run before it ended (a failed tool call, an `error` event, any event recording an error;
- * see isFailure), the usual chain "tool error → run failure"; the cause is null when there was none.
- * The panel shows these links as they are; it does not derive its own.
+ * Error provenance: each failed run (a `run.end` with an error) is linked to its cause, the last
+ * failed tool call of the same run before it ended (the usual chain "tool error → run failure");
+ * without one, the last other failure of the run (an `error` event, any event recording an error;
+ * see isFailure). A failed tool call wins over a later `error` event, which usually reports that
+ * same failure. The cause is null when the run had no failure before its end. The panel shows these
+ * links as they are; it does not derive its own.
  */
 export function errorLinks(events: readonly ReplayEvent[]): ErrorLink[] {
   const links: ErrorLink[] = [];
+  const lastFailedTool = new Map<string, string>();
   const lastFailure = new Map<string, string>();
   for (const e of events) {
     if (!e.runId) continue;
     if (e.kind === 'run.end') {
-      if (e.error) links.push({ runId: e.runId, runEventId: e.id, causeEventId: lastFailure.get(e.runId) ?? null });
+      const cause = lastFailedTool.get(e.runId) ?? lastFailure.get(e.runId) ?? null;
+      if (e.error) links.push({ runId: e.runId, runEventId: e.id, causeEventId: cause });
     } else if (isFailure(e.kind, e.error, e.data)) {
-      lastFailure.set(e.runId, e.id);
+      (e.kind === 'tool.end' ? lastFailedTool : lastFailure).set(e.runId, e.id);
     }
   }
   return links;
