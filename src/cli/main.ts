@@ -9,7 +9,7 @@ import { verifyDir } from '../core/ops/knosticChain';
 import { exportLines } from '../core/ops/exportJsonl';
 import { assertOutsideTelemetry, openIndexFile, saveIndexFile } from '../core/ingest/indexFile';
 import { applyRetention, gatherRetentionInput, planRetention, type ApplyResult, type PlannedDeletion, type RetentionPlan, type RetentionPolicy } from '../core/ops/retention';
-import { parseSince } from '../core/store/sql';
+import { parseSince } from '../core/query/since';
 import { loadSqlJs } from '../core/store/sqljs';
 import * as summary from '../core/query/summaryQueries';
 import type { TelemetryIndex } from '../core/ingest/indexer';
@@ -177,7 +177,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: 0,
     run(ix, args, now) {
       const list = summary.listSessions(ix.db, { agent: strFlag(args, 'agent'), since: since(args, now), limit: intFlag(args, 'limit') ?? 20 });
-      const rows = list.map((x) => [x.sessionKey, x.agentId ?? '—', fmt.time(x.lastTs), x.runCount, x.toolCallCount, `${x.errorCount}/${x.toolErrorCount}`, fmt.tokens(x.tokens), fmt.usd(x.costUsd)]);
+      const rows = list.map((x) => [x.sessionKey, x.agentId ?? '—', fmt.time(x.lastTs), x.runCount, x.toolCallCount, `${x.failedRunCount}/${x.toolErrorCount}`, fmt.tokens(x.tokens), fmt.usd(x.costUsd)]);
       return { json: list, text: list.length ? fmt.table(['session', 'agent', 'last activity', 'runs', 'tools', 'errors run/tool', 'tokens', 'cost'], rows) : 'no sessions' };
     },
   },

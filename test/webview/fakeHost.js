@@ -60,7 +60,7 @@
       runs.push({ runId, sessionKey, agentId: 'bulk', model: 'm', provider: 'anthropic', startedTs: startTs, endedTs: t, durationMs: t - startTs, tokens: tk, costUsd: 0.01, llmCalls: call, toolCallCount: 16, toolErrorCount: 0, stopReason: 'end_turn', error: null });
     }
     const total = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
-    const session = { sessionKey, agentId: 'bulk', runCount: runs.length, toolCallCount: 0, errorCount: 0, toolErrorCount: 0, tokens: total, costUsd: 0, firstTs: events[0].ts, lastTs: t };
+    const session = { sessionKey, agentId: 'bulk', runCount: runs.length, toolCallCount: 0, failedRunCount: 0, toolErrorCount: 0, tokens: total, costUsd: 0, firstTs: events[0].ts, lastTs: t };
     return { session, runs, events, llmCalls, toolCalls: [], fileOps: [], errorLinks: [] };
   }
 

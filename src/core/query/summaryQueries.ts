@@ -3,7 +3,7 @@ import type {
   CostRow, ErrorRow, IndexProblem, RunSummary, SearchHit, Seed001Stats, SessionSummary, Stats,
 } from '../../protocol/model';
 import { decodeEventId } from '../store/eventIds';
-import { all, money, n, numOrNull, one, s, stringId, tokensFrom, type Row } from '../store/sql';
+import { all, money, n, numOrNull, one, stringId, textOrNull, tokensFrom, type Row } from '../store/sql';
 
 const TOKEN_SUMS = `SUM(d_in) AS t_in, SUM(d_out) AS t_out, SUM(d_cr) AS t_cr, SUM(d_cw) AS t_cw, SUM(d_total) AS t_total, SUM(cost) AS cost, COUNT(*) AS calls`;
 
@@ -90,7 +90,7 @@ export function listSessions(db: Database, opts: { agent?: string; since?: numbe
   const out: SessionSummary[] = [];
   for (const r of rows) {
     const sessionKey = r.session_key as string;
-    const agentId = agentOf(sessionKey, s(r.agent_id));
+    const agentId = agentOf(sessionKey, textOrNull(r.agent_id));
     if (opts.agent && agentId !== opts.agent) continue;
     out.push(sessionSummaryFor(db, r.ekey as number, sessionKey, agentId, n(r.first_ts), n(r.last_ts)));
     if (opts.limit && out.length >= opts.limit) break;
@@ -104,7 +104,7 @@ export function getSession(db: Database, sessionKey: string): SessionSummary | n
   if (id === null) return null;
   const r = one(db, 'SELECT ss.first_ts, ss.last_ts, a.s AS agent FROM sessions ss LEFT JOIN strings a ON a.id = ss.agent WHERE ss.skey = ?', [id]);
   if (!r) return null;
-  const agent = s(r.agent);
+  const agent = textOrNull(r.agent);
   return sessionSummaryFor(db, id, sessionKey, agentOf(sessionKey, agent), n(r.first_ts), n(r.last_ts));
 }
 
@@ -118,13 +118,13 @@ function sessionSummaryFor(db: Database, key: number, sessionKey: string, agentI
     sessionIds: sids,
     runCount: n(t?.runs),
     toolCallCount: n(t?.tools),
-    errorCount: n(t?.failed_runs),
+    failedRunCount: n(t?.failed_runs),
     toolErrorCount: n(t?.failed_tools),
     tokens: tokensFrom(t, 't_'),
     costUsd: money(t?.cost),
     firstTs,
     lastTs,
-    parentSessionKey: s(parent?.parent),
+    parentSessionKey: textOrNull(parent?.parent),
   };
 }
 
@@ -166,10 +166,10 @@ function runSummary(db: Database, r: Row): RunSummary {
   const ended = numOrNull(r.ended_ts);
   return {
     runId: r.run as string,
-    sessionKey: s(r.session_key),
-    agentId: s(r.agent) ?? (r.session_key ? agentOf(r.session_key as string, null) : null),
-    model: s(r.model),
-    provider: s(r.provider),
+    sessionKey: textOrNull(r.session_key),
+    agentId: textOrNull(r.agent) ?? (r.session_key ? agentOf(r.session_key as string, null) : null),
+    model: textOrNull(r.model),
+    provider: textOrNull(r.provider),
     startedTs: started,
     endedTs: ended,
     durationMs: numOrNull(r.duration_ms) ?? (started !== null && ended !== null ? ended - started : null),
@@ -179,7 +179,7 @@ function runSummary(db: Database, r: Row): RunSummary {
     llmCalls: calls,
     toolCallCount: n(tools?.calls),
     toolErrorCount: n(tools?.failed),
-    stopReason: s(r.stop_reason),
+    stopReason: textOrNull(r.stop_reason),
     error: r.error ? { message: r.error as string } : null,
     isHeartbeat: r.heartbeat === 1,
   };
@@ -204,9 +204,9 @@ export function listErrors(db: Database, opts: { since?: number } = {}): ErrorRo
   return rows.map((r) => ({
     ts: n(r.ts),
     source: r.source as 'run' | 'tool',
-    sessionKey: s(r.session_key),
-    runId: s(r.run),
-    ...(r.source === 'tool' ? { toolCallId: s(r.call) } : {}),
+    sessionKey: textOrNull(r.session_key),
+    runId: textOrNull(r.run),
+    ...(r.source === 'tool' ? { toolCallId: textOrNull(r.call) } : {}),
     message: r.message as string,
   }));
 }
@@ -260,7 +260,7 @@ export function search(db: Database, text: string, limit = 50): SearchHit[] {
      WHERE rk.s LIKE ? ESCAPE '\\' OR m.s LIKE ? ESCAPE '\\' GROUP BY re.run ORDER BY ts DESC LIMIT ?`,
     [q, q, limit],
   )) {
-    hits.push({ type: 'run', sessionKey: s(r.key), runId: r.run as string, label: r.run as string, detail: s(r.model) ?? 'run', ts: numOrNull(r.ts) });
+    hits.push({ type: 'run', sessionKey: textOrNull(r.key), runId: r.run as string, label: r.run as string, detail: textOrNull(r.model) ?? 'run', ts: numOrNull(r.ts) });
   }
   for (const r of all(
     db,
@@ -273,12 +273,12 @@ export function search(db: Database, text: string, limit = 50): SearchHit[] {
   )) {
     hits.push({
       type: 'tool',
-      sessionKey: s(r.key),
-      runId: s(r.run),
-      toolCallId: s(r.call),
+      sessionKey: textOrNull(r.key),
+      runId: textOrNull(r.run),
+      toolCallId: textOrNull(r.call),
       eventId: r.eid == null ? null : decodeEventId(r.eid),
-      label: `${s(r.name) ?? 'tool'} ${s(r.file_path) ?? s(r.exec) ?? ''}`.trim(),
-      detail: s(r.error) ?? s(r.run) ?? '',
+      label: `${textOrNull(r.name) ?? 'tool'} ${textOrNull(r.file_path) ?? textOrNull(r.exec) ?? ''}`.trim(),
+      detail: textOrNull(r.error) ?? textOrNull(r.run) ?? '',
       ts: numOrNull(r.ts),
     });
   }
