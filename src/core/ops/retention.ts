@@ -1,5 +1,5 @@
 /**
- * Retention (seed 002 §10.2): which log files and blobs to delete, by age, by directory size, by
+ * Retention: which log files and blobs to delete, by age, by directory size, by
  * session count, then an orphan-blob sweep — planned first (`planRetention`, pure, over a snapshot
  * gathered by `gatherRetentionInput`), applied after (`applyRetention`), so a user can see the
  * exact list before anything is deleted.
@@ -287,7 +287,7 @@ function deletableBlob(b: RetentionBlobInfo): boolean {
 }
 
 /**
- * Plans what to delete, in the order of seed 002 §10.2: age → size → sessions → blobs of deleted
+ * Plans what to delete, rule after rule: age → size → sessions → blobs of deleted
  * files and (with `orphanBlobs`) unreferenced blobs. Pure: reads nothing but its arguments.
  */
 export function planRetention(input: RetentionInput, policy: RetentionPolicy, now: number): RetentionPlan {

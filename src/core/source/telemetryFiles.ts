@@ -2,7 +2,7 @@
  * Which files in a telemetry directory hold events, and in what order they were written.
  * Names follow the OpenClaw plugin's rotation: `events.jsonl` (active), `events.YYYY-MM-DD.jsonl`
  * (daily), `events.YYYY-WNN.jsonl` (weekly), and any of these compressed as `.gz`. Other producers
- * (formats note §3–§5): seed 001's `YYYY-MM-DD.jsonl`, Knostic's `telemetry.jsonl` with
+ * write: seed 001's `YYYY-MM-DD.jsonl`, Knostic's `telemetry.jsonl` with
  * `telemetry.jsonl.N.gz` archives, FlowCore batch bodies as `*.json`.
  */
 

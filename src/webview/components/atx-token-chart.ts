@@ -19,7 +19,7 @@ const partLabel: Record<(typeof tokenParts)[number], string> = {
 };
 
 /**
- * Token growth per LLM call (seed 002 §6.3), drawn in SVG: the delta of each call stacked by part, the run's
+ * Token growth per LLM call, drawn in SVG: the delta of each call stacked by part, the run's
  * cumulative total, and context use against its limit. Hover or focus a call for its numbers; click (or Enter)
  * jumps to it in the timeline. ←/→ move between calls.
  *

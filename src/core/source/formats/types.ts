@@ -4,7 +4,7 @@
  */
 import type { Obj } from '../eventFields';
 
-/** An event in the OpenClaw plugin's shape (formats note §1). */
+/** An event in the OpenClaw plugin's shape: `{id, ts, seq, agentId, sessionKey, sessionId, runId, kind, data, error?}`. */
 export interface OpenClawShaped {
   id: string;
   ts: number | null;
