@@ -448,14 +448,14 @@ async function main() {
     if (!f) return;
     const end = Date.now() + STEP_TIMEOUT;
     for (;;) {
-      const n = await f.evaluate(() => window.__benchLongTasks?.length ?? 0, undefined, { timeout: STEP_TIMEOUT }).catch(() => 0);
+      const n = await f.evaluate(() => window.__benchLongTasks?.length ?? 0).catch(() => 0);
       await sleep(quietMs);
       const n2 = await f.evaluate(() => window.__benchLongTasks?.length ?? 0).catch(() => 0);
       if (n2 === n || Date.now() > end) return;
     }
   };
   await settle();
-  /** [tab, clicked at, answered at, settled at] */
+  /** @type {[string, number, number, number][]} [tab, clicked at, answered at, settled at] */
   const tabWindows = [];
   for (const name of opened.error ? [] : TABS) {
     const tab = frame.getByRole('tab', { name });
@@ -520,6 +520,7 @@ async function main() {
   const peakRss = (from, to) => mb(Math.max(0, ...rssSamples.filter(([t]) => t >= from && t <= to).map(([, b]) => b)));
   const workerBytes = samples.map((r) => memoryBytes(r.memory)).filter((b) => b != null);
   const phaseFigures = (p, name) => ({ worstStallMs: worstStall(probe, p.from, p.to), ...eldOf(probe, name), hostRssPeakMb: peakRss(p.from, p.to) });
+  /** @type {any} the figures printed as one JSON line */
   const result = {
     bench: 'host',
     events: summary.events,

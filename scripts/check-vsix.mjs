@@ -1,3 +1,4 @@
+// @ts-check
 // Checks the packaged extension: `node scripts/check-vsix.mjs [path/to.vsix]`
 // (default dist/agent-telemetry-explorer.vsix, written by `npm run package`).
 // Fails (exit 1) unless the .vsix holds exactly the allowed files, includes every required one

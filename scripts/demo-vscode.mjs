@@ -1,3 +1,4 @@
+// @ts-check
 // The main job (`npm run demo`): build and package the extension, write sample telemetry to
 // .sample/, install code-server (once) and start it on 127.0.0.1 with the packaged extension
 // installed and the sample configured, then print the URL and keep running until Ctrl-C.
@@ -100,7 +101,7 @@ const proxy = net.createServer((client) => {
 try {
   await new Promise((resolve, reject) => {
     proxy.once('error', reject);
-    proxy.listen(port, '127.0.0.1', resolve);
+    proxy.listen(port, '127.0.0.1', () => resolve(undefined));
   });
 } catch (err) {
   console.error(`[demo] cannot listen on 127.0.0.1:${port}: ${err.message}; set DEMO_PORT to another port`);

@@ -1,3 +1,4 @@
+// @ts-check
 // The main job on the bundled sample: build, write sample telemetry to .sample/, and walk through
 // it with the CLI (dist/cli.js) the way a user would.
 import { execFileSync } from 'node:child_process';

@@ -1,4 +1,6 @@
-// Type-checks each layer under its own tsconfig (that is what fences the layers apart).
+// @ts-check
+// Type-checks each layer under its own tsconfig (that is what fences the layers apart), then the
+// JavaScript test code and scripts (// @ts-check with JSDoc) under test/tsconfig.js.json.
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,5 +21,11 @@ for (const dir of layers) {
   } catch {
     failed = true;
   }
+}
+try {
+  execFileSync(process.execPath, [tsc, '-p', 'test/tsconfig.js.json'], { stdio: 'inherit' });
+  console.log('typecheck: JavaScript tests and scripts ok');
+} catch {
+  failed = true;
 }
 process.exit(failed ? 1 : 0);

@@ -1,4 +1,4 @@
-/** Human-readable output of the CLI: aligned tables and the replay timeline (seed 002 §8.2). */
+/** Human-readable output of the CLI: aligned tables and the replay timeline, one line per event. */
 import { formatDuration } from '../protocol/format';
 import type { ReplayEvent, Tokens } from '../protocol/model';
 import { llmCallTokens } from '../core/source/eventFields';

@@ -11,7 +11,7 @@ import { exportOtlp } from '../core/ops/otlpExport';
 import { uploadOtlp } from '../core/ops/otlpUpload';
 import { assertOutsideTelemetry, openIndexFile, saveIndexFile } from '../core/ingest/indexFile';
 import { applyRetention, gatherRetentionInput, planRetention, type ApplyResult, type PlannedDeletion, type RetentionPlan, type RetentionPolicy } from '../core/ops/retention';
-import { parseSince } from '../core/store/sql';
+import { parseSince } from '../core/query/since';
 import { loadSqlJs } from '../core/store/sqljs';
 import * as summary from '../core/query/summaryQueries';
 import * as answers from '../core/query/answers';
@@ -198,7 +198,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: 0,
     run(ix, args, now) {
       const list = answers.sessionsAnswer(ix.db, { agent: strFlag(args, 'agent'), since: since(args, now), limit: intFlag(args, 'limit') });
-      const rows = list.map((x) => [x.sessionKey, x.agentId ?? '—', fmt.time(x.lastTs), x.runCount, x.toolCallCount, `${x.errorCount}/${x.toolErrorCount}`, fmt.tokens(x.tokens), fmt.usd(x.costUsd)]);
+      const rows = list.map((x) => [x.sessionKey, x.agentId ?? '—', fmt.time(x.lastTs), x.runCount, x.toolCallCount, `${x.failedRunCount}/${x.toolErrorCount}`, fmt.tokens(x.tokens), fmt.usd(x.costUsd)]);
       return { json: list, text: list.length ? fmt.table(['session', 'agent', 'last activity', 'runs', 'tools', 'errors run/tool', 'tokens', 'cost'], rows) : 'no sessions' };
     },
   },

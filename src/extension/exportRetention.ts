@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { exportLines, type ExportResult } from '../core/ops/exportJsonl';
 import { countSelection, selectionHasFormat, type ExportSelection } from '../core/query/selection';
 import { applyRetention, gatherRetentionInput, planRetention, type ApplyResult, type PlannedDeletion, type RetentionPlan, type RetentionPolicy } from '../core/ops/retention';
-import { parseSince } from '../core/store/sql';
+import { parseSince } from '../core/query/since';
 import { listRuns, listSessions } from '../core/query/summaryQueries';
 import type { TreeNode } from '../core/query/tree';
 import { SECTION } from './config';

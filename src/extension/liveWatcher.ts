@@ -10,7 +10,7 @@ const POLL_MS = 750;
 
 /**
  * Notices changes in the telemetry directories: a file system watcher per directory (these are
- * usually outside the workspace) plus a 2-second poll of file sizes and times, for file systems
+ * usually outside the workspace) plus a poll of file sizes and times every POLL_MS (750 ms), for file systems
  * where watching is unreliable. Bursts of changes are debounced into one `onChange`.
  */
 export class LiveWatcher implements vscode.Disposable {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { parseSince } from '../core/store/sql';
+import { parseSince } from '../core/query/since';
 import { childNodes, resolveNode, rootNodes, type TreeFilter, type TreeNode } from '../core/query/tree';
 import type { IndexChange, IndexService } from './indexService';
 

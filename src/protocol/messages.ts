@@ -39,7 +39,7 @@ export interface PersistedWebviewState {
   target: WebviewBootstrap;
 }
 
-/** A failed run linked to the event that caused it (seed 002 §7.2). */
+/** A failed run linked to the event that caused it (core's errorLinks decides which). */
 export interface ErrorLink {
   runId: string;
   /** Id of the run's failing event (run.end with `error`, or an `error` event). */

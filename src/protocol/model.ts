@@ -59,7 +59,7 @@ export interface SessionSummary {
   runCount: number;
   toolCallCount: number;
   /** Failed runs. */
-  errorCount: number;
+  failedRunCount: number;
   toolErrorCount: number;
   tokens: Tokens;
   costUsd: number;

@@ -16,6 +16,7 @@ import { classifyTelemetryFile } from '../../src/core/source/telemetryFiles';
 import { normalize, lineHash } from '../../src/core/source/formats';
 import { statelessState } from '../../src/core/source/formats/types';
 import { knosticFiles, verifyChain, verifyDir } from '../../src/core/ops/knosticChain';
+import { eventsQuery } from '../../src/core/query/replayView';
 import { runCli } from '../../src/cli/main';
 import { rebuild, snapshot, sql, tempDir } from './helpers';
 
@@ -145,6 +146,9 @@ test('seed 001: ChatTurn runs, ToolCalls in their turn, proposals linked, errors
     assert.match(err.error!.stack!, /websocket\.py/);
     const st = stats(ix.db);
     assert.deepEqual(st.seed001, { sessions: 2, chatTurns: 3, proposalsApproved: 1, proposalsTotal: 2, errors: 1 });
+    // The panel's events table shows the same cards (one query), and narrows them with its filter.
+    assert.deepEqual(eventsQuery(ix.db, { offset: 0, limit: 1 }).stats.seed001, st.seed001);
+    assert.deepEqual(eventsQuery(ix.db, { offset: 0, limit: 1, kinds: ['error'] }).stats.seed001, { sessions: 1, chatTurns: 0, proposalsApproved: 0, proposalsTotal: 0, errors: 1 });
     // 10 lines; each ChatTurn makes three events.
     assert.equal(st.byFormat.seed001, 6 + 12);
     assert.deepEqual(st.problems, []);

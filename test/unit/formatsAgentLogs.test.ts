@@ -47,7 +47,7 @@ test('Claude Code: turns as runs, tools joined with results, usage per message c
   assert.deepEqual(dirs, [CC_PROJECT, path.join(CC_PROJECT, CC, 'subagents')], 'a project folder brings its subagent folders');
   const ix = await indexOf(dirs);
   const sessions = listSessions(ix.db);
-  assert.deepEqual(sessions.map((s) => [s.sessionKey, s.agentId, s.runCount, s.toolCallCount, s.errorCount, s.toolErrorCount, s.tokens.total]).sort(), [
+  assert.deepEqual(sessions.map((s) => [s.sessionKey, s.agentId, s.runCount, s.toolCallCount, s.failedRunCount, s.toolErrorCount, s.tokens.total]).sort(), [
     [CC, 'claude-code', 2, 4, 1, 1, 83715],
     [CC_SUB, 'claude-code', 1, 1, 0, 0, 4184],
   ]);
@@ -130,7 +130,7 @@ test('Codex: turns as runs, calls joined on call_id, token_count last usage once
   assert.equal(logRootOf(dirs[1]!), CODEX_ROOT);
   const ix = await indexOf(dirs);
   const sessions = listSessions(ix.db);
-  assert.deepEqual(sessions.map((s) => [s.sessionKey, s.agentId, s.runCount, s.toolCallCount, s.errorCount, s.toolErrorCount, s.tokens.total]).sort(), [
+  assert.deepEqual(sessions.map((s) => [s.sessionKey, s.agentId, s.runCount, s.toolCallCount, s.failedRunCount, s.toolErrorCount, s.tokens.total]).sort(), [
     [CX, 'codex', 2, 3, 1, 1, 18650],
     [CX_CHILD, 'codex', 1, 1, 0, 0, 1580],
   ]);

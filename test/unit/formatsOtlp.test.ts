@@ -124,7 +124,7 @@ test('OTLP traces: sessions, runs, LLM calls, tools with arguments and results, 
   try {
     const ix = await indexOf(t.dir);
     const sessions = listSessions(ix.db);
-    assert.deepEqual(sessions.map((s) => [s.sessionKey, s.agentId, s.runCount, s.toolCallCount, s.errorCount, s.toolErrorCount, s.tokens.total]).sort(), [
+    assert.deepEqual(sessions.map((s) => [s.sessionKey, s.agentId, s.runCount, s.toolCallCount, s.failedRunCount, s.toolErrorCount, s.tokens.total]).sort(), [
       [OC_TRACE, 'main', 1, 1, 1, 0, 530],
       [GEMINI_TRACE, null, 0, 0, 0, 0, 80],
       [CONV, 'planner', 1, 2, 0, 1, 1830],

@@ -190,7 +190,7 @@ const SESSION_S2 = {
   sessionIds: ['sess-m-b1'],
   runCount: 1,
   toolCallCount: 1,
-  errorCount: 0,
+  failedRunCount: 0,
   toolErrorCount: 0,
   tokens: tok(4200, 1300, 3000, 0, 8500),
   costUsd: 0.003725,
@@ -206,7 +206,7 @@ const SESSION_S1 = {
   sessionIds: ['sess-m-a1'],
   runCount: 2,
   toolCallCount: 4, // call_r1 call_e1 call_x1 (run-m1) + call_s1 (run-m2)
-  errorCount: 1, // run-m1
+  failedRunCount: 1, // run-m1
   toolErrorCount: 1, // call_x1
   tokens: tok(5900, 1700, 22200, 7000, 36800), // run-m1 + run-m2: 3500+2400, 1300+400, 6900+15300, 5500+1500, 17200+19600
   costUsd: 0.12685, // 0.087825 + 0.039025
@@ -222,7 +222,7 @@ const SESSION_K1 = {
   sessionIds: ['sess-c-1'],
   runCount: 1,
   toolCallCount: 2, // call_cr1, call_cw1
-  errorCount: 0,
+  failedRunCount: 0,
   toolErrorCount: 0,
   tokens: tok(3100, 1250, 2000, 2800, 9150),
   costUsd: 0.03915,
@@ -238,7 +238,7 @@ const SESSION_K2 = {
   sessionIds: ['sess-c-2'],
   runCount: 1,
   toolCallCount: 1, // call_g1
-  errorCount: 0,
+  failedRunCount: 0,
   toolErrorCount: 0,
   tokens: tok(1000, 200, 0, 0, 1200),
   costUsd: 0.006,

@@ -60,9 +60,15 @@ test('one failure rule for index, links and panel: `error` events are causes, `e
       // r2: only `error: false` (no isError) before the failure: no cause
       eventLine({ id: 'evt_r2tool', ...tool('r2', 'c2', { error: false }) }),
       eventLine({ id: 'evt_r2end', runId: 'r2', kind: 'run.end', data: {}, error: { message: 'gave up' } }),
-      // r3: a real tool failure, and a run.end whose `error: false` is not a failure
+      // r3: a real tool failure, then an error event reporting it: the tool call is the cause; and a
+      // run.end whose `error: false` is not a failure
       eventLine({ id: 'evt_r3tool', ...tool('r3', 'c3', { isError: true, error: 'exit 1' }) }),
+      eventLine({ id: 'evt_r3err', runId: 'r3', kind: 'error', data: { message: 'tool exec failed' }, error: { message: 'tool exec failed' } }),
       eventLine({ id: 'evt_r3end', runId: 'r3', kind: 'run.end', data: {}, error: false }),
+      // r4: like r3, but the run fails
+      eventLine({ id: 'evt_r4tool', ...tool('r4', 'c4', { isError: true }) }),
+      eventLine({ id: 'evt_r4err', runId: 'r4', kind: 'error', data: { message: 'tool exec failed' }, error: { message: 'tool exec failed' } }),
+      eventLine({ id: 'evt_r4end', runId: 'r4', kind: 'run.end', data: {}, error: { message: 'failed' } }),
     ];
     writeFileSync(path.join(t.dir, 'events.jsonl'), lines.join(''));
     const ix = await rebuild([t.dir]);
@@ -70,13 +76,15 @@ test('one failure rule for index, links and panel: `error` events are causes, `e
     assert.deepEqual(v.errorLinks, [
       { runId: 'r1', runEventId: 'evt_r1end', causeEventId: 'evt_r1err' },
       { runId: 'r2', runEventId: 'evt_r2end', causeEventId: null },
+      { runId: 'r4', runEventId: 'evt_r4end', causeEventId: 'evt_r4tool' },
     ]);
     assert.equal(v.events.find((e) => e.id === 'evt_r3end')!.error, undefined, 'error: false on run.end is no error');
-    assert.deepEqual(['r1', 'r2', 'r3'].map((r) => tools(ix.db, r).map((c) => c.isError)), [[false], [false], [true]]);
-    assert.equal(getSession(ix.db, 'agent:main:main')!.toolErrorCount, 1);
-    assert.deepEqual(stats(ix.db).errors, { runs: 2, tools: 1 });
-    // failed events (the events table's count): r1's error event and run.end, r2's run.end, r3's tool.end
-    assert.equal(eventsQuery(ix.db, { offset: 0, limit: 10 }).stats.errors, 4);
+    assert.deepEqual(['r1', 'r2', 'r3', 'r4'].map((r) => tools(ix.db, r).map((c) => c.isError)), [[false], [false], [true], [true]]);
+    assert.equal(getSession(ix.db, 'agent:main:main')!.toolErrorCount, 2);
+    assert.deepEqual(stats(ix.db).errors, { runs: 3, tools: 2 });
+    // failed events (the events table's count): r1's error event and run.end, r2's run.end, r3's tool.end and
+    // error event, r4's three
+    assert.equal(eventsQuery(ix.db, { offset: 0, limit: 20 }).stats.errors, 8);
     ix.close();
   } finally {
     t.cleanup();

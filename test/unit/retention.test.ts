@@ -8,7 +8,8 @@ import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, statSync
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { TelemetryIndex } from '../../src/core/ingest/indexer';
-import { applyRetention, gatherRetentionInput, planRetention, type RetentionPlan, type RetentionPolicy } from '../../src/core/ops/retention';
+import { classifyTelemetryFile, seedDailyDay } from '../../src/core/source/telemetryFiles';
+import { applyRetention, gatherRetentionInput, isFinishedSeedDaily, planRetention, type RetentionPlan, type RetentionPolicy } from '../../src/core/ops/retention';
 import { all } from '../../src/core/store/sql';
 import { listSessions } from '../../src/core/query/summaryQueries';
 import { rebuild, tempDir } from './helpers';
@@ -362,4 +363,17 @@ describe('retention: seed 001 daily files and beforeDate', () => {
     const files = all(ix.db, 'SELECT path FROM files ORDER BY path').map((x) => path.basename(x.path as string));
     assert.deepEqual(files, ['2026-11-30.jsonl.gz', '2026-12-01.jsonl']);
   });
+});
+
+test('seed 001 daily names: one pattern (plain or .gz) for reading and for retention', () => {
+  const day = Math.floor(Date.UTC(2024, 11, 18) / 86_400_000);
+  assert.equal(seedDailyDay('2024-12-18.jsonl'), day);
+  assert.equal(seedDailyDay('2024-12-18.jsonl.gz'), day);
+  assert.equal(seedDailyDay('events.2024-12-18.jsonl'), null);
+  assert.equal(seedDailyDay('2024-12-18.json'), null);
+  const nextDay = Date.UTC(2024, 11, 19, 0, 0, 1);
+  assert.equal(isFinishedSeedDaily('2024-12-18.jsonl', nextDay), true);
+  assert.equal(isFinishedSeedDaily('2024-12-18.jsonl.gz', nextDay), true, 'the compressed copy of a finished day too');
+  assert.equal(isFinishedSeedDaily('2024-12-19.jsonl', nextDay), false, "today's file is still written");
+  assert.deepEqual(classifyTelemetryFile('2024-12-18.jsonl.gz'), { active: false, gzip: true, rank: day });
 });

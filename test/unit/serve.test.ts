@@ -327,11 +327,11 @@ describe('FlowCore batches', () => {
       { type: 'agentRun', timestamp: 1793600201000, sessionId: 'fc-live', metadata: { agentName: 'pitcher', success: false } },
     ]);
     assert.equal(r.status, 200);
-    const sessions = jsonOf(await request(srv.port, { path: '/telemetry/sessions?limit=100' })) as { sessionKey: string; runCount: number; errorCount: number }[];
+    const sessions = jsonOf(await request(srv.port, { path: '/telemetry/sessions?limit=100' })) as { sessionKey: string; runCount: number; failedRunCount: number }[];
     const live = sessions.find((s) => s.sessionKey === 'fc-live');
     assert.ok(live, JSON.stringify(sessions.map((s) => s.sessionKey)));
     assert.equal(live.runCount, 1);
-    assert.equal(live.errorCount, 1);
+    assert.equal(live.failedRunCount, 1);
     const replay = jsonOf(await request(srv.port, { path: '/telemetry/sessions/fc-live/replay' })) as { kind: string }[];
     assert.deepEqual(replay.map((e) => e.kind), ['session.start', 'run.start', 'run.end']);
     // The index holds no PII problem: nothing unredacted reached the files.

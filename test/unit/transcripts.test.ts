@@ -36,7 +36,7 @@ function figures(ix: TelemetryIndex): unknown {
   const st = stats(ix.db);
   return {
     sessions: listSessions(ix.db).map((s: SessionSummary) => ({
-      key: s.sessionKey, runs: s.runCount, tools: s.toolCallCount, failedRuns: s.errorCount, failedTools: s.toolErrorCount, tokens: s.tokens, cost: s.costUsd,
+      key: s.sessionKey, runs: s.runCount, tools: s.toolCallCount, failedRuns: s.failedRunCount, failedTools: s.toolErrorCount, tokens: s.tokens, cost: s.costUsd,
     })),
     runs: st.runs, toolCalls: st.toolCalls, llmCalls: st.llmCalls, tokens: st.tokens, cost: st.costUsd,
   };
@@ -55,7 +55,7 @@ test('transcripts: a session per transcript keyed by sessions.json, a run per us
     assert.match(node.tooltip, /Read from: OpenClaw session transcript/);
     // Main transcript (3 runs, one abandoned reply left out) + its topic file (1 run).
     assert.equal(main.runCount, 4);
-    assert.equal(main.errorCount, 1, 'the run whose last call stopped with an error');
+    assert.equal(main.failedRunCount, 1, 'the run whose last call stopped with an error');
     assert.equal(main.toolCallCount, 4);
     assert.equal(main.toolErrorCount, 1);
     assert.deepEqual(main.tokens, { input: 2310, output: 380, cacheRead: 13000, cacheWrite: 600, total: 16290 });

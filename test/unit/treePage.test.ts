@@ -146,7 +146,7 @@ test('filters with paging: agent, since, errors only, flat or not', () => {
   const below = shownBelowRuns();
   const cases: TreeFilter[] = [{ agent: 'main' }, { agent: 'coder' }, { errorsOnly: true }, { since: at(1000) }, { agent: 'ops', errorsOnly: true, since: at(500) }];
   for (const filter of cases) {
-    const matching = listSessions(ix.db, { agent: filter.agent, since: filter.since }).filter((s) => !filter.errorsOnly || s.errorCount + s.toolErrorCount > 0);
+    const matching = listSessions(ix.db, { agent: filter.agent, since: filter.since }).filter((s) => !filter.errorsOnly || s.failedRunCount + s.toolErrorCount > 0);
     const flat = allPages(filter, { limit: 3, flat: true }).sessions;
     assert.deepEqual(flat, matching.map((s) => s.sessionKey), JSON.stringify(filter));
     const top = allPages(filter, { limit: 3 }).sessions;

@@ -1,3 +1,4 @@
+// @ts-check
 // Stand-in for the extension host, loaded by the test page as a nonce'd classic script before the webview
 // bundle. The test server prepends `window.__fixture = {...};`. It defines `acquireVsCodeApi` (throwing on a
 // second call, like VS Code), answers requests from the fixture, records every posted message in
@@ -61,7 +62,7 @@
       runs.push({ runId, sessionKey, agentId: 'bulk', model: 'm', provider: 'anthropic', startedTs: startTs, endedTs: t, durationMs: t - startTs, tokens: tk, costUsd: 0.01, llmCalls: call, toolCallCount: 16, toolErrorCount: 0, stopReason: 'end_turn', error: null });
     }
     const total = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
-    const session = { sessionKey, agentId: 'bulk', runCount: runs.length, toolCallCount: 0, errorCount: 0, toolErrorCount: 0, tokens: total, costUsd: 0, firstTs: events[0].ts, lastTs: t };
+    const session = { sessionKey, agentId: 'bulk', runCount: runs.length, toolCallCount: 0, failedRunCount: 0, toolErrorCount: 0, tokens: total, costUsd: 0, firstTs: events[0].ts, lastTs: t };
     return { session, runs, events, llmCalls, toolCalls: [], fileOps, errorLinks: [] };
   }
 

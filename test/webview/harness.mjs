@@ -1,3 +1,4 @@
+// @ts-check
 // Test harness for the webview component tests: builds the bundle, serves a test page under the same strict CSP
 // the extension uses (built by src/core/webviewHtml.ts), with a stand-in host, and drives headless Chromium.
 import * as esbuild from 'esbuild';
@@ -106,8 +107,8 @@ export async function startServer({ renderWebviewHtml, webviewCsp }, fixture) {
     res.writeHead(404);
     res.end('not found');
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  origin = `http://127.0.0.1:${server.address().port}`;
+  await new Promise((r) => server.listen(0, '127.0.0.1', () => r(undefined)));
+  origin = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`;
   return { server, origin };
 }
 

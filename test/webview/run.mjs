@@ -1,3 +1,4 @@
+// @ts-check
 // Component tests of the replay webview in real Chromium (playwright-core), against the built bundle and a
 // stand-in host. Usage: node test/webview/run.mjs [name filter]. Exits non-zero on failure; the last line is
 // "N passed, N failed".
@@ -17,7 +18,12 @@ const fixture = loadFixture();
 const { server, origin } = await startServer(html, fixture);
 const browser = await launchBrowser();
 
-/** Opens the test page; returns the page and the errors it reports. */
+/**
+ * Opens the test page; returns the page and the errors it reports.
+ * @param {Record<string, string>} [params] query parameters of the test page
+ * @param {{ waitRows?: boolean, viewport?: { width: number, height: number } }} [opts]
+ * @returns {Promise<import('playwright-core').Page & { __errors: string[] }>}
+ */
 async function open(params = {}, { waitRows = true, viewport } = {}) {
   const page = await browser.context.newPage();
   if (viewport) await page.setViewportSize(viewport);
@@ -29,8 +35,7 @@ async function open(params = {}, { waitRows = true, viewport } = {}) {
   const q = new URLSearchParams({ theme: 'dark', ...params });
   await page.goto(`${origin}/page?${q}`);
   if (waitRows && params.view !== 'events') await page.locator('atx-timeline .row').first().waitFor();
-  page.__errors = errors;
-  return page;
+  return Object.assign(page, { __errors: errors });
 }
 
 /** After each test: no page errors, no CSP violations, every posted message is a valid envelope. */

@@ -1,3 +1,4 @@
+// @ts-check
 // Timeline, filters, collapse, token chart, error provenance, files and blobs.
 import assert from 'node:assert/strict';
 

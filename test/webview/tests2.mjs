@@ -1,3 +1,4 @@
+// @ts-check
 // Virtualisation, hostile strings, state restore, Events view, keyboard, notifications, screenshots.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -115,7 +115,7 @@ export class EventWriter {
     }
   }
 
-  private get s(): Record<string, Statement> {
+  private get statements(): Record<string, Statement> {
     if (this.stmts) return this.stmts;
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
@@ -168,19 +168,19 @@ export class EventWriter {
   }
 
   /** The id of a string, interned on first sight. */
-  private sid(v: string | null): number | null {
+  private intern(v: string | null): number | null {
     if (v === null) return null;
     let id = this.strings.get(v);
     if (id === undefined) {
       id = this.nextString++;
-      this.s.string!.run([id, v]);
+      this.statements.string!.run([id, v]);
       this.strings.set(v, id);
     }
     return id;
   }
 
   problem(file: number, line: number, off: number, reason: string): void {
-    this.s.problem!.run([file, line, off, reason]);
+    this.statements.problem!.run([file, line, off, reason]);
   }
 
   /** Indexes one line of a file. Never throws on bad input: that becomes a problem row. */
@@ -216,7 +216,7 @@ export class EventWriter {
     if (file.format == null) this.setFormat(file, n.format);
     for (const p of n.problems) this.problem(file.id, l.line, l.offset, p);
     if (n.format === UNKNOWN_FORMAT) this.reportUnknownOnce(file, l);
-    const fmt = this.sid(n.format);
+    const fmt = this.intern(n.format);
     let outcome: LineOutcome | null = null;
     for (const e of n.events) {
       // Unknown records may have no time at all: keep them in place without a problem per line.
@@ -434,7 +434,7 @@ export class EventWriter {
       other = this.otherLlmRuns.has(run);
       // A transcript run only shares its id with another log's run (see otherRunAt).
       if (!other && !this.bulkOwners && this.hasOtherRuns()) {
-        const st = this.s.otherLlm!;
+        const st = this.statements.otherLlm!;
         st.bind([run, tf]);
         other = st.step();
         st.reset();
@@ -486,28 +486,28 @@ export class EventWriter {
     this.lastTs = ts;
     // Events without an id get one from their bytes: stable across renames and .gz copies.
     const eid = encodeEventId(idOf(o.id) ?? `sha1:${createHash('sha1').update(l.text!).digest('hex').slice(0, 20)}`);
-    const agent = this.sid(idOf(o.agentId));
+    const agent = this.intern(idOf(o.agentId));
     // message.inbound's sessionKey is the channel conversation, not an agent session.
-    const skey = kind === 'message.inbound' ? null : this.sid(idOf(o.sessionKey));
-    const sessionId = this.sid(idOf(o.sessionId));
-    const run = this.sid(idOf(o.runId));
+    const skey = kind === 'message.inbound' ? null : this.intern(idOf(o.sessionKey));
+    const sessionId = this.intern(idOf(o.sessionId));
+    const run = this.intern(idOf(o.runId));
     const failed = isFailure(kind, o.error, data);
     const ev = this.nextEvent;
-    const s = this.s;
+    const st = this.statements;
     let owner: number | null | undefined;
     if (this.bulkOwners) {
       // Bulk mode: the eid index is built at the end; ids seen so far are remembered here.
       owner = this.bulkOwners.get(eid);
       if (owner === undefined) {
-        s.event!.run([ev, eid, ts, this.sid(kind)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0, fmt]);
+        st.event!.run([ev, eid, ts, this.intern(kind)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0, fmt]);
         this.bulkOwners.set(eid, file.id);
       }
     } else {
-      s.event!.run([ev, eid, ts, this.sid(kind)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0, fmt]);
+      st.event!.run([ev, eid, ts, this.intern(kind)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0, fmt]);
       if (this.db.getRowsModified() === 0) {
-        s.owner!.bind([eid]);
-        owner = s.owner!.step() ? (s.owner!.get()[0] as number) : null;
-        s.owner!.reset();
+        st.owner!.bind([eid]);
+        owner = st.owner!.step() ? (st.owner!.get()[0] as number) : null;
+        st.owner!.reset();
       }
     }
     if (owner !== undefined) {
@@ -518,15 +518,15 @@ export class EventWriter {
     this.nextEvent++;
     if (sessionId !== null && skey !== null && !this.links.has(sessionId)) {
       this.links.set(sessionId, skey);
-      s.link!.run([sessionId, skey]);
+      st.link!.run([sessionId, skey]);
       this.transcriptsNamedBy(sessionId, fmt);
       // Events seen earlier with only this sessionId now belong to the session too.
-      s.unlinked!.bind([sessionId]);
-      if (s.unlinked!.step()) {
-        const [first, last, ag] = s.unlinked!.get() as (number | null)[];
+      st.unlinked!.bind([sessionId]);
+      if (st.unlinked!.step()) {
+        const [first, last, ag] = st.unlinked!.get() as (number | null)[];
         if (first != null && last != null) this.totals.span(skey, first, last, ag ?? null);
       }
-      s.unlinked!.reset();
+      st.unlinked!.reset();
     }
     const key = skey ?? (sessionId !== null ? this.links.get(sessionId) ?? null : null);
     if (key !== null) {
@@ -559,7 +559,7 @@ export class EventWriter {
 
   /** Writes the kind-specific row. */
   private derive(kind: string, ev: number, ts: number, o: Obj, data: Obj, agent: number | null, skey: number | null, run: number | null, fmt: number | null): void {
-    const s = this.s;
+    const st = this.statements;
     const tf = this.strings.get(TRANSCRIPT);
     switch (kind) {
       case 'run.start':
@@ -569,8 +569,8 @@ export class EventWriter {
         const t = end ? tokensOf(data.usage) : null;
         const error = end ? errorText(o.error) : null;
         if (skey !== null) this.totals.run(skey, ts, run, error !== null);
-        s.run!.run([
-          ev, run, end ? 1 : 0, skey, ts, this.sid(str(data.model)), this.sid(str(data.provider)),
+        st.run!.run([
+          ev, run, end ? 1 : 0, skey, ts, this.intern(str(data.model)), this.intern(str(data.provider)),
           end ? null : data.isHeartbeat === true ? 1 : 0, end ? num(data.durationMs) : null,
           t?.input ?? null, t?.output ?? null, t?.cacheRead ?? null, t?.cacheWrite ?? null, t?.total ?? null,
           end ? num(data.costUsd) : null, end ? num(data.toolCallCount) : null, end ? str(data.stopReason) : null,
@@ -587,8 +587,8 @@ export class EventWriter {
         const call = str(data.toolCallId) ?? `${o.id}`;
         const failed = end && isFailure(kind, o.error, data);
         if (skey !== null) this.totals.tool(skey, ts, call, failed);
-        s.tool!.run([
-          ev, call, run, skey, ts, end ? 1 : 0, this.sid(name), failed ? 1 : 0,
+        st.tool!.run([
+          ev, call, run, skey, ts, end ? 1 : 0, this.intern(name), failed ? 1 : 0,
           end ? num(data.durationMs) : null, filePathOf(name, data), execCommandOf(name, data),
           end ? errorText(data.error) : null, blobCount(o, data),
         ]);
@@ -609,8 +609,8 @@ export class EventWriter {
           }
         }
         if (skey !== null) this.totals.llm(skey, ts, d?.input ?? 0, d?.output ?? 0, d?.cacheRead ?? 0, d?.cacheWrite ?? 0, d?.total ?? 0, cost);
-        s.llm!.run([
-          ev, run, skey, ts, num(data.callIndex), this.sid(str(data.provider)), this.sid(str(data.model)),
+        st.llm!.run([
+          ev, run, skey, ts, num(data.callIndex), this.intern(str(data.provider)), this.intern(str(data.model)),
           d?.input ?? 0, d?.output ?? 0, d?.cacheRead ?? 0, d?.cacheWrite ?? 0, d?.total ?? 0,
           c?.input ?? null, c?.output ?? null, c?.cacheRead ?? null, c?.cacheWrite ?? null, c?.total ?? null,
           num(ctx.used), num(ctx.limit), cost, num(data.durationMs),
@@ -620,7 +620,7 @@ export class EventWriter {
       case 'message.inbound':
       case 'message.outbound': {
         const inbound = kind === 'message.inbound';
-        s.message!.run([
+        st.message!.run([
           ev, inbound ? 1 : 0, agent, ts, str(data.channel), str(inbound ? data.from : data.to),
           str(data.conversationId) ?? (inbound ? idOf(o.sessionKey) : null), str(data.contentPreview),
           typeof data.success === 'boolean' ? (data.success ? 1 : 0) : null,
@@ -630,10 +630,10 @@ export class EventWriter {
       case 'subagent.spawn':
       case 'subagent.end': {
         const spawn = kind === 'subagent.spawn';
-        const child = this.sid(idOf(spawn ? data.childSessionKey : data.targetSessionKey) ?? (spawn ? null : idOf(o.sessionKey)));
+        const child = this.intern(idOf(spawn ? data.childSessionKey : data.targetSessionKey) ?? (spawn ? null : idOf(o.sessionKey)));
         if (child === null) return;
-        s.subagent!.run([
-          ev, spawn ? 0 : 1, spawn ? skey : null, child, run, spawn ? this.sid(idOf(data.agentId)) : null,
+        st.subagent!.run([
+          ev, spawn ? 0 : 1, spawn ? skey : null, child, run, spawn ? this.intern(idOf(data.agentId)) : null,
           str(data.label), spawn ? null : str(data.outcome), spawn ? null : num(data.durationMs),
           spawn ? null : errorText(data.error), ts,
         ]);
@@ -642,8 +642,8 @@ export class EventWriter {
       case 'usage.snapshot': {
         const t = tokensOf(data.usage);
         const ctx = isObj(data.context) ? data.context : {};
-        s.usage!.run([
-          ev, skey, run, ts, this.sid(str(data.provider)), this.sid(str(data.model)),
+        st.usage!.run([
+          ev, skey, run, ts, this.intern(str(data.provider)), this.intern(str(data.model)),
           t?.input ?? null, t?.output ?? null, t?.cacheRead ?? null, t?.cacheWrite ?? null, t?.total ?? null,
           num(ctx.used), num(ctx.limit), num(data.costUsd),
         ] as SqlValue[]);

@@ -1,5 +1,5 @@
 /**
- * Retention (seed 002 §10.2): which log files and blobs to delete, by age, by directory size, by
+ * Retention: which log files and blobs to delete, by age, by directory size, by
  * session count, then an orphan-blob sweep — planned first (`planRetention`, pure, over a snapshot
  * gathered by `gatherRetentionInput`), applied after (`applyRetention`), so a user can see the
  * exact list before anything is deleted.
@@ -14,13 +14,14 @@
  * - nothing that is (or sits in a folder that is) a symlink, nothing whose real path is outside.
  */
 import type { Database } from 'sql.js';
-import { lstatSync, readdirSync, realpathSync, unlinkSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, unlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { blobFileNamesOf } from '../source/blobs';
 import { PayloadReader } from '../source/payloads';
 import { all, n } from '../store/sql';
 import { decodeEventId } from '../store/eventIds';
-import { classifyTelemetryFile } from '../source/telemetryFiles';
+import { classifyTelemetryFile, seedDailyDay } from '../source/telemetryFiles';
+import { realOrNull } from '../source/confine';
 
 const DAY = 86_400_000;
 const MB = 1024 * 1024;
@@ -113,36 +114,21 @@ export interface ApplyResult {
 
 // ── naming rules ──────────────────────────────────────────────────────────────
 
-const SEED_DAILY = /^(\d{4})-(\d{2})-(\d{2})\.jsonl$/;
 const BLOB_NAME = /^(blob_[A-Za-z0-9_-]+\.blob|[A-Za-z0-9_:.-]+-(input|output)\.txt)$/;
 
 export function isBlobFileName(name: string): boolean {
   return BLOB_NAME.test(name) && !name.includes('..');
 }
 
-/** Seed 001's plain daily file `YYYY-MM-DD.jsonl`: its UTC day number, else null. */
-function seedDay(name: string): number | null {
-  const m = SEED_DAILY.exec(name);
-  return m ? Math.floor(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!) / DAY) : null;
-}
-
 /** A seed 001 daily file of a day before today (UTC): the producer has moved on to a newer file. */
 export function isFinishedSeedDaily(name: string, now: number): boolean {
-  const day = seedDay(name);
+  const day = seedDailyDay(name);
   return day !== null && day < Math.floor(now / DAY);
 }
 
 function isDeletableLogName(name: string, now: number): boolean {
   const k = classifyTelemetryFile(name);
   return k !== null && (!k.active || isFinishedSeedDaily(name, now)) && name !== 'events.jsonl';
-}
-
-function realOrNull(p: string): string | null {
-  try {
-    return realpathSync(p);
-  } catch {
-    return null;
-  }
 }
 
 /** A regular file (lstat: not a link) whose real parent is exactly `realParent`. */
@@ -174,7 +160,7 @@ function realBlobsDir(dir: string): string | null {
 /** End of the period a dated name holds (events.YYYY-MM-DD / events.YYYY-WNN / YYYY-MM-DD), or null. */
 function nameNewestTs(name: string): number | null {
   const k = classifyTelemetryFile(name);
-  if (!k || (k.active && seedDay(name) === null) || k.rank >= 1e8) return null;
+  if (!k || (k.active && seedDailyDay(name) === null) || k.rank >= 1e8) return null;
   const span = /-W\d{2}\./.test(name) ? 7 : 1;
   return (k.rank + span) * DAY - 1;
 }
@@ -301,7 +287,7 @@ function deletableBlob(b: RetentionBlobInfo): boolean {
 }
 
 /**
- * Plans what to delete, in the order of seed 002 §10.2: age → size → sessions → blobs of deleted
+ * Plans what to delete, rule after rule: age → size → sessions → blobs of deleted
  * files and (with `orphanBlobs`) unreferenced blobs. Pure: reads nothing but its arguments.
  */
 export function planRetention(input: RetentionInput, policy: RetentionPolicy, now: number): RetentionPlan {
@@ -428,7 +414,7 @@ function refusal(item: PlannedDeletion, kind: 'file' | 'blob', dirs: string[], n
   if (kind === 'blob' && path.basename(parent) !== 'blobs') return 'not inside the blobs/ folder';
   if (kind === 'file' && !isDeletableLogName(name, now)) {
     if (name === 'events.jsonl') return 'the active events.jsonl is never deleted';
-    if (seedDay(name) !== null) return `${name} is today's (or a later day's) file, still being written`;
+    if (seedDailyDay(name) !== null) return `${name} is today's (or a later day's) file, still being written`;
     return 'not an event-log file name';
   }
   if (kind === 'blob' && !isBlobFileName(name)) return 'not a blob file name';

@@ -8,7 +8,7 @@ import { errorText, fileOpOf, isObj, str, type Obj } from '../source/eventFields
 import { decodeEventId, encodeEventId } from '../store/eventIds';
 import { PayloadReader } from '../source/payloads';
 import { TRANSCRIPT } from '../source/formats/transcript';
-import { all, money, n, numOrNull, one, s, stringId, tokensFrom, type Row } from '../store/sql';
+import { all, money, n, numOrNull, one, type Row, stringId, textOrNull, tokensFrom } from '../store/sql';
 
 const EVENT_COLS = `e.id AS ev, e.eid, e.ts, e.line, e.off, e.len, f.path, f.dir, f.gzip, f.rank,
   st.s AS kind, rk.s AS run, a.s AS agent`;
@@ -174,7 +174,7 @@ function hydrate(db: Database, light: Row[]): Row[] {
   const out = light.map((l) => {
     const r = { ...full.get(l.ev as number)! };
     const k = l.skey_id;
-    if (typeof k === 'number' && !keys.has(k)) keys.set(k, s(one(db, 'SELECT s FROM strings WHERE id = ?', [k])?.s));
+    if (typeof k === 'number' && !keys.has(k)) keys.set(k, textOrNull(one(db, 'SELECT s FROM strings WHERE id = ?', [k])?.s));
     r.session_key = typeof k === 'number' ? (keys.get(k) ?? null) : null;
     // A message's run is the one it was attributed to, when its line names none.
     if ('inbound' in l) r.run = r.run ?? l.run ?? null;
@@ -195,9 +195,9 @@ function toReplayEvent(r: Row, reader: PayloadReader, expandBlobs: boolean, sess
     id: decodeEventId(r.eid),
     ts: n(r.ts),
     kind: r.kind as string,
-    runId: s(r.run),
-    sessionKey: s(r.session_key) ?? (r.kind === 'message.inbound' || r.kind === 'message.outbound' ? sessionKey : null),
-    agentId: s(r.agent),
+    runId: textOrNull(r.run),
+    sessionKey: textOrNull(r.session_key) ?? (r.kind === 'message.inbound' || r.kind === 'message.outbound' ? sessionKey : null),
+    agentId: textOrNull(r.agent),
     data: o ? (o.data ?? null) : null,
     file: r.path as string,
     line: n(r.line),
@@ -271,7 +271,7 @@ function attributedMessages(db: Database, key: number, run: number | null, since
       }
       if (target && target.skey === key && (run === null || target.run === run)) {
         const id = target.run as number;
-        if (!runNames.has(id)) runNames.set(id, s(one(db, 'SELECT s FROM strings WHERE id = ?', [id])?.s));
+        if (!runNames.has(id)) runNames.set(id, textOrNull(one(db, 'SELECT s FROM strings WHERE id = ?', [id])?.s));
         msg.run = msg.run ?? runNames.get(id) ?? null;
         out.push(msg);
       }
@@ -331,7 +331,7 @@ export function toolByEvent(db: Database, eventId: string, expandBlobs = false):
   if (!r) return null;
   const reader = new PayloadReader();
   try {
-    return toolCallFrom(db, r, reader, s(r.run_name), expandBlobs);
+    return toolCallFrom(db, r, reader, textOrNull(r.run_name), expandBlobs);
   } finally {
     reader.close();
   }
@@ -369,16 +369,16 @@ function toolCallFrom(db: Database, r: Row, reader: PayloadReader, runId: string
   const blobs = [...(start ? blobsOf(start.dir, start.o, expand) : []), ...(end ? blobsOf(end.dir, end.o, expand) : [])];
   const call: ToolCall = {
     toolCallId: r.tool_call_id as string,
-    toolName: s(r.tool_name) ?? '(unknown tool)',
+    toolName: textOrNull(r.tool_name) ?? '(unknown tool)',
     runId,
-    sessionKey: s(one(db, 'SELECT s FROM strings WHERE id = ?', [r.skey ?? -1])?.s),
+    sessionKey: textOrNull(one(db, 'SELECT s FROM strings WHERE id = ?', [r.skey ?? -1])?.s),
     startedTs: started,
     endedTs: ended,
     durationMs: numOrNull(r.duration_ms) ?? (started !== null && ended !== null ? ended - started : null),
     isError: r.is_error === 1,
-    error: s(r.error),
-    filePath: s(r.file_path),
-    execCommand: s(r.exec),
+    error: textOrNull(r.error),
+    filePath: textOrNull(r.file_path),
+    execCommand: textOrNull(r.exec),
     params: params ?? null,
     result: result ?? null,
     blobs: dedupeBlobs(blobs),
@@ -417,12 +417,12 @@ export function files(db: Database, sessionKey: string, opts: { runId?: string }
     run !== undefined ? [key, run] : [key],
   ).map((r) => ({
     ts: n(r.ts),
-    runId: s(r.run),
-    toolCallId: s(r.call),
-    toolName: s(r.tool) ?? '(unknown tool)',
+    runId: textOrNull(r.run),
+    toolCallId: textOrNull(r.call),
+    toolName: textOrNull(r.tool) ?? '(unknown tool)',
     filePath: r.file_path as string,
     isError: r.is_error === 1,
-    op: fileOpOf(s(r.tool) ?? ''),
+    op: fileOpOf(textOrNull(r.tool) ?? ''),
     eventId: decodeEventId(r.eid),
   }));
 }
@@ -440,8 +440,8 @@ export function usagePerCall(db: Database, runId: string): LlmCallUsage[] {
   ).map((r, i) => ({
     callIndex: numOrNull(r.idx) ?? i,
     ts: n(r.ts),
-    provider: s(r.provider_name),
-    model: s(r.model_name),
+    provider: textOrNull(r.provider_name),
+    model: textOrNull(r.model_name),
     delta: tokensFrom(r, 'd_'),
     cumulative: tokensFrom(r, 'c_'),
     context: { used: numOrNull(r.ctx_used), limit: numOrNull(r.ctx_limit) },
@@ -497,11 +497,11 @@ export function subagents(db: Database, sessionKey: string): SubagentTree {
       const ended = numOrNull(r.ended_ts);
       return {
         sessionKey: child,
-        agentId: s(r.agent),
-        label: s(r.label),
-        outcome: s(r.outcome),
+        agentId: textOrNull(r.agent),
+        label: textOrNull(r.label),
+        outcome: textOrNull(r.outcome),
         durationMs: numOrNull(r.duration_ms) ?? (spawned !== null && ended !== null ? ended - spawned : null),
-        spawnedByRunId: s(r.run),
+        spawnedByRunId: textOrNull(r.run),
         children: seen.has(child) ? [] : children(child, next),
       };
     });
@@ -516,7 +516,7 @@ export function getEvent(db: Database, eventId: string): (ReplayEvent & { raw: s
   const reader = new PayloadReader();
   try {
     const raw = reader.text({ path: r.path as string, gzip: r.gzip === 1, off: n(r.off), len: n(r.len) });
-    return { ...toReplayEvent(r, reader, false, s(r.session_key) ?? ''), raw, byteOffset: n(r.off) };
+    return { ...toReplayEvent(r, reader, false, textOrNull(r.session_key) ?? ''), raw, byteOffset: n(r.off) };
   } finally {
     reader.close();
   }
@@ -524,7 +524,7 @@ export function getEvent(db: Database, eventId: string): (ReplayEvent & { raw: s
 
 /** The telemetry directory an event was read from (blob reads are confined to it). */
 export function eventDir(db: Database, eventId: string): string | null {
-  return s(one(db, 'SELECT f.dir FROM events e JOIN files f ON f.id = e.file WHERE e.eid = ?', [encodeEventId(eventId)])?.dir);
+  return textOrNull(one(db, 'SELECT f.dir FROM events e JOIN files f ON f.id = e.file WHERE e.eid = ?', [encodeEventId(eventId)])?.dir);
 }
 
 /** Raw tool-call input (string form) for edit diffs: old/new text of an edit call. */

@@ -12,8 +12,8 @@ import { isObj } from '../source/eventFields';
 import { decodeEventId, encodeEventId } from '../store/eventIds';
 import { selectionWhere } from './selection';
 import { PayloadReader } from '../source/payloads';
-import { all, money, n, numOrNull, one, s, stringId, tokensFrom } from '../store/sql';
-import { getSession, listRuns } from './summaryQueries';
+import { all, money, n, numOrNull, one, stringId, textOrNull, tokensFrom } from '../store/sql';
+import { getSession, listRuns, seed001Cards } from './summaryQueries';
 
 /** Largest blob page sent to the webview at once. */
 export const BLOB_PAGE_BYTES = 256 * 1024;
@@ -94,8 +94,8 @@ export function sessionDetails(db: Database, sessionKey: string, runId?: string)
     return {
       callIndex: numOrNull(r.idx) ?? i,
       ts: n(r.ts),
-      provider: s(r.provider_name),
-      model: s(r.model_name),
+      provider: textOrNull(r.provider_name),
+      model: textOrNull(r.model_name),
       delta: tokensFrom(r, 'd_'),
       cumulative: tokensFrom(r, 'c_'),
       context: { used: numOrNull(r.ctx_used), limit: numOrNull(r.ctx_limit) },
@@ -116,16 +116,16 @@ export function sessionDetails(db: Database, sessionKey: string, runId?: string)
     const ended = numOrNull(r.ended_ts);
     return {
       toolCallId: r.tool_call_id as string,
-      toolName: s(r.tool_name) ?? '(unknown tool)',
-      runId: s(r.run_name),
-      sessionKey: s(r.session_key),
+      toolName: textOrNull(r.tool_name) ?? '(unknown tool)',
+      runId: textOrNull(r.run_name),
+      sessionKey: textOrNull(r.session_key),
       startedTs: started,
       endedTs: ended,
       durationMs: numOrNull(r.duration_ms) ?? (started !== null && ended !== null ? ended - started : null),
       isError: r.is_error === 1,
-      error: s(r.error),
-      filePath: s(r.file_path),
-      execCommand: s(r.exec),
+      error: textOrNull(r.error),
+      filePath: textOrNull(r.file_path),
+      execCommand: textOrNull(r.exec),
       params: null,
       result: null,
       blobs: [],
@@ -158,20 +158,24 @@ function errorLinksOf(db: Database, scope: { runs: string; params: SqlValue[] })
 }
 
 /**
- * Error provenance: each failed run (a `run.end` with an error) is linked to the last failure of
- * the same run before it ended (a failed tool call, an `error` event, any event recording an error;
- * see isFailure), the usual chain "tool error → run failure"; the cause is null when there was none.
- * The panel shows these links as they are; it does not derive its own.
+ * Error provenance: each failed run (a `run.end` with an error) is linked to its cause, the last
+ * failed tool call of the same run before it ended (the usual chain "tool error → run failure");
+ * without one, the last other failure of the run (an `error` event, any event recording an error;
+ * see isFailure). A failed tool call wins over a later `error` event, which usually reports that
+ * same failure. The cause is null when the run had no failure before its end. The panel shows these
+ * links as they are; it does not derive its own.
  */
 export function errorLinks(events: readonly ReplayEvent[]): ErrorLink[] {
   const links: ErrorLink[] = [];
+  const lastFailedTool = new Map<string, string>();
   const lastFailure = new Map<string, string>();
   for (const e of events) {
     if (!e.runId) continue;
     if (e.kind === 'run.end') {
-      if (e.error) links.push({ runId: e.runId, runEventId: e.id, causeEventId: lastFailure.get(e.runId) ?? null });
+      const cause = lastFailedTool.get(e.runId) ?? lastFailure.get(e.runId) ?? null;
+      if (e.error) links.push({ runId: e.runId, runEventId: e.id, causeEventId: cause });
     } else if (isFailure(e.kind, e.error, e.data)) {
-      lastFailure.set(e.runId, e.id);
+      (e.kind === 'tool.end' ? lastFailedTool : lastFailure).set(e.runId, e.id);
     }
   }
   return links;
@@ -263,7 +267,7 @@ function statsFor(db: Database, cond: string, params: SqlValue[]): EventsPage['s
        COALESCE(SUM(c.d_total),0) AS t, COALESCE(SUM(c.cost),0) AS cost ${fromEv} JOIN llm_calls c ON c.ev = e.id ${cond}`,
     params,
   );
-  const seed001 = seed001For(db, and, params);
+  const seed001 = seed001For(db, cond, params);
   return {
     sessions: c(`SELECT COUNT(DISTINCT COALESCE(e.skey, (SELECT skey FROM session_links WHERE sid = e.sid))) AS c ${fromEv} ${cond}`),
     runs: c(`SELECT COUNT(DISTINCT e.run) AS c ${fromEv} ${and} k.s = 'run.start'`),
@@ -276,25 +280,11 @@ function statsFor(db: Database, cond: string, params: SqlValue[]): EventsPage['s
 }
 
 /**
- * Seed 001's cards over the filtered events (the same counts as `stats().seed001`), or undefined
- * when the index holds no seed 001 telemetry. `kinds` is the filter's WHERE clause ending in AND.
+ * Seed 001's cards over the filtered events (the same query as `stats().seed001`), or undefined
+ * when the index holds no seed 001 telemetry. `cond` is the filter's WHERE clause.
  */
-function seed001For(db: Database, and: string, params: SqlValue[]): Seed001Stats | undefined {
+function seed001For(db: Database, cond: string, params: SqlValue[]): Seed001Stats | undefined {
   const fmt = stringId(db, 'seed001');
   if (fmt === null || !one(db, 'SELECT 1 AS x FROM events WHERE fmt = ? LIMIT 1', [fmt])) return undefined;
-  const r = one(
-    db,
-    `SELECT COUNT(DISTINCT e.skey) AS sessions,
-       SUM(k.s = 'run.end') AS turns, SUM(k.s = 'proposal.created') AS created, SUM(k.s = 'proposal.approved') AS approved,
-       SUM(k.s IN ('proposal.approved', 'proposal.rejected', 'proposal.decision')) AS decided, SUM(k.s = 'error') AS errors
-     FROM events e JOIN strings k ON k.id = e.kind ${and} e.fmt = ?`,
-    [...params, fmt],
-  );
-  return {
-    sessions: n(r?.sessions),
-    chatTurns: n(r?.turns),
-    proposalsApproved: n(r?.approved),
-    proposalsTotal: Math.max(n(r?.created), n(r?.decided)),
-    errors: n(r?.errors),
-  };
+  return seed001Cards(db, cond, params);
 }

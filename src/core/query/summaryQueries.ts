@@ -1,12 +1,12 @@
 import type { Database, SqlValue } from 'sql.js';
 import type {
-  CostRow, ErrorRow, IndexProblem, RunSummary, SearchHit, SessionSummary, Stats,
+  CostRow, ErrorRow, IndexProblem, RunSummary, SearchHit, Seed001Stats, SessionSummary, Stats,
 } from '../../protocol/model';
 import { decodeEventId } from '../store/eventIds';
 import { sourcesOf } from '../source/formats/sources';
 import { parentRunOf } from './detailQueries';
 import { RUNS_COLUMNS } from '../store/schema';
-import { all, money, n, numOrNull, one, s, stringId, tokensFrom, type Row } from '../store/sql';
+import { all, money, n, numOrNull, one, type Row, stringId, textOrNull, tokensFrom } from '../store/sql';
 
 const TOKEN_SUMS = `SUM(d_in) AS t_in, SUM(d_out) AS t_out, SUM(d_cr) AS t_cr, SUM(d_cw) AS t_cw, SUM(d_total) AS t_total, SUM(cost) AS cost, COUNT(*) AS calls`;
 
@@ -44,23 +44,30 @@ function formatStats(db: Database, p: SqlValue[]): Pick<Stats, 'byFormat' | 'see
     byFormat[r.fmt as string] = n(r.c);
   }
   if (!byFormat.seed001) return { byFormat };
+  return { byFormat, seed001: seed001Cards(db, 'WHERE e.ts >= ?', p) };
+}
+
+/**
+ * Seed 001's stats cards (sessions, chat turns, proposals approved of all, errors) over its events
+ * that match `where`: empty, or a `WHERE …` clause on `events e` joined with `strings k` (the kind).
+ * One query for `stats` and the panel's events table.
+ */
+export function seed001Cards(db: Database, where: string, params: SqlValue[]): Seed001Stats {
+  const seed = `e.fmt = (SELECT id FROM strings WHERE s = 'seed001')`;
   const r = one(
     db,
     `SELECT COUNT(DISTINCT e.skey) AS sessions,
        SUM(k.s = 'run.end') AS turns, SUM(k.s = 'proposal.created') AS created, SUM(k.s = 'proposal.approved') AS approved,
        SUM(k.s IN ('proposal.approved', 'proposal.rejected', 'proposal.decision')) AS decided, SUM(k.s = 'error') AS errors
-     FROM events e JOIN strings k ON k.id = e.kind WHERE e.fmt = (SELECT id FROM strings WHERE s = 'seed001') AND e.ts >= ?`,
-    p,
+     FROM events e JOIN strings k ON k.id = e.kind ${where ? `${where} AND ${seed}` : `WHERE ${seed}`}`,
+    params,
   );
   return {
-    byFormat,
-    seed001: {
-      sessions: n(r?.sessions),
-      chatTurns: n(r?.turns),
-      proposalsApproved: n(r?.approved),
-      proposalsTotal: Math.max(n(r?.created), n(r?.decided)),
-      errors: n(r?.errors),
-    },
+    sessions: n(r?.sessions),
+    chatTurns: n(r?.turns),
+    proposalsApproved: n(r?.approved),
+    proposalsTotal: Math.max(n(r?.created), n(r?.decided)),
+    errors: n(r?.errors),
   };
 }
 
@@ -174,17 +181,17 @@ function sessionFromRow(r: Row): SessionSummary {
   const sids = typeof r.sids === 'string' ? (JSON.parse(r.sids) as string[]) : [];
   return {
     sessionKey: r.session_key as string,
-    agentId: s(r.agent_id),
+    agentId: textOrNull(r.agent_id),
     sessionIds: sids,
     runCount: n(r.runs),
     toolCallCount: n(r.tools),
-    errorCount: n(r.failed_runs),
+    failedRunCount: n(r.failed_runs),
     toolErrorCount: n(r.failed_tools),
     tokens: tokensFrom(r, 't_'),
     costUsd: money(r.cost),
     firstTs: n(r.first_ts),
     lastTs: n(r.last_ts),
-    parentSessionKey: s(r.parent),
+    parentSessionKey: textOrNull(r.parent),
     ...sourceFields(n(r.sources)),
   };
 }
@@ -195,7 +202,7 @@ export function getSession(db: Database, sessionKey: string): SessionSummary | n
   if (id === null) return null;
   const r = one(db, 'SELECT ss.first_ts, ss.last_ts, a.s AS agent FROM sessions ss LEFT JOIN strings a ON a.id = ss.agent WHERE ss.skey = ?', [id]);
   if (!r) return null;
-  const agent = s(r.agent);
+  const agent = textOrNull(r.agent);
   return sessionSummaryFor(db, id, sessionKey, agentOf(sessionKey, agent), n(r.first_ts), n(r.last_ts));
 }
 
@@ -209,13 +216,13 @@ function sessionSummaryFor(db: Database, key: number, sessionKey: string, agentI
     sessionIds: sids,
     runCount: n(t?.runs),
     toolCallCount: n(t?.tools),
-    errorCount: n(t?.failed_runs),
+    failedRunCount: n(t?.failed_runs),
     toolErrorCount: n(t?.failed_tools),
     tokens: tokensFrom(t, 't_'),
     costUsd: money(t?.cost),
     firstTs,
     lastTs,
-    parentSessionKey: s(parent?.parent),
+    parentSessionKey: textOrNull(parent?.parent),
     ...sourceFields(n(t?.sources)),
   };
 }
@@ -282,10 +289,10 @@ function runSummaryFrom(r: Row, llm: Row | undefined, tools: { calls?: SqlValue;
   const ended = numOrNull(r.ended_ts);
   return {
     runId: r.run as string,
-    sessionKey: s(r.session_key),
-    agentId: s(r.agent) ?? (r.session_key ? agentOf(r.session_key as string, null) : null),
-    model: s(r.model),
-    provider: s(r.provider),
+    sessionKey: textOrNull(r.session_key),
+    agentId: textOrNull(r.agent) ?? (r.session_key ? agentOf(r.session_key as string, null) : null),
+    model: textOrNull(r.model),
+    provider: textOrNull(r.provider),
     startedTs: started,
     endedTs: ended,
     durationMs: numOrNull(r.duration_ms) ?? (started !== null && ended !== null ? ended - started : null),
@@ -295,7 +302,7 @@ function runSummaryFrom(r: Row, llm: Row | undefined, tools: { calls?: SqlValue;
     llmCalls: calls,
     toolCallCount: n(tools?.calls),
     toolErrorCount: n(tools?.failed),
-    stopReason: s(r.stop_reason),
+    stopReason: textOrNull(r.stop_reason),
     error: r.error ? { message: r.error as string } : null,
     isHeartbeat: r.heartbeat === 1,
   };
@@ -320,9 +327,9 @@ export function listErrors(db: Database, opts: { since?: number } = {}): ErrorRo
   return rows.map((r) => ({
     ts: n(r.ts),
     source: r.source as 'run' | 'tool',
-    sessionKey: s(r.session_key),
-    runId: s(r.run),
-    ...(r.source === 'tool' ? { toolCallId: s(r.call) } : {}),
+    sessionKey: textOrNull(r.session_key),
+    runId: textOrNull(r.run),
+    ...(r.source === 'tool' ? { toolCallId: textOrNull(r.call) } : {}),
     message: r.message as string,
   }));
 }
@@ -376,7 +383,7 @@ export function search(db: Database, text: string, limit = 50): SearchHit[] {
      WHERE rk.s LIKE ? ESCAPE '\\' OR m.s LIKE ? ESCAPE '\\' GROUP BY re.run ORDER BY ts DESC LIMIT ?`,
     [q, q, limit],
   )) {
-    hits.push({ type: 'run', sessionKey: s(r.key), runId: r.run as string, label: r.run as string, detail: s(r.model) ?? 'run', ts: numOrNull(r.ts) });
+    hits.push({ type: 'run', sessionKey: textOrNull(r.key), runId: r.run as string, label: r.run as string, detail: textOrNull(r.model) ?? 'run', ts: numOrNull(r.ts) });
   }
   for (const r of all(
     db,
@@ -389,12 +396,12 @@ export function search(db: Database, text: string, limit = 50): SearchHit[] {
   )) {
     hits.push({
       type: 'tool',
-      sessionKey: s(r.key),
-      runId: s(r.run),
-      toolCallId: s(r.call),
+      sessionKey: textOrNull(r.key),
+      runId: textOrNull(r.run),
+      toolCallId: textOrNull(r.call),
       eventId: r.eid == null ? null : decodeEventId(r.eid),
-      label: `${s(r.name) ?? 'tool'} ${s(r.file_path) ?? s(r.exec) ?? ''}`.trim(),
-      detail: s(r.error) ?? s(r.run) ?? '',
+      label: `${textOrNull(r.name) ?? 'tool'} ${textOrNull(r.file_path) ?? textOrNull(r.exec) ?? ''}`.trim(),
+      detail: textOrNull(r.error) ?? textOrNull(r.run) ?? '',
       ts: numOrNull(r.ts),
     });
   }

@@ -79,7 +79,7 @@ function scoped(scope: string, base: string): string {
 export function rootNodes(db: Database, filter: TreeFilter = {}, now = Date.now(), chains: readonly ChainStatus[] = []): TreeNode[] {
   const verdicts = chainNodes(chains).filter((c) => !filter.errorsOnly || c.isError);
   const sessions = listSessions(db, { agent: filter.agent, since: filter.since })
-    .filter((s) => !filter.errorsOnly || s.errorCount + s.toolErrorCount > 0)
+    .filter((s) => !filter.errorsOnly || s.failedRunCount + s.toolErrorCount > 0)
     .map((s) => sessionNode(s, now));
   return [...verdicts, ...sessions];
 }
@@ -255,7 +255,7 @@ const SOURCE_LABELS: Record<SessionSource, string> = {
 };
 
 export function sessionNode(s: SessionSummary, now: number): TreeNode {
-  const failed = s.errorCount > 0;
+  const failed = s.failedRunCount > 0;
   const parts = [
     s.agentId ?? 'unknown agent',
     relativeTime(s.lastTs, now),
@@ -269,7 +269,7 @@ export function sessionNode(s: SessionSummary, now: number): TreeNode {
     `- Agent: ${md(s.agentId ?? 'unknown')}`,
     `- Started: ${formatDate(s.firstTs)}`,
     `- Last activity: ${formatDate(s.lastTs)} (${relativeTime(s.lastTs, now)})`,
-    `- Runs: ${s.runCount}${s.errorCount ? ` (${s.errorCount} failed)` : ''}`,
+    `- Runs: ${s.runCount}${s.failedRunCount ? ` (${s.failedRunCount} failed)` : ''}`,
     `- Tool calls: ${s.toolCallCount}${s.toolErrorCount ? ` (${s.toolErrorCount} failed)` : ''}`,
     `- Tokens: ${tokenLine(s.tokens)}`,
     `- Cost: ${formatCost(s.costUsd)}`,

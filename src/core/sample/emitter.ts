@@ -66,7 +66,7 @@ export interface Over {
   error?: ErrorInfo;
   blobRefs?: ProducerBlobRef[];
 }
-/** The producer's missing ids (formats README §1). */
+/** The producer's missing ids: it writes the string "unknown" where it has none. */
 export const NO_KEY: Over = { sessionKey: UNKNOWN };
 export const NO_SID: Over = { sessionId: UNKNOWN };
 export const NO_AGENT: Over = { agentId: UNKNOWN };

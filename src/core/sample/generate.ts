@@ -1,6 +1,6 @@
 /**
  * Deterministic, realistic sample telemetry in the OpenClaw telemetry plugin's on-disk format
- * (docs: /work/shared/formats/README.md §1): `<outDir>/agents/{main,coder,research}/telemetry/`.
+ * (the layout the plugin writes under `~/.openclaw`): `<outDir>/agents/{main,coder,research}/telemetry/`.
  *
  * What it contains, on purpose: daily rotation (main, coder) and weekly rotation (research); main's oldest
  * daily file gzipped; producer restarts that reset `seq` (one on a new day, so `events.jsonl` holds two days);

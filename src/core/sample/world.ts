@@ -31,7 +31,7 @@ export class World {
 
   /**
    * Writes `text` as a blob and returns what the event carries instead of the value.
-   * - `research` uses the seed's design (§12): an inline `{_blob, path, size, encoding}` stub in place of the
+   * - `research` uses the original design: an inline `{_blob, path, size, encoding}` stub in place of the
    *   value and a file `blobs/<eventId>-<input|output>.txt`.
    * - `main` and `coder` use the real producer's shape: the data key is dropped and the event gets a
    *   `blobRefs` entry; the file is `blobs/<blobId>.blob`.

@@ -1,9 +1,9 @@
 /**
  * Blob references (large tool inputs/outputs stored beside the log) and reading them safely.
  *
- * Two shapes exist on disk (see shared formats README §1):
+ * Two shapes exist on disk:
  * - real producer: top-level `blobRefs: [{id, path, size, hash?, role?}]`, file `blobs/<id>.blob`;
- * - seed design (§12): inline `{_blob: true, path, size, encoding}` in place of a `data` value,
+ * - the original design: inline `{_blob: true, path, size, encoding}` in place of a `data` value,
  *   file `blobs/<eventId>-input.txt` / `-output.txt`.
  * Recorded paths are absolute on the machine that wrote them, so files are looked up under the
  * directory's own `blobs/` first; nothing outside the telemetry directory is ever read.

@@ -1,6 +1,6 @@
 /**
  * Field extraction from a parsed event, following the real producer's habits
- * (see shared formats note §1): `"unknown"` means absent, file paths and commands may sit in
+ * (the OpenClaw plugin's log): `"unknown"` means absent, file paths and commands may sit in
  * params, errors may be strings or objects.
  */
 

@@ -64,6 +64,15 @@ export function classifyTelemetryFile(name: string): TelemetryFileName | null {
   return null;
 }
 
+/**
+ * The UTC day number (days since 1970-01-01) of a seed 001 daily file `YYYY-MM-DD.jsonl` (or its
+ * `.gz`), or null for any other name.
+ */
+export function seedDailyDay(name: string): number | null {
+  const m = SEED_DAILY.exec(name);
+  return m ? dayNumber(+m[1]!, +m[2]!, +m[3]!) : null;
+}
+
 function dayNumber(y: number, mo: number, d: number): number {
   return Math.floor(Date.UTC(y, mo - 1, d) / 86_400_000);
 }

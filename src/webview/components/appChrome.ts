@@ -10,7 +10,7 @@ const tabLabels: Record<Tab, string> = { timeline: 'Timeline', tokens: 'Tokens',
 export function renderSessionHeader(view: SessionView | null, el: EventTarget): TemplateResult {
   if (!view) return html`<header class="top"><h2 class="muted">Loading…</h2></header>`;
   const s = view.session;
-  const errors = s.errorCount + s.toolErrorCount;
+  const errors = s.failedRunCount + s.toolErrorCount;
   return html`<header class="top">
     <h2 class="wrap">${s.sessionKey}</h2>
     <div class="facts">
@@ -18,7 +18,7 @@ export function renderSessionHeader(view: SessionView | null, el: EventTarget): 
       <span>${formatDateTime(s.firstTs)} → ${formatDateTime(s.lastTs)}</span>
       <span>${countOf(s.runCount, 'run')}</span>
       <span>${countOf(s.toolCallCount, 'tool call')}</span>
-      <span class=${errors ? 'tone-error' : ''}>${countOf(s.errorCount, 'failed run')} · ${countOf(s.toolErrorCount, 'failed tool')}</span>
+      <span class=${errors ? 'tone-error' : ''}>${countOf(s.failedRunCount, 'failed run')} · ${countOf(s.toolErrorCount, 'failed tool')}</span>
       <span>${formatTokens(s.tokens.total)} tokens</span>
       <span>${formatCost(s.costUsd)}</span>
       ${s.parentSessionKey

@@ -18,7 +18,7 @@ export interface LoadedBlob {
   error: string | null;
 }
 
-/** The seed's inline reference `{_blob: true, path, size}` in place of params or result. */
+/** The inline blob reference `{_blob: true, path, size}` that stands in place of params or result. */
 export function isInlineBlobRef(x: unknown): boolean {
   const r = rec(x);
   return r._blob === true && typeof r.path === 'string';

@@ -1,4 +1,4 @@
-/** What matters about one event, per kind, as plain strings for a timeline row (seed 002 §8.2). */
+/** What matters about one event, per kind, as plain strings for a timeline row. */
 import { isFailure } from '../../protocol/failure';
 import type { LlmCallUsage, ReplayEvent, ToolCall } from '../../protocol/model';
 import { formatCost, formatDuration, formatPercent, formatTokens, num, oneLine, rec, shortId, str } from './format';

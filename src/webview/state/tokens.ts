@@ -1,4 +1,4 @@
-/** Token growth per LLM call (seed 002 §6.3): the series and the chart's scale math. */
+/** Token growth per LLM call: the series and the chart's scale math. */
 import type { LlmCallUsage, Tokens } from '../../protocol/model';
 
 /** The four parts of a call's delta, in stacking order (bottom first). */

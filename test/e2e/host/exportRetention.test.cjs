@@ -1,3 +1,4 @@
+// @ts-check
 // Export and retention inside the real extension host: the exported file equals the original
 // lines byte for byte; the retention preview lists exactly the expected files, applying deletes
 // exactly them (never the active events.jsonl), and the tree drops the session they held.
@@ -10,6 +11,11 @@ const path = require('node:path');
 const zlib = require('node:zlib');
 const vscode = require('vscode');
 const { waitFor } = require('./util.cjs');
+
+/**
+ * What agentTelemetry.applyRetention answers.
+ * @typedef {{ plan: import('../../../src/core/ops/retention').RetentionPlan, result: import('../../../src/core/ops/retention').ApplyResult | null }} RetentionAnswer
+ */
 
 const EXT_ID = 'agent-telemetry.agent-telemetry-explorer';
 const DAY = 86_400_000;
@@ -86,6 +92,7 @@ suite('Export and retention', () => {
 
   test('export of a session equals the original lines, byte for byte (with its linked session.start, across .gz)', async () => {
     const out = path.join(root, 'old-session.jsonl');
+    /** @type {import('../../../src/core/ops/exportJsonl').ExportResult} */
     const r = await vscode.commands.executeCommand('agentTelemetry.export', { sessionKey: 'agent:main:old', out });
     assert.ok(r, 'the command returned its result');
     const expected = Buffer.from([L.start, L.runStart, L.tool, L.runEnd].map((l) => `${l}\n`).join(''), 'utf8');
@@ -112,6 +119,7 @@ suite('Export and retention', () => {
 
   test('retention: the preview lists exactly the expected files; apply deletes exactly them, never events.jsonl; the tree follows', async () => {
     const policy = { maxAgeDays: 30, maxSizeMb: 0, maxSessions: 0, orphanBlobs: true };
+    /** @type {RetentionAnswer} */
     const preview = await vscode.commands.executeCommand('agentTelemetry.applyRetention', { policy, dryRun: true });
     assert.deepEqual(preview.plan.files.map((f) => f.path).sort(), [files.day1, files.day2].sort());
     assert.deepEqual(preview.plan.blobs.map((b) => b.path), [files.blob]);
@@ -119,6 +127,7 @@ suite('Export and retention', () => {
     assert.equal(preview.result, null);
     assert.ok(fs.existsSync(files.day1) && fs.existsSync(files.day2) && fs.existsSync(files.blob), 'the preview deleted nothing');
 
+    /** @type {RetentionAnswer} */
     const applied = await vscode.commands.executeCommand('agentTelemetry.applyRetention', { policy, confirm: true });
     assert.deepEqual(applied.plan, preview.plan);
     assert.deepEqual(applied.result.deleted.map((d) => d.path).sort(), [files.day1, files.day2, files.blob].sort());
@@ -135,6 +144,7 @@ suite('Export and retention', () => {
   });
 
   test('retention over every limit still never deletes the active file', async () => {
+    /** @type {RetentionAnswer} */
     const r = await vscode.commands.executeCommand('agentTelemetry.applyRetention', {
       policy: { maxAgeDays: 1, maxSizeMb: 1, maxSessions: 1, orphanBlobs: true },
       confirm: true,

@@ -1,3 +1,4 @@
+// @ts-check
 // Runs inside the real VS Code extension host (see test/e2e/host/index.cjs): activation, the
 // contributed commands, the Sessions tree against the core's answer (through the CLI bundle, which
 // shares the core), and live tail of an appended run.

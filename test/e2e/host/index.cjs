@@ -1,3 +1,4 @@
+// @ts-check
 // The tests entry point that VS Code's extension host loads (its `extensionTestsPath`): runs every
 // `*.test.cjs` / `*.test.js` file in $E2E_SUITE_DIR (default: this folder) with Mocha, TDD UI.
 // Started by scripts/e2e/run-host-tests.mjs; see scripts/e2e/README.md.

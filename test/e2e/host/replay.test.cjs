@@ -1,3 +1,4 @@
+// @ts-check
 // Runs inside the real VS Code extension host: the replay panel opens from a tree node, is reused
 // for the same session, and the events view opens beside it. (Its content is checked through the
 // workbench in test/e2e/ui.)

@@ -1,3 +1,4 @@
+// @ts-check
 // Shared by the extension-host suites (not a suite itself: index.cjs runs only *.test.cjs).
 'use strict';
 

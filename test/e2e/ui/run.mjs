@@ -1,3 +1,4 @@
+// @ts-check
 // Workbench UI tests through the real VS Code workbench (code-server 4.100.3 + headless Chromium via
 // playwright-core; see scripts/e2e/README.md). `npm run test:ui`:
 //   * packages the extension (`npm run package`; skip with --no-package or UI_NO_PACKAGE=1 to reuse

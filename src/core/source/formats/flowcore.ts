@@ -1,7 +1,7 @@
 /**
- * FlowCore telemetry (seed 000, formats note §4): event records `{type|event|name, timestamp|ts,
+ * FlowCore telemetry: event records `{type|event|name, timestamp|ts,
  * sessionId?, metadata}` as JSONL lines, or batch bodies `{"events":[…]}` (a line or a whole
- * `.json` file). Checked against the seed's contract table: unknown names, metadata of the wrong
+ * `.json` file). Checked against FlowCore's contract (FLOWCORE_CONTRACTS below): unknown names, metadata of the wrong
  * type, and e-mail addresses outside `epk_invite_sent.invitedEmail` (PII) become problems.
  * sessionStart/sessionEnd are session events, agentRun a run; the rest keep their own name.
  */
@@ -16,7 +16,7 @@ interface Contract {
   open?: boolean;
 }
 
-/** The seed's contract table (Phase 17). */
+/** FlowCore's event contract: the known event names and the type of each metadata field. */
 export const FLOWCORE_CONTRACTS: Record<string, Contract> = {
   sessionStart: { fields: {} },
   sessionEnd: { fields: {} },

@@ -1,5 +1,5 @@
 /**
- * Knostic's OpenClaw telemetry plugin (formats note §5): flat `{type, …, seq, ts}` records in
+ * Knostic's OpenClaw telemetry plugin: flat `{type, …, seq, ts}` records in
  * `telemetry.jsonl` (+ `telemetry.jsonl.N.gz`). No run ids: a run is what happens in a session
  * between agent.start and agent.end (run id `<sessionKey>#<hash of the agent.start line>`). No
  * tool-call ids: a tool.end ends the oldest open tool.start of the same session and tool name.

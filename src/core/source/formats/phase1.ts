@@ -1,5 +1,5 @@
 /**
- * OpenClaw telemetry "Phase 1" (formats note §2): flat `eventType` records — session_start,
+ * OpenClaw telemetry "Phase 1": flat `eventType` records — session_start,
  * session_end, agent_end, model_usage. Runs come from agent_end (one run each, started
  * `durationMs` before it); sub-sessions from `parentSessionKey` (a subagent.spawn / .end pair).
  */

@@ -12,7 +12,7 @@ export interface LineAt {
   line: number;
 }
 
-/** An event in the OpenClaw plugin's shape (formats note §1). */
+/** An event in the OpenClaw plugin's shape: `{id, ts, seq, agentId, sessionKey, sessionId, runId, kind, data, error?}`. */
 export interface OpenClawShaped {
   id: string;
   ts: number | null;
