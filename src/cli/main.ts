@@ -9,7 +9,7 @@ import { verifyDir } from '../core/ops/knosticChain';
 import { exportLines } from '../core/ops/exportJsonl';
 import { assertOutsideTelemetry, openIndexFile, saveIndexFile } from '../core/ingest/indexFile';
 import { applyRetention, gatherRetentionInput, planRetention, type ApplyResult, type PlannedDeletion, type RetentionPlan, type RetentionPolicy } from '../core/ops/retention';
-import { parseSince } from '../core/store/sql';
+import { parseSince } from '../core/since';
 import { loadSqlJs } from '../core/store/sqljs';
 import * as summary from '../core/query/summaryQueries';
 import type { TelemetryIndex } from '../core/ingest/indexer';

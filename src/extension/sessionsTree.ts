@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { parseSince } from '../core/store/sql';
-import { childNodes, resolveNode, rootNodes, type TreeFilter, type TreeNode } from '../core/query/tree';
+import { parseSince } from '../core/since';
+import type { TreeFilter, TreeNode } from '../protocol/indexTypes';
 import type { IndexChange, IndexService } from './indexService';
 
 /** The filter as the user chose it (stored in the memento). `since` is a span like `24h`. */
@@ -15,14 +15,18 @@ const FILTER_KEY = 'agentTelemetry.filter';
 export const OPEN_CHAIN_BREAK = 'agentTelemetry.openChainBreak';
 
 /**
- * The Sessions view: maps core/tree.ts descriptors to TreeItems. Nodes handed out are kept by id,
- * so a live change refreshes just the sessions it touched (the same objects, updated in place).
+ * The Sessions view: maps the worker's tree descriptors (core/query/tree.ts) to TreeItems, asking
+ * for children by node id. Nodes handed out are kept by id, so a live change refreshes just the
+ * sessions it touched (the same objects, updated in place).
  */
 export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<TreeNode | undefined | void>();
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly nodes = new Map<string, TreeNode>();
   private rootIds: string[] = [];
+  private failedShown = false;
+  private refreshing: Promise<void> | null = null;
+  private pendingChange: IndexChange | null = null;
   private readonly subscriptions: vscode.Disposable[] = [];
   readonly view: vscode.TreeView<TreeNode>;
 
@@ -35,6 +39,10 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
       this.view,
       this.emitter,
       service.onDidChange((c) => this.onIndexChanged(c)),
+      service.onDidChangeState(() => {
+        if (service.state === 'failed' && !this.failedShown) this.refreshAll();
+        this.failedShown = service.state === 'failed';
+      }),
       vscode.commands.registerCommand(OPEN_CHAIN_BREAK, (node?: TreeNode) => openChainBreak(node)),
     );
     this.updateDescription();
@@ -91,31 +99,33 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
   }
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
-    // The first look at the view is what starts sql.js and the first index.
-    const db = await this.service.ready();
+    // The first look at the view is what starts the worker and the first index.
+    if (this.service.state === 'failed') return [];
     const now = Date.now();
-    const kids = node ? childNodes(db, node, this.coreFilter(now), now) : rootNodes(db, this.coreFilter(now), now, this.service.chainStatuses);
+    const filter = this.coreFilter(now);
+    let kids: TreeNode[];
+    try {
+      kids = node ? await this.service.request('tree/children', { nodeId: node.id, filter, now }) : await this.service.request('tree/root', { filter, now });
+    } catch (err) {
+      // A failed start shows the view's error state (viewsWelcome) with a Retry action.
+      if (this.service.failed) return [];
+      throw err;
+    }
     for (const k of kids) this.nodes.set(k.id, k);
     if (!node) this.rootIds = kids.map((k) => k.id);
     return kids;
   }
 
-  getParent(node: TreeNode): TreeNode | undefined {
+  async getParent(node: TreeNode): Promise<TreeNode | undefined> {
     if (!node.parentId) return undefined;
-    const known = this.nodes.get(node.parentId);
-    if (known) return known;
-    const db = this.service.db;
-    const resolved = db ? resolveNode(db, node.parentId) : null;
-    if (resolved) this.nodes.set(resolved.id, resolved);
-    return resolved ?? undefined;
+    return this.nodeById(node.parentId);
   }
 
   /** A node by id: one already shown, or rebuilt from the index. */
-  nodeById(id: string): TreeNode | undefined {
+  async nodeById(id: string): Promise<TreeNode | undefined> {
     const known = this.nodes.get(id);
     if (known) return known;
-    const db = this.service.db;
-    const r = db ? resolveNode(db, id) : null;
+    const r = await this.service.request('tree/resolve', { nodeId: id });
     if (r) this.nodes.set(r.id, r);
     return r ?? undefined;
   }
@@ -130,13 +140,28 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
   }
 
   private onIndexChanged(change: IndexChange): void {
-    const db = this.service.db;
-    if (!db || change.all) {
+    // Changes arrive as often as every 250 ms during a long sync: one refresh at a time.
+    if (this.refreshing) {
+      this.pendingChange = mergeChanges(this.pendingChange, change);
+      return;
+    }
+    this.refreshing = this.applyChange(change)
+      .catch(() => this.refreshAll())
+      .finally(() => {
+        this.refreshing = null;
+        const next = this.pendingChange;
+        this.pendingChange = null;
+        if (next) this.onIndexChanged(next);
+      });
+  }
+
+  private async applyChange(change: IndexChange): Promise<void> {
+    if (change.all || this.rootIds.length === 0) {
       this.refreshAll();
       return;
     }
     const now = Date.now();
-    const roots = rootNodes(db, this.coreFilter(now), now, this.service.chainStatuses);
+    const roots = await this.service.request('tree/root', { filter: this.coreFilter(now), now });
     if (roots.map((r) => r.id).join('\n') !== this.rootIds.join('\n')) {
       // Sessions appeared, vanished or changed order (newest first): refresh from the root.
       this.refreshAll();
@@ -160,6 +185,11 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
   dispose(): void {
     for (const s of this.subscriptions) s.dispose();
   }
+}
+
+function mergeChanges(a: IndexChange | null, b: IndexChange): IndexChange {
+  if (!a) return b;
+  return { all: a.all || b.all, sessionKeys: [...new Set([...a.sessionKeys, ...b.sessionKeys])] };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { SqlJsStatic } from 'sql.js';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { TelemetryIndex, type OpenResult } from './indexer';
 
@@ -20,8 +20,8 @@ export function openIndexFile(sql: SqlJsStatic, file: string | null): OpenResult
   return TelemetryIndex.open(sql, bytes);
 }
 
-/** Writes the index atomically: a temporary file beside it, flushed, then renamed over it. */
-export function saveIndexFile(index: TelemetryIndex, file: string): void {
+/** Writes the index atomically: a temporary file beside it, flushed, then renamed over it. Returns its size. */
+export function saveIndexFile(index: TelemetryIndex, file: string): number {
   mkdirSync(path.dirname(file), { recursive: true });
   const bytes = index.export();
   const tmp = `${file}.${process.pid}.tmp`;
@@ -34,15 +34,31 @@ export function saveIndexFile(index: TelemetryIndex, file: string): void {
     closeSync(fd);
   }
   renameSync(tmp, file);
+  return bytes.length;
 }
 
-/** Throws when `file` would sit inside one of the telemetry directories (we never write there). */
-export function assertOutsideTelemetry(file: string, dirs: string[]): void {
+/**
+ * Throws when `file` would sit inside one of the telemetry directories (we never write there),
+ * following links: the file's folder and each directory are compared by real path too.
+ */
+export function assertOutsideTelemetry(file: string, dirs: readonly string[], what = 'the index file'): void {
   const abs = path.resolve(file);
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  const candidates = [abs, path.join(real(path.dirname(abs)), path.basename(abs))];
   for (const d of dirs) {
-    const rel = path.relative(path.resolve(d), abs);
-    if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
-      throw new Error(`the index file ${abs} is inside the telemetry directory ${d}: choose a place outside it`);
+    for (const base of new Set([path.resolve(d), real(path.resolve(d))])) {
+      for (const c of candidates) {
+        const rel = path.relative(base, c);
+        if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
+          throw new Error(`${what} ${abs} is inside the telemetry directory ${d}: choose a place outside it`);
+        }
+      }
     }
   }
 }

@@ -7,16 +7,9 @@ import { createSchema, dropQueryIndexes, QUERY_INDEXES, schemaVersionOf, SCHEMA_
 import { one } from '../store/sql';
 import { classifyTelemetryFile } from '../source/telemetryFiles';
 import { EventWriter } from './eventWriter';
+import type { SyncProgress } from '../../protocol/indexTypes';
 
-/** Progress of a sync, for a progress bar. */
-export interface SyncProgress {
-  filesTotal: number;
-  filesDone: number;
-  bytesTotal: number;
-  bytesDone: number;
-  events: number;
-  file?: string;
-}
+export type { SyncProgress } from '../../protocol/indexTypes';
 
 export interface SyncOptions {
   onProgress?: (p: SyncProgress) => void;
@@ -25,6 +18,13 @@ export interface SyncOptions {
   sliceMs?: number;
   /** A first index of more new bytes than this builds its query indexes at the end. Default 16 MiB. */
   bulkBytes?: number;
+  /**
+   * Called with the session keys changed since the last call, after a commit, at most every
+   * `publishMs` (default 250) while the sync runs, so views follow a long sync (not in bulk mode,
+   * when the query indexes are missing until the end). The report lists every changed key again.
+   */
+  onPublish?: (sessionKeys: string[]) => void;
+  publishMs?: number;
 }
 
 export interface SyncReport {
@@ -156,7 +156,7 @@ export class TelemetryIndex {
     const wanted = new Set(dirs.map((d) => path.resolve(d)));
     const rows = this.fileRows();
     const plan: { row: FileRow; disk: DiskFile }[] = [];
-    const touchedSessions = new Set<number>();
+    const touchedSessions = new TouchSet();
 
     // Directories no longer configured.
     for (const row of rows) {
@@ -206,8 +206,18 @@ export class TelemetryIndex {
     this.writer.totals.begin(fresh);
     if (bulk) dropQueryIndexes(this.db);
     this.writer.setBulk(bulk);
+    const publishMs = opts.publishMs ?? 250;
+    let lastPublish = Date.now();
+    const publish = (force: boolean) => {
+      if (!opts.onPublish || bulk || touchedSessions.recent.size === 0) return;
+      if (!force && Date.now() - lastPublish < publishMs) return;
+      lastPublish = Date.now();
+      const keys = this.writer.namesOf(touchedSessions.recent);
+      touchedSessions.recent.clear();
+      opts.onPublish(keys);
+    };
     try {
-      await this.ingestPlan(plan, report, touchedSessions, progress, opts);
+      await this.ingestPlan(plan, report, touchedSessions, progress, opts, publish);
     } finally {
       this.writer.setBulk(false);
       if (bulk) {
@@ -230,6 +240,7 @@ export class TelemetryIndex {
     touchedSessions: Set<number>,
     progress: SyncProgress,
     opts: SyncOptions,
+    publish: (force: boolean) => void,
   ): Promise<void> {
     const sliceMs = opts.sliceMs ?? 30;
     // Oldest first, so that ids seen in a live file and its compressed copy belong to the older.
@@ -250,7 +261,7 @@ export class TelemetryIndex {
       }
       progress.file = disk.path;
       const before = { added: report.added, problems: report.problems };
-      const cancelled = await this.ingestFile(row, disk, report, touchedSessions, progress, opts, () => {
+      const cancelled = await this.ingestFile(row, disk, report, touchedSessions, progress, opts, publish, () => {
         if (sliceMs > 0 && Date.now() - sliceStart >= sliceMs) {
           sliceStart = Date.now();
           return true;
@@ -260,6 +271,7 @@ export class TelemetryIndex {
       if (report.added !== before.added || report.problems !== before.problems) report.changedFiles++;
       progress.filesDone++;
       opts.onProgress?.({ ...progress });
+      publish(false);
       if (cancelled) {
         report.cancelled = true;
         break;
@@ -309,6 +321,7 @@ export class TelemetryIndex {
     touched: Set<number>,
     progress: SyncProgress,
     opts: SyncOptions,
+    publish: (force: boolean) => void,
     timeToYield: () => boolean,
   ): Promise<boolean> {
     // A plain file that shrank, or whose first bytes changed, was replaced: start it again.
@@ -317,7 +330,9 @@ export class TelemetryIndex {
     }
     const startOffset = row.offset;
     const bytesBefore = progress.bytesDone;
-    const gen = readLines(disk.path, { offset: row.offset, line: row.line }, { active: disk.active, gzip: disk.gzip, whole: disk.whole });
+    // Only up to the size seen when the sync began: a file that keeps growing cannot hold the sync
+    // (and what it found so far) back; the next sync reads on.
+    const gen = readLines(disk.path, { offset: row.offset, line: row.line }, { active: disk.active, gzip: disk.gzip, whole: disk.whole, end: disk.size });
     const w = this.writer;
     let cancelled = false;
     w.begin();
@@ -349,6 +364,7 @@ export class TelemetryIndex {
           this.saveFilePosition(row, disk, last.next, last.line, true);
           w.commit();
           opts.onProgress?.({ ...progress });
+          publish(false);
           await new Promise<void>((resolve) => setImmediate(resolve));
           if (opts.signal?.aborted) {
             cancelled = true;
@@ -380,6 +396,15 @@ export class TelemetryIndex {
     this.db.run('UPDATE files SET offset = ?, line = ?, size = ?, mtime = ?, head_len = ?, head_hash = ?, dups = ?, dev = ?, ino = ? WHERE id = ?', [
       row.offset, row.line, row.size, row.mtime, row.head_len, row.head_hash, row.dups, disk.dev, disk.ino, row.id,
     ]);
+  }
+}
+
+/** Session ids touched by a sync; `recent` holds those not yet published. */
+class TouchSet extends Set<number> {
+  readonly recent = new Set<number>();
+  override add(v: number): this {
+    this.recent?.add(v);
+    return super.add(v);
   }
 }
 

@@ -38,6 +38,11 @@ export interface ReadOptions {
    * record at offset 0, line 1, whatever newlines it holds.
    */
   whole?: boolean;
+  /**
+   * Plain files: read no further than this byte (the size seen when a sync began). Bytes after
+   * the last newline before it wait for the next read, as for an active file.
+   */
+  end?: number;
   /** Read granularity for plain files (a line longer than this still works). */
   chunkBytes?: number;
 }
@@ -59,7 +64,9 @@ export function* readLines(
   if (opts.whole) return yield* readWhole(file, from);
   const fd = openSync(file, 'r');
   try {
-    const size = fstatSync(fd).size;
+    const actual = fstatSync(fd).size;
+    const size = opts.end !== undefined && opts.end < actual ? opts.end : actual;
+    const limited = size < actual;
     const chunk = opts.chunkBytes ?? 8 * 1024 * 1024;
     let pos = { ...from };
     let carry: Buffer | null = null; // an incomplete line waiting for more bytes
@@ -75,7 +82,7 @@ export function* readLines(
       carry = consumed < buf.length ? buf.subarray(consumed) : null;
       if (lines.length) yield lines;
     }
-    const tail = opts.active ? null : tailLine(carry, pos);
+    const tail = opts.active || limited ? null : tailLine(carry, pos);
     if (!tail) return pos;
     if (tail.line.text !== '') yield [tail.line];
     return tail.end;
