@@ -10,8 +10,8 @@ const POLL_MS = 750;
 
 /**
  * Notices changes in the telemetry directories: a file system watcher per directory (these are
- * usually outside the workspace) plus a 2-second poll of file sizes and times, for file systems
- * where watching is unreliable. Bursts of changes are debounced into one `onChange`.
+ * usually outside the workspace) plus a poll of file sizes and times, for file systems where
+ * watching is unreliable. A burst of changes becomes one `onChange` (see `schedule`).
  */
 export class LiveWatcher implements vscode.Disposable {
   private watchers: vscode.Disposable[] = [];
@@ -47,10 +47,17 @@ export class LiveWatcher implements vscode.Disposable {
     this.fingerprint = fingerprintOf(this.dirs);
   }
 
-  /** Debounces a change into one sync. */
+  /**
+   * Gathers a burst of changes into one sync, at most DEBOUNCE_MS after the first one: the timer
+   * is not pushed back by later changes, so a file written without pause still syncs several times
+   * a second (the worker coalesces requests that arrive while it syncs).
+   */
   schedule(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.onChange(), DEBOUNCE_MS);
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.onChange();
+    }, DEBOUNCE_MS);
   }
 
   private poll(): void {
