@@ -81,8 +81,14 @@ export class ReplayPanels implements vscode.Disposable {
   }
 }
 
+/** At most one change notification per panel per this many ms. */
+const CHANGE_INTERVAL_MS = 1000;
+
 class ReplayPanel {
   private ready = false;
+  private changeTimer: NodeJS.Timeout | undefined;
+  private lastChangeSent = 0;
+  private readonly changedKeys = new Set<string>();
   private queued: Envelope[] = [];
 
   constructor(
@@ -97,6 +103,7 @@ class ReplayPanel {
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'telemetry.svg');
     panel.webview.html = this.html();
     panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m));
+    panel.onDidDispose(() => clearTimeout(this.changeTimer));
   }
 
   reveal(focus?: { runId?: string; eventId?: string }): void {
@@ -104,11 +111,26 @@ class ReplayPanel {
     if (this.target.view === 'session' && focus) this.notify('view/show', { sessionKey: this.target.sessionKey, ...focus });
   }
 
+  /**
+   * The index changed (as often as every 250 ms during a long sync): tells the webview at most
+   * once a second, with the session keys gathered meanwhile.
+   */
   indexChanged(sessionKeys: string[], all: boolean): void {
-    if (this.target.view === 'events' || all || sessionKeys.includes(this.target.sessionKey)) this.notify('index/didChange', { sessionKeys });
+    if (!(this.target.view === 'events' || all || sessionKeys.includes(this.target.sessionKey))) return;
+    for (const k of sessionKeys) this.changedKeys.add(k);
+    if (this.changeTimer) return;
+    const wait = Math.max(0, this.lastChangeSent + CHANGE_INTERVAL_MS - Date.now());
+    this.changeTimer = setTimeout(() => {
+      this.changeTimer = undefined;
+      this.lastChangeSent = Date.now();
+      const keys = [...this.changedKeys];
+      this.changedKeys.clear();
+      this.notify('index/didChange', { sessionKeys: keys });
+    }, wait);
   }
 
   dispose(): void {
+    clearTimeout(this.changeTimer);
     this.panel.dispose();
   }
 

@@ -75,7 +75,7 @@ export class IndexEngine {
       runPass: (signal, all) => this.pass(signal, all),
       save: () => {
         const r = this.save();
-        if (r.saved) this.log('debug', `index saved to ${this.file} (${r.bytes} bytes, ${r.ms} ms)`);
+        if (r.saved) this.log('info', `index saved to ${this.file} (${r.bytes} bytes, ${r.ms} ms)`);
         else if (r.reason) this.log('debug', `index not saved: ${r.reason}`);
       },
       onError: (what, err) => this.log('error', `${what} failed: ${(err as Error).stack ?? String(err)}`),
