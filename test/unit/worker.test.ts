@@ -79,7 +79,8 @@ test('worker: progress and cancellation cross the thread boundary; the next sync
   const t = tempDir();
   const { c } = client();
   try {
-    writeSessions(t.dir, 10, 3000);
+    // Large enough that the cancel (sent when the first progress arrives) lands long before the end.
+    writeSessions(t.dir, 20, 5000);
     await c.request('index/open', { file: null, dirs: [t.dir] });
     let cancel: (() => void) | null = null;
     const token = {
@@ -102,9 +103,9 @@ test('worker: progress and cancellation cross the thread boundary; the next sync
     });
     assert.ok(seen.length >= 1, 'progress arrived');
     assert.equal(r.cancelled, true);
-    assert.ok(r.added < 30_000, `stopped early (${r.added})`);
+    assert.ok(r.added < 100_000, `stopped early (${r.added})`);
     const rest = await c.request('index/sync', { dirs: [t.dir] });
-    assert.equal(r.added + rest.added, 30_000, 'nothing lost, nothing twice');
+    assert.equal(r.added + rest.added, 100_000, 'nothing lost, nothing twice');
   } finally {
     await c.terminate();
     t.cleanup();
@@ -229,5 +230,15 @@ test('worker: a lock left by a dead process is taken over', async () => {
   } finally {
     await c.terminate();
     store.cleanup();
+  }
+});
+
+test('worker: when sql.js cannot load, requests fail with the reason (the host then shows the error state)', async () => {
+  const c = new IndexClient(script, { wasmPath: path.join(build.dir, 'missing.wasm') });
+  c.start();
+  try {
+    await assert.rejects(c.request('index/open', { file: null, dirs: [] }), /missing\.wasm|ENOENT/);
+  } finally {
+    await c.terminate();
   }
 });
