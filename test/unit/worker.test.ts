@@ -12,7 +12,7 @@ import { IndexClient } from '../../src/extension/indexClient';
 import type { WorkerEventName, WorkerEvents } from '../../src/protocol/worker';
 import type { SyncProgress } from '../../src/protocol/indexTypes';
 import { rootNodes } from '../../src/core/query/tree';
-import { stats } from '../../src/core/query/summaryQueries';
+import { listSessions, stats } from '../../src/core/query/summaryQueries';
 import { eventLine, rebuild, tempDir } from './helpers';
 
 const build = tempDir('atx-worker-build-');
@@ -240,5 +240,48 @@ test('worker: when sql.js cannot load, requests fail with the reason (the host t
     await assert.rejects(c.request('index/open', { file: null, dirs: [] }), /missing\.wasm|ENOENT/);
   } finally {
     await c.terminate();
+  }
+});
+
+test('worker: killed at arbitrary moments while syncing and saving, the saved index is always usable and ends equal to a fresh one', async () => {
+  const t = tempDir();
+  const store = tempDir();
+  const file = path.join(store.dir, 'index.sqlite');
+  const target = path.join(t.dir, 'events.jsonl');
+  writeFileSync(target, '');
+  try {
+    // Saves after every sync that changed something (no unsaved work allowed). A killed worker's
+    // lock names this (living) process, so it is taken over by age: 200 ms here.
+    let reopenedWithData = 0;
+    for (const [syncs, killAfterMs] of [[1, 5], [3, 40], [5, 15], [8, 70], [2, 0]] as const) {
+      const { c } = client({ quietMs: 0, maxUnsavedMs: 0, lockStaleMs: 200, heartbeatMs: 50 });
+      await new Promise((r) => setTimeout(r, 250));
+      const opened = await c.request('index/open', { file, dirs: [t.dir] });
+      assert.equal(opened.rebuildReason, undefined, 'the saved index was readable');
+      if (!opened.fresh) reopenedWithData++;
+      const append = () => appendFileSync(target, Array.from({ length: 500 }, () => eventLine({ sessionKey: `agent:main:k${syncs}` })).join(''));
+      for (let i = 0; i < syncs; i++) {
+        append();
+        await c.request('index/sync', { dirs: [t.dir] });
+      }
+      // One more, killed in the middle of its sync or of the save after it.
+      append();
+      void c.request('index/sync', { dirs: [t.dir] }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, killAfterMs));
+      await c.kill();
+    }
+    assert.equal(reopenedWithData, 4, 'each kill left a saved index that the next worker used');
+    // What the last kill left: opened as a fresh window would, then brought up to date.
+    const { c } = client();
+    await c.request('index/open', { file, dirs: [t.dir] });
+    await c.request('index/sync', { dirs: [t.dir] });
+    const fresh = await rebuild([t.dir]);
+    assert.deepEqual(await c.request('stats', {}), stats(fresh.db));
+    assert.deepEqual(await c.request('sessions/list', {}), listSessions(fresh.db));
+    fresh.close();
+    await c.terminate();
+  } finally {
+    t.cleanup();
+    store.cleanup();
   }
 });
