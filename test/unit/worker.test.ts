@@ -225,8 +225,10 @@ test('worker: a lock left by a dead process is taken over', async () => {
   const { c } = client();
   try {
     writeFileSync(`${file}.lock`, JSON.stringify({ pid: 2 ** 22 + 12345, token: 'gone', at: Date.now() }));
+    writeFileSync(`${file}.4206912.tmp`, 'half a save');
     await c.request('index/open', { file, dirs: [] });
     assert.equal((await c.request('index/status', {})).writer, true);
+    assert.equal(existsSync(`${file}.4206912.tmp`), false, "the dead writer's cut-short save is removed");
   } finally {
     await c.terminate();
     store.cleanup();

@@ -5,7 +5,7 @@
  * over. The others keep their index in memory and do not write the file.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 export const LOCK_STALE_MS = 30_000;
@@ -47,6 +47,7 @@ export class IndexLock {
           closeSync(fd);
         }
         this.holding = true;
+        this.removeLeftovers();
         return true;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -56,6 +57,24 @@ export class IndexLock {
       }
     }
     return false;
+  }
+
+  /**
+   * Temporary files of saves that were cut short (a killed writer): only the lock holder saves, so
+   * once it holds the lock, any `<file>.<pid>.tmp` beside the index is a leftover.
+   */
+  private removeLeftovers(): void {
+    const dir = path.dirname(this.file);
+    const base = path.basename(this.file);
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      if (n.startsWith(`${base}.`) && /^\d+\.tmp$/.test(n.slice(base.length + 1))) rmSync(path.join(dir, n), { force: true });
+    }
   }
 
   /** Keeps a held lock fresh. */
