@@ -1,20 +1,26 @@
 /**
- * Writes deterministic sample telemetry: `npm run sample -- --out DIR [--events N] [--seed S]`.
+ * Writes deterministic sample telemetry: `npm run sample -- --out DIR [--events N] [--seed S] [--transcripts]`
+ * (`--transcripts`: also the OpenClaw session transcripts of the same sessions).
  * Prints the summary as one JSON line.
  */
 import { generateSample } from '../src/core/sample/generate';
 
-const USAGE = 'usage: npm run sample -- --out DIR [--events N] [--seed S]';
+const USAGE = 'usage: npm run sample -- --out DIR [--events N] [--seed S] [--transcripts]';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): { outDir: string; events?: number; seed?: number } {
+function parseArgs(argv: string[]): { outDir: string; events?: number; seed?: number; transcripts: boolean } {
   const values = new Map<string, string>();
+  let transcripts = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (arg === '--transcripts') {
+      transcripts = true;
+      continue;
+    }
     if (arg === '--help' || arg === '-h') {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
@@ -33,7 +39,7 @@ function parseArgs(argv: string[]): { outDir: string; events?: number; seed?: nu
     if (!/^-?\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) fail(`--${name} must be an integer >= ${min}, got ${v}`);
     return Number(v);
   };
-  return { outDir, events: int('events', 1), seed: int('seed', -2147483648) };
+  return { outDir, events: int('events', 1), seed: int('seed', -2147483648), transcripts };
 }
 
 async function main(): Promise<void> {

@@ -108,6 +108,9 @@ function serverEnv(root, extra = {}) {
     XDG_CACHE_HOME: path.join(root, 'xdg', 'cache'),
     XDG_STATE_HOME: path.join(root, 'xdg', 'state'),
     TMPDIR: path.join(root, 'tmp'),
+    // empty: the extension's discovery never reads this machine's own Claude Code / Codex logs
+    CLAUDE_CONFIG_DIR: path.join(root, 'claude'),
+    CODEX_HOME: path.join(root, 'codex'),
   };
   for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
   return {

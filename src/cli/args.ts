@@ -13,7 +13,7 @@ export interface ParsedArgs {
 }
 
 /** Options that take a value; everything else starting with `--` is a switch. */
-const VALUED = new Set(['dir', 'index', 'since', 'until', 'agent', 'limit', 'run', 'name', 'group-by', 'out', 'session', 'max-age-days', 'max-size-mb', 'max-sessions', 'before']);
+const VALUED = new Set(['dir', 'index', 'since', 'until', 'agent', 'limit', 'run', 'name', 'group-by', 'out', 'session', 'max-age-days', 'max-size-mb', 'max-sessions', 'before', 'host', 'port', 'receive-dir', 'token']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const out: ParsedArgs = { dirs: [], index: null, noIndex: false, json: false, command: null, positional: [], flags: new Map() };
@@ -72,8 +72,9 @@ export function strFlag(args: ParsedArgs, name: string): string | undefined {
 export const USAGE = `agent-telemetry [--dir DIR]... [--index FILE | --no-index] [--json] <command>
 
 Reads OpenClaw telemetry (events*.jsonl, *.jsonl.gz, blobs/) into an index and answers questions.
-Also reads OpenClaw Phase 1, Knostic (telemetry.jsonl*), local YYYY-MM-DD.jsonl and FlowCore (*.json) logs.
-Default directories: ~/.openclaw/agents/*/telemetry and ~/.openclaw/telemetry.
+Also reads OpenClaw Phase 1, Knostic (telemetry.jsonl*), local YYYY-MM-DD.jsonl and FlowCore (*.json) logs,
+OpenTelemetry traces (OTLP/JSON), Claude Code and Codex session logs.
+Default directories: ~/.openclaw/agents/*/telemetry, ~/.openclaw/telemetry, ~/.claude/projects/*, ~/.codex/sessions.
 Default index: $XDG_CACHE_HOME/agent-telemetry/ (or ~/.cache/agent-telemetry/); --no-index keeps it in memory.
 
 Commands:
@@ -81,6 +82,7 @@ Commands:
   sessions [--agent ID] [--since DATE] [--limit N]
   replay <sessionKey> [--run RUN] [--since DATE] [--expand-blobs]
   tools <runId> [--name TOOL] [--errors-only] [--expand-blobs]
+  run <runId>                                one run: model, times, outcome, tokens, cost
   files <sessionKey> [--run RUN]
   usage <runId> [--per-call]
   subagents <sessionKey>
@@ -98,6 +100,14 @@ Commands:
                                              nothing outside the dirs; --before: every finished log file
                                              whose newest event is before DATE)
   verify                                     check Knostic hash chains (telemetry.jsonl*), per directory
+  serve [--host 127.0.0.1] [--port 4318] [--receive-dir DIR] [--allow-remote --token TOKEN]
+                                             local telemetry server: the read API (/telemetry/…, the
+                                             --json answers), OTLP/HTTP traces (POST /v1/traces) and
+                                             FlowCore batches (POST /api/telemetry/batch), appended to
+                                             daily files under DIR (default ~/.local/share/agent-telemetry/
+                                             received) and indexed live with the --dir folders; a host
+                                             other than loopback needs --allow-remote and a token
+                                             (--token or AGENT_TELEMETRY_TOKEN)
 
 DATE: 2026-11-01, 2026-11-01T08:00Z, epoch ms, or back from now: 30m, 12h, 7d.
 Exit codes: 0 ok, 1 runtime error, 2 usage error.`;

@@ -1,4 +1,5 @@
 /** Human-readable output of the CLI: aligned tables and the replay timeline (seed 002 §8.2). */
+import { formatDuration } from '../protocol/format';
 import type { ReplayEvent, Tokens } from '../protocol/model';
 
 export function table(headers: string[], rows: (string | number)[][]): string {
@@ -15,13 +16,6 @@ export function time(ts: number | null): string {
 
 export function clock(ts: number): string {
   return new Date(ts).toISOString().slice(11, 19);
-}
-
-export function duration(ms: number | null): string {
-  if (ms === null) return '—';
-  if (ms < 1000) return `${ms}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
 }
 
 export function usd(v: number): string {
@@ -117,5 +111,5 @@ function target(d: D): string {
 }
 
 function dur(v: unknown): string {
-  return typeof v === 'number' ? duration(v) : '—';
+  return typeof v === 'number' ? formatDuration(v) : '—';
 }

@@ -1,9 +1,9 @@
 /** `agent-telemetry`: the command-line adapter over src/core. */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { discoverTelemetryDirs, isDir } from '../core/source/discover';
+import { discoverTelemetryDirs, expandLogDir, isDir, logRootOf } from '../core/source/discover';
 import * as detail from '../core/query/detailQueries';
 import { verifyDir } from '../core/ops/knosticChain';
 import { exportLines } from '../core/ops/exportJsonl';
@@ -12,15 +12,23 @@ import { applyRetention, gatherRetentionInput, planRetention, type ApplyResult, 
 import { parseSince } from '../core/since';
 import { loadSqlJs } from '../core/store/sqljs';
 import * as summary from '../core/query/summaryQueries';
+import * as answers from '../core/query/answers';
+import { isLoopbackHost, TelemetryServer } from '../core/serve/server';
 import type { TelemetryIndex } from '../core/ingest/indexer';
+import type { LlmCallUsage, RunUsage } from '../protocol/model';
 import { checkFlags, intFlag, parseArgs, strFlag, USAGE, UsageError, type ParsedArgs } from './args';
 import * as fmt from './format';
+import { formatDuration } from '../protocol/format';
+import { realOrNull, telemetryDirHolding } from '../core/source/confine';
 
 interface Out {
   write(s: string): void;
 }
 
-/** Runs the CLI; returns the exit code (0 ok, 1 runtime error, 2 usage error). */
+/**
+ * Runs the CLI; returns the exit code: 0 ok, 1 runtime error or a negative verdict (a command whose
+ * answer is a verdict, like `verify`, says so in its Result), 2 usage error.
+ */
 export async function runCli(argv: string[], out: Out = process.stdout, err: Out = process.stderr, now = Date.now()): Promise<number> {
   let args: ParsedArgs;
   try {
@@ -38,20 +46,21 @@ export async function runCli(argv: string[], out: Out = process.stdout, err: Out
   try {
     const cmd = COMMANDS[args.command]!;
     checkFlags(args, cmd.flags, cmd.positionals);
+    if (args.command === 'serve') return await serve(args, out, err);
     const dirs = resolveDirs(args);
     if (cmd.withoutIndex) {
       const result = cmd.withoutIndex(dirs);
       out.write(args.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text}\n`);
-      return 0;
+      return result.exitCode ?? 0;
     }
     const { index, file } = await openAndSync(args, dirs, err);
     try {
       const result = await cmd.run(index, args, now, { dirs, indexFile: file });
       out.write(args.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text}\n`);
+      return result.exitCode ?? 0;
     } finally {
       index.close();
     }
-    return 0;
   } catch (e) {
     if (e instanceof UsageError) {
       err.write(`agent-telemetry: ${e.message}\n`);
@@ -67,16 +76,17 @@ function resolveDirs(args: ParsedArgs): string[] {
     for (const d of args.dirs) {
       if (!isDir(d)) throw new Error(`--dir ${d}: not a directory`);
     }
-    return args.dirs.map((d) => path.resolve(d));
+    return [...new Set(args.dirs.flatMap((d) => expandLogDir(path.resolve(d))))];
   }
   const found = discoverTelemetryDirs(os.homedir());
-  if (!found.length) throw new Error('no telemetry directories found under ~/.openclaw (give one with --dir DIR)');
+  if (!found.length) throw new Error('no agent telemetry found under ~/.openclaw ($OPENCLAW_STATE_DIR), ~/.clawdbot, ~/.claude or ~/.codex (give a folder with --dir DIR)');
   return found;
 }
 
 function defaultIndexFile(dirs: string[]): string {
   const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  const tag = createHash('sha1').update([...dirs].sort().join('\n')).digest('hex').slice(0, 12);
+  // Keyed by the folders as named, so a new nested day folder does not start a new index.
+  const tag = createHash('sha1').update([...new Set(dirs.map(logRootOf))].sort().join('\n')).digest('hex').slice(0, 12);
   return path.join(cache, 'agent-telemetry', `index-${tag}.sqlite`);
 }
 
@@ -94,6 +104,8 @@ async function openAndSync(args: ParsedArgs, dirs: string[], err: Out): Promise<
 interface Result {
   json: unknown;
   text: string;
+  /** For commands whose answer is a verdict: 1 when it is negative (the output is printed either way). Default 0. */
+  exitCode?: number;
 }
 
 /** What some commands need beyond the index: the directories, and the index file to save after a change. */
@@ -121,6 +133,13 @@ const since = (args: ParsedArgs, now: number, flag = 'since') => {
 };
 
 const COMMANDS: Record<string, Command> = {
+  serve: {
+    flags: ['host', 'port', 'receive-dir', 'token', 'allow-remote'],
+    positionals: 0,
+    run() {
+      throw new Error('serve runs until stopped');
+    },
+  },
   verify: {
     flags: [],
     positionals: 0,
@@ -134,7 +153,8 @@ const COMMANDS: Record<string, Command> = {
         if (v.verdict === 'verified') return `${v.dir}: verified (${v.events} events, ${v.segments} segment${v.segments === 1 ? '' : 's'})`;
         return `${v.dir}: BROKEN at ${v.at!.file}:${v.at!.line} (${v.at!.reason}; ${v.events} events verified before it)`;
       });
-      return { json: list, text: text.join('\n') };
+      // A script or CI step relies on the exit code: any broken chain fails; verified or no chain passes.
+      return { json: list, text: text.join('\n'), exitCode: list.some((v) => v.verdict === 'broken') ? 1 : 0 };
     },
   },
   stats: {
@@ -168,7 +188,7 @@ const COMMANDS: Record<string, Command> = {
     flags: ['agent', 'since', 'limit'],
     positionals: 0,
     run(ix, args, now) {
-      const list = summary.listSessions(ix.db, { agent: strFlag(args, 'agent'), since: since(args, now), limit: intFlag(args, 'limit') ?? 20 });
+      const list = answers.sessionsAnswer(ix.db, { agent: strFlag(args, 'agent'), since: since(args, now), limit: intFlag(args, 'limit') });
       const rows = list.map((x) => [x.sessionKey, x.agentId ?? '—', fmt.time(x.lastTs), x.runCount, x.toolCallCount, `${x.errorCount}/${x.toolErrorCount}`, fmt.tokens(x.tokens), fmt.usd(x.costUsd)]);
       return { json: list, text: list.length ? fmt.table(['session', 'agent', 'last activity', 'runs', 'tools', 'errors run/tool', 'tokens', 'cost'], rows) : 'no sessions' };
     },
@@ -178,8 +198,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: 1,
     run(ix, args, now) {
       const key = args.positional[0]!;
-      const events = detail.replay(ix.db, key, { runId: strFlag(args, 'run'), since: since(args, now), expandBlobs: args.flags.has('expand-blobs') });
-      if (!events.length) throw new Error(`no events for session ${key}${strFlag(args, 'run') ? ` and run ${strFlag(args, 'run')}` : ''}`);
+      const events = answers.replayAnswer(ix.db, key, { runId: strFlag(args, 'run'), since: since(args, now), expandBlobs: args.flags.has('expand-blobs') });
       return { json: events, text: fmt.timeline(key, events) + blobText(events) };
     },
   },
@@ -188,21 +207,29 @@ const COMMANDS: Record<string, Command> = {
     positionals: 1,
     run(ix, args) {
       const runId = args.positional[0]!;
-      knownRun(ix, runId);
-      const list = detail.tools(ix.db, runId, { name: strFlag(args, 'name'), errorsOnly: args.flags.has('errors-only'), expandBlobs: args.flags.has('expand-blobs') });
-      const rows = list.map((t) => [fmt.time(t.startedTs ?? t.endedTs), t.toolName, fmt.duration(t.durationMs), t.isError ? `✗ ${t.error ?? ''}` : 'ok', t.filePath ?? t.execCommand ?? '', t.blobs.length ? `${t.blobs.length} blob(s)` : '']);
+      const list = answers.toolsAnswer(ix.db, runId, { name: strFlag(args, 'name'), errorsOnly: args.flags.has('errors-only'), expandBlobs: args.flags.has('expand-blobs') });
+      const rows = list.map((t) => [fmt.time(t.startedTs ?? t.endedTs), t.toolName, formatDuration(t.durationMs), t.isError ? `✗ ${t.error ?? ''}` : 'ok', t.filePath ?? t.execCommand ?? '', t.blobs.length ? `${t.blobs.length} blob(s)` : '']);
       return { json: list, text: list.length ? fmt.table(['started', 'tool', 'duration', 'outcome', 'target', 'blobs'], rows) : 'no tool calls' };
+    },
+  },
+  run: {
+    flags: [],
+    positionals: 1,
+    run(ix, args) {
+      const r = answers.runAnswer(ix.db, args.positional[0]!);
+      const text = [
+        `run ${r.runId} · session ${r.sessionKey ?? '—'} · agent ${r.agentId ?? '—'} · model ${r.model ?? '—'}`,
+        `started ${fmt.time(r.startedTs)} · ${formatDuration(r.durationMs)} · ${r.error ? `failed: ${r.error.message}` : (r.stopReason ?? 'running')}`,
+        `${r.llmCalls} LLM calls · ${r.toolCallCount} tool calls (${r.toolErrorCount} failed) · ${fmt.tokens(r.tokens)} tokens · ${fmt.usd(r.costUsd)}`,
+      ].join('\n');
+      return { json: r, text };
     },
   },
   files: {
     flags: ['run'],
     positionals: 1,
     run(ix, args) {
-      const key = args.positional[0]!;
-      knownSession(ix, key);
-      const runId = strFlag(args, 'run');
-      if (runId !== undefined) knownRun(ix, runId);
-      const list = detail.files(ix.db, key, { runId });
+      const list = answers.filesAnswer(ix.db, { sessionKey: args.positional[0]!, runId: strFlag(args, 'run') });
       const rows = list.map((f) => [fmt.time(f.ts), f.toolName, f.isError ? 'error' : 'ok', f.filePath]);
       return { json: list, text: list.length ? fmt.table(['time', 'tool', 'outcome', 'file'], rows) : 'no file operations' };
     },
@@ -213,13 +240,11 @@ const COMMANDS: Record<string, Command> = {
     run(ix, args) {
       const runId = args.positional[0]!;
       if (args.flags.has('per-call')) {
-        const calls = detail.usagePerCall(ix.db, runId);
-        if (!calls.length && !detail.usage(ix.db, runId)) throw new Error(`no run ${runId}`);
+        const calls = answers.usageAnswer(ix.db, runId, true) as LlmCallUsage[];
         const rows = calls.map((c) => [`#${c.callIndex}`, fmt.clock(c.ts), c.model ?? '—', `+${c.delta.input}/+${c.delta.output}`, `${c.delta.cacheRead}/${c.delta.cacheWrite}`, c.cumulative.total, c.context.limit ? `${((100 * (c.context.used ?? 0)) / c.context.limit).toFixed(1)}%` : '—', fmt.usd(c.costUsd)]);
         return { json: calls, text: fmt.table(['call', 'time', 'model', 'in/out', 'cache r/w', 'cumulative', 'context', 'cost'], rows) };
       }
-      const u = detail.usage(ix.db, runId);
-      if (!u) throw new Error(`no run ${runId}`);
+      const u = answers.usageAnswer(ix.db, runId, false) as RunUsage;
       return { json: u, text: `run ${runId}: ${u.calls} LLM calls · ${fmt.tokens(u.tokens)} tokens (in ${u.tokens.input}, out ${u.tokens.output}, cache read ${u.tokens.cacheRead}, cache write ${u.tokens.cacheWrite}) · ${fmt.usd(u.costUsd)}${u.context.limit ? ` · peak context ${u.context.used}/${u.context.limit}` : ''}` };
     },
   },
@@ -233,7 +258,7 @@ const COMMANDS: Record<string, Command> = {
       const walk = (nodes: typeof tree.children, indent: string) => {
         nodes.forEach((c, i) => {
           const last = i === nodes.length - 1;
-          lines.push(`${indent}${last ? '└─' : '├─'} ${c.sessionKey} [${c.agentId ?? '—'}] ${c.label ? `"${c.label}" ` : ''}${c.outcome ?? 'running'} ${fmt.duration(c.durationMs)}`);
+          lines.push(`${indent}${last ? '└─' : '├─'} ${c.sessionKey} [${c.agentId ?? '—'}] ${c.label ? `"${c.label}" ` : ''}${c.outcome ?? 'running'} ${formatDuration(c.durationMs)}`);
           walk(c.children, indent + (last ? '   ' : '│  '));
         });
       };
@@ -321,32 +346,60 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
+/**
+ * `serve`: the telemetry server over the --dir folders (the discovered ones by default, possibly
+ * none) and the receive folder, until SIGINT/SIGTERM (or `stop` aborts, for an embedding caller).
+ */
+async function serve(args: ParsedArgs, out: Out, err: Out, stop?: AbortSignal): Promise<number> {
+  const dirs = args.dirs.length ? resolveDirs(args) : discoverTelemetryDirs(os.homedir());
+  const dataHome = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
+  const receiveDir = path.resolve(strFlag(args, 'receive-dir') ?? path.join(dataHome, 'agent-telemetry', 'received'));
+  const port = intFlag(args, 'port') ?? 4318;
+  if (port > 65535) throw new UsageError('--port must be 0..65535');
+  const host = strFlag(args, 'host') ?? '127.0.0.1';
+  const token = strFlag(args, 'token') ?? process.env.AGENT_TELEMETRY_TOKEN ?? undefined;
+  const allowRemote = args.flags.has('allow-remote');
+  if (!isLoopbackHost(host) && !allowRemote) throw new UsageError(`--host ${host} is not a loopback address: add --allow-remote and a token to listen on it`);
+  if (!isLoopbackHost(host) && !token) throw new UsageError(`--host ${host} needs a bearer token: --token TOKEN or AGENT_TELEMETRY_TOKEN`);
+  const all = [...dirs, path.join(receiveDir, 'otlp'), path.join(receiveDir, 'flowcore')];
+  const file = args.noIndex ? null : (args.index ?? defaultIndexFile(all));
+  if (file) assertOutsideTelemetry(file, all);
+  const sql = await loadSqlJs();
+  const { index, rebuildReason } = openIndexFile(sql, file);
+  if (rebuildReason) err.write(`agent-telemetry: ${rebuildReason}; rebuilding from the logs\n`);
+  const server = new TelemetryServer({ index, dirs, receiveDir, host, port, token, allowRemote, indexFile: file, log: (l) => err.write(`agent-telemetry serve: ${l}\n`) });
+  try {
+    await server.start();
+    const { url } = server.address;
+    out.write(
+      [
+        `agent-telemetry serve: listening on ${url}`,
+        `  read API        ${url}/telemetry/sessions`,
+        `  OTLP/HTTP       ${url}/v1/traces   (OTEL_EXPORTER_OTLP_ENDPOINT=${url})`,
+        `  FlowCore        ${url}/api/telemetry/batch`,
+        `  received data   ${receiveDir}`,
+        `  indexing        ${[...dirs, receiveDir].join(', ')}`,
+        '',
+      ].join('\n'),
+    );
+    await new Promise<void>((resolve) => {
+      const done = () => resolve();
+      process.once('SIGINT', done);
+      process.once('SIGTERM', done);
+      stop?.addEventListener('abort', done);
+    });
+  } finally {
+    await server.stop();
+    index.close();
+  }
+  return 0;
+}
+
 /** Throws when `file` (or, through links, where it would be written) is inside a telemetry directory. */
 function assertOutputOutside(file: string, dirs: string[]): void {
-  const abs = path.resolve(file);
-  let realParent: string;
-  try {
-    realParent = realpathSync(path.dirname(abs));
-  } catch {
-    throw new Error(`--out ${file}: its folder does not exist`);
-  }
-  const candidates = [abs, path.join(realParent, path.basename(abs))];
-  for (const d of dirs) {
-    let realDir = path.resolve(d);
-    try {
-      realDir = realpathSync(d);
-    } catch {
-      // compare with the path as given
-    }
-    for (const c of candidates) {
-      for (const base of [path.resolve(d), realDir]) {
-        const rel = path.relative(base, c);
-        if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
-          throw new UsageError(`--out ${file} is inside the telemetry directory ${d}: write the export somewhere else`);
-        }
-      }
-    }
-  }
+  if (realOrNull(path.dirname(path.resolve(file))) === null) throw new Error(`--out ${file}: its folder does not exist`);
+  const d = telemetryDirHolding(file, dirs);
+  if (d !== null) throw new UsageError(`--out ${file} is inside the telemetry directory ${d}: write the export somewhere else`);
 }
 
 /** Streams an export into a temporary file beside `out`, flushed, then renamed over it. */
@@ -408,12 +461,12 @@ function applyText(r: ApplyResult, removedEvents: number): string {
 
 /** A runtime error (exit 1) when the index has no events for the session. */
 function knownSession(ix: TelemetryIndex, key: string): void {
-  if (!summary.getSession(ix.db, key)) throw new Error(`no session ${key}`);
+  answers.knownSession(ix.db, key);
 }
 
 /** A runtime error (exit 1) when the index has no events of the run. */
 function knownRun(ix: TelemetryIndex, runId: string): void {
-  if (!summary.getRun(ix.db, runId) && !detail.usage(ix.db, runId)) throw new Error(`no run ${runId}`);
+  answers.knownRun(ix.db, runId);
 }
 
 function blobText(events: ReturnType<typeof detail.replay>): string {

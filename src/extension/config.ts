@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { discoverTelemetryDirs } from '../core/source/discover';
+import { discoverTelemetryDirs, expandLogDir } from '../core/source/discover';
 
 export const SECTION = 'agentTelemetry';
 
@@ -20,7 +20,7 @@ export function configuredDirectories(): string[] {
 
 /** Every directory to index: the configured ones plus, unless switched off, the discovered ones. Deduplicated. */
 export function telemetryDirs(): string[] {
-  const dirs = configuredDirectories().map((d) => path.resolve(expandHome(d)));
+  const dirs = configuredDirectories().flatMap((d) => expandLogDir(path.resolve(expandHome(d))));
   if (vscode.workspace.getConfiguration(SECTION).get<boolean>('autoDiscover', true)) {
     dirs.push(...discoverTelemetryDirs(os.homedir()));
   }

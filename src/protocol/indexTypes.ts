@@ -3,7 +3,7 @@
  * tree descriptors, export selections and results, retention plans. Core computes them; the
  * adapters only read them.
  */
-import type { ChainVerdict } from './model';
+import type { ChainVerdict, SessionSource } from './model';
 
 export type TreeNodeKind = 'session' | 'run' | 'tool' | 'subagent' | 'message' | 'chain';
 
@@ -18,6 +18,8 @@ export interface TreeNode {
   tooltip: string;
   /** Codicon name. */
   icon: string;
+  /** Sessions: where it was read from (its icon says so too). */
+  source?: SessionSource;
   /** Theme color id for the icon (errors). */
   iconColor?: string;
   /** Drives the context menus: session, run, run.failed, tool, tool.file, tool.edit, subagent, message. */

@@ -35,7 +35,7 @@ export interface Stats {
   tokens: Tokens;
   costUsd: number;
   problems: IndexProblem[];
-  /** Events per source format: `openclaw`, `openclaw-phase1`, `seed001`, `knostic`, `flowcore`, `unknown`. */
+  /** Events per source format: `openclaw`, `openclaw-phase1`, `seed001`, `knostic`, `flowcore`, `otlp`, `claude-code`, `codex`, `unknown`. */
   byFormat: Record<string, number>;
   /** Seed 001's stats cards; only when such events exist. */
   seed001?: Seed001Stats;
@@ -67,7 +67,17 @@ export interface SessionSummary {
   lastTs: number;
   /** Set when this session was spawned as a subagent. */
   parentSessionKey?: string | null;
+  /** Where the session was read from (the first of `sources`); absent for indexes without it. */
+  source?: SessionSource;
+  /** Every kind of log that has events of this session, most specific first. */
+  sources?: SessionSource[];
 }
+
+/**
+ * The producer a session was read from: the OpenClaw telemetry plugin's log, an OpenClaw session
+ * transcript, OpenTelemetry traces, Claude Code or Codex session logs, or another format.
+ */
+export type SessionSource = 'plugin' | 'transcript' | 'otlp' | 'claude-code' | 'codex' | 'other';
 
 /** Error attached to an event (run.end on a failed run, `error` events). */
 export interface EventError {

@@ -297,15 +297,25 @@ test('Knostic hash chain: verified with restart segments, broken at the right fi
     ]);
     assert.equal(swapped.verdict, 'broken');
     assert.equal(verifyDir(fx('flowcore')).verdict, 'absent');
-    // The CLI: per directory, text and --json.
+    // The CLI: per directory, text and --json; exit 1 when any chain is broken, 0 when all verify or there are none.
     let out = '';
     const io = { write: (s: string) => void (out += s) };
-    assert.equal(await runCli(['--dir', fx('knostic'), '--dir', t.dir, 'verify'], io, io), 0);
+    assert.equal(await runCli(['--dir', fx('knostic'), '--dir', t.dir, 'verify'], io, io), 1, 'one broken chain among verified ones fails');
     assert.match(out, /knostic: verified \(12 events, 2 segments\)/);
     assert.match(out, /BROKEN at .*telemetry\.jsonl\.1\.gz:3/);
     out = '';
+    assert.equal(await runCli(['--dir', t.dir, '--json', 'verify'], io, io), 1, 'broken, --json');
+    const [broken] = JSON.parse(out) as { dir: string; verdict: string; at: { line: number } }[];
+    assert.equal(broken!.verdict, 'broken');
+    assert.equal(broken!.at.line, 3);
+    out = '';
     assert.equal(await runCli(['--dir', fx('knostic'), '--json', 'verify'], io, io), 0);
     assert.deepEqual(JSON.parse(out), [{ dir: fx('knostic'), verdict: 'verified', segments: 2, events: 12 }]);
+    out = '';
+    assert.equal(await runCli(['--dir', fx('knostic'), '--dir', fx('flowcore'), 'verify'], io, io), 0, 'verified + no chain passes');
+    assert.match(out, /flowcore: no hash chain/);
+    out = '';
+    assert.equal(await runCli(['--dir', fx('flowcore'), 'verify'], io, io), 0, 'no chain at all passes');
   } finally {
     t.cleanup();
   }

@@ -197,6 +197,8 @@ const SESSION_S2 = {
   firstTs: D2_0900, // main L14 session.start (sessionKey "unknown", linked by sess-m-b1 through L15)
   lastTs: D2_0900 + 7000, // main L21 session.end, linked the same way
   parentSessionKey: null,
+  source: 'plugin' as const,
+  sources: ['plugin' as const],
 };
 const SESSION_S1 = {
   sessionKey: S1,
@@ -211,6 +213,8 @@ const SESSION_S1 = {
   firstTs: D1_235948, // rotated L1 session.start, linked through sess-m-a1
   lastTs: D2_0800 + 43000, // main L12 run.end (L13 message.outbound carries no session)
   parentSessionKey: null,
+  source: 'plugin' as const,
+  sources: ['plugin' as const],
 };
 const SESSION_K1 = {
   sessionKey: K1,
@@ -225,6 +229,8 @@ const SESSION_K1 = {
   firstTs: D2_0800 + 2200, // coder L1 session.start, linked through sess-c-1
   lastTs: D2_0800 + 41000, // main L10 subagent.end: its sessionKey is the target session
   parentSessionKey: S1,
+  source: 'plugin' as const,
+  sources: ['plugin' as const],
 };
 const SESSION_K2 = {
   sessionKey: K2,
@@ -239,6 +245,8 @@ const SESSION_K2 = {
   firstTs: D2_0800 + 11100, // coder L10 run.start
   lastTs: D2_0800 + 16000, // coder L15 subagent.end
   parentSessionKey: K1,
+  source: 'plugin' as const,
+  sources: ['plugin' as const],
 };
 
 describe('sessions', () => {

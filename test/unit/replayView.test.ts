@@ -6,7 +6,10 @@ import path from 'node:path';
 import { blobPage, errorLinks, eventsQuery, sessionView } from '../../src/core/query/replayView';
 import { exportLines } from '../../src/core/ops/exportJsonl';
 import { replay } from '../../src/core/query/detailQueries';
-import { rebuild } from './helpers';
+import { writeFileSync } from 'node:fs';
+import { eventLine, rebuild, tempDir } from './helpers';
+import { tools } from '../../src/core/query/detailQueries';
+import { getSession, stats } from '../../src/core/query/summaryQueries';
 
 const root = path.join(__dirname, '..', 'fixtures', 'handmade', 'agents');
 const dirs = [path.join(root, 'main', 'telemetry'), path.join(root, 'coder', 'telemetry')];
@@ -41,6 +44,43 @@ test('errorLinks: a failed run without a failed tool before it has no cause; a l
     { runId: 'r2', runEventId: 'b', causeEventId: null },
     { runId: 'r1', runEventId: 'c', causeEventId: 'a' },
   ]);
+});
+
+test('one failure rule for index, links and panel: `error` events are causes, `error: false` / `isError: false` are not failures', async () => {
+  // Events on which the two former rules disagreed: the host's counted `error: false` as a failed
+  // tool call and ignored `error` events; the panel's counted `error` events and not `error: false`.
+  const t = tempDir();
+  try {
+    const tool = (run: string, call: string, data: object) => ({ runId: run, kind: 'tool.end', data: { toolName: 'exec', toolCallId: call, durationMs: 5, ...data } });
+    const lines = [
+      // r1: a call that succeeded while saying `isError: false, error: false`, then an error event, then the run fails
+      eventLine({ id: 'evt_r1tool', ...tool('r1', 'c1', { isError: false, error: false }) }),
+      eventLine({ id: 'evt_r1err', runId: 'r1', kind: 'error', data: { message: 'provider overloaded' }, error: { message: 'provider overloaded' } }),
+      eventLine({ id: 'evt_r1end', runId: 'r1', kind: 'run.end', data: { durationMs: 10 }, error: { message: 'run failed' } }),
+      // r2: only `error: false` (no isError) before the failure: no cause
+      eventLine({ id: 'evt_r2tool', ...tool('r2', 'c2', { error: false }) }),
+      eventLine({ id: 'evt_r2end', runId: 'r2', kind: 'run.end', data: {}, error: { message: 'gave up' } }),
+      // r3: a real tool failure, and a run.end whose `error: false` is not a failure
+      eventLine({ id: 'evt_r3tool', ...tool('r3', 'c3', { isError: true, error: 'exit 1' }) }),
+      eventLine({ id: 'evt_r3end', runId: 'r3', kind: 'run.end', data: {}, error: false }),
+    ];
+    writeFileSync(path.join(t.dir, 'events.jsonl'), lines.join(''));
+    const ix = await rebuild([t.dir]);
+    const v = sessionView(ix.db, 'agent:main:main')!;
+    assert.deepEqual(v.errorLinks, [
+      { runId: 'r1', runEventId: 'evt_r1end', causeEventId: 'evt_r1err' },
+      { runId: 'r2', runEventId: 'evt_r2end', causeEventId: null },
+    ]);
+    assert.equal(v.events.find((e) => e.id === 'evt_r3end')!.error, undefined, 'error: false on run.end is no error');
+    assert.deepEqual(['r1', 'r2', 'r3'].map((r) => tools(ix.db, r).map((c) => c.isError)), [[false], [false], [true]]);
+    assert.equal(getSession(ix.db, 'agent:main:main')!.toolErrorCount, 1);
+    assert.deepEqual(stats(ix.db).errors, { runs: 2, tools: 1 });
+    // failed events (the events table's count): r1's error event and run.end, r2's run.end, r3's tool.end
+    assert.equal(eventsQuery(ix.db, { offset: 0, limit: 10 }).stats.errors, 4);
+    ix.close();
+  } finally {
+    t.cleanup();
+  }
 });
 
 test('blobPage pages a blob of an event from its own directory, with the hash verdict', async () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { verifyDir } from '../../src/core/ops/knosticChain';
 import { eventLine, rebuild, tempDir } from './helpers';
-import { chainNodes, childNodes, formatDuration, relativeTime, resolveNode, rootNodes, type TreeNode } from '../../src/core/query/tree';
+import { chainNodes, childNodes, relativeTime, resolveNode, rootNodes, type TreeNode } from '../../src/core/query/tree';
 import { listSessions } from '../../src/core/query/summaryQueries';
 
 const { dir: root, cleanup } = tempDir('atx-tree-');
@@ -89,7 +89,7 @@ test('runs: newest first, failed runs marked, parent is the session', async () =
   assert.equal(ok.contextValue, 'run');
   assert.equal(ok.label, 'claude-x');
   assert.equal(ok.parentId, main.id);
-  assert.match(ok.description, /9\.0 s · 1\.2k tok · \$0\.0100 · end_turn$/);
+  assert.match(ok.description, /9\.0s · 1\.2k tok · \$0\.0100 · end_turn$/);
   ix.close();
 });
 
@@ -102,12 +102,12 @@ test('run children: tool calls, then the subagent it spawned, in time order', as
   const [edit, exec, sub] = kids as [TreeNode, TreeNode, TreeNode];
   assert.equal(edit.contextValue, 'tool.edit');
   assert.equal(edit.filePath, '/repo/a.ts');
-  assert.equal(edit.description, 'a.ts · 40 ms');
+  assert.equal(edit.description, 'a.ts · 40ms');
   assert.equal(edit.parentId, 'run:run-ok');
   assert.equal(edit.toolCallId, 'tc-edit');
   assert.equal(exec.contextValue, 'tool');
   assert.equal(exec.icon, 'error');
-  assert.equal(exec.description, 'npm test · 1.5 s');
+  assert.equal(exec.description, 'npm test · 1.5s');
   assert.match(exec.tooltip, /exit 1/);
   assert.equal(sub.contextValue, 'subagent');
   assert.match(sub.description, /fix tests/);
@@ -154,8 +154,6 @@ test('formatting helpers', () => {
   assert.equal(relativeTime(0, 30_000), 'just now');
   assert.equal(relativeTime(0, 5 * 60_000), '5 min ago');
   assert.equal(relativeTime(0, 3 * 3_600_000), '3 h ago');
-  assert.equal(formatDuration(250), '250 ms');
-  assert.equal(formatDuration(61_000), '1 m 1 s');
 });
 
 // ── Knostic hash-chain verdicts at the root ──────────────────────────────────

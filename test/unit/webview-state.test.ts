@@ -13,7 +13,7 @@ import { dateInputToMs, kindOptions, pageInfo, toEventsFilter } from '../../src/
 import { canDiff, fileOpsOf, fileSummary, fileTotals, opKind } from '../../src/webview/state/files';
 import { eventPredicate, kindCounts, toggleKind } from '../../src/webview/state/filter';
 import { formatBytes, formatCost, formatDuration, formatPercent, formatTokens, oneLine, prettyPayload } from '../../src/webview/state/format';
-import { buildProvenance, deriveErrorLinks, linkedEvent, provenanceRole } from '../../src/webview/state/provenance';
+import { buildProvenance, linkedEvent, provenanceRole } from '../../src/webview/state/provenance';
 import { deriveSession } from '../../src/webview/state/sessionModel';
 import { buildRows, groupByRun, revealEvent, rowIndexOfEvent, toggleCollapsed } from '../../src/webview/state/timeline';
 import { barLayout, niceMax, seriesMaxima, ticks, tokenSeries } from '../../src/webview/state/tokens';
@@ -166,15 +166,11 @@ describe('error provenance', () => {
   const end = ev('run.end', 'R', {}, { error: { message: 'Agent failed after tool error' } });
   const lone = ev('run.end', 'Q', {}, { error: { message: 'Rate limited' } });
 
-  test('derives a link from the last failure of the run before its failed run.end', () => {
-    assert.deepEqual(deriveErrorLinks([ok, bad, end, lone]), [
-      { runId: 'R', runEventId: end.id, causeEventId: bad.id },
+  test("the host's links as they are; roles and the other end of a link", () => {
+    const p = buildProvenance([
+      { runId: 'R', runEventId: end.id, causeEventId: ok.id },
       { runId: 'Q', runEventId: lone.id, causeEventId: null },
     ]);
-  });
-
-  test("the host's links win; roles and the other end of a link", () => {
-    const p = buildProvenance([{ runId: 'R', runEventId: end.id, causeEventId: ok.id }], [ok, bad, end, lone]);
     assert.equal(p.byRun.get('R')?.causeEventId, ok.id);
     assert.equal(p.byRun.get('Q')?.causeEventId, null);
     assert.equal(provenanceRole(p, ok.id), 'cause');

@@ -1,9 +1,12 @@
+import { isFailure } from '../../protocol/failure';
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { createHash } from 'node:crypto';
 import { encodeEventId } from '../store/eventIds';
 import { SessionTotals } from './sessionTotals';
 import type { RawLine } from '../source/lineReader';
-import { lineHash, normalize, OPENCLAW, UNKNOWN_FORMAT, type MapState } from '../source/formats';
+import { lineHash, normalize, OPENCLAW, UNKNOWN_FORMAT, type MapFile, type MapState } from '../source/formats';
+import { TRANSCRIPT, TranscriptFile, type TranscriptLookups } from '../source/formats/transcript';
+import { sourceBit } from '../source/formats/sources';
 import {
   errorText, execCommandOf, filePathOf, idOf, isObj, num, str, timeOf, tokensOf, type Obj,
 } from '../source/eventFields';
@@ -12,9 +15,22 @@ export type LineOutcome = 'added' | 'duplicate' | 'skipped' | 'problem';
 
 interface FileRef {
   id: number;
+  /** Where the file is (given to format mappers, see formats/types.ts). */
+  path?: string;
   dups: number;
   /** The file's format (`files.format`): the first one seen in it. */
   format?: string | null;
+  /** Where this read of the file started. */
+  offset?: number;
+}
+
+/** A transcript user message this close to the start of another log's run is that run. */
+const RUN_MATCH_MS = 5_000;
+
+interface OtherRun {
+  id: string;
+  start: number;
+  end: number | null;
 }
 
 /** Derived tables that hold one row per event, keyed by the event's rowid `ev`. */
@@ -52,6 +68,27 @@ export class EventWriter {
       let q = this.openToolCalls.get(k);
       if (!q) this.openToolCalls.set(k, (q = this.openToolsInIndex(key, name)));
       return q;
+    },
+    transcript: (f) => this.transcriptOf(f),
+  };
+  /** Transcript files being read (see formats/transcript.ts), by file id. */
+  private readonly transcripts = new Map<number, { file: TranscriptFile; sync: number }>();
+  private syncNo = 0;
+  /** Files to read again from the start once this pass is done (their mapping depended on what came later). */
+  private readonly rereads = new Set<number>();
+  /** Of those, files whose whole tree must be known before reading (a branch was left). */
+  private readonly wholeFirst = new Set<number>();
+  /** Per session key (strings id): the runs other logs (not transcripts) have, by start. */
+  private readonly otherRuns = new Map<number, OtherRun[]>();
+  /** Runs with llm.call rows from transcripts, and (during a bulk first index) from other logs. */
+  private transcriptLlmRuns: Set<number> | null = null;
+  private readonly otherLlmRuns = new Set<number>();
+  private readonly lookups: TranscriptLookups = {
+    pluginRun: (key, ts) => this.otherRunAt(key, ts),
+    keyOfSessionId: (sid) => {
+      const id = this.strings.get(sid);
+      const k = id === undefined ? undefined : this.links.get(id);
+      return k === undefined ? null : this.stringOf(k);
     },
   };
 
@@ -92,6 +129,7 @@ export class EventWriter {
       usage: p('INSERT INTO usage_snapshots VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
       problem: p('INSERT INTO problems (file, line, off, reason) VALUES (?,?,?,?)'),
       unlinked: p('SELECT MIN(ts), MAX(ts), MAX(agent) FROM events WHERE skey IS NULL AND sid = ?'),
+      otherLlm: p('SELECT 1 FROM llm_calls c JOIN events e ON e.id = c.ev WHERE c.run = ? AND (e.fmt IS NULL OR e.fmt <> ?) LIMIT 1'),
     };
     return this.stmts;
   }
@@ -171,7 +209,7 @@ export class EventWriter {
 
   /** A line of another producer: mapped onto 0..n OpenClaw-shaped events (formats/). */
   private ingestNormalized(file: FileRef, l: RawLine, o: Obj, touched: Set<number>): LineOutcome {
-    const n = normalize(o, { hash: lineHash(l.text!), state: this.mapState });
+    const n = normalize(o, { hash: lineHash(l.text!), state: this.mapState, ...(file.path ? { file: { id: file.id, path: file.path, offset: file.offset ?? 0 } } : {}), at: { offset: l.offset, length: l.length, line: l.line } });
     if (file.format == null) this.setFormat(file, n.format);
     for (const p of n.problems) this.problem(file.id, l.line, l.offset, p);
     if (n.format === UNKNOWN_FORMAT) this.reportUnknownOnce(file, l);
@@ -180,7 +218,9 @@ export class EventWriter {
     for (const e of n.events) {
       // Unknown records may have no time at all: keep them in place without a problem per line.
       if (e.ts === null && n.format === UNKNOWN_FORMAT) e.ts = this.lastTs;
-      const r = this.ingestEvent(file, l, e as unknown as Obj, touched, fmt);
+      // An event completed by this line but read back from an earlier one is stored at that line.
+      const at = e.at ? { ...l, offset: e.at.offset, length: e.at.length, line: e.at.line } : l;
+      const r = this.ingestEvent(file, at, e as unknown as Obj, touched, fmt);
       if (outcome === null || r === 'added') outcome = r;
     }
     if (outcome === null || (n.problems.length > 0 && outcome !== 'added')) return n.problems.length ? 'problem' : 'skipped';
@@ -233,6 +273,185 @@ export class EventWriter {
     this.openRuns.clear();
     this.openToolCalls.clear();
     this.unknownReported.clear();
+    this.transcripts.clear();
+    this.otherRuns.clear();
+    this.transcriptLlmRuns = null;
+    this.otherLlmRuns.clear();
+  }
+
+  /** A sync starts: transcript files check again which session they belong to. */
+  beginSync(): void {
+    this.syncNo++;
+  }
+
+  /**
+   * Files whose events must be read again from the start (in the same sync): a transcript that
+   * left a branch, whose session key changed, or whose runs another log now has.
+   */
+  takeRereads(): Set<number> {
+    for (const [id, t] of this.transcripts) {
+      if (t.file.branched) {
+        this.rereads.add(id);
+        this.wholeFirst.add(id);
+      }
+    }
+    const out = new Set(this.rereads);
+    this.rereads.clear();
+    return out;
+  }
+
+  private stringOf(id: number): string | null {
+    return (this.db.exec('SELECT s FROM strings WHERE id = ?', [id])[0]?.values[0]?.[0] as string | undefined) ?? null;
+  }
+
+  private transcriptOf(f: MapFile): TranscriptFile {
+    let t = this.transcripts.get(f.id);
+    if (t && t.sync !== this.syncNo) {
+      t.sync = this.syncNo;
+      if (t.file.currentKey() !== t.file.sessionKey) this.rereads.add(f.id);
+    }
+    if (!t) {
+      const whole = this.wholeFirst.delete(f.id);
+      const upTo = whole ? Infinity : f.offset ?? 0;
+      t = { file: TranscriptFile.open(f.path, upTo, this.lookups), sync: this.syncNo };
+      this.transcripts.set(f.id, t);
+      if (!whole && upTo > 0) {
+        // Read before (another process): the events must be of the session it belongs to now.
+        const k = this.db.exec('SELECT st.s FROM events e JOIN strings st ON st.id = e.skey WHERE e.file = ? LIMIT 1', [f.id])[0]?.values[0]?.[0];
+        if (typeof k === 'string' && k !== t.file.sessionKey) this.rereads.add(f.id);
+      }
+    }
+    return t.file;
+  }
+
+  /** The runs of session `key` in logs other than transcripts. */
+  private otherRunsOf(key: number): OtherRun[] {
+    let list = this.otherRuns.get(key);
+    if (list) return list;
+    list = [];
+    // During a bulk first index every run seen so far is in memory already.
+    if (!this.bulkOwners) {
+      const tf = this.strings.get(TRANSCRIPT) ?? -1;
+      for (const r of this.db.exec(
+        `SELECT rk.s, MIN(CASE WHEN re.phase = 0 THEN re.ts END) AS st, MAX(CASE WHEN re.phase = 1 THEN re.ts END) AS en
+         FROM run_events re JOIN events e ON e.id = re.ev JOIN strings rk ON rk.id = re.run
+         WHERE re.skey = ? AND (e.fmt IS NULL OR e.fmt <> ?) GROUP BY re.run HAVING st IS NOT NULL ORDER BY st`,
+        [key, tf],
+      )[0]?.values ?? []) {
+        list.push({ id: r[0] as string, start: r[1] as number, end: (r[2] as number | null) ?? null });
+      }
+    }
+    this.otherRuns.set(key, list);
+    return list;
+  }
+
+  /**
+   * The run of another log (the plugin's) that a transcript run of session `key` starting at
+   * `ts` is: the one starting closest to it (within a few seconds), else an ended one around it.
+   */
+  private otherRunAt(key: string, ts: number): string | null {
+    const k = this.strings.get(key);
+    if (k === undefined) return null;
+    const runs = this.otherRunsOf(k);
+    let best: OtherRun | null = null;
+    for (const r of runs) {
+      const d = Math.abs(r.start - ts);
+      if (d <= RUN_MATCH_MS && (!best || d < Math.abs(best.start - ts))) best = r;
+    }
+    if (best) return best.id;
+    for (let i = runs.length - 1; i >= 0; i--) {
+      const r = runs[i]!;
+      if (r.end !== null && r.start <= ts && ts <= r.end) return r.id;
+    }
+    return null;
+  }
+
+  /** Another log's run event of session `skey`: transcript runs it covers take its id (read again). */
+  private otherRunSeen(skey: number, run: number, ts: number, end: boolean): void {
+    const list = this.otherRuns.get(skey);
+    const name = this.stringOfRun(run);
+    if (this.bulkOwners) {
+      const runs = list ?? [];
+      let r = runs.find((x) => x.id === name);
+      if (!r) runs.push((r = { id: name, start: ts, end: null }));
+      if (end) r.end = Math.max(r.end ?? ts, ts);
+      else r.start = Math.min(r.start, ts);
+      runs.sort((a, b) => a.start - b.start);
+      this.otherRuns.set(skey, runs);
+    } else if (list) {
+      this.otherRuns.delete(skey);
+    }
+    const tf = this.strings.get(TRANSCRIPT);
+    if (tf === undefined || this.bulkOwners) return;
+    const key = this.stringOf(skey);
+    if (key === null) return;
+    const r = this.otherRunsOf(skey).find((x) => x.id === name);
+    const lo = (r?.start ?? ts) - RUN_MATCH_MS;
+    const hi = (r?.end ?? r?.start ?? ts) + RUN_MATCH_MS;
+    for (const row of this.db.exec(
+      `SELECT e.file, re.ts, rk.s FROM run_events re JOIN events e ON e.id = re.ev JOIN strings rk ON rk.id = re.run
+       WHERE re.skey = ? AND re.phase = 0 AND e.fmt = ? AND re.ts BETWEEN ? AND ?`,
+      [skey, tf, lo, hi],
+    )[0]?.values ?? []) {
+      const want = this.otherRunAt(key, row[1] as number);
+      if (want !== null && want !== row[2]) this.rereads.add(row[0] as number);
+    }
+  }
+
+  private readonly runNames = new Map<number, string>();
+  private stringOfRun(run: number): string {
+    let s = this.runNames.get(run);
+    if (s === undefined) {
+      s = this.stringOf(run) ?? '';
+      this.runNames.set(run, s);
+    }
+    return s;
+  }
+
+  /**
+   * An llm.call of a transcript: not counted when another log has the same run's calls (it is the
+   * same call, seen twice). Returns whether it counts.
+   */
+  private transcriptLlmCounts(run: number, tf: number): boolean {
+    if (this.otherLlmRuns.has(run)) return false;
+    if (!this.bulkOwners) {
+      const st = this.s.otherLlm!;
+      st.bind([run, tf]);
+      const other = st.step();
+      st.reset();
+      if (other) return false;
+    }
+    this.transcriptRuns().add(run);
+    return true;
+  }
+
+  private transcriptRuns(): Set<number> {
+    if (this.transcriptLlmRuns) return this.transcriptLlmRuns;
+    const tf = this.strings.get(TRANSCRIPT);
+    const set = new Set<number>();
+    if (tf !== undefined) {
+      for (const r of this.db.exec('SELECT DISTINCT c.run FROM llm_calls c JOIN events e ON e.id = c.ev WHERE e.fmt = ? AND c.run IS NOT NULL', [tf])[0]?.values ?? []) {
+        set.add(r[0] as number);
+      }
+    }
+    return (this.transcriptLlmRuns = set);
+  }
+
+  /** Another log's llm.call in run `run`: the transcript's calls of that run stop counting. */
+  private dropTranscriptLlm(run: number, tf: number): void {
+    this.transcriptRuns().delete(run);
+    const rows = this.db.exec(
+      `SELECT c.skey, COUNT(*), SUM(d_in), SUM(d_out), SUM(d_cr), SUM(d_cw), SUM(d_total), SUM(c.cost), MIN(c.ts)
+       FROM llm_calls c JOIN events e ON e.id = c.ev WHERE c.run = ? AND e.fmt = ? GROUP BY c.skey`,
+      [run, tf],
+    )[0]?.values ?? [];
+    if (!rows.length) return;
+    this.db.run('DELETE FROM llm_calls WHERE run = ? AND ev IN (SELECT id FROM events WHERE fmt = ? AND run = ?)', [run, tf, run]);
+    for (const r of rows) {
+      if (r[0] == null) continue;
+      const v = r.map((x) => (typeof x === 'number' ? x : 0));
+      this.totals.removeLlm(r[0] as number, v[8]!, v[1]!, v[2]!, v[3]!, v[4]!, v[5]!, v[6]!, v[7]!);
+    }
   }
 
   private ingestEvent(file: FileRef, l: RawLine, o: Obj, touched: Set<number>, fmt: number | null): LineOutcome {
@@ -251,7 +470,7 @@ export class EventWriter {
     const skey = kind === 'message.inbound' ? null : this.sid(idOf(o.sessionKey));
     const sessionId = this.sid(idOf(o.sessionId));
     const run = this.sid(idOf(o.runId));
-    const failed = o.error != null || (kind === 'tool.end' && data.isError === true) || kind === 'error';
+    const failed = isFailure(kind, o.error, data);
     const ev = this.nextEvent;
     const s = this.s;
     let owner: number | null | undefined;
@@ -279,6 +498,7 @@ export class EventWriter {
     if (sessionId !== null && skey !== null && !this.links.has(sessionId)) {
       this.links.set(sessionId, skey);
       s.link!.run([sessionId, skey]);
+      this.transcriptsNamedBy(sessionId, fmt);
       // Events seen earlier with only this sessionId now belong to the session too.
       s.unlinked!.bind([sessionId]);
       if (s.unlinked!.step()) {
@@ -290,20 +510,42 @@ export class EventWriter {
     const key = skey ?? (sessionId !== null ? this.links.get(sessionId) ?? null : null);
     if (key !== null) {
       touched.add(key);
-      this.totals.span(key, ts, ts, agent);
+      this.totals.span(key, ts, ts, agent, this.sourceBitOf(fmt));
     }
-    this.derive(kind, ev, ts, o, data, agent, skey, run);
+    this.derive(kind, ev, ts, o, data, agent, skey, run, fmt);
     return 'added';
   }
 
+  private readonly sourceBits = new Map<number | null, number>();
+  /** The session-source bit of a format (strings id; null: OpenClaw's own events). */
+  private sourceBitOf(fmt: number | null): number {
+    let b = this.sourceBits.get(fmt);
+    if (b === undefined) {
+      b = sourceBit(fmt === null ? null : this.stringOf(fmt));
+      this.sourceBits.set(fmt, b);
+    }
+    return b;
+  }
+
+  /** Transcripts read before under `sessionId` as their key (no key known then) take the key now linked to it. */
+  private transcriptsNamedBy(sessionId: number, fmt: number | null): void {
+    const tf = this.strings.get(TRANSCRIPT);
+    if (tf === undefined || fmt === tf) return;
+    for (const r of this.db.exec('SELECT DISTINCT file FROM events WHERE skey = ? AND fmt = ?', [sessionId, tf])[0]?.values ?? []) {
+      this.rereads.add(r[0] as number);
+    }
+  }
+
   /** Writes the kind-specific row. */
-  private derive(kind: string, ev: number, ts: number, o: Obj, data: Obj, agent: number | null, skey: number | null, run: number | null): void {
+  private derive(kind: string, ev: number, ts: number, o: Obj, data: Obj, agent: number | null, skey: number | null, run: number | null, fmt: number | null): void {
     const s = this.s;
+    const tf = this.strings.get(TRANSCRIPT);
     switch (kind) {
       case 'run.start':
       case 'run.end': {
         if (run === null) return;
         const end = kind === 'run.end';
+        if (skey !== null && (fmt === null || fmt !== tf)) this.otherRunSeen(skey, run, ts, end);
         const t = end ? tokensOf(data.usage) : null;
         const error = end ? errorText(o.error) : null;
         if (skey !== null) this.totals.run(skey, ts, run, error !== null);
@@ -321,7 +563,7 @@ export class EventWriter {
         const name = str(data.toolName);
         const end = kind === 'tool.end';
         const call = str(data.toolCallId) ?? `${o.id}`;
-        const failed = end && (data.isError === true || data.error != null);
+        const failed = end && isFailure(kind, o.error, data);
         if (skey !== null) this.totals.tool(skey, ts, call, failed);
         s.tool!.run([
           ev, call, run, skey, ts, end ? 1 : 0, this.sid(name), failed ? 1 : 0,
@@ -335,6 +577,14 @@ export class EventWriter {
         const c = tokensOf(data.cumulative);
         const ctx = isObj(data.context) ? data.context : {};
         const cost = num(data.costUsd) ?? 0;
+        if (run !== null) {
+          if (tf !== undefined && fmt === tf) {
+            if (!this.transcriptLlmCounts(run, tf)) return;
+          } else {
+            if (this.bulkOwners) this.otherLlmRuns.add(run);
+            if (tf !== undefined && this.transcriptRuns().has(run)) this.dropTranscriptLlm(run, tf);
+          }
+        }
         if (skey !== null) this.totals.llm(skey, ts, d?.input ?? 0, d?.output ?? 0, d?.cacheRead ?? 0, d?.cacheWrite ?? 0, d?.total ?? 0, cost);
         s.llm!.run([
           ev, run, skey, ts, num(data.callIndex), this.sid(str(data.provider)), this.sid(str(data.model)),

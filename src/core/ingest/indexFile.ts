@@ -1,7 +1,8 @@
 import type { SqlJsStatic } from 'sql.js';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { TelemetryIndex, type OpenResult } from './indexer';
+import { telemetryDirHolding } from '../source/confine';
 
 /**
  * Opens the index stored at `file` (or a new one when there is none). A corrupt or old index is
@@ -37,28 +38,8 @@ export function saveIndexFile(index: TelemetryIndex, file: string): number {
   return bytes.length;
 }
 
-/**
- * Throws when `file` would sit inside one of the telemetry directories (we never write there),
- * following links: the file's folder and each directory are compared by real path too.
- */
+/** Throws when `file` would sit inside one of the telemetry directories, links followed (we never write there). */
 export function assertOutsideTelemetry(file: string, dirs: readonly string[], what = 'the index file'): void {
-  const abs = path.resolve(file);
-  const real = (p: string) => {
-    try {
-      return realpathSync(p);
-    } catch {
-      return p;
-    }
-  };
-  const candidates = [abs, path.join(real(path.dirname(abs)), path.basename(abs))];
-  for (const d of dirs) {
-    for (const base of new Set([path.resolve(d), real(path.resolve(d))])) {
-      for (const c of candidates) {
-        const rel = path.relative(base, c);
-        if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
-          throw new Error(`${what} ${abs} is inside the telemetry directory ${d}: choose a place outside it`);
-        }
-      }
-    }
-  }
+  const d = telemetryDirHolding(file, dirs);
+  if (d !== null) throw new Error(`${what} ${path.resolve(file)} is inside the telemetry directory ${d}: choose a place outside it`);
 }

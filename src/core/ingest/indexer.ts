@@ -65,6 +65,7 @@ interface FileRow {
   head_len: number;
   head_hash: string | null;
   dups: number;
+  format: string | null;
 }
 
 interface DiskFile {
@@ -204,6 +205,7 @@ export class TelemetryIndex {
     const fresh = (one(this.db, 'SELECT COUNT(*) AS c FROM events')?.c ?? 0) === 0;
     const bulk = fresh && progress.bytesTotal > (opts.bulkBytes ?? BULK_BYTES);
     this.writer.totals.begin(fresh);
+    this.writer.beginSync();
     if (bulk) dropQueryIndexes(this.db);
     this.writer.setBulk(bulk);
     const publishMs = opts.publishMs ?? 250;
@@ -227,6 +229,15 @@ export class TelemetryIndex {
           if ((opts.sliceMs ?? 30) > 0) await new Promise<void>((resolve) => setImmediate(resolve));
         }
       }
+    }
+    // Files whose mapping depended on what was read after them (transcripts: a branch left, the
+    // plugin log's runs or session key found later) are read again, whole.
+    for (let pass = 0; pass < 3 && !report.cancelled; pass++) {
+      const again = this.writer.takeRereads();
+      const replan = plan.filter((p) => again.has(p.row.id));
+      if (!replan.length) break;
+      for (const p of replan) report.removed += this.resetFile(p.row, touchedSessions);
+      await this.ingestPlan(replan, report, touchedSessions, progress, opts, publish);
     }
     report.sessionKeys = this.writer.namesOf(touchedSessions);
     if (report.added || report.removed || report.problems) this.changedSinceExport = true;
@@ -294,7 +305,7 @@ export class TelemetryIndex {
     );
     const id = this.db.exec('SELECT last_insert_rowid()')[0]!.values[0]![0] as number;
     this.changedSinceExport = true;
-    return { id, dir, path: f.path, dev: f.dev, ino: f.ino, size: 0, mtime: 0, gzip: f.gzip ? 1 : 0, active: f.active ? 1 : 0, rank: f.rank, offset: 0, line: 0, head_len: 0, head_hash: null, dups: 0 };
+    return { id, dir, path: f.path, dev: f.dev, ino: f.ino, size: 0, mtime: 0, gzip: f.gzip ? 1 : 0, active: f.active ? 1 : 0, rank: f.rank, offset: 0, line: 0, head_len: 0, head_hash: null, dups: 0, format: null };
   }
 
   /** Removes a file's events (and what derives from them) and, unless `forget`, restarts it at 0. */

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'sql.js';
+import { sourceBit } from '../source/formats/sources';
 
 /** Pending additions to one `sessions` row. */
 interface Delta {
@@ -16,6 +17,7 @@ interface Delta {
   tCw: number;
   tTotal: number;
   cost: number;
+  sources: number;
 }
 
 /**
@@ -43,14 +45,14 @@ export class SessionTotals {
     if (this.stmts) return this.stmts;
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
-      upsert: p(`INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (skey) DO UPDATE SET
+      upsert: p(`INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (skey) DO UPDATE SET
         first_ts = MIN(first_ts, excluded.first_ts), last_ts = MAX(last_ts, excluded.last_ts),
         agent = COALESCE(MAX(agent, excluded.agent), agent, excluded.agent),
         runs = runs + excluded.runs, failed_runs = failed_runs + excluded.failed_runs,
         tools = tools + excluded.tools, failed_tools = failed_tools + excluded.failed_tools,
         llm_calls = llm_calls + excluded.llm_calls, t_in = t_in + excluded.t_in, t_out = t_out + excluded.t_out,
         t_cr = t_cr + excluded.t_cr, t_cw = t_cw + excluded.t_cw, t_total = t_total + excluded.t_total,
-        cost = cost + excluded.cost`),
+        cost = cost + excluded.cost, sources = sources | excluded.sources`),
       // `+skey`: look up by run / call id (a few rows), never by the session's index, which the
       // planner would otherwise pick and which makes each lookup scan the whole session (a long
       // live session then costs more per event the longer it gets).
@@ -80,15 +82,16 @@ export class SessionTotals {
   private delta(key: number, ts: number): Delta {
     let d = this.pending.get(key);
     if (!d) {
-      d = { first: ts, last: ts, agent: null, runs: 0, failedRuns: 0, tools: 0, failedTools: 0, llm: 0, tIn: 0, tOut: 0, tCr: 0, tCw: 0, tTotal: 0, cost: 0 };
+      d = { first: ts, last: ts, agent: null, runs: 0, failedRuns: 0, tools: 0, failedTools: 0, llm: 0, tIn: 0, tOut: 0, tCr: 0, tCw: 0, tTotal: 0, cost: 0, sources: 0 };
       this.pending.set(key, d);
     }
     return d;
   }
 
-  /** Widens the session's time span (and notes its agent). */
-  span(key: number, first: number, last: number, agent: number | null): void {
+  /** Widens the session's time span (and notes its agent and the kind of log, `source` bits). */
+  span(key: number, first: number, last: number, agent: number | null, source = 0): void {
     const d = this.delta(key, first);
+    d.sources |= source;
     if (first < d.first) d.first = first;
     if (last > d.last) d.last = last;
     if (agent !== null && (d.agent === null || agent > d.agent)) d.agent = agent;
@@ -130,10 +133,22 @@ export class SessionTotals {
     d.cost += cost;
   }
 
+  /** llm.call rows of session `key` that stopped counting (the same calls are counted from another log). */
+  removeLlm(key: number, ts: number, calls: number, tIn: number, tOut: number, tCr: number, tCw: number, tTotal: number, cost: number): void {
+    const d = this.delta(key, ts);
+    d.llm -= calls;
+    d.tIn -= tIn;
+    d.tOut -= tOut;
+    d.tCr -= tCr;
+    d.tCw -= tCw;
+    d.tTotal -= tTotal;
+    d.cost -= cost;
+  }
+
   /** Writes pending deltas (inside the writer's transaction). */
   flush(): void {
     for (const [key, d] of this.pending) {
-      this.s.upsert!.run([key, d.first, d.last, d.agent, d.runs, d.failedRuns, d.tools, d.failedTools, d.llm, d.tIn, d.tOut, d.tCr, d.tCw, d.tTotal, d.cost]);
+      this.s.upsert!.run([key, d.first, d.last, d.agent, d.runs, d.failedRuns, d.tools, d.failedTools, d.llm, d.tIn, d.tOut, d.tCr, d.tCw, d.tTotal, d.cost, d.sources]);
     }
     this.pending.clear();
   }
@@ -158,7 +173,7 @@ export class SessionTotals {
            (SELECT COUNT(DISTINCT run) FROM run_events WHERE skey = ?1 AND phase = 1 AND error IS NOT NULL),
            (SELECT COUNT(DISTINCT call) FROM tool_events WHERE skey = ?1),
            (SELECT COUNT(DISTINCT call) FROM tool_events WHERE skey = ?1 AND is_error = 1),
-           llm.calls, llm.t_in, llm.t_out, llm.t_cr, llm.t_cw, llm.t_total, llm.cost
+           llm.calls, llm.t_in, llm.t_out, llm.t_cr, llm.t_cw, llm.t_total, llm.cost, 0
          FROM (SELECT MIN(ts) AS first_ts, MAX(ts) AS last_ts, MAX(agent) AS agent, COUNT(*) AS n FROM (
                  SELECT ts, agent FROM events WHERE skey = ?1
                  UNION ALL SELECT e.ts, e.agent FROM events e JOIN session_links l ON l.sid = e.sid WHERE e.skey IS NULL AND l.skey = ?1)) span,
@@ -168,6 +183,16 @@ export class SessionTotals {
          WHERE span.n > 0`,
         [key],
       );
+      let bits = 0;
+      for (const r of this.db.exec(
+        `SELECT DISTINCT f.s FROM (SELECT fmt FROM events WHERE skey = ?1
+           UNION SELECT e.fmt FROM events e JOIN session_links l ON l.sid = e.sid WHERE e.skey IS NULL AND l.skey = ?1) x
+         LEFT JOIN strings f ON f.id = x.fmt`,
+        [key],
+      )[0]?.values ?? []) {
+        bits |= sourceBit((r[0] as string | null) ?? null);
+      }
+      this.db.run('UPDATE sessions SET sources = ? WHERE skey = ?', [bits, key]);
     }
   }
 }

@@ -12,10 +12,10 @@
  */
 import type { Database } from 'sql.js';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import { createGunzip, constants as zc } from 'node:zlib';
 import { decodeEventId } from '../store/eventIds';
 import { all, n, one } from '../store/sql';
 import { selectionWhere, type ExportSelection } from '../query/selection';
+import { createTolerantGunzip } from '../source/gzip';
 
 export type { ExportSelection } from '../query/selection';
 import type { ExportProgress, ExportResult } from '../../protocol/indexTypes';
@@ -276,7 +276,7 @@ function extractFromGzip(file: string, wanted: { off: number; len: number }[]): 
     let partial: Buffer[] = [];
     let partialLen = 0;
     const src = createReadStream(file);
-    const gunzip = createGunzip({ finishFlush: zc.Z_SYNC_FLUSH });
+    const gunzip = createTolerantGunzip();
     const done = () => {
       src.destroy();
       gunzip.removeAllListeners('data');

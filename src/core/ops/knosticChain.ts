@@ -6,10 +6,10 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync, constants as zc } from 'node:zlib';
 import { isObj } from '../source/eventFields';
 import { classifyTelemetryFile } from '../source/telemetryFiles';
 import type { ChainVerdict } from '../../protocol/model';
+import { gunzipTolerant } from '../source/gzip';
 
 export type { ChainVerdict } from '../../protocol/model';
 
@@ -280,9 +280,5 @@ export function verifyDir(dir: string): ChainVerdict {
 function readText(f: ChainFile): string {
   const raw = readFileSync(f.path);
   if (!f.gzip) return raw.toString('utf8');
-  try {
-    return gunzipSync(raw).toString('utf8');
-  } catch {
-    return gunzipSync(raw, { finishFlush: zc.Z_SYNC_FLUSH }).toString('utf8');
-  }
+  return gunzipTolerant(raw).data.toString('utf8');
 }

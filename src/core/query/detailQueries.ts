@@ -1,3 +1,4 @@
+import { isErrorValue } from '../../protocol/failure';
 import type { Database, SqlValue } from 'sql.js';
 import type {
   BlobInfo, EventError, FileOperation, LlmCallUsage, ReplayEvent, RunUsage, SubagentNode, SubagentTree, ToolCall,
@@ -6,6 +7,7 @@ import { blobRefsOf, readBlob } from '../source/blobs';
 import { errorText, fileOpOf, isObj, str, type Obj } from '../source/eventFields';
 import { decodeEventId, encodeEventId } from '../store/eventIds';
 import { PayloadReader } from '../source/payloads';
+import { TRANSCRIPT } from '../source/formats/transcript';
 import { all, money, n, numOrNull, one, s, stringId, tokensFrom, type Row } from '../store/sql';
 
 const EVENT_COLS = `e.id AS ev, e.eid, e.ts, e.line, e.off, e.len, f.path, f.dir, f.gzip, f.rank,
@@ -98,7 +100,7 @@ function toReplayEvent(r: Row, reader: PayloadReader, expandBlobs: boolean, sess
     file: r.path as string,
     line: n(r.line),
   };
-  if (o && o.error != null) ev.error = eventError(o.error);
+  if (o && isErrorValue(o.error)) ev.error = eventError(o.error);
   if (!o) ev.error = { message: 'the log line changed or is gone since it was indexed: re-index to refresh', source: 'index' };
   if (expandBlobs && o) {
     const blobs = blobsOf(r.dir as string, o, true);
@@ -245,8 +247,21 @@ function toolCallFrom(db: Database, r: Row, reader: PayloadReader, runId: string
   const start = load(r.start_ev);
   const endData: Obj = end && isObj(end.o.data) ? end.o.data : {};
   const startData: Obj = start && isObj(start.o.data) ? start.o.data : {};
-  const params = 'params' in endData ? endData.params : startData.params;
-  const result = endData.result;
+  let params = 'params' in endData ? endData.params : startData.params;
+  let result = endData.result;
+  // The same call in a session transcript too: its arguments and result are whole (the log may keep a summary).
+  const tr = one(
+    db,
+    `SELECT MIN(CASE WHEN te.phase = 0 THEN te.ev END) AS s, MAX(CASE WHEN te.phase = 1 THEN te.ev END) AS e FROM tool_events te
+     JOIN events ev ON ev.id = te.ev WHERE te.call = ? AND te.run IS ? AND ev.fmt = (SELECT id FROM strings WHERE s = ?)`,
+    [r.tool_call_id ?? null, r.run ?? null, TRANSCRIPT],
+  );
+  if (tr && (tr.s != null || tr.e != null) && (tr.s !== r.start_ev || tr.e !== r.end_ev)) {
+    const ts = load(tr.s);
+    const te = load(tr.e);
+    if (ts && isObj(ts.o.data) && 'params' in ts.o.data) params = ts.o.data.params;
+    if (te && isObj(te.o.data) && 'result' in te.o.data) result = te.o.data.result;
+  }
   const started = numOrNull(r.started_ts);
   const ended = numOrNull(r.ended_ts);
   const blobs = [...(start ? blobsOf(start.dir, start.o, expand) : []), ...(end ? blobsOf(end.dir, end.o, expand) : [])];

@@ -2,6 +2,7 @@
  * What the replay panel asks the host for, answered from the index: one session's view, one
  * blob page, and the cross-session events table. Pure functions over the database.
  */
+import { isErrorValue, isFailure } from '../../protocol/failure';
 import type { Database, SqlValue } from 'sql.js';
 import type { BlobChunk, ErrorLink, EventsFilter, EventsPage, SessionView } from '../../protocol/messages';
 import type { ReplayEvent, Seed001Stats, ToolCall } from '../../protocol/model';
@@ -38,16 +39,21 @@ export function sessionView(db: Database, sessionKey: string, runId?: string): S
 }
 
 /**
- * Error provenance (seed §7): a failed run is linked to the last failed tool call of the same run
- * before it ended — the usual chain "tool error → run failure".
+ * Error provenance: each failed run (a `run.end` with an error) is linked to the last failure of
+ * the same run before it ended (a failed tool call, an `error` event, any event recording an error;
+ * see isFailure), the usual chain "tool error → run failure"; the cause is null when there was none.
+ * The panel shows these links as they are; it does not derive its own.
  */
-export function errorLinks(events: ReplayEvent[]): ErrorLink[] {
+export function errorLinks(events: readonly ReplayEvent[]): ErrorLink[] {
   const links: ErrorLink[] = [];
-  const lastFailedTool = new Map<string, string>();
+  const lastFailure = new Map<string, string>();
   for (const e of events) {
     if (!e.runId) continue;
-    if (e.kind === 'tool.end' && isObj(e.data) && (e.data.isError === true || e.data.error != null)) lastFailedTool.set(e.runId, e.id);
-    if (e.kind === 'run.end' && e.error) links.push({ runId: e.runId, runEventId: e.id, causeEventId: lastFailedTool.get(e.runId) ?? null });
+    if (e.kind === 'run.end') {
+      if (e.error) links.push({ runId: e.runId, runEventId: e.id, causeEventId: lastFailure.get(e.runId) ?? null });
+    } else if (isFailure(e.kind, e.error, e.data)) {
+      lastFailure.set(e.runId, e.id);
+    }
   }
   return links;
 }
@@ -124,7 +130,7 @@ function toEvent(r: Record<string, SqlValue>, reader: PayloadReader): ReplayEven
     file: r.path as string,
     line: n(r.line),
   };
-  if (o && o.error != null) ev.error = { message: isObj(o.error) ? String(o.error.message ?? 'error') : String(o.error) };
+  if (o && isErrorValue(o.error)) ev.error = { message: isObj(o.error) ? String(o.error.message ?? 'error') : String(o.error) };
   return ev;
 }
 

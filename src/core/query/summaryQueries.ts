@@ -3,6 +3,7 @@ import type {
   CostRow, ErrorRow, IndexProblem, RunSummary, SearchHit, SessionSummary, Stats,
 } from '../../protocol/model';
 import { decodeEventId } from '../store/eventIds';
+import { sourcesOf } from '../source/formats/sources';
 import { all, money, n, numOrNull, one, s, stringId, tokensFrom, type Row } from '../store/sql';
 
 const TOKEN_SUMS = `SUM(d_in) AS t_in, SUM(d_out) AS t_out, SUM(d_cr) AS t_cr, SUM(d_cw) AS t_cw, SUM(d_total) AS t_total, SUM(cost) AS cost, COUNT(*) AS calls`;
@@ -118,7 +119,13 @@ function sessionSummaryFor(db: Database, key: number, sessionKey: string, agentI
     firstTs,
     lastTs,
     parentSessionKey: s(parent?.parent),
+    ...sourceFields(n(t?.sources)),
   };
+}
+
+function sourceFields(bits: number): Pick<SessionSummary, 'source' | 'sources'> {
+  const sources = sourcesOf(bits);
+  return sources.length ? { source: sources[0]!, sources } : {};
 }
 
 /** `agent:<id>:…` keys name their agent; otherwise the agentId the events carried. */

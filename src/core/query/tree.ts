@@ -1,6 +1,7 @@
 import type { Database } from 'sql.js';
 import type { ChainStatus, TreeFilter, TreeNode } from '../../protocol/indexTypes';
-import type { ChainVerdict, ReplayEvent, RunSummary, SessionSummary, SubagentNode, ToolCall, Tokens } from '../../protocol/model';
+import type { ChainVerdict, ReplayEvent, RunSummary, SessionSource, SessionSummary, SubagentNode, ToolCall, Tokens } from '../../protocol/model';
+import { formatDuration } from '../../protocol/format';
 import { editTexts, getEvent, replay, subagents, toolByEvent, tools } from './detailQueries';
 import { fileOpOf, isObj, str } from '../source/eventFields';
 import { decodeEventId } from '../store/eventIds';
@@ -124,6 +125,25 @@ export function resolveNode(db: Database, id: string, now = Date.now()): TreeNod
   return null;
 }
 
+/** The codicon of a session by where it was read from (a subagent keeps its own icon). */
+export const SOURCE_ICONS: Record<SessionSource, string> = {
+  plugin: 'comment-discussion',
+  transcript: 'note',
+  otlp: 'radio-tower',
+  'claude-code': 'sparkle',
+  codex: 'code',
+  other: 'file',
+};
+
+const SOURCE_LABELS: Record<SessionSource, string> = {
+  plugin: 'telemetry plugin log',
+  transcript: 'OpenClaw session transcript',
+  otlp: 'OpenTelemetry traces',
+  'claude-code': 'Claude Code session log',
+  codex: 'Codex session log',
+  other: 'other log',
+};
+
 export function sessionNode(s: SessionSummary, now: number): TreeNode {
   const failed = s.errorCount > 0;
   const parts = [
@@ -144,6 +164,7 @@ export function sessionNode(s: SessionSummary, now: number): TreeNode {
     `- Tokens: ${tokenLine(s.tokens)}`,
     `- Cost: ${formatCost(s.costUsd)}`,
   ];
+  if (s.sources?.length) lines.push(`- Read from: ${s.sources.map((x) => SOURCE_LABELS[x]).join(', ')}`);
   if (s.parentSessionKey) lines.push(`- Subagent of: ${md(s.parentSessionKey)}`);
   if (s.sessionIds?.length) lines.push(`- Session ids: ${s.sessionIds.map(md).join(', ')}`);
   return {
@@ -153,7 +174,8 @@ export function sessionNode(s: SessionSummary, now: number): TreeNode {
     label: s.sessionKey,
     description: parts.join(' · '),
     tooltip: lines.join('\n'),
-    icon: s.parentSessionKey ? 'type-hierarchy-sub' : 'comment-discussion',
+    icon: s.parentSessionKey ? 'type-hierarchy-sub' : SOURCE_ICONS[s.source ?? 'plugin'],
+    ...(s.source ? { source: s.source } : {}),
     ...(failed ? { iconColor: 'list.errorForeground' } : {}),
     contextValue: 'session',
     expandable: s.runCount > 0,
@@ -384,13 +406,6 @@ export function relativeTime(ts: number, now: number): string {
 
 export function formatDate(ts: number): string {
   return new Date(ts).toISOString().replace('T', ' ').slice(0, 19);
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} m ${Math.round((ms % 60_000) / 1000)} s`;
-  return `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} m`;
 }
 
 export function formatTokens(n: number): string {

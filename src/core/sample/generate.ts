@@ -7,7 +7,8 @@
  * the producer's `"unknown"` ids; summary (main) and full (coder, research) result capture; both blob shapes,
  * one blobRef with a missing file and one with a wrong hash (see World.externalize); tool errors, a failed run,
  * an `error` event; compaction; subagents two levels deep, one timing out; lifecycle events; and an unknown
- * kind (`diagnostic.heartbeat`). Same options → byte-identical files.
+ * kind (`diagnostic.heartbeat`). Same options → byte-identical files. With `transcripts`, also the session
+ * transcripts OpenClaw writes for the same sessions (see transcripts.ts).
  *
  * Events are produced by concurrent lanes (conversation threads) merged by timestamp and written in big
  * chunks, so memory stays flat and a million events take seconds.
@@ -20,6 +21,7 @@ import { Lane, type LaneSpec } from './lane';
 import { Rng } from './prng';
 import { UNKNOWN, World } from './world';
 import { DirWriter, type AgentName, type SampleEvent } from './writer';
+import { TranscriptTap } from './transcripts';
 
 export interface SampleOptions {
   outDir: string;
@@ -28,6 +30,8 @@ export interface SampleOptions {
   seed?: number;
   /** Epoch ms of the first event (default 2026-11-01T08:00:00Z). */
   start?: number;
+  /** Also write the session transcripts OpenClaw keeps beside the log (`agents/<agent>/sessions/`). */
+  transcripts?: boolean;
 }
 
 export interface SampleSummary {
@@ -39,6 +43,9 @@ export interface SampleSummary {
   sessions: number;
   runs: number;
   blobs: number;
+  /** Session transcript folders written (with `transcripts`). */
+  transcriptDirs?: string[];
+  transcriptLines?: number;
 }
 
 const HOUR = 3_600_000;
@@ -190,6 +197,7 @@ export async function generateSample(opts: SampleOptions): Promise<SampleSummary
   sources.push(new Ticker(world, new Rng(seed, 10_000), start, end, quiet, restarts));
 
   for (const a of AGENTS) writers[a].start(start);
+  const tap = opts.transcripts ? new TranscriptTap(root, (a) => blobDirs[a as AgentName] ?? null) : null;
   let nextRestart = 0;
   const heap = new SourceHeap(sources);
   for (let src = heap.top(); src; src = heap.top()) {
@@ -199,10 +207,12 @@ export async function generateSample(opts: SampleOptions): Promise<SampleSummary
       nextRestart++;
     }
     writers[ev.dir].write(ev);
+    tap?.write(ev);
     src.advance();
     heap.update();
   }
   for (const a of AGENTS) writers[a].close();
+  tap?.close();
 
   // An archiver compressed main's oldest daily file: `.jsonl.gz` instead of `.jsonl`.
   const mainDir = dirs[0]!;
@@ -217,5 +227,7 @@ export async function generateSample(opts: SampleOptions): Promise<SampleSummary
   let events = 0;
   for (const a of AGENTS) events += writers[a].lines;
   for (const d of dirs) for (const n of fs.readdirSync(d).sort()) if (n.startsWith('events')) files.push(path.join(d, n));
-  return { dirs, files, events, sessions: world.sessions, runs: world.runs, blobs: world.blobFiles };
+  const summary: SampleSummary = { dirs, files, events, sessions: world.sessions, runs: world.runs, blobs: world.blobFiles };
+  if (tap) Object.assign(summary, { transcriptDirs: [...tap.dirs].sort(), transcriptLines: tap.lines });
+  return summary;
 }

@@ -9,9 +9,10 @@
  * directory's own `blobs/` first; nothing outside the telemetry directory is ever read.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { BlobInfo } from '../../protocol/model';
+import { isInside, realOrNull } from './confine';
 
 export interface BlobRef {
   id: string;
@@ -111,19 +112,6 @@ export function blobFileNamesOf(event: unknown): string[] {
   return [...new Set(names)];
 }
 
-function isInside(realDir: string, realFile: string): boolean {
-  const rel = path.relative(realDir, realFile);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-}
-
-/** realpath, or null when the path does not exist (or cannot be resolved). */
-function realOrNull(p: string): string | null {
-  try {
-    return realpathSync(p);
-  } catch {
-    return null;
-  }
-}
 
 /** One candidate file: usable, not there, or (after following links) outside the directory. */
 function checkCandidate(realDir: string, candidate: string, name: string): { path: string } | { error: string } | 'missing' | 'outside' {

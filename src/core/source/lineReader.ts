@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { constants as zc, gunzipSync } from 'node:zlib';
+import { gunzipTolerant } from './gzip';
 
 /** One complete line of a log, decoded, with where it sits in the (decompressed) file. */
 export interface RawLine {
@@ -100,20 +100,8 @@ function* readWhole(file: string, from: ReadPosition): Generator<RawLine[], Read
 }
 
 function* readGzip(file: string, from: ReadPosition): Generator<RawLine[], ReadPosition & { fileProblem?: string }> {
-  let data: Buffer;
-  let fileProblem: string | undefined;
-  const raw = readFileSync(file);
-  try {
-    data = gunzipSync(raw);
-  } catch (err) {
-    // A cut-off archive still yields what was compressed before the damage.
-    try {
-      data = gunzipSync(raw, { finishFlush: zc.Z_SYNC_FLUSH });
-    } catch {
-      data = Buffer.alloc(0);
-    }
-    fileProblem = `damaged gzip archive (${(err as Error).message}); indexed what could be decompressed`;
-  }
+  const { data, damage } = gunzipTolerant(readFileSync(file));
+  const fileProblem = damage === null ? undefined : `damaged gzip archive (${damage}); indexed what could be decompressed`;
   const buf = data.subarray(from.offset);
   const { lines, consumed, lastLine } = splitLines(buf, from);
   if (lines.length) yield lines;

@@ -1,7 +1,9 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { gunzipSync, constants as zc } from 'node:zlib';
 import { isObj, type Obj } from './eventFields';
-import { eventFromLine } from './formats';
+import { eventFromLine, type MapState, type TranscriptFileContext } from './formats';
+import { statelessState } from './formats/types';
+import { readBackContext } from './formats/transcript';
+import { gunzipTolerant } from './gzip';
 
 /** Where an indexed event's line sits. */
 export interface LineLocation {
@@ -18,6 +20,16 @@ export interface LineLocation {
 export class PayloadReader {
   private readonly fds = new Map<string, number>();
   private gz: { path: string; mtime: number; data: Buffer } | null = null;
+  /** What a transcript file says about its session, per file, for reading its lines back. */
+  private readonly transcripts = new Map<string, TranscriptFileContext>();
+  private readonly state: MapState = {
+    ...statelessState(),
+    transcript: (f) => {
+      let t = this.transcripts.get(f.path);
+      if (!t) this.transcripts.set(f.path, (t = readBackContext(f.path)));
+      return t;
+    },
+  };
 
   /** The line's text, or null when the file changed or vanished since it was indexed. */
   text(loc: LineLocation): string | null {
@@ -48,7 +60,7 @@ export class PayloadReader {
       const o: unknown = JSON.parse(t);
       if (!isObj(o)) return null;
       // Another producer's line: the event is one of what it maps to (formats/).
-      if (typeof o.kind !== 'string') return (eventFromLine(o, t, eid) as unknown as Obj | null) ?? null;
+      if (typeof o.kind !== 'string') return (eventFromLine(o, t, eid, this.state, { id: 0, path: loc.path }) as unknown as Obj | null) ?? null;
       if (!eid.startsWith('sha1:') && o.id !== eid) return null;
       return o;
     } catch {
@@ -59,13 +71,7 @@ export class PayloadReader {
   private gunzipped(file: string): Buffer {
     const mtime = statSync(file).mtimeMs;
     if (this.gz && this.gz.path === file && this.gz.mtime === mtime) return this.gz.data;
-    const raw = readFileSync(file);
-    let data: Buffer;
-    try {
-      data = gunzipSync(raw);
-    } catch {
-      data = gunzipSync(raw, { finishFlush: zc.Z_SYNC_FLUSH });
-    }
+    const { data } = gunzipTolerant(readFileSync(file));
     this.gz = { path: file, mtime, data };
     return data;
   }
@@ -80,5 +86,6 @@ export class PayloadReader {
     }
     this.fds.clear();
     this.gz = null;
+    this.transcripts.clear();
   }
 }

@@ -1,9 +1,14 @@
 /**
- * Which files in a telemetry directory hold events, and in what order they were written.
- * Names follow the OpenClaw plugin's rotation: `events.jsonl` (active), `events.YYYY-MM-DD.jsonl`
- * (daily), `events.YYYY-WNN.jsonl` (weekly), and any of these compressed as `.gz`. Other producers
- * (formats note §3–§5): seed 001's `YYYY-MM-DD.jsonl`, Knostic's `telemetry.jsonl` with
- * `telemetry.jsonl.N.gz` archives, FlowCore batch bodies as `*.json`.
+ * Which files in a telemetry directory hold events, and in what order they were written. Every
+ * `*.jsonl`, `*.jsonl.gz` and `*.json` is read (its content decides its format); names only give
+ * the order. Known names follow their producer's rotation: the OpenClaw plugin's `events.jsonl`
+ * (active), `events.YYYY-MM-DD.jsonl` (daily), `events.YYYY-WNN.jsonl` (weekly), and any of these
+ * compressed as `.gz`; seed 001's `YYYY-MM-DD.jsonl`, Knostic's `telemetry.jsonl` with
+ * `telemetry.jsonl.N.gz` archives, FlowCore batch bodies as `*.json`. Any other `*.jsonl` (an
+ * OpenClaw session transcript `<sessionId>.jsonl`, a FlowCore log, …) may still be appended to, and
+ * is read after the known logs of the same sync. Not read: OpenClaw's `sessions.json` (session
+ * metadata, read by the transcript mapper), its `<id>.checkpoint.<uuid>.jsonl` copies of a
+ * transcript taken before a compaction (their lines repeat the transcript's), hidden files.
  */
 
 export interface TelemetryFileName {
@@ -29,6 +34,12 @@ const SEED_DAILY = /^(\d{4})-(\d{2})-(\d{2})\.jsonl(\.gz)?$/;
 const KNOSTIC_ROTATED = /^telemetry\.jsonl\.(\d+)(\.gz)?$/;
 /** FlowCore batch bodies saved as files. */
 const JSON_DOC = /^[^.][\w.-]*\.json$/;
+/** Any other log: read by its content. */
+const ANY_JSONL = /^[^.].*\.jsonl(\.gz)?$/;
+/** OpenClaw's copy of a transcript taken before a compaction. */
+const CHECKPOINT_COPY = /\.checkpoint\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.jsonl(\.gz)?$/i;
+/** Not event logs, whatever their extension. */
+const NOT_LOGS = new Set(['sessions.json']);
 
 /** Classifies a file name, or returns null when it is not an event log we read. */
 export function classifyTelemetryFile(name: string): TelemetryFileName | null {
@@ -45,7 +56,11 @@ export function classifyTelemetryFile(name: string): TelemetryFileName | null {
   m = KNOSTIC_ROTATED.exec(name);
   // .1 is the newest archive: a higher N sorts earlier, all before the live file.
   if (m) return { active: false, gzip: !!m[2], rank: ACTIVE_RANK - 2 - +m[1]! };
+  if (NOT_LOGS.has(name) || CHECKPOINT_COPY.test(name)) return null;
   if (JSON_DOC.test(name)) return { active: false, gzip: false, rank: ACTIVE_RANK - 1, whole: true };
+  m = ANY_JSONL.exec(name);
+  // After the known logs: a transcript read in the same sync as its plugin log then finds the log's runs.
+  if (m) return { active: !m[1], gzip: !!m[1], rank: ACTIVE_RANK + 1 };
   return null;
 }
 

@@ -14,7 +14,7 @@ import type { Database } from 'sql.js';
  * Lines of other producers are normalized to OpenClaw's shape (formats/); `events.fmt` and
  * `files.format` say which format they came in.
  */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 11;
 
 const DDL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -43,7 +43,8 @@ CREATE TABLE sessions (
   runs INTEGER NOT NULL DEFAULT 0, failed_runs INTEGER NOT NULL DEFAULT 0,
   tools INTEGER NOT NULL DEFAULT 0, failed_tools INTEGER NOT NULL DEFAULT 0, llm_calls INTEGER NOT NULL DEFAULT 0,
   t_in INTEGER NOT NULL DEFAULT 0, t_out INTEGER NOT NULL DEFAULT 0, t_cr INTEGER NOT NULL DEFAULT 0,
-  t_cw INTEGER NOT NULL DEFAULT 0, t_total INTEGER NOT NULL DEFAULT 0, cost REAL NOT NULL DEFAULT 0
+  t_cw INTEGER NOT NULL DEFAULT 0, t_total INTEGER NOT NULL DEFAULT 0, cost REAL NOT NULL DEFAULT 0,
+  sources INTEGER NOT NULL DEFAULT 0 -- bits of the kinds of logs it was read from (formats/sources.ts)
 );
 
 CREATE TABLE run_events (

@@ -1,4 +1,5 @@
 /** What matters about one event, per kind, as plain strings for a timeline row (seed 002 §8.2). */
+import { isFailure } from '../../protocol/failure';
 import type { LlmCallUsage, ReplayEvent, ToolCall } from '../../protocol/model';
 import { formatCost, formatDuration, formatPercent, formatTokens, num, oneLine, rec, shortId, str } from './format';
 
@@ -63,7 +64,7 @@ function llmCall(ev: ReplayEvent, d: Record<string, unknown>, call: LlmCallUsage
 
 function toolEnd(ev: ReplayEvent, d: Record<string, unknown>, call: ToolCall | undefined): EventSummary {
   const name = str(d.toolName) ?? call?.toolName ?? 'tool';
-  const failed = d.isError === true || call?.isError === true || d.error != null;
+  const failed = isFailure(ev.kind, ev.error, d) || call?.isError === true;
   const err = str(d.error) ?? call?.error ?? ev.error?.message;
   const outcome = failed ? `→ error${err ? `: ${err}` : ''}` : '→ ok';
   const dur = num(d.durationMs) ?? call?.durationMs;

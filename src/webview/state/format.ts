@@ -15,15 +15,8 @@ export function formatDateTime(ts: number | null | undefined): string {
   return `${date} ${formatTime(ts)}`;
 }
 
-/** `12ms`, `3.4s`, `2m 05s`, `1h 02m`. */
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms == null || !Number.isFinite(ms) || ms < 0) return '—';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const s = Math.round(ms / 1000);
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
+// One duration style for tree, panel and CLI.
+export { formatDuration } from '../../protocol/format';
 
 /** Grouped thousands: `12,345`. */
 export function formatInt(n: number | null | undefined): string {

@@ -28,7 +28,7 @@ export function deriveSession(view: SessionView): SessionModel {
     groups,
     groupByKey: new Map(groups.map((g) => [g.key, g])),
     eventById: new Map(view.events.map((e) => [e.id, e])),
-    provenance: buildProvenance(view.errorLinks, view.events),
+    provenance: buildProvenance(view.errorLinks),
     summary: { llmByEventId, toolsById, sessionKey: view.session.sessionKey },
     kinds: kindCounts(view.events),
     points: tokenSeries(view.llmCalls),

@@ -81,19 +81,8 @@ function mapOne(e: Obj, ctx: MapContext, i: number, where: string, events: OpenC
   const ts = timeOf(e.timestamp) ?? timeOf(e.ts);
   const sessionKey = idOf(e.sessionId);
   const meta: Obj = isObj(e.metadata) ? e.metadata : {};
-  const contract = FLOWCORE_CONTRACTS[name];
-  if (!contract) problems.push(`${where}unknown FlowCore event name "${name}"`);
-  else {
-    for (const [field, type] of Object.entries(contract.fields)) {
-      const v = meta[field];
-      if (v !== undefined && v !== null && !hasType(v, type)) problems.push(`${where}${name}: metadata.${field} should be ${type}, got ${describe(v)}`);
-    }
-  }
-  if (e.metadata !== undefined && !isObj(e.metadata)) problems.push(`${where}${name}: metadata should be an object, got ${describe(e.metadata)}`);
-  for (const field of emailFields(e, '')) {
-    if (name === 'epk_invite_sent' && field === 'metadata.invitedEmail') continue;
-    problems.push(`PII: e-mail address in ${where}${field}`);
-  }
+  const checked = checkFlowcoreEvent(e);
+  problems.push(...checked.contract.map((p) => `${where}${p}`), ...checked.pii.map((f) => `PII: e-mail address in ${where}${f}`));
   const id = lineEventId(ctx, i * 2);
   const data: Obj = { event: name, ...meta };
   if (name === 'sessionStart' || name === 'sessionEnd') {
@@ -109,6 +98,29 @@ function mapOne(e: Obj, ctx: MapContext, i: number, where: string, events: OpenC
   } else {
     events.push({ id, ts, kind: name, sessionKey, data });
   }
+}
+
+/**
+ * One FlowCore event checked against the contract table: `contract` lists what breaks it (unknown
+ * name, metadata of the wrong type), `pii` the paths of strings holding an e-mail address outside
+ * `epk_invite_sent`'s `metadata.invitedEmail`.
+ */
+export function checkFlowcoreEvent(e: Obj): { name: string | null; contract: string[]; pii: string[] } {
+  const name = nameOf(e);
+  const shown = name ?? '(no name)';
+  const contract: string[] = [];
+  const meta: Obj = isObj(e.metadata) ? e.metadata : {};
+  const table = name === null ? undefined : FLOWCORE_CONTRACTS[name];
+  if (!table) contract.push(`unknown FlowCore event name "${shown}"`);
+  else {
+    for (const [field, type] of Object.entries(table.fields)) {
+      const v = meta[field];
+      if (v !== undefined && v !== null && !hasType(v, type)) contract.push(`${shown}: metadata.${field} should be ${type}, got ${describe(v)}`);
+    }
+  }
+  if (e.metadata !== undefined && !isObj(e.metadata)) contract.push(`${shown}: metadata should be an object, got ${describe(e.metadata)}`);
+  const pii = emailFields(e, '').filter((field) => !(name === 'epk_invite_sent' && field === 'metadata.invitedEmail'));
+  return { name, contract, pii };
 }
 
 function hasType(v: unknown, t: FieldType): boolean {

@@ -6,19 +6,23 @@
 import { createHash } from 'node:crypto';
 import { timeOf, type Obj } from '../eventFields';
 import { flowcore } from './flowcore';
+import { claudeCode } from './claudeCode';
+import { codex } from './codex';
 import { knostic } from './knostic';
+import { otlp } from './otlp';
 import { phase1 } from './phase1';
 import { seed001 } from './seed001';
-import { lineEventId, statelessState, type Format, type MapContext, type MapState, type OpenClawShaped } from './types';
+import { transcript } from './transcript';
+import { lineEventId, statelessState, type Format, type MapContext, type MapFile, type MapState, type OpenClawShaped } from './types';
 
-export type { MapContext, MapState, OpenClawShaped } from './types';
+export type { MapContext, MapFile, MapState, OpenClawShaped, TranscriptFileContext } from './types';
 
 export const OPENCLAW = 'openclaw';
 export const UNKNOWN_FORMAT = 'unknown';
 export const UNKNOWN_KIND = '(unknown format)';
 
 /** Tried in this order after OpenClaw's own `kind`. */
-export const FORMATS: readonly Format[] = [phase1, seed001, knostic, flowcore];
+export const FORMATS: readonly Format[] = [otlp, claudeCode, codex, phase1, seed001, knostic, transcript, flowcore];
 
 export interface Normalized {
   format: string;
@@ -48,9 +52,10 @@ export function lineHash(text: string): string {
 
 /**
  * A line read back on its own (replay, tool details): the event with id `eid` among what the line
- * maps to. Ids and data do not depend on state, so this finds the indexed event again.
+ * maps to. Ids and data do not depend on the index, so this finds the indexed event again (a
+ * transcript line is read with what its file says about its session: `state.transcript`).
  */
-export function eventFromLine(o: Obj, text: string, eid: string, state: MapState = statelessState()): OpenClawShaped | null {
-  const n = normalize(o, { hash: lineHash(text), state });
+export function eventFromLine(o: Obj, text: string, eid: string, state: MapState = statelessState(), file?: MapFile): OpenClawShaped | null {
+  const n = normalize(o, { hash: lineHash(text), state, readBack: true, ...(file ? { file } : {}) });
   return n.events.find((e) => e.id === eid) ?? null;
 }

@@ -4,6 +4,14 @@
  */
 import type { Obj } from '../eventFields';
 
+/** Where a line sits in its (decompressed) file. */
+export interface LineAt {
+  offset: number;
+  length: number;
+  /** 1-based line number. */
+  line: number;
+}
+
 /** An event in the OpenClaw plugin's shape (formats note §1). */
 export interface OpenClawShaped {
   id: string;
@@ -15,6 +23,11 @@ export interface OpenClawShaped {
   runId?: string | null;
   data: Obj;
   error?: unknown;
+  /**
+   * The line the event is read back from, when it is not the line being mapped: an event that a
+   * later line completed (its data must then be what that earlier line maps to when read back).
+   */
+  at?: LineAt;
 }
 
 /**
@@ -27,6 +40,44 @@ export interface MapState {
   setOpenRun(sessionKey: string, runId: string | null): void;
   /** Tool calls of a session started and not yet ended, oldest first, for one tool name. */
   openTools(sessionKey: string, toolName: string): string[];
+  /**
+   * What a whole-file format (OpenClaw session transcripts) knows about the file a line is in:
+   * absent when nothing is known beyond the line (its events then keep their ids and data).
+   */
+  transcript?(file: MapFile): TranscriptFileContext | null;
+}
+
+/** The file a line is read from. */
+export interface MapFile {
+  id: number;
+  path: string;
+  /** Where this read of the file started (the bytes before it were indexed earlier). */
+  offset?: number;
+}
+
+/** Where a transcript entry belongs (see transcript.ts). */
+export interface TranscriptPlace {
+  /** The run it belongs to (the one its nearest user message starts); null before the first. */
+  runId: string | null;
+  /** false on a branch that was left: its events are shown, never counted. */
+  onPath: boolean;
+  /** When its run started (the user message's time). */
+  runStartTs: number | null;
+}
+
+/** A transcript file as its mapper sees it, kept across lines (and rebuilt from the file when lost). */
+export interface TranscriptFileContext {
+  sessionId: string | null;
+  sessionKey: string | null;
+  agentId: string | null;
+  /** The session that spawned this one (`spawnedBy` in sessions.json), with its label. */
+  spawn: { parentKey: string; label: string | null; agentId: string | null } | null;
+  /** Records an entry, in file order, and says where it belongs (`parentId` undefined: the previous entry, as in version 1 files). */
+  entry(id: string, parentId: string | null | undefined, ts: number, isUser: boolean): TranscriptPlace;
+  /** Records a tool call of an assistant message. */
+  toolCall(id: string, name: string, params: unknown, ts: number): void;
+  /** The tool call a result answers, when it was seen. */
+  toolCallOf(id: string): { name: string; params: unknown; ts: number } | null;
 }
 
 /** Where a line is, for ids derived from its bytes and for problems. */
@@ -34,6 +85,18 @@ export interface MapContext {
   /** sha1 hex of the line's text: synthetic ids derive from it, so re-indexing is idempotent. */
   hash: string;
   state: MapState;
+  /**
+   * The file the line is in, when known (always when indexing; when reading one line back only
+   * for formats that need it, see payloads.ts). Mappers may use it to tell files apart.
+   */
+  file?: MapFile;
+  /** Where the line is (indexing only). */
+  at?: LineAt;
+  /**
+   * The line is read back on its own (no state): a mapper emits every event the line may have
+   * produced, including those it only emits later when indexing (see `OpenClawShaped.at`).
+   */
+  readBack?: boolean;
 }
 
 export interface Format {

@@ -1,0 +1,402 @@
+/**
+ * OpenClaw session transcripts (pi-coding-agent session files, version 1–3):
+ * `<stateDir>/agents/<agentId>/sessions/<sessionId>.jsonl`, threads as `<sessionId>-topic-<topicId>.jsonl`,
+ * with `sessions.json` beside them mapping session keys to `{sessionId, sessionFile?, spawnedBy?, label?, …}`.
+ *
+ * A header line `{type:"session", id, timestamp, cwd}` then entries `{type, id, parentId, timestamp, …}`
+ * that form a tree; the path taken is the chain of parents of the last entry, other branches were
+ * left (their events keep their kind behind an `abandoned.` prefix: shown, never counted).
+ *
+ * Mapping: a user message starts a run (`run.start`); an assistant message is an `llm.call` (its
+ * usage: input without cache tokens, output, cacheRead, cacheWrite, total; `cost.total` in USD),
+ * a `tool.start` per tool call it makes (arguments as params), and ends the run (`run.end`) unless
+ * it stopped to use tools; a tool result is the `tool.end` of its call (`isError` → failed, the
+ * content as result). Compactions, model and thinking-level changes, branch summaries and other
+ * entries keep their own kinds. A session spawned by another (`spawnedBy`) gets a `subagent.spawn`
+ * from its header line, in the parent's session.
+ *
+ * Which session and run an entry belongs to is known from the file (header, sessions.json, the
+ * entries before it), kept in a `TranscriptFileContext`; when the plugin log has the same session,
+ * its run ids are used (see eventWriter.ts), so both sources describe one run.
+ */
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { execCommandOf, filePathOf, idOf, isObj, num, str, timeOf, type Obj } from '../eventFields';
+import {
+  lineEventId, type Format, type MapContext, type OpenClawShaped, type TranscriptFileContext, type TranscriptPlace,
+} from './types';
+
+export const TRANSCRIPT = 'openclaw-transcript';
+/** Kind prefix of the events of entries on a branch that was left. */
+export const ABANDONED = 'abandoned.';
+
+const ENTRY_TYPES = new Set([
+  'message', 'model_change', 'thinking_level_change', 'compaction', 'branch_summary', 'custom', 'custom_message', 'label', 'session_info',
+]);
+
+const OTHER_KINDS: Record<string, string> = {
+  model_change: 'model.change',
+  thinking_level_change: 'thinking.change',
+  compaction: 'compaction',
+  branch_summary: 'branch.summary',
+  session_info: 'session.info',
+};
+
+const NO_PLACE: TranscriptPlace = { runId: null, onPath: true, runStartTs: null };
+
+export function isTranscriptHeader(o: Obj): boolean {
+  return o.type === 'session' && typeof o.id === 'string' && (typeof o.version === 'number' || typeof o.cwd === 'string');
+}
+
+export const transcript: Format = {
+  name: TRANSCRIPT,
+  detect: (o) => isTranscriptHeader(o) || (typeof o.type === 'string' && ENTRY_TYPES.has(o.type) && typeof o.timestamp === 'string'),
+  map(o: Obj, ctx: MapContext) {
+    const t = ctx.file && ctx.state.transcript ? ctx.state.transcript(ctx.file) : null;
+    const ts = timeOf(o.timestamp);
+    const base = { agentId: t?.agentId ?? null, sessionKey: t?.sessionKey ?? null, sessionId: t?.sessionId ?? null };
+    if (o.type === 'session') {
+      const events: OpenClawShaped[] = [{
+        id: lineEventId(ctx, 0), ts, kind: 'session.start', ...base, sessionId: t ? t.sessionId : idOf(o.id), runId: null,
+        data: { sessionId: str(o.id), version: num(o.version) ?? 1, cwd: str(o.cwd), parentSession: str(o.parentSession) },
+      }];
+      if (t?.spawn && t.sessionKey) {
+        events.push({
+          id: lineEventId(ctx, 0, 'spawn'), ts, kind: 'subagent.spawn', agentId: t.spawn.agentId, sessionKey: t.spawn.parentKey, sessionId: null, runId: null,
+          data: { childSessionKey: t.sessionKey, agentId: t.agentId, label: t.spawn.label },
+        });
+      }
+      return { events, problems: [] };
+    }
+    const entryId = str(o.id) ?? `h${ctx.hash.slice(0, 12)}`;
+    const parentId = 'parentId' in o ? idOf(o.parentId) : undefined;
+    const m = isObj(o.message) ? o.message : null;
+    const role = o.type === 'message' && m ? str(m.role) : null;
+    const place = t ? t.entry(entryId, parentId, ts ?? 0, role === 'user') : NO_PLACE;
+    const kindOf = (k: string) => (place.onPath ? k : ABANDONED + k);
+    const ev = (i: number | string, kind: string, data: Obj, error?: unknown): OpenClawShaped => ({
+      id: typeof i === 'number' ? lineEventId(ctx, i) : lineEventId(ctx, 0, i),
+      ts, kind: kindOf(kind), ...base, runId: place.runId, data: { ...data, entryId },
+      ...(error != null ? { error } : {}),
+    });
+    const problems: string[] = [];
+    if (ts === null) problems.push('transcript entry without a valid timestamp');
+    if (o.type !== 'message' || !m) {
+      const { type: _t, id: _i, parentId: _p, timestamp: _ts, ...rest } = o;
+      return { events: [ev(0, OTHER_KINDS[o.type as string] ?? `transcript.${String(o.type)}`, rest)], problems };
+    }
+    switch (role) {
+      case 'user': {
+        const images = Array.isArray(m.content) ? m.content.filter((b) => isObj(b) && b.type === 'image').length : 0;
+        return { events: [ev(0, 'run.start', { inputMessage: textOf(m.content), imagesCount: images, isHeartbeat: false })], problems };
+      }
+      case 'assistant':
+        return { events: assistantEvents(o, m, ev, lineEventId(ctx, 0), t), problems };
+      case 'toolResult': {
+        const callId = str(m.toolCallId) ?? `${entryId}`;
+        const call = t?.toolCallOf(callId) ?? null;
+        const toolName = str(m.toolName) ?? call?.name ?? '(unknown tool)';
+        const isError = m.isError === true;
+        const result = resultOf(m.content);
+        const data: Obj = { toolName, toolCallId: callId, isError, result };
+        if (m.details !== undefined) data.details = m.details;
+        if (isError) data.error = (typeof result === 'string' ? result : textOf(m.content)).slice(0, 1000) || 'tool call failed';
+        // Where it worked, from the call's arguments (the result line does not repeat them).
+        if (call) {
+          const fp = filePathOf(toolName, { params: call.params });
+          const cmd = execCommandOf(toolName, { params: call.params });
+          if (fp) data.filePath = fp;
+          if (cmd) data.execCommand = cmd;
+        }
+        return { events: [ev(0, 'tool.end', data)], problems };
+      }
+      default: {
+        const { role: _r, ...rest } = m;
+        const kind = role === 'bashExecution' ? 'bash.execution' : role === 'custom' ? 'message.custom' : `transcript.${role ?? 'message'}`;
+        return { events: [ev(0, kind, rest)], problems };
+      }
+    }
+  },
+};
+
+function assistantEvents(
+  o: Obj, m: Obj, ev: (i: number | string, kind: string, data: Obj, error?: unknown) => OpenClawShaped, baseId: string, t: TranscriptFileContext | null,
+): OpenClawShaped[] {
+  const usage = isObj(m.usage) ? m.usage : {};
+  const cost = isObj(usage.cost) ? num(usage.cost.total) : null;
+  const input = num(usage.input) ?? 0;
+  const output = num(usage.output) ?? 0;
+  const cacheRead = num(usage.cacheRead) ?? 0;
+  const cacheWrite = num(usage.cacheWrite) ?? 0;
+  const total = num(usage.totalTokens) ?? input + output + cacheRead + cacheWrite;
+  const stop = str(m.stopReason);
+  // An abort with a reason (a timeout, a killed subagent) failed too; a bare one was the user's.
+  const failed = stop === 'error' || (stop === 'aborted' && str(m.errorMessage) !== null);
+  const error = failed ? { message: str(m.errorMessage) ?? 'LLM call failed' } : undefined;
+  const provider = str(m.provider);
+  const model = str(m.model);
+  const text = textOf(m.content);
+  const entryTs = timeOf(o.timestamp);
+  // The message's own timestamp is when it started; the entry's, when it was written.
+  const started = num(m.timestamp);
+  const durationMs = entryTs !== null && started !== null && entryTs >= started ? entryTs - started : null;
+  const out: OpenClawShaped[] = [
+    ev(0, 'llm.call', {
+      provider, model, api: str(m.api), delta: { input, output, cacheRead, cacheWrite, total }, costUsd: cost ?? 0,
+      durationMs, stopReason: stop, assistantText: text,
+    }, error),
+  ];
+  const blocks = Array.isArray(m.content) ? m.content : [];
+  let k = 0;
+  for (const b of blocks) {
+    if (!isObj(b) || b.type !== 'toolCall') continue;
+    k++;
+    const id = str(b.id) ?? `${baseId}.call${k}`;
+    const name = str(b.name) ?? '(unknown tool)';
+    const params = b.arguments ?? null;
+    t?.toolCall(id, name, params, entryTs ?? 0);
+    out.push(ev(k, 'tool.start', { toolName: name, toolCallId: id, params }));
+  }
+  if (stop !== null && stop !== 'toolUse') {
+    out.push(ev('end', 'run.end', { model, provider, stopReason: stop, toolCallCount: k, lastAssistantMessage: text }, error));
+  }
+  return out;
+}
+
+/** The text of a message content: a string, or its text blocks joined. */
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.filter((b) => isObj(b) && b.type === 'text' && typeof b.text === 'string').map((b) => (b as Obj).text as string).join('\n');
+}
+
+/** A tool result's content: its text when it is only text, else the blocks (image bytes left out). */
+function resultOf(content: unknown): unknown {
+  if (!Array.isArray(content)) return content ?? null;
+  if (content.every((b) => isObj(b) && b.type === 'text')) return textOf(content);
+  return content.map((b) => (isObj(b) && b.type === 'image' ? { type: 'image', mimeType: b.mimeType ?? null, bytes: typeof b.data === 'string' ? b.data.length : null } : b));
+}
+
+// ── what a file says about its session ───────────────────────────────────────
+
+/** One entry of `sessions.json`. */
+export interface SessionsEntry {
+  key: string;
+  sessionId: string | null;
+  sessionFile: string | null;
+  spawnedBy: string | null;
+  label: string | null;
+  updatedAt: number;
+}
+
+const sessionsCache = new Map<string, { mtime: number; size: number; entries: SessionsEntry[] }>();
+
+/** The entries of `sessions.json` in `dir` (none when absent or unreadable); re-read when it changes. */
+export function readSessionsIndex(dir: string): SessionsEntry[] {
+  const file = path.join(dir, 'sessions.json');
+  let st;
+  try {
+    st = statSync(file);
+  } catch {
+    return [];
+  }
+  const hit = sessionsCache.get(file);
+  if (hit && hit.mtime === st.mtimeMs && hit.size === st.size) return hit.entries;
+  let entries: SessionsEntry[] = [];
+  try {
+    const o: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (isObj(o)) {
+      entries = Object.entries(o).filter(([, v]) => isObj(v)).map(([key, v]) => {
+        const e = v as Obj;
+        return {
+          key,
+          sessionId: idOf(e.sessionId),
+          sessionFile: str(e.sessionFile),
+          spawnedBy: idOf(e.spawnedBy),
+          label: str(e.label) ?? str(e.displayName),
+          updatedAt: num(e.updatedAt) ?? 0,
+        };
+      });
+    }
+  } catch {
+    entries = [];
+  }
+  sessionsCache.set(file, { mtime: st.mtimeMs, size: st.size, entries });
+  return entries;
+}
+
+/** What the index knows that a transcript needs (implemented by the event writer). */
+export interface TranscriptLookups {
+  /** The run id another log (the plugin's) gives the run of session `key` that starts at `ts`; null when none. */
+  pluginRun(key: string, ts: number): string | null;
+  /** The session key the index links to a session id; null when none. */
+  keyOfSessionId(sessionId: string): string | null;
+}
+
+const NO_LOOKUPS: TranscriptLookups = { pluginRun: () => null, keyOfSessionId: () => null };
+
+const TOPIC = /^(.+)-topic-(.+)$/;
+
+/** Session id, key, agent and parent of a transcript file, from its name, header and sessions.json. */
+export function transcriptSession(file: string, headerId: string | null, lookups: TranscriptLookups = NO_LOOKUPS): Pick<TranscriptFileContext, 'sessionId' | 'sessionKey' | 'agentId' | 'spawn'> {
+  const name = path.basename(file);
+  const stem = name.replace(/\.jsonl(\.gz)?$/, '');
+  const topic = TOPIC.exec(stem);
+  // A thread's file belongs to the session it is a topic of.
+  const sessionId = topic ? topic[1]! : headerId ?? stem;
+  const entries = readSessionsIndex(path.dirname(file));
+  const byFile = entries.filter((e) => e.sessionFile !== null && path.basename(e.sessionFile) === name);
+  const byId = entries.filter((e) => e.sessionId === sessionId);
+  const found = [...(byFile.length ? byFile : byId)].sort((a, b) => b.updatedAt - a.updatedAt || (a.key < b.key ? -1 : 1))[0];
+  const known = found?.key ?? lookups.keyOfSessionId(sessionId);
+  // Without a key the session id names the session; it is then not written as a session id, so
+  // that a plugin log linking it to its key later is not contradicted.
+  const sessionKey = known ?? sessionId;
+  const agentId = agentOfPath(file) ?? /^agent:([^:]+):/.exec(sessionKey)?.[1] ?? null;
+  const parentKey = found?.spawnedBy ?? null;
+  return {
+    sessionId: known !== null ? sessionId : null,
+    sessionKey,
+    agentId,
+    spawn: parentKey && parentKey !== sessionKey ? { parentKey, label: found?.label ?? null, agentId: /^agent:([^:]+):/.exec(parentKey)?.[1] ?? null } : null,
+  };
+}
+
+/** `…/agents/<agentId>/sessions/<file>` names its agent. */
+function agentOfPath(file: string): string | null {
+  const parts = path.resolve(file).split(/[\\/]/);
+  const n = parts.length;
+  return n >= 4 && parts[n - 2] === 'sessions' && parts[n - 4] === 'agents' ? parts[n - 3]! || null : null;
+}
+
+/** The first line of a file, parsed (null when it is not a JSON object). */
+function firstLine(file: string): Obj | null {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const buf = Buffer.alloc(65_536);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const text = buf.toString('utf8', 0, n);
+    const nl = text.indexOf('\n');
+    const o: unknown = JSON.parse(nl >= 0 ? text.slice(0, nl) : text);
+    return isObj(o) ? o : null;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+interface EntryNode {
+  parent: string | null;
+  /** The user entry whose run this entry is in. */
+  run: string | null;
+}
+
+/**
+ * A transcript file as read so far: its session, its entries' tree, the runs (one per user
+ * message) and tool calls. Built line by line while indexing; rebuilt from the file's first
+ * `upTo` bytes when the process starts again (`open`).
+ */
+export class TranscriptFile implements TranscriptFileContext {
+  sessionId: string | null;
+  sessionKey: string | null;
+  agentId: string | null;
+  spawn: TranscriptFileContext['spawn'];
+  /** An entry came that does not continue the last one: an earlier branch was left, read the file again whole. */
+  branched = false;
+  private readonly entries = new Map<string, EntryNode>();
+  private readonly runs = new Map<string, { id: string; ts: number }>();
+  private readonly calls = new Map<string, { name: string; params: unknown; ts: number }>();
+  private last: string | null = null;
+  private offPath = new Set<string>();
+  private readonly stem: string;
+
+  private constructor(readonly file: string, private readonly lookups: TranscriptLookups) {
+    const header = firstLine(file);
+    const s = transcriptSession(file, header && isTranscriptHeader(header) ? idOf(header.id) : null, lookups);
+    this.sessionId = s.sessionId;
+    this.sessionKey = s.sessionKey;
+    this.agentId = s.agentId;
+    this.spawn = s.spawn;
+    this.stem = path.basename(file).replace(/\.jsonl(\.gz)?$/, '');
+  }
+
+  /**
+   * The context of `file` with its first `upTo` bytes already seen (Infinity: the whole file, so
+   * that entries on branches left later are known to be off the path from the start).
+   */
+  static open(file: string, upTo: number, lookups: TranscriptLookups = NO_LOOKUPS): TranscriptFile {
+    const t = new TranscriptFile(file, lookups);
+    if (upTo > 0) t.scan(upTo);
+    return t;
+  }
+
+  /** The session key the file would get now (sessions.json may have changed since it was read). */
+  currentKey(): string | null {
+    const header = firstLine(this.file);
+    return transcriptSession(this.file, header && isTranscriptHeader(header) ? idOf(header.id) : null, this.lookups).sessionKey;
+  }
+
+  private scan(upTo: number): void {
+    let text: string;
+    try {
+      const raw = readFileSync(this.file);
+      const buf = this.file.endsWith('.gz') ? gunzipSync(raw) : raw;
+      text = buf.toString('utf8', 0, Math.min(buf.length, Number.isFinite(upTo) ? upTo : buf.length));
+    } catch {
+      return;
+    }
+    const state = { transcript: () => this, openRun: () => null, setOpenRun: () => undefined, openTools: () => [] };
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      let o: unknown;
+      try {
+        o = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (!isObj(o) || isTranscriptHeader(o) || typeof o.type !== 'string') continue;
+      // The same mapping as indexing, for what it records about entries and tool calls.
+      transcript.map(o, { hash: createHash('sha1').update(line.replace(/\r$/, '')).digest('hex'), state, file: { id: 0, path: this.file } });
+    }
+    // What the path is now: the chain of parents of the last entry.
+    const onPath = new Set<string>();
+    for (let id = this.last; id !== null && !onPath.has(id); id = this.entries.get(id)?.parent ?? null) onPath.add(id);
+    this.offPath = new Set([...this.entries.keys()].filter((id) => !onPath.has(id)));
+    this.branched = false;
+  }
+
+  entry(id: string, parentId: string | null | undefined, ts: number, isUser: boolean): TranscriptPlace {
+    let node = this.entries.get(id);
+    if (!node) {
+      const parent = parentId === undefined ? this.last : parentId;
+      if (this.last !== null && parent !== this.last) this.branched = true;
+      const run = isUser ? id : parent !== null ? this.entries.get(parent)?.run ?? null : null;
+      node = { parent, run };
+      this.entries.set(id, node);
+      this.last = id;
+      if (isUser && !this.runs.has(id)) {
+        const adopted = this.sessionKey ? this.lookups.pluginRun(this.sessionKey, ts) : null;
+        this.runs.set(id, { id: adopted ?? `${this.stem}/${id}`, ts });
+      }
+    }
+    const run = node.run !== null ? this.runs.get(node.run) ?? null : null;
+    return { runId: run?.id ?? null, onPath: !this.offPath.has(id), runStartTs: run?.ts ?? null };
+  }
+
+  toolCall(id: string, name: string, params: unknown, ts: number): void {
+    if (!this.calls.has(id)) this.calls.set(id, { name, params, ts });
+  }
+
+  toolCallOf(id: string): { name: string; params: unknown; ts: number } | null {
+    return this.calls.get(id) ?? null;
+  }
+}
+
+/** The context a transcript line is read back with (no index): its session and parent, from the file. */
+export function readBackContext(file: string): TranscriptFileContext {
+  return TranscriptFile.open(file, 0);
+}

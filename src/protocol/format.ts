@@ -1,0 +1,19 @@
+/**
+ * Text formatting shared by every surface (tree, replay panel, CLI), so the same value reads the same
+ * everywhere. Pure functions: they run in the extension host, the CLI and the webview alike.
+ */
+
+/**
+ * A duration, compact: `250ms`, `3.4s`, `2m 05s`, `1h 02m`; `—` when there is none (null, negative
+ * or not finite). Each step is rounded on its own unit, so 59.97 s reads `1m 00s`, never `60.0s`.
+ */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms == null || !Number.isFinite(ms) || ms < 0) return '—';
+  if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`;
+  const tenths = Math.round(ms / 100);
+  if (tenths < 600) return `${(tenths / 10).toFixed(1)}s`;
+  const secs = Math.round(ms / 1000);
+  if (secs < 3600) return `${Math.floor(secs / 60)}m ${String(secs % 60).padStart(2, '0')}s`;
+  const mins = Math.round(ms / 60_000);
+  return `${Math.floor(mins / 60)}h ${String(mins % 60).padStart(2, '0')}m`;
+}

@@ -1,0 +1,149 @@
+// @ts-check
+// Test-only probe for `npm run bench:host` (scripts/bench-host.mjs): loaded as a development extension
+// into the same extension host as Agent Telemetry Explorer, it records how late that host's event loop is.
+// It appends JSON lines to the file named by $BENCH_PROBE_OUT:
+//   {type:'start', t, pid}                     once, when the probe starts
+//   {type:'stall', t, ms}                      the 10 ms interval timer fired `ms` late, ending at epoch ms `t`
+//                                              (recorded when ms >= STALL_MS)
+//   {type:'sample', t, rss, heap, memory, syncCount}
+//                                              every second: the host's RSS and heap, and the extension
+//                                              API's memory() / syncCount() when it has them
+//   {type:'phase', t, name, from, eldMaxMs, eldP99Ms, eldMeanMs}
+//                                              a phase ended: monitorEventLoopDelay (10 ms resolution) over
+//                                              it. The bench names the current phase in $BENCH_PROBE_OUT.phase;
+//                                              the probe polls that file.
+//   {type:'active', t}                         Agent Telemetry was activated (its view was opened)
+//   {type:'ready', t, ms}                      its API's ready() resolved (the first index is done)
+//   {type:'error', t, message}
+// The probe never triggers Agent Telemetry itself: it calls ready() only once the extension is active.
+'use strict';
+const fs = require('node:fs');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
+const vscode = require('vscode');
+
+const EXTENSION_ID = 'agent-telemetry.agent-telemetry-explorer';
+const TICK_MS = 10;
+const STALL_MS = 20;
+
+/** @type {NodeJS.Timeout[]} */
+const timers = [];
+/** @type {import('node:perf_hooks').IntervalHistogram | undefined} */
+let eld;
+
+function activate() {
+  const out = process.env.BENCH_PROBE_OUT;
+  if (!out) return;
+  /** @type {string[]} */
+  let pending = [];
+  const record = (/** @type {Record<string, unknown>} */ rec) => pending.push(JSON.stringify({ t: Date.now(), ...rec }));
+  const flush = () => {
+    if (!pending.length) return;
+    const lines = `${pending.join('\n')}\n`;
+    pending = [];
+    try {
+      fs.appendFileSync(out, lines);
+    } catch {
+      /* the bench is gone */
+    }
+  };
+  record({ type: 'start', pid: process.pid });
+  flush();
+
+  // Lateness of a short interval timer: a blocked event loop shows as one late tick of the block's length.
+  let last = performance.now();
+  timers.push(
+    setInterval(() => {
+      const now = performance.now();
+      const late = now - last - TICK_MS;
+      last = now;
+      if (late >= STALL_MS) record({ type: 'stall', ms: Math.round(late) });
+    }, TICK_MS),
+  );
+
+  eld = monitorEventLoopDelay({ resolution: 10 });
+  eld.enable();
+  // One histogram per phase. Resetting also forgets the histogram's previous tick, so a block that has
+  // just ended would be lost if its late tick had not been recorded yet: read and reset a little later.
+  const phaseFile = `${out}.phase`;
+  let phase = { name: 'startup', from: Date.now() };
+  timers.push(
+    setInterval(() => {
+      let name;
+      try {
+        name = fs.readFileSync(phaseFile, 'utf8').trim();
+      } catch {
+        return;
+      }
+      if (!name || name === phase.name) return;
+      const ended = phase;
+      phase = { name, from: Date.now() };
+      setTimeout(() => {
+        const h = /** @type {import('node:perf_hooks').IntervalHistogram} */ (eld);
+        const ms = (/** @type {number} */ ns) => Math.round(ns / 1e5) / 10;
+        record({ type: 'phase', name: ended.name, from: ended.from, eldMaxMs: ms(h.max), eldP99Ms: ms(h.percentile(99)), eldMeanMs: ms(h.mean) });
+        h.reset();
+        flush();
+      }, 30);
+    }, 100),
+  );
+  /** @type {any} */
+  let api;
+  let asked = false;
+  let sampling = false;
+  timers.push(
+    setInterval(() => {
+      if (sampling) return;
+      sampling = true;
+      void sample().finally(() => {
+        sampling = false;
+        flush();
+      });
+    }, 1000),
+  );
+  async function sample() {
+    const mem = process.memoryUsage();
+    /** @type {unknown} */
+    let memory = null;
+    /** @type {unknown} */
+    let syncCount = null;
+    try {
+      if (api && typeof api.memory === 'function') memory = await api.memory();
+      if (api && typeof api.syncCount === 'function') syncCount = await api.syncCount();
+    } catch (err) {
+      record({ type: 'error', message: `api: ${String(/** @type {Error} */ (err)?.message ?? err)}` });
+    }
+    record({ type: 'sample', rss: mem.rss, heap: mem.heapUsed, memory, syncCount });
+  }
+
+  // Wait for Agent Telemetry to be activated by its view, then for its first index.
+  timers.push(
+    setInterval(() => {
+      if (asked) return;
+      const ext = vscode.extensions.getExtension(EXTENSION_ID);
+      if (!ext || !ext.isActive) return;
+      asked = true;
+      api = ext.exports;
+      const t0 = Date.now();
+      record({ type: 'active' });
+      flush();
+      Promise.resolve(api.ready()).then(
+        () => {
+          record({ type: 'ready', ms: Date.now() - t0 });
+          flush();
+        },
+        (/** @type {unknown} */ err) => {
+          record({ type: 'error', message: `ready(): ${String(/** @type {Error} */ (err)?.message ?? err)}` });
+          flush();
+        },
+      );
+    }, 20),
+  );
+  timers.push(setInterval(flush, 250));
+}
+
+function deactivate() {
+  for (const t of timers) clearInterval(t);
+  eld?.disable();
+}
+
+module.exports = { activate, deactivate };
