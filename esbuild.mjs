@@ -1,4 +1,4 @@
-// Bundles the three entry points and copies sql.js's wasm beside them.
+// Bundles the four entry points (extension host, index worker, CLI, webview) and copies sql.js's wasm beside them.
 //   node esbuild.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -45,6 +45,15 @@ const configs = [
     target: 'node20',
     external: ['vscode'],
     plugins: [...common.plugins, copyWasm],
+  },
+  {
+    ...common,
+    // The index worker (worker_threads): sql.js, syncing, queries, exports, saving.
+    entryPoints: ['src/core/worker/worker.ts'],
+    outfile: 'dist/worker.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
   },
   {
     ...common,

@@ -61,6 +61,11 @@ export default tseslint.config(
     files: ['src/extension/**/*.ts'],
     rules: fence([
       { group: ['**/webview/**', '**/cli/**', 'lit', 'lit/*'], message: 'the extension host imports core and protocol, not the webview or CLI.' },
+      // The index lives in the worker: the host asks it through indexClient.ts and never holds a Database.
+      {
+        group: ['sql.js', '**/core/store/**', '**/core/ingest/**', '**/core/ops/**', '**/core/worker/**', '**/core/query/**', '!**/core/query/pathMatch'],
+        message: 'the extension host does not touch the index: ask the worker (IndexService.request).',
+      },
     ]),
   },
   {

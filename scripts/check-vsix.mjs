@@ -20,6 +20,7 @@ const REQUIRED = [
   'extension/changelog.md',
   'extension/LICENSE.txt',
   'extension/dist/extension.js',
+  'extension/dist/worker.js',
   'extension/dist/webview.js',
   'extension/dist/cli.js',
   'extension/dist/sql-wasm.wasm',

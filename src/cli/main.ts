@@ -11,7 +11,7 @@ import { exportOtlp } from '../core/ops/otlpExport';
 import { uploadOtlp } from '../core/ops/otlpUpload';
 import { assertOutsideTelemetry, openIndexFile, saveIndexFile } from '../core/ingest/indexFile';
 import { applyRetention, gatherRetentionInput, planRetention, type ApplyResult, type PlannedDeletion, type RetentionPlan, type RetentionPolicy } from '../core/ops/retention';
-import { parseSince } from '../core/query/since';
+import { parseSince } from '../core/since';
 import { loadSqlJs } from '../core/store/sqljs';
 import * as summary from '../core/query/summaryQueries';
 import * as answers from '../core/query/answers';

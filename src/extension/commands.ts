@@ -1,11 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { editTexts, getEvent, toolByEvent } from '../core/query/detailQueries';
 import { bestPathMatch } from '../core/query/pathMatch';
 import { generateSample } from '../core/sample/generate';
-import { listSessions, problems, search } from '../core/query/summaryQueries';
-import type { TreeNode } from '../core/query/tree';
 import { addDirectories } from './config';
 import { applyRetentionCommand, exportCommand, PLAN_SCHEME, PlanDocuments } from './exportRetention';
 import type { IndexService } from './indexService';
@@ -41,7 +38,22 @@ export const COMMAND_IDS = [
   'agentTelemetry.filter',
   'agentTelemetry.export',
   'agentTelemetry.applyRetention',
+  'agentTelemetry.retryStart',
 ] as const;
+
+/**
+ * What the commands on tree items take: ids (a tree node carries them, and so can any caller).
+ * `filePath` is only used when no event id names the tool call.
+ */
+export interface ItemArg {
+  kind?: string;
+  sessionKey?: string | null;
+  runId?: string | null;
+  eventId?: string | null;
+  toolCallId?: string | null;
+  filePath?: string | null;
+  contextValue?: string;
+}
 
 export function registerCommands(context: vscode.ExtensionContext, service: IndexService, tree: SessionsTree, log: vscode.LogOutputChannel): void {
   const edits = new EditTextProvider();
@@ -70,6 +82,11 @@ export function registerCommands(context: vscode.ExtensionContext, service: Inde
     await service.requestSync({ all: true });
   });
 
+  reg('agentTelemetry.retryStart', async () => {
+    await service.retry();
+    tree.refreshAll();
+  });
+
   reg('agentTelemetry.reindex', async () => {
     await service.reindex();
     void vscode.window.showInformationMessage(`Agent Telemetry: re-indexed ${service.sessionCount} sessions.`);
@@ -96,17 +113,16 @@ export function registerCommands(context: vscode.ExtensionContext, service: Inde
     await focusView();
   });
 
-  reg('agentTelemetry.openRawEvent', async (node?: TreeNode) => {
+  reg('agentTelemetry.openRawEvent', async (node?: ItemArg) => {
     const eventId = node?.eventId;
     if (!eventId) return void vscode.window.showInformationMessage('Agent Telemetry: choose a run, tool call or message in the Sessions view.');
-    const db = await service.ready();
-    const ev = getEvent(db, eventId);
+    const ev = await service.request('event/get', { eventId });
     if (!ev) return void vscode.window.showWarningMessage(`Agent Telemetry: event ${eventId} is no longer in the index.`);
     await openAtLine(ev.file, ev.line, ev.raw);
   });
 
-  reg('agentTelemetry.openFile', async (node?: TreeNode) => {
-    const recorded = node?.filePath;
+  reg('agentTelemetry.openFile', async (node?: ItemArg) => {
+    const recorded = node?.eventId ? ((await service.request('tool/byEvent', { eventId: node.eventId }))?.filePath ?? node.filePath) : node?.filePath;
     if (!recorded) return void vscode.window.showInformationMessage('Agent Telemetry: this tool call has no file.');
     let file = recorded;
     if (!existsSync(recorded)) {
@@ -121,18 +137,17 @@ export function registerCommands(context: vscode.ExtensionContext, service: Inde
     // Put the cursor at the edited text when the call was an edit and the new text is still there.
     let selection: vscode.Range | undefined;
     if (node?.eventId && node.contextValue === 'tool.edit') {
-      const call = toolByEvent(await service.ready(), node.eventId);
-      const texts = call ? editTexts(call.params) : null;
+      const texts = await service.request('tool/editTexts', { eventId: node.eventId });
       const at = texts && texts.newText ? doc.getText().indexOf(texts.newText) : -1;
       if (texts && at >= 0) selection = new vscode.Range(doc.positionAt(at), doc.positionAt(at + texts.newText.length));
     }
     await vscode.window.showTextDocument(doc, { preview: true, selection });
   });
 
-  reg('agentTelemetry.showEditDiff', async (node?: TreeNode) => {
+  reg('agentTelemetry.showEditDiff', async (node?: ItemArg) => {
     if (!node?.eventId) return void vscode.window.showInformationMessage('Agent Telemetry: choose an edit tool call.');
-    const call = toolByEvent(await service.ready(), node.eventId);
-    const texts = call ? editTexts(call.params) : null;
+    const call = await service.request('tool/editTexts', { eventId: node.eventId });
+    const texts = call;
     if (!call || !texts) return void vscode.window.showInformationMessage('Agent Telemetry: this tool call recorded no old and new text.');
     const name = path.basename(call.filePath ?? 'edit.txt');
     const left = vscode.Uri.from({ scheme: EDIT_SCHEME, path: `/${node.eventId}/before/${name}` });
@@ -142,7 +157,7 @@ export function registerCommands(context: vscode.ExtensionContext, service: Inde
     await vscode.commands.executeCommand('vscode.diff', left, right, `${name}: ${call.toolName} ${call.toolCallId} (recorded edit)`, { preview: true });
   });
 
-  reg('agentTelemetry.copyId', async (node?: TreeNode) => {
+  reg('agentTelemetry.copyId', async (node?: ItemArg) => {
     if (!node) return;
     const id = node.kind === 'session' || node.kind === 'subagent' ? node.sessionKey : node.kind === 'run' ? node.runId : node.kind === 'tool' ? node.toolCallId : node.eventId;
     if (!id) return;
@@ -151,7 +166,7 @@ export function registerCommands(context: vscode.ExtensionContext, service: Inde
   });
 
   reg('agentTelemetry.showProblems', async () => {
-    const list = problems(await service.ready());
+    const list = await service.request('problems', {});
     if (list.length === 0) return void vscode.window.showInformationMessage('Agent Telemetry: the index has no problems.');
     const pick = await vscode.window.showQuickPick(
       list.map((p) => ({ label: `${path.basename(p.file)}:${p.line}`, description: p.reason, detail: p.file, problem: p })),
@@ -161,26 +176,33 @@ export function registerCommands(context: vscode.ExtensionContext, service: Inde
   });
 
   reg('agentTelemetry.search', async () => {
-    const db = await service.ready();
+    await service.ready();
     type Item = vscode.QuickPickItem & { nodeId?: string };
     const qp = vscode.window.createQuickPick<Item>();
     qp.title = 'Search sessions, runs and tool calls';
     qp.placeholder = 'session key, run id, model, tool name, file, command or error';
     qp.matchOnDescription = true;
     qp.matchOnDetail = true;
-    const update = (text: string) => {
+    let asked = 0;
+    const update = async (text: string) => {
+      const n = ++asked;
       if (!text.trim()) {
         qp.items = [];
         return;
       }
-      qp.items = search(db, text.trim()).map((h) => ({
+      qp.busy = true;
+      const hits = await service.request('search', { text: text.trim() }).finally(() => {
+        if (n === asked) qp.busy = false;
+      });
+      if (n !== asked) return; // a newer query is on its way
+      qp.items = hits.map((h) => ({
         label: `$(${h.type === 'session' ? 'comment-discussion' : h.type === 'run' ? 'play-circle' : 'tools'}) ${h.label}`,
         description: h.detail,
         detail: [h.type, h.sessionKey ?? '', h.ts ? new Date(h.ts).toISOString() : ''].filter(Boolean).join(' · '),
         nodeId: h.type === 'session' ? `session:${h.sessionKey}` : h.type === 'run' ? `run:${h.runId}` : h.eventId ? `tool:${h.eventId}` : undefined,
       }));
     };
-    qp.onDidChangeValue(update);
+    qp.onDidChangeValue((t) => void update(t).catch((err: unknown) => log.warn(`search: ${(err as Error).message}`)));
     const chosen = await new Promise<Item | undefined>((resolve) => {
       qp.onDidAccept(() => resolve(qp.selectedItems[0]));
       qp.onDidHide(() => resolve(undefined));
@@ -188,7 +210,7 @@ export function registerCommands(context: vscode.ExtensionContext, service: Inde
     });
     qp.dispose();
     if (!chosen?.nodeId) return;
-    const node = tree.nodeById(chosen.nodeId);
+    const node = await tree.nodeById(chosen.nodeId);
     if (!node) return void vscode.window.showWarningMessage('Agent Telemetry: that item is no longer in the index.');
     try {
       await tree.view.reveal(node, { select: true, focus: true, expand: node.kind !== 'tool' });
@@ -204,6 +226,11 @@ export function registerCommands(context: vscode.ExtensionContext, service: Inde
         { label: 'Agent…', description: f.agent ?? 'all', key: 'agent' },
         { label: 'Since…', description: f.since ? `last ${f.since}` : 'any time', key: 'since' },
         { label: f.errorsOnly ? 'Show all sessions' : 'Errors only', description: f.errorsOnly ? 'now: errors only' : 'now: all', key: 'errors' },
+        {
+          label: tree.flat ? 'Subagent sessions under their runs' : 'Subagent sessions at the root too',
+          description: tree.flat ? 'now: flat' : 'now: under the run that spawned them',
+          key: 'flat',
+        },
         { label: 'Clear filter', key: 'clear' },
       ],
       { title: 'Filter sessions' },
@@ -211,9 +238,10 @@ export function registerCommands(context: vscode.ExtensionContext, service: Inde
     if (!choice) return;
     const next: FilterState = { ...f };
     if (choice.key === 'clear') return tree.setFilter({});
+    if (choice.key === 'flat') return tree.setFlat(!tree.flat);
     if (choice.key === 'errors') next.errorsOnly = !f.errorsOnly;
     if (choice.key === 'agent') {
-      const agents = [...new Set(listSessions(await service.ready()).map((s) => s.agentId).filter((a): a is string => !!a))].sort();
+      const agents = [...new Set((await service.request('sessions/list', {})).map((s) => s.agentId).filter((a): a is string => !!a))].sort();
       const a = await vscode.window.showQuickPick([{ label: 'All agents', value: undefined as string | undefined }, ...agents.map((x) => ({ label: x, value: x as string | undefined }))], { title: 'Agent' });
       if (!a) return;
       next.agent = a.value;

@@ -3,19 +3,12 @@
  * src/core/retention.ts. Both take an optional argument object that skips every prompt (used by
  * the end-to-end tests and by other commands), and return what they did.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { exportLines, type ExportResult } from '../core/ops/exportJsonl';
-import { countSelection, selectionHasFormat, type ExportSelection } from '../core/query/selection';
-import { applyRetention, gatherRetentionInput, planRetention, type ApplyResult, type PlannedDeletion, type RetentionPlan, type RetentionPolicy } from '../core/ops/retention';
-import { parseSince } from '../core/query/since';
-import { listRuns, listSessions } from '../core/query/summaryQueries';
-import type { TreeNode } from '../core/query/tree';
+import type { ApplyResult, ExportResult, ExportSelection, PlannedDeletion, RetentionPlan, RetentionPolicy, TreeNode } from '../protocol/indexTypes';
+import { parseSince } from '../core/since';
 import { SECTION } from './config';
 import type { IndexService } from './indexService';
-import { telemetryDirHolding } from '../core/source/confine';
 
 export const PLAN_SCHEME = 'agent-telemetry-retention';
 
@@ -78,7 +71,6 @@ const DAY = 86_400_000;
 
 /** Asks what to export: a session, a run, or a time range. Undefined when cancelled. */
 async function pickSelection(service: IndexService): Promise<{ selection: ExportSelection; name: string } | undefined> {
-  const db = await service.ready();
   const what = await vscode.window.showQuickPick(
     [
       { label: '$(comment-discussion) Session…', key: 'session' },
@@ -89,7 +81,7 @@ async function pickSelection(service: IndexService): Promise<{ selection: Export
   );
   if (!what) return undefined;
   const pickSession = async () => {
-    const sessions = listSessions(db, { limit: 500 });
+    const sessions = await service.request('sessions/list', { limit: 500 });
     if (!sessions.length) {
       void vscode.window.showInformationMessage('Agent Telemetry: the index has no sessions.');
       return undefined;
@@ -112,7 +104,7 @@ async function pickSelection(service: IndexService): Promise<{ selection: Export
   if (what.key === 'run') {
     const key = await pickSession();
     if (key === undefined) return undefined;
-    const runs = listRuns(db, key);
+    const runs = await service.request('runs/list', { sessionKey: key });
     const r = await vscode.window.showQuickPick(
       runs.map((x) => ({
         label: x.runId,
@@ -155,20 +147,14 @@ async function pickSelection(service: IndexService): Promise<{ selection: Export
   return { selection: { since, until }, name: `${new Date(since).toISOString().slice(0, 10)}${until ? `_${new Date(until).toISOString().slice(0, 10)}` : ''}` };
 }
 
-/** Throws when `target` (through links too) is inside one of the telemetry directories. */
-function assertOutside(target: vscode.Uri, dirs: readonly string[]): void {
-  if (target.scheme !== 'file') return;
-  const d = telemetryDirHolding(target.fsPath, dirs);
-  if (d !== null) throw new Error(`${path.resolve(target.fsPath)} is inside the telemetry directory ${d}: save the export somewhere else`);
-}
-
 /**
  * `agentTelemetry.export`: from the palette (asks what), from a session or run in the tree, or
- * with `{sessionKey | runId | since/until, out}`. Writes the lines into a temporary file (streamed),
- * then puts it in place with vscode.workspace.fs (copy beside the target, rename over it).
+ * with `{sessionKey | runId | since/until | kinds/text, out}`. The worker writes the lines (streamed)
+ * into a temporary file beside the target, then renames it over the target; it refuses a target
+ * inside a telemetry folder.
  */
-export async function exportCommand(service: IndexService, context: vscode.ExtensionContext, arg?: unknown): Promise<(ExportResult & { out: string }) | undefined> {
-  const db = await service.ready();
+export async function exportCommand(service: IndexService, _context: vscode.ExtensionContext, arg?: unknown): Promise<(ExportResult & { out: string }) | undefined> {
+  await service.ready();
   let selection: ExportSelection;
   let name: string;
   let out: vscode.Uri | undefined;
@@ -188,7 +174,8 @@ export async function exportCommand(service: IndexService, context: vscode.Exten
     redactPii = (arg as TreeNode & ExportArgs).redactPii;
   } else if (arg && typeof arg === 'object') {
     const a = arg as ExportArgs;
-    selection = { sessionKey: a.sessionKey, runId: a.runId, since: a.since, until: a.until };
+    selection = { sessionKey: a.sessionKey, runId: a.runId, since: a.since, until: a.until, kinds: a.kinds, text: a.text };
+    for (const k of Object.keys(selection) as (keyof ExportSelection)[]) if (selection[k] === undefined) delete selection[k];
     name = slug(a.sessionKey ?? a.runId ?? 'events');
     if (a.out !== undefined) out = typeof a.out === 'string' ? vscode.Uri.file(a.out) : a.out;
     redactPii = a.redactPii;
@@ -197,12 +184,12 @@ export async function exportCommand(service: IndexService, context: vscode.Exten
     if (!picked) return undefined;
     ({ selection, name } = picked);
   }
-  const total = countSelection(db, selection);
+  const { count: total, flowcore } = await service.request('export/count', { selection });
   if (total === 0) {
     void vscode.window.showInformationMessage('Agent Telemetry: no events match that selection.');
     return undefined;
   }
-  if (!out && redactPii === undefined && selectionHasFormat(db, selection, 'flowcore')) {
+  if (!out && redactPii === undefined && flowcore) {
     // FlowCore's privacy principles: e-mail addresses only in epk_invite_sent.invitedEmail.
     const choice = await vscode.window.showQuickPick(
       [
@@ -225,56 +212,26 @@ export async function exportCommand(service: IndexService, context: vscode.Exten
     if (!out) return undefined;
   }
   const target = out;
-  assertOutside(target, service.directories);
-
-  const tmpDir = path.join(context.globalStorageUri.fsPath, 'export-tmp');
-  mkdirSync(tmpDir, { recursive: true });
-  const tmp = path.join(tmpDir, `${process.pid}-${Date.now()}.jsonl`);
-  try {
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Agent Telemetry: exporting', cancellable: false },
-      async (progress) => {
-        const fd = openSync(tmp, 'wx');
-        let r: ExportResult;
-        try {
-          let last = 0;
-          r = await exportLines(
-            db,
-            selection,
-            (chunk) => {
-              let at = 0;
-              while (at < chunk.length) at += writeSync(fd, chunk, at, chunk.length - at);
-            },
-            (p) => {
-              const pct = Math.floor((100 * p.events) / Math.max(1, p.eventsTotal));
-              progress.report({ message: `${p.events.toLocaleString()} / ${p.eventsTotal.toLocaleString()} events`, increment: pct - last });
-              last = pct;
-            },
-            { redactPii: redactPii === true },
-          );
-          fsyncSync(fd);
-        } finally {
-          closeSync(fd);
-        }
-        // Into place: a copy beside the target, then a rename over it (the target is never half written).
-        const partial = target.with({ path: `${target.path}.partial-${Date.now()}` });
-        await vscode.workspace.fs.copy(vscode.Uri.file(tmp), partial, { overwrite: true });
-        try {
-          await vscode.workspace.fs.rename(partial, target, { overwrite: true });
-        } catch (err) {
-          await vscode.workspace.fs.delete(partial).then(undefined, () => undefined);
-          throw err;
-        }
-        return r;
-      },
-    );
-    const skipped = result.skipped ? ` (${result.skipped} changed line(s) skipped: re-index to refresh)` : '';
-    const redacted = result.redacted !== undefined ? `; e-mail addresses redacted in ${result.redacted.toLocaleString()} line(s)` : '';
-    void vscode.window.showInformationMessage(`Agent Telemetry: exported ${result.events.toLocaleString()} events to ${target.scheme === 'file' ? target.fsPath : target.toString()}${skipped}${redacted}.`);
-    return { ...result, out: target.scheme === 'file' ? target.fsPath : target.toString() };
-  } finally {
-    rmSync(tmp, { force: true });
-  }
+  if (target.scheme !== 'file') throw new Error(`exports are written to files on disk, not ${target.scheme}: URIs`);
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Agent Telemetry: exporting', cancellable: true },
+    (progress, token) => {
+      let last = 0;
+      return service.request('export/write', { selection, out: target.fsPath, redactPii: redactPii === true, dirs: [...service.directories] }, {
+        token,
+        onProgress: (p) => {
+          if (!('eventsTotal' in p)) return;
+          const pct = Math.floor((100 * p.events) / Math.max(1, p.eventsTotal));
+          progress.report({ message: `${p.events.toLocaleString()} / ${p.eventsTotal.toLocaleString()} events`, increment: pct - last });
+          last = pct;
+        },
+      });
+    },
+  );
+  const skipped = result.skipped ? ` (${result.skipped} changed line(s) skipped: re-index to refresh)` : '';
+  const redacted = result.redacted !== undefined ? `; e-mail addresses redacted in ${result.redacted.toLocaleString()} line(s)` : '';
+  void vscode.window.showInformationMessage(`Agent Telemetry: exported ${result.events.toLocaleString()} events to ${result.out}${skipped}${redacted}.`);
+  return result;
 }
 
 // ── retention ─────────────────────────────────────────────────────────────────
@@ -402,11 +359,11 @@ export async function applyRetentionCommand(
   if (interactive && !a.policy) policy = await adjustPolicy(policy);
   if (!policy) return undefined;
 
-  const db = await service.ready();
+  await service.ready();
   // Plan over an index in step with the disk.
   await service.requestSync();
   const dirs = [...service.directories];
-  const plan = planRetention(gatherRetentionInput(db, dirs), policy, Date.now());
+  const plan = await service.request('retention/plan', { dirs, policy, now: Date.now() });
   if (a.dryRun) return { policy, plan, result: null };
   if (plan.files.length === 0 && plan.blobs.length === 0) {
     const notes = plan.notes.length ? ` ${plan.notes.join(' ')}` : '';
@@ -423,7 +380,7 @@ export async function applyRetentionCommand(
     );
     if (ok !== 'Delete') return { policy, plan, result: null };
   }
-  const result = applyRetention(plan, dirs);
+  const result = await service.request('retention/apply', { dirs, plan });
   for (const d of result.deleted) log.info(`retention: deleted ${d.path} (${d.bytes} bytes): ${d.reason}`);
   for (const s of result.skipped) log.warn(`retention: kept ${s.path}: ${s.reason}`);
   await service.requestSync({ all: true });

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { TreeNode } from '../core/query/tree';
-import { stats } from '../core/query/summaryQueries';
+import type { TreeNode } from '../protocol/indexTypes';
 import type { Stats } from '../protocol/model';
+import type { WorkerMemory } from '../protocol/worker';
 import { COMMAND_IDS, registerCommands } from './commands';
 import { IndexService } from './indexService';
 import { registerReplayCommands, ReplayPanels } from './replayPanel';
@@ -22,6 +22,14 @@ export interface AgentTelemetryApi {
   openPanels(): string[];
   /** The index's `stats` now (as `agent-telemetry stats --json` answers). */
   stats(): Promise<Stats>;
+  /** The index worker's memory, as the worker itself measures it. */
+  memory(): Promise<WorkerMemory>;
+  /** How many times the worker published changes (a long sync publishes every 250 ms). */
+  syncCount(): Promise<number>;
+  /** The index state now (`failed` when the worker or sql.js could not start). */
+  state(): string;
+  /** For tests: stops the worker as a crash would (the host restarts it). */
+  killWorker(): Promise<void>;
 }
 
 let service: IndexService | undefined;
@@ -43,9 +51,15 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
   status.name = 'Agent Telemetry';
   status.command = 'agentTelemetry.sessions.focus';
   const updateStatus = () => {
-    if (svc.state === 'indexing') {
-      status.text = '$(sync~spin) Agent Telemetry: indexing…';
-      status.backgroundColor = undefined;
+    status.backgroundColor = undefined;
+    if (svc.state === 'failed') {
+      status.text = '$(error) Agent Telemetry: index failed';
+      status.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+    } else if (svc.restarting) {
+      status.text = '$(sync~spin) Agent Telemetry: restarting the index…';
+      status.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    } else if (svc.state === 'indexing') {
+      status.text = `$(sync~spin) Agent Telemetry: indexing…${svc.sessionCount ? ` ${svc.sessionCount} sessions` : ''}`;
     } else if (svc.state === 'starting') {
       status.text = '$(pulse) Agent Telemetry';
     } else if (svc.problemCount > 0) {
@@ -53,8 +67,9 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
     } else {
       status.text = `$(pulse) Agent Telemetry: ${svc.sessionCount} sessions`;
     }
-    status.tooltip = `${svc.directories.length} telemetry folders. Click to open the Sessions view.`;
+    status.tooltip = svc.state === 'failed' ? `The index could not start: ${svc.failure ?? 'unknown error'}. Open the Sessions view to retry.` : `${svc.directories.length} telemetry folders. Click to open the Sessions view.`;
     void vscode.commands.executeCommand('setContext', 'agentTelemetry.ready', svc.state === 'ready' || svc.sessionCount > 0);
+    void vscode.commands.executeCommand('setContext', 'agentTelemetry.failed', svc.state === 'failed');
   };
   updateStatus();
   status.show();
@@ -66,20 +81,29 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
     }),
   );
   // Indexing starts when the view is first shown (getChildren) or a command needs it.
-  if (tree.view.visible) void svc.start();
+  if (tree.view.visible) void svc.start().catch(() => undefined);
 
   return {
     ready: () => svc.start(),
-    sync: () => svc.requestSync(),
+    sync: async () => {
+      await svc.start();
+      await svc.requestSync();
+    },
     rootNodes: async () => {
       await svc.start();
       return tree.getChildren();
     },
-    childNodes: (node) => tree.getChildren(node),
+    childNodes: (node) => tree.getChildren({ id: node.id } as TreeNode),
     directories: () => svc.directories,
     commandIds: [...COMMAND_IDS, 'agentTelemetry.openReplay', 'agentTelemetry.openEvents'],
     openPanels: () => panels.open,
-    stats: async () => stats(await svc.ready()),
+    stats: () => svc.request('stats', {}),
+    memory: () => svc.request('index/memory', {}),
+    syncCount: async () => (await svc.request('index/status', {})).syncCount,
+    state: () => svc.state,
+    killWorker: async () => {
+      await svc.killWorker();
+    },
   };
 }
 

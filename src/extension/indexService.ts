@@ -1,16 +1,11 @@
-import { rmSync, statSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { Database } from 'sql.js';
-import type { TelemetryIndex, SyncProgress, SyncReport } from '../core/ingest/indexer';
-import { assertOutsideTelemetry, openIndexFile, saveIndexFile } from '../core/ingest/indexFile';
-import { knosticFiles, verifyChain } from '../core/ops/knosticChain';
-import { loadSqlJs } from '../core/store/sqljs';
-import { problems } from '../core/query/summaryQueries';
-import type { ChainStatus } from '../core/query/tree';
+import type { IndexState, SyncSummary, WorkerMethod, WorkerParams, WorkerResult } from '../protocol/worker';
+import type { SyncProgress } from '../protocol/indexTypes';
 import { indexFilePath, telemetryDirs } from './config';
+import { IndexClient, WorkerGoneError, type RequestOptions } from './indexClient';
 import { LiveWatcher } from './liveWatcher';
 
-export type IndexState = 'starting' | 'indexing' | 'ready';
+export type { IndexState } from '../protocol/worker';
 
 /** What changed in a sync: the session keys, or everything (`all`) after a re-index or dir change. */
 export interface IndexChange {
@@ -18,239 +13,186 @@ export interface IndexChange {
   all: boolean;
 }
 
-const SAVE_DELAY_MS = 2000;
+/** Restarts allowed within RESTART_WINDOW_MS before the index is declared failed. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
 
 /**
- * Owns the index: loads sql.js, opens the stored index, keeps it in step with the telemetry
- * directories (syncs in slices on the host, one at a time; requests during a sync coalesce into
- * one more), saves it debounced, and watches the directories for live changes.
+ * The host's handle on the index, which lives in a worker thread (dist/worker.js): starts the
+ * worker, opens the index and runs the first sync (with a progress notification), forwards
+ * syncs asked for by the live watcher (the worker coalesces them and saves on its own schedule),
+ * relays the worker's events (changes, state, log lines, notices), and restarts a worker that
+ * died, reopening the index from disk. Everything else asks the worker through `request`.
  */
 export class IndexService implements vscode.Disposable {
-  private index: TelemetryIndex | undefined;
-  private file: string | null = null;
+  private readonly client: IndexClient;
   private starting: Promise<void> | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private againAll = false;
-  private abort: AbortController | undefined;
-  private saveTimer: NodeJS.Timeout | undefined;
   private dirs: string[] = [];
   private readonly watcher: LiveWatcher;
   private readonly changed = new vscode.EventEmitter<IndexChange>();
   private readonly stateChanged = new vscode.EventEmitter<void>();
-  /** Fires after a sync that changed something. */
+  /** Fires when the index changed (during a long sync too, for the sessions touched so far). */
   readonly onDidChange = this.changed.event;
-  /** Fires when `state` or `problemCount` changes. */
+  /** Fires when `state`, `problemCount` or `sessionCount` changes. */
   readonly onDidChangeState = this.stateChanged.event;
   state: IndexState = 'starting';
   problemCount = 0;
   sessionCount = 0;
+  /** Syncs that published changes (from the worker). */
+  syncCount = 0;
+  /** Why the index could not start (state `failed`). */
+  failure: string | undefined;
+  /** The worker died and is being restarted. */
+  restarting = false;
+  private restarts: number[] = [];
+  private crashShown = false;
   private disposed = false;
-  /** Knostic hash-chain verdicts of the directories that have Knostic files, with what they were computed from. */
-  private chains = new Map<string, { signature: string; status: ChainStatus }>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.watcher = new LiveWatcher(log, () => this.requestSync(), () => this.pollDirs());
+    const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
+    this.client = new IndexClient(vscode.Uri.joinPath(dist, 'worker.js').fsPath, { wasmPath: vscode.Uri.joinPath(dist, 'sql-wasm.wasm').fsPath }, (err) =>
+      this.onCrash(err),
+    );
+    this.client.onEvent((event, params) => {
+      if (event === 'index/changed') {
+        const c = params as IndexChange;
+        this.changed.fire({ sessionKeys: c.sessionKeys, all: c.all });
+      } else if (event === 'index/state') {
+        const s = params as WorkerResult<'index/status'>;
+        if (this.state !== 'failed') this.state = s.state;
+        this.sessionCount = s.sessionCount;
+        this.problemCount = s.problemCount;
+        this.syncCount = s.syncCount;
+        this.stateChanged.fire();
+      } else if (event === 'log') {
+        const l = params as { level: 'debug' | 'info' | 'warn' | 'error'; message: string };
+        this.log[l.level](l.message);
+      } else if (event === 'notice') {
+        const n = params as { level: 'info' | 'warn' | 'error'; message: string };
+        const show = n.level === 'error' ? vscode.window.showErrorMessage : n.level === 'warn' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+        void show(`Agent Telemetry: ${n.message}`);
+      }
+    });
+    this.watcher = new LiveWatcher(log, () => void this.requestSync().catch(() => undefined), () => this.pollDirs());
   }
 
-  /** The database, once started. */
-  get db(): Database | undefined {
-    return this.index?.db;
+  get failed(): boolean {
+    return this.state === 'failed';
   }
 
   get directories(): readonly string[] {
     return this.dirs;
   }
 
-  /** The hash-chain verdicts (as of the last sync) of the directories holding Knostic telemetry, in directory order. */
-  get chainStatuses(): ChainStatus[] {
-    return this.dirs.flatMap((d) => {
-      const c = this.chains.get(d);
-      return c ? [c.status] : [];
-    });
-  }
-
-  /**
-   * Recomputes the hash-chain verdicts of directories with Knostic files whose files changed
-   * (names, sizes, mtimes); returns whether any verdict changed.
-   */
-  private updateChains(dirs: string[]): boolean {
-    let changed = false;
-    const next = new Map<string, { signature: string; status: ChainStatus }>();
-    for (const dir of dirs) {
-      const files = knosticFiles(dir);
-      if (!files.length) continue;
-      const signature = files
-        .map((f) => {
-          try {
-            const st = statSync(f.path);
-            return `${f.path}\0${st.size}\0${st.mtimeMs}`;
-          } catch {
-            return `${f.path}\0missing`;
-          }
-        })
-        .join('\n');
-      const cached = this.chains.get(dir);
-      if (cached && cached.signature === signature) {
-        next.set(dir, cached);
-        continue;
-      }
-      let status: ChainStatus;
-      try {
-        status = { dir, verdict: verifyChain(files) };
-      } catch (err) {
-        this.log.warn(`hash chain of ${dir}: could not verify: ${(err as Error).message}`);
-        continue;
-      }
-      if (status.verdict.verdict === 'broken') this.log.warn(`hash chain of ${dir}: BROKEN at ${status.verdict.at?.file}:${status.verdict.at?.line} (${status.verdict.at?.reason})`);
-      else if (status.verdict.verdict === 'verified') this.log.info(`hash chain of ${dir}: verified (${status.verdict.events} events, ${status.verdict.segments} segments)`);
-      if (!cached || JSON.stringify(cached.status) !== JSON.stringify(status)) changed = true;
-      next.set(dir, { signature, status });
-    }
-    for (const dir of this.chains.keys()) if (!next.has(dir)) changed = true;
-    this.chains = next;
-    return changed;
-  }
-
-  /** Opens the index and runs the first sync (with a progress notification). Idempotent. */
+  /** Starts the worker, opens the index and runs the first sync (with a progress notification). Idempotent. */
   start(): Promise<void> {
-    this.starting ??= this.open().then(() => this.requestSync({ progress: true, all: true }));
+    this.starting ??= this.open(true).catch((err: unknown) => {
+      this.fail(err);
+      throw err;
+    });
     return this.starting;
   }
 
-  /** Waits for start and returns the database. */
-  async ready(): Promise<Database> {
+  /** Waits for start. */
+  async ready(): Promise<void> {
     await this.start();
-    if (!this.index) throw new Error('the telemetry index is not available');
-    return this.index.db;
   }
 
-  private async open(): Promise<void> {
-    const wasmUri = vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'sql-wasm.wasm');
-    const sql = await loadSqlJs(await vscode.workspace.fs.readFile(wasmUri));
+  /** After a failed start: tries again. */
+  async retry(): Promise<void> {
+    this.starting = undefined;
+    this.failure = undefined;
+    this.restarts = [];
+    this.setState('starting');
+    await this.client.terminate();
+    await this.start();
+  }
+
+  private fail(err: unknown): void {
+    this.failure = (err as Error).message ?? String(err);
+    this.log.error(`the index could not start: ${(err as Error).stack ?? String(err)}`);
+    this.setState('failed');
+    void vscode.window.showErrorMessage(`Agent Telemetry: the index could not start: ${this.failure}`, 'Retry').then((c) => {
+      if (c === 'Retry') void vscode.commands.executeCommand('agentTelemetry.retryStart');
+    });
+  }
+
+  private async open(withProgress: boolean): Promise<void> {
+    this.client.start();
     this.dirs = telemetryDirs();
-    this.file = indexFilePath(this.context);
-    try {
-      assertOutsideTelemetry(this.file, this.dirs);
-    } catch (err) {
-      void vscode.window.showWarningMessage(`Agent Telemetry: ${(err as Error).message}. The index is kept in memory only.`);
-      this.file = null;
-    }
-    const opened = openIndexFile(sql, this.file);
-    this.index = opened.index;
-    this.log.info(`index: ${this.file ?? '(in memory)'}; directories: ${this.dirs.join(', ') || '(none)'}`);
-    if (opened.rebuildReason) {
-      this.log.warn(`index rebuilt: ${opened.rebuildReason}`);
-      void vscode.window.showInformationMessage(`Agent Telemetry: rebuilding the index (${opened.rebuildReason}).`);
-    }
+    const file = indexFilePath(this.context);
+    await this.client.request('index/open', { file, dirs: this.dirs });
     this.watcher.setDirs(this.dirs);
+    await this.requestSync({ progress: withProgress, all: true });
   }
 
-  /**
-   * Syncs now, or once more after the running sync. `progress` shows a cancellable notification;
-   * `all` tells listeners to refresh everything.
-   */
-  requestSync(opts: { progress?: boolean; all?: boolean } = {}): Promise<void> {
-    if (!this.index || this.disposed) return Promise.resolve();
-    if (opts.all) this.againAll = true;
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          const all = this.againAll;
-          this.againAll = false;
-          await this.syncOnce(opts.progress === true, all);
-          opts = {};
-        } while (this.again && !this.disposed);
-      } finally {
-        this.running = undefined;
-      }
-    })();
-    return this.running;
+  /** Asks the worker for something, once the index is open. */
+  async request<M extends WorkerMethod>(method: M, params: WorkerParams<M>, opts?: RequestOptions): Promise<WorkerResult<M>> {
+    await this.start();
+    return this.client.request(method, params, opts);
   }
 
-  private async syncOnce(withProgress: boolean, all: boolean): Promise<void> {
-    const index = this.index;
-    if (!index) return;
+  /** Syncs now (the worker coalesces requests made while it syncs). `progress` shows a cancellable notification. */
+  async requestSync(opts: { progress?: boolean; all?: boolean } = {}): Promise<SyncSummary | undefined> {
+    if (this.disposed || !this.client.running) return undefined;
     const dirs = telemetryDirs();
     if (dirs.join('\n') !== this.dirs.join('\n')) {
       this.dirs = dirs;
       this.watcher.setDirs(dirs);
-      all = true;
     }
-    this.setState('indexing');
-    this.abort = new AbortController();
-    const signal = this.abort.signal;
-    let report: SyncReport | undefined;
+    const run = (progress?: (p: SyncProgress) => void, token?: vscode.CancellationToken) =>
+      this.client.request('index/sync', { dirs, all: opts.all === true }, { token, onProgress: progress as RequestOptions['onProgress'] });
     try {
-      if (withProgress) {
-        report = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: 'Agent Telemetry: indexing', cancellable: true },
-          async (progress, token) => {
-            token.onCancellationRequested(() => this.abort?.abort());
-            let lastPct = 0;
-            return index.sync(dirs, {
-              signal,
-              onProgress: (p: SyncProgress) => {
-                const pct = p.bytesTotal > 0 ? Math.floor((p.bytesDone / p.bytesTotal) * 100) : 0;
-                progress.report({ message: `${p.filesDone}/${p.filesTotal} files, ${p.events.toLocaleString()} events`, increment: Math.max(0, pct - lastPct) });
-                lastPct = Math.max(lastPct, pct);
-              },
-            });
-          },
-        );
-      } else {
-        report = await index.sync(dirs, { signal });
-      }
+      if (!opts.progress) return await run();
+      return await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Agent Telemetry: indexing', cancellable: true },
+        (progress, token) => {
+          let lastPct = 0;
+          return run((p) => {
+            const pct = p.bytesTotal > 0 ? Math.floor((p.bytesDone / p.bytesTotal) * 100) : 0;
+            progress.report({ message: `${p.filesDone}/${p.filesTotal} files, ${p.events.toLocaleString()} events`, increment: Math.max(0, pct - lastPct) });
+            lastPct = Math.max(lastPct, pct);
+          }, token);
+        },
+      );
     } catch (err) {
-      this.log.error(`sync failed: ${(err as Error).stack ?? String(err)}`);
-      void vscode.window.showErrorMessage(`Agent Telemetry: indexing failed: ${(err as Error).message}`);
-    } finally {
-      this.abort = undefined;
+      if (err instanceof WorkerGoneError || this.disposed) return undefined;
+      this.log.error(`sync failed: ${(err as Error).message}`);
+      if (opts.progress) void vscode.window.showErrorMessage(`Agent Telemetry: indexing failed: ${(err as Error).message}`);
+      return undefined;
     }
-    if (report) {
-      const changed = report.added + report.removed + report.problems > 0;
-      if (changed || withProgress) {
-        this.log.info(
-          `sync: ${report.files} files (${report.changedFiles} changed), +${report.added} −${report.removed} events, ${report.duplicates} duplicates, ${report.problems} problems, ${report.ms} ms${report.cancelled ? ' (cancelled)' : ''}`,
-        );
-      }
-      if (report.cancelled) void vscode.window.showInformationMessage('Agent Telemetry: indexing cancelled; what was indexed so far is shown. Run "Re-index" or change a file to continue.');
-      if (report.problems > 0 || all) this.logProblems();
-      if (index.dirty) this.scheduleSave();
-      this.sessionCount = this.countSessions();
-      let chainsChanged = false;
-      try {
-        chainsChanged = this.updateChains(dirs);
-      } catch (err) {
-        this.log.error(`hash-chain check failed: ${(err as Error).message}`);
-      }
-      // A verdict that changed changes the root: refresh everything.
-      if (changed || all || chainsChanged) this.changed.fire({ sessionKeys: report.sessionKeys, all: all || chainsChanged });
-    }
-    this.setState('ready');
   }
 
-  private countSessions(): number {
-    const r = this.index?.db.exec('SELECT COUNT(*) FROM sessions');
-    return Number(r?.[0]?.values[0]?.[0] ?? 0);
-  }
-
-  private logProblems(): void {
-    if (!this.index) return;
-    const list = problems(this.index.db);
-    if (list.length !== this.problemCount) {
-      for (const p of list.slice(0, 200)) this.log.warn(`problem: ${p.file}:${p.line}: ${p.reason}`);
-      if (list.length > 200) this.log.warn(`… and ${list.length - 200} more problems ("Show Index Problems" lists them)`);
+  private onCrash(err: Error): void {
+    if (this.disposed) return;
+    this.log.error(`the index worker stopped: ${err.stack ?? err.message}`);
+    const now = Date.now();
+    this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
+    this.restarts.push(now);
+    if (this.restarts.length > MAX_RESTARTS) {
+      this.fail(new Error(`the index worker stopped ${this.restarts.length} times in a minute (last: ${err.message})`));
+      return;
     }
-    this.problemCount = list.length;
+    if (!this.crashShown) {
+      this.crashShown = true;
+      void vscode.window.showWarningMessage('Agent Telemetry: the index worker stopped; it was restarted and the index reopened from disk (see the log).');
+    }
+    this.restarting = true;
+    this.setState('starting');
+    this.starting = this.open(false)
+      .then(() => {
+        this.restarting = false;
+        this.changed.fire({ sessionKeys: [], all: true });
+      })
+      .catch((e: unknown) => {
+        this.restarting = false;
+        this.fail(e);
+        throw e;
+      });
+    this.starting.catch(() => undefined);
   }
 
   private setState(s: IndexState): void {
@@ -261,15 +203,17 @@ export class IndexService implements vscode.Disposable {
   /** Called by the polling fallback: returns the directories to watch (auto-discovery may find new ones). */
   private pollDirs(): string[] {
     const dirs = telemetryDirs();
-    if (this.index && dirs.join('\n') !== this.dirs.join('\n')) void this.requestSync({ all: true });
+    if (this.client.running && dirs.join('\n') !== this.dirs.join('\n')) void this.requestSync({ all: true });
     return dirs;
   }
 
   /** Settings changed: directories may differ, and the index path may have moved. */
   async onSettingsChanged(e: vscode.ConfigurationChangeEvent): Promise<void> {
-    if (!this.index) return;
+    if (!this.starting || this.state === 'failed') return;
+    await this.starting.catch(() => undefined);
     if (e.affectsConfiguration('agentTelemetry.indexPath')) {
-      await this.reindex();
+      await this.client.request('index/close', {}).catch(() => undefined);
+      await this.open(true);
       return;
     }
     if (e.affectsConfiguration('agentTelemetry.directories') || e.affectsConfiguration('agentTelemetry.autoDiscover')) {
@@ -279,61 +223,47 @@ export class IndexService implements vscode.Disposable {
 
   /** Drops the index (and its file) and rebuilds it with progress. */
   async reindex(): Promise<void> {
-    if (!this.index) {
-      await this.start();
-      return;
-    }
-    this.abort?.abort();
-    await this.running;
-    clearTimeout(this.saveTimer);
-    this.index.close();
-    this.index = undefined;
-    if (this.file) rmSync(this.file, { force: true });
-    this.problemCount = 0;
-    this.chains.clear();
-    await this.open();
-    await this.requestSync({ progress: true, all: true });
+    await this.start();
+    this.dirs = telemetryDirs();
+    this.watcher.setDirs(this.dirs);
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Agent Telemetry: re-indexing', cancellable: true },
+      (progress, token) =>
+        this.client.request('index/reindex', { dirs: this.dirs }, {
+          token,
+          onProgress: (p) => {
+            const s = p as SyncProgress;
+            progress.report({ message: `${s.filesDone}/${s.filesTotal} files, ${s.events.toLocaleString()} events` });
+          },
+        }),
+    );
   }
 
-  private scheduleSave(): void {
-    clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => {
-      if (this.running) this.scheduleSave();
-      else this.saveNow();
-    }, SAVE_DELAY_MS);
-  }
-
-  /** Writes the index now when it changed (never during a sync). */
-  saveNow(): void {
-    clearTimeout(this.saveTimer);
-    if (!this.index || !this.file || !this.index.dirty || this.running) return;
-    try {
-      saveIndexFile(this.index, this.file);
-      this.log.debug(`index saved to ${this.file}`);
-    } catch (err) {
-      this.log.error(`could not save the index: ${(err as Error).message}`);
-    }
-  }
-
-  /** For deactivate: stops a running sync, then saves. */
+  /** For deactivate: stops a running sync, saves, stops the worker. */
   async shutdown(): Promise<void> {
-    this.abort?.abort();
-    try {
-      await this.running;
-    } catch {
-      // already logged
+    if (this.client.running && this.starting) {
+      try {
+        const r = await this.client.request('index/close', {});
+        if (r.saved) this.log.info(`index saved (${r.bytes} bytes, ${r.ms} ms)`);
+      } catch (err) {
+        this.log.warn(`closing the index: ${(err as Error).message}`);
+      }
     }
-    this.saveNow();
     this.dispose();
+    await this.client.terminate();
+  }
+
+  /** For tests: stops the worker as a crash would. */
+  killWorker(): Promise<number> | undefined {
+    return this.client.kill();
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.abort?.abort();
-    clearTimeout(this.saveTimer);
     this.watcher.dispose();
     this.changed.dispose();
     this.stateChanged.dispose();
+    void this.client.terminate();
   }
 }

@@ -47,10 +47,17 @@ export class LiveWatcher implements vscode.Disposable {
     this.fingerprint = fingerprintOf(this.dirs);
   }
 
-  /** Debounces a change into one sync. */
+  /**
+   * Gathers a burst of changes into one sync, at most DEBOUNCE_MS after the first one: the timer
+   * is not pushed back by later changes, so a file written without pause still syncs several times
+   * a second (the worker coalesces requests that arrive while it syncs).
+   */
   schedule(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.onChange(), DEBOUNCE_MS);
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.onChange();
+    }, DEBOUNCE_MS);
   }
 
   private poll(): void {

@@ -3,9 +3,6 @@ import {
   isEnvelope, protocolVersion, type CommandHandlers, type Envelope, type NotificationMethod, type Notifications,
   type PersistedWebviewState, type RequestHandlers, type WebviewBootstrap,
 } from '../protocol/messages';
-import { toolByEvent } from '../core/query/detailQueries';
-import { exportLines } from '../core/ops/exportJsonl';
-import { blobPage, eventsQuery, sessionDetails, sessionHeader, sessionView, timelinePage } from '../core/query/replayView';
 import { createNonce, renderWebviewHtml } from '../core/webviewHtml';
 import type { IndexService } from './indexService';
 
@@ -84,8 +81,14 @@ export class ReplayPanels implements vscode.Disposable {
   }
 }
 
+/** At most one change notification per panel per this many ms. */
+const CHANGE_INTERVAL_MS = 1000;
+
 class ReplayPanel {
   private ready = false;
+  private changeTimer: NodeJS.Timeout | undefined;
+  private lastChangeSent = 0;
+  private readonly changedKeys = new Set<string>();
   private queued: Envelope[] = [];
 
   constructor(
@@ -100,6 +103,7 @@ class ReplayPanel {
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'telemetry.svg');
     panel.webview.html = this.html();
     panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m));
+    panel.onDidDispose(() => clearTimeout(this.changeTimer));
   }
 
   reveal(focus?: { runId?: string; eventId?: string }): void {
@@ -107,11 +111,26 @@ class ReplayPanel {
     if (this.target.view === 'session' && focus) this.notify('view/show', { sessionKey: this.target.sessionKey, ...focus });
   }
 
+  /**
+   * The index changed (as often as every 250 ms during a long sync): tells the webview at most
+   * once a second, with the session keys gathered meanwhile.
+   */
   indexChanged(sessionKeys: string[], all: boolean): void {
-    if (this.target.view === 'events' || all || sessionKeys.includes(this.target.sessionKey)) this.notify('index/didChange', { sessionKeys });
+    if (!(this.target.view === 'events' || all || sessionKeys.includes(this.target.sessionKey))) return;
+    for (const k of sessionKeys) this.changedKeys.add(k);
+    if (this.changeTimer) return;
+    const wait = Math.max(0, this.lastChangeSent + CHANGE_INTERVAL_MS - Date.now());
+    this.changeTimer = setTimeout(() => {
+      this.changeTimer = undefined;
+      this.lastChangeSent = Date.now();
+      const keys = [...this.changedKeys];
+      this.changedKeys.clear();
+      this.notify('index/didChange', { sessionKeys: keys });
+    }, wait);
   }
 
   dispose(): void {
+    clearTimeout(this.changeTimer);
     this.panel.dispose();
   }
 
@@ -160,36 +179,36 @@ class ReplayPanel {
 
   private readonly requests: RequestHandlers = {
     'session/get': async ({ sessionKey, runId }) => {
-      const view = sessionView(await this.service.ready(), sessionKey, runId);
+      const view = await this.service.request('session/view', { sessionKey, ...(runId ? { runId } : {}) });
       if (!view) throw new Error(`session ${sessionKey} is not in the index`);
       return view;
     },
     'session/header': async ({ sessionKey, runId }) => {
-      const header = sessionHeader(await this.service.ready(), sessionKey, runId);
+      const header = await this.service.request('session/header', { sessionKey, ...(runId ? { runId } : {}) });
       if (!header) throw new Error(`session ${sessionKey} is not in the index`);
       return header;
     },
     'timeline/page': async ({ sessionKey, runId, offset, limit }) => {
-      const page = timelinePage(await this.service.ready(), sessionKey, { runId, offset, limit });
+      const page = await this.service.request('timeline/page', { sessionKey, ...(runId ? { runId } : {}), offset, limit });
       if (!page) throw new Error(`session ${sessionKey} is not in the index`);
       return page;
     },
     'session/details': async ({ sessionKey, runId }) => {
-      const details = sessionDetails(await this.service.ready(), sessionKey, runId);
+      const details = await this.service.request('session/details', { sessionKey, ...(runId ? { runId } : {}) });
       if (!details) throw new Error(`session ${sessionKey} is not in the index`);
       return details;
     },
     'tool/get': async ({ eventId }) => {
-      const call = toolByEvent(await this.service.ready(), eventId);
+      const call = await this.service.request('tool/byEvent', { eventId });
       if (!call) throw new Error(`no tool call for event ${eventId}`);
       return call;
     },
     'blob/get': async ({ eventId, blobId, offset, maxBytes }) => {
-      const page = blobPage(await this.service.ready(), eventId, blobId, offset, maxBytes);
+      const page = await this.service.request('blob/page', { eventId, blobId, offset, maxBytes });
       if (!page) throw new Error(`blob ${blobId} is not referenced by event ${eventId}`);
       return page;
     },
-    'events/query': async (filter) => eventsQuery(await this.service.ready(), filter),
+    'events/query': (filter) => this.service.request('events/query', filter),
   };
 
   private readonly commands: CommandHandlers = {
@@ -207,20 +226,14 @@ class ReplayPanel {
     'events/export': async (filter) => {
       const target = await vscode.window.showSaveDialog({ filters: { 'JSON Lines': ['jsonl'] }, saveLabel: 'Export filtered events' });
       if (!target) return;
-      const db = await this.service.ready();
-      const chunks: Buffer[] = [];
       // The same export as the CLI's and Export…: original bytes, one line per line holding matches.
-      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Agent Telemetry: exporting events' }, () =>
-        exportLines(db, filter, (chunk) => chunks.push(chunk)),
-      );
-      await vscode.workspace.fs.writeFile(target, Buffer.concat(chunks));
-      void vscode.window.showInformationMessage(`Agent Telemetry: exported ${result.events} events to ${target.fsPath}`);
+      await vscode.commands.executeCommand('agentTelemetry.export', { ...filter, out: target.fsPath, redactPii: false });
     },
   };
 
   /** Opens the file (or the diff) of a recorded tool call, found by its event id in the index. */
   private async openRecordedFile(eventId: string, diff: boolean): Promise<void> {
-    const call = toolByEvent(await this.service.ready(), eventId);
+    const call = await this.service.request('tool/byEvent', { eventId });
     if (!call?.filePath) {
       void vscode.window.showInformationMessage('Agent Telemetry: that tool call recorded no file.');
       return;
@@ -261,10 +274,9 @@ export function registerReplayCommands(context: vscode.ExtensionContext, panels:
       let target = arg;
       if (!target?.sessionKey) {
         // From the palette: choose a session.
-        const db = await service.ready();
-        const { listSessions } = await import('../core/query/summaryQueries');
+        const sessions = await service.request('sessions/list', { limit: 500 });
         const pick = await vscode.window.showQuickPick(
-          listSessions(db, { limit: 500 }).map((s) => ({ label: s.sessionKey, description: `${s.agentId ?? ''} · ${s.runCount} runs`, sessionKey: s.sessionKey })),
+          sessions.map((s) => ({ label: s.sessionKey, description: `${s.agentId ?? ''} · ${s.runCount} runs`, sessionKey: s.sessionKey })),
           { placeHolder: 'Replay which session?', matchOnDescription: true },
         );
         if (!pick) return;

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { parseSince } from '../core/query/since';
-import { childNodes, resolveNode, rootNodes, type TreeFilter, type TreeNode } from '../core/query/tree';
+import { parseSince } from '../core/since';
+import type { TreeFilter, TreeNode } from '../protocol/indexTypes';
 import type { IndexChange, IndexService } from './indexService';
 
 /** The filter as the user chose it (stored in the memento). `since` is a span like `24h`. */
@@ -11,18 +11,27 @@ export interface FilterState {
 }
 
 const FILTER_KEY = 'agentTelemetry.filter';
+const FLAT_KEY = 'agentTelemetry.flat';
+/** Internal (not contributed): what clicking "Show more…" at the end of the root does. */
+export const SHOW_MORE = 'agentTelemetry.showMoreSessions';
 /** Internal (not contributed): what clicking a hash-chain verdict does. */
 export const OPEN_CHAIN_BREAK = 'agentTelemetry.openChainBreak';
 
 /**
- * The Sessions view: maps core/tree.ts descriptors to TreeItems. Nodes handed out are kept by id,
- * so a live change refreshes just the sessions it touched (the same objects, updated in place).
+ * The Sessions view: maps the worker's tree descriptors (core/query/tree.ts) to TreeItems, asking
+ * for children by node id. Nodes handed out are kept by id, so a live change refreshes just the
+ * sessions it touched (the same objects, updated in place).
  */
 export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<TreeNode | undefined | void>();
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly nodes = new Map<string, TreeNode>();
   private rootIds: string[] = [];
+  /** Pages of the root shown ("Show more…" adds one). */
+  private pagesShown = 1;
+  private failedShown = false;
+  private refreshing: Promise<void> | null = null;
+  private pendingChange: IndexChange | null = null;
   private readonly subscriptions: vscode.Disposable[] = [];
   readonly view: vscode.TreeView<TreeNode>;
 
@@ -35,7 +44,12 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
       this.view,
       this.emitter,
       service.onDidChange((c) => this.onIndexChanged(c)),
+      service.onDidChangeState(() => {
+        if (service.state === 'failed' && !this.failedShown) this.refreshAll();
+        this.failedShown = service.state === 'failed';
+      }),
       vscode.commands.registerCommand(OPEN_CHAIN_BREAK, (node?: TreeNode) => openChainBreak(node)),
+      vscode.commands.registerCommand(SHOW_MORE, () => this.showMore()),
     );
     this.updateDescription();
   }
@@ -84,6 +98,8 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
       item.command = { command, title: 'Open', arguments: [node] };
     } else if (node.kind === 'message') {
       item.command = { command: 'agentTelemetry.openRawEvent', title: 'Open Raw Event', arguments: [node] };
+    } else if (node.kind === 'more') {
+      item.command = { command: SHOW_MORE, title: 'Show More Sessions' };
     } else if (node.kind === 'chain' && node.isError) {
       item.command = { command: OPEN_CHAIN_BREAK, title: 'Show Where the Hash Chain Breaks', arguments: [node] };
     }
@@ -91,33 +107,72 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
   }
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
-    // The first look at the view is what starts sql.js and the first index.
-    const db = await this.service.ready();
+    // The first look at the view is what starts the worker and the first index.
+    if (this.service.state === 'failed') return [];
     const now = Date.now();
-    const kids = node ? childNodes(db, node, this.coreFilter(now), now) : rootNodes(db, this.coreFilter(now), now, this.service.chainStatuses);
+    const filter = this.coreFilter(now);
+    let kids: TreeNode[];
+    try {
+      kids = node ? await this.service.request('tree/children', { nodeId: node.id, filter, now }) : await this.rootPages(filter, now);
+    } catch (err) {
+      // A failed start shows the view's error state (viewsWelcome) with a Retry action.
+      if (this.service.failed) return [];
+      throw err;
+    }
     for (const k of kids) this.nodes.set(k.id, k);
     if (!node) this.rootIds = kids.map((k) => k.id);
     return kids;
   }
 
-  getParent(node: TreeNode): TreeNode | undefined {
+  async getParent(node: TreeNode): Promise<TreeNode | undefined> {
     if (!node.parentId) return undefined;
-    const known = this.nodes.get(node.parentId);
-    if (known) return known;
-    const db = this.service.db;
-    const resolved = db ? resolveNode(db, node.parentId) : null;
-    if (resolved) this.nodes.set(resolved.id, resolved);
-    return resolved ?? undefined;
+    return this.nodeById(node.parentId);
   }
 
   /** A node by id: one already shown, or rebuilt from the index. */
-  nodeById(id: string): TreeNode | undefined {
+  async nodeById(id: string): Promise<TreeNode | undefined> {
     const known = this.nodes.get(id);
     if (known) return known;
-    const db = this.service.db;
-    const r = db ? resolveNode(db, id) : null;
+    const r = await this.service.request('tree/resolve', { nodeId: id });
     if (r) this.nodes.set(r.id, r);
     return r ?? undefined;
+  }
+
+  /**
+   * The root: as many pages (newest first, one query each) as "Show more…" asked for, then a
+   * `more` node when older sessions follow. Subagent sessions stay under the run that spawned
+   * them unless the flat view is on.
+   */
+  private async rootPages(filter: TreeFilter, now: number): Promise<TreeNode[]> {
+    const flat = this.memento.get<boolean>(FLAT_KEY) === true;
+    const out: TreeNode[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < this.pagesShown; page++) {
+      const nodes = await this.service.request('tree/page', { filter, now, flat, ...(after !== undefined ? { after } : {}) });
+      const more = nodes[nodes.length - 1]?.kind === 'more' ? nodes.pop() : undefined;
+      out.push(...nodes);
+      if (!more) return out;
+      after = more.cursor;
+      if (page === this.pagesShown - 1) out.push(more);
+    }
+    return out;
+  }
+
+  /** "Show more…": one more page of older sessions at the root. */
+  showMore(): void {
+    this.pagesShown++;
+    this.refreshAll();
+  }
+
+  get flat(): boolean {
+    return this.memento.get<boolean>(FLAT_KEY) === true;
+  }
+
+  /** Subagent sessions at the root too (flat), or only under the run that spawned them. */
+  async setFlat(flat: boolean): Promise<void> {
+    await this.memento.update(FLAT_KEY, flat);
+    this.pagesShown = 1;
+    this.refreshAll();
   }
 
   /** The ids the root shows now (for tests). */
@@ -130,13 +185,28 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
   }
 
   private onIndexChanged(change: IndexChange): void {
-    const db = this.service.db;
-    if (!db || change.all) {
+    // Changes arrive as often as every 250 ms during a long sync: one refresh at a time.
+    if (this.refreshing) {
+      this.pendingChange = mergeChanges(this.pendingChange, change);
+      return;
+    }
+    this.refreshing = this.applyChange(change)
+      .catch(() => this.refreshAll())
+      .finally(() => {
+        this.refreshing = null;
+        const next = this.pendingChange;
+        this.pendingChange = null;
+        if (next) this.onIndexChanged(next);
+      });
+  }
+
+  private async applyChange(change: IndexChange): Promise<void> {
+    if (change.all || this.rootIds.length === 0) {
       this.refreshAll();
       return;
     }
     const now = Date.now();
-    const roots = rootNodes(db, this.coreFilter(now), now, this.service.chainStatuses);
+    const roots = await this.rootPages(this.coreFilter(now), now);
     if (roots.map((r) => r.id).join('\n') !== this.rootIds.join('\n')) {
       // Sessions appeared, vanished or changed order (newest first): refresh from the root.
       this.refreshAll();
@@ -160,6 +230,11 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
   dispose(): void {
     for (const s of this.subscriptions) s.dispose();
   }
+}
+
+function mergeChanges(a: IndexChange | null, b: IndexChange): IndexChange {
+  if (!a) return b;
+  return { all: a.all || b.all, sessionKeys: [...new Set([...a.sessionKeys, ...b.sessionKeys])] };
 }
 
 /**

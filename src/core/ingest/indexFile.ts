@@ -21,8 +21,8 @@ export function openIndexFile(sql: SqlJsStatic, file: string | null): OpenResult
   return TelemetryIndex.open(sql, bytes);
 }
 
-/** Writes the index atomically: a temporary file beside it, flushed, then renamed over it. */
-export function saveIndexFile(index: TelemetryIndex, file: string): void {
+/** Writes the index atomically: a temporary file beside it, flushed, then renamed over it. Returns its size. */
+export function saveIndexFile(index: TelemetryIndex, file: string): number {
   mkdirSync(path.dirname(file), { recursive: true });
   const bytes = index.export();
   const tmp = `${file}.${process.pid}.tmp`;
@@ -35,10 +35,11 @@ export function saveIndexFile(index: TelemetryIndex, file: string): void {
     closeSync(fd);
   }
   renameSync(tmp, file);
+  return bytes.length;
 }
 
 /** Throws when `file` would sit inside one of the telemetry directories, links followed (we never write there). */
-export function assertOutsideTelemetry(file: string, dirs: readonly string[]): void {
+export function assertOutsideTelemetry(file: string, dirs: readonly string[], what = 'the index file'): void {
   const d = telemetryDirHolding(file, dirs);
-  if (d !== null) throw new Error(`the index file ${path.resolve(file)} is inside the telemetry directory ${d}: choose a place outside it`);
+  if (d !== null) throw new Error(`${what} ${path.resolve(file)} is inside the telemetry directory ${d}: choose a place outside it`);
 }

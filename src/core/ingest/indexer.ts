@@ -7,16 +7,9 @@ import { createSchema, dropQueryIndexes, QUERY_INDEXES, schemaVersionOf, SCHEMA_
 import { one } from '../store/sql';
 import { classifyTelemetryFile } from '../source/telemetryFiles';
 import { EventWriter } from './eventWriter';
+import type { SyncProgress } from '../../protocol/indexTypes';
 
-/** Progress of a sync, for a progress bar. */
-export interface SyncProgress {
-  filesTotal: number;
-  filesDone: number;
-  bytesTotal: number;
-  bytesDone: number;
-  events: number;
-  file?: string;
-}
+export type { SyncProgress } from '../../protocol/indexTypes';
 
 export interface SyncOptions {
   onProgress?: (p: SyncProgress) => void;
@@ -29,6 +22,13 @@ export interface SyncOptions {
   maxLineBytes?: number;
   /** Most bytes a `.gz` is decompressed to (default MAX_GZIP_BYTES, see lineReader). */
   maxGzipBytes?: number;
+  /**
+   * Called with the session keys changed since the last call, after a commit, at most every
+   * `publishMs` (default 250) while the sync runs, so views follow a long sync (not in bulk mode,
+   * when the query indexes are missing until the end). The report lists every changed key again.
+   */
+  onPublish?: (sessionKeys: string[]) => void;
+  publishMs?: number;
 }
 
 export interface SyncReport {
@@ -161,7 +161,7 @@ export class TelemetryIndex {
     const wanted = new Set(dirs.map((d) => path.resolve(d)));
     const rows = this.fileRows();
     const plan: { row: FileRow; disk: DiskFile }[] = [];
-    const touchedSessions = new Set<number>();
+    const touchedSessions = new TouchSet();
 
     // One transaction for the bookkeeping of every file (many small files: transcripts).
     this.db.run('BEGIN');
@@ -195,8 +195,18 @@ export class TelemetryIndex {
     this.writer.beginSync();
     if (bulk) dropQueryIndexes(this.db);
     this.writer.setBulk(bulk);
+    const publishMs = opts.publishMs ?? 250;
+    let lastPublish = Date.now();
+    const publish = (force: boolean) => {
+      if (!opts.onPublish || bulk || touchedSessions.recent.size === 0) return;
+      if (!force && Date.now() - lastPublish < publishMs) return;
+      lastPublish = Date.now();
+      const keys = this.writer.namesOf(touchedSessions.recent);
+      touchedSessions.recent.clear();
+      opts.onPublish(keys);
+    };
     try {
-      await this.ingestPlan(plan, report, touchedSessions, progress, opts);
+      await this.ingestPlan(plan, report, touchedSessions, progress, opts, publish);
     } finally {
       this.writer.setBulk(false);
       if (bulk) {
@@ -214,7 +224,7 @@ export class TelemetryIndex {
       const replan = plan.filter((p) => again.has(p.row.id));
       if (!replan.length) break;
       for (const p of replan) report.removed += this.resetFile(p.row, touchedSessions);
-      await this.ingestPlan(replan, report, touchedSessions, progress, opts);
+      await this.ingestPlan(replan, report, touchedSessions, progress, opts, publish);
     }
     report.sessionKeys = this.writer.namesOf(touchedSessions);
     if (report.added || report.removed || report.problems) this.changedSinceExport = true;
@@ -259,6 +269,7 @@ export class TelemetryIndex {
     touchedSessions: Set<number>,
     progress: SyncProgress,
     opts: SyncOptions,
+    publish: (force: boolean) => void,
   ): Promise<void> {
     const sliceMs = opts.sliceMs ?? 30;
     // Oldest first, so that ids seen in a live file and its compressed copy belong to the older.
@@ -288,7 +299,7 @@ export class TelemetryIndex {
           w.begin();
           inTx = true;
         }
-        const cancelled = await this.ingestFile(row, disk, report, touchedSessions, progress, opts, () => {
+        const cancelled = await this.ingestFile(row, disk, report, touchedSessions, progress, opts, publish, () => {
           if (sliceMs > 0 && Date.now() - sliceStart >= sliceMs) {
             sliceStart = Date.now();
             return true;
@@ -298,6 +309,7 @@ export class TelemetryIndex {
         if (report.added !== before.added || report.problems !== before.problems) report.changedFiles++;
         progress.filesDone++;
         opts.onProgress?.({ ...progress });
+        publish(false);
         if (cancelled) {
           // It committed before yielding and did not begin again.
           inTx = false;
@@ -360,6 +372,7 @@ export class TelemetryIndex {
     touched: Set<number>,
     progress: SyncProgress,
     opts: SyncOptions,
+    publish: (force: boolean) => void,
     timeToYield: () => boolean,
   ): Promise<boolean> {
     // A plain file that shrank, or whose first bytes changed, was replaced: start it again.
@@ -368,8 +381,10 @@ export class TelemetryIndex {
     }
     const startOffset = row.offset;
     const bytesBefore = progress.bytesDone;
+    // Only up to the size seen when the sync began: a file that keeps growing cannot hold the sync
+    // (and what it found so far) back; the next sync reads on.
     const gen = readLines(disk.path, { offset: row.offset, line: row.line }, {
-      active: disk.active, gzip: disk.gzip, whole: disk.whole, maxLineBytes: opts.maxLineBytes, maxGzipBytes: opts.maxGzipBytes,
+      active: disk.active, gzip: disk.gzip, whole: disk.whole, end: disk.size, maxLineBytes: opts.maxLineBytes, maxGzipBytes: opts.maxGzipBytes,
     });
     const w = this.writer;
     let cancelled = false;
@@ -401,6 +416,7 @@ export class TelemetryIndex {
           this.saveFilePosition(row, disk, last.next, last.line, true);
           w.commit();
           opts.onProgress?.({ ...progress });
+          publish(false);
           await new Promise<void>((resolve) => setImmediate(resolve));
           if (opts.signal?.aborted) {
             cancelled = true;
@@ -431,6 +447,15 @@ export class TelemetryIndex {
     this.db.run('UPDATE files SET offset = ?, line = ?, size = ?, mtime = ?, head_len = ?, head_hash = ?, dups = ?, dev = ?, ino = ? WHERE id = ?', [
       row.offset, row.line, row.size, row.mtime, row.head_len, row.head_hash, row.dups, disk.dev, disk.ino, row.id,
     ]);
+  }
+}
+
+/** Session ids touched by a sync; `recent` holds those not yet published. */
+class TouchSet extends Set<number> {
+  readonly recent = new Set<number>();
+  override add(v: number): this {
+    this.recent?.add(v);
+    return super.add(v);
   }
 }
 

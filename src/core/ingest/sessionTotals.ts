@@ -53,10 +53,13 @@ export class SessionTotals {
         llm_calls = llm_calls + excluded.llm_calls, t_in = t_in + excluded.t_in, t_out = t_out + excluded.t_out,
         t_cr = t_cr + excluded.t_cr, t_cw = t_cw + excluded.t_cw, t_total = t_total + excluded.t_total,
         cost = cost + excluded.cost, sources = sources | excluded.sources`),
-      run: p('SELECT 1 FROM run_events WHERE run = ? AND skey = ? LIMIT 1'),
-      failedRun: p('SELECT 1 FROM run_events WHERE run = ? AND skey = ? AND phase = 1 AND error IS NOT NULL LIMIT 1'),
-      call: p('SELECT 1 FROM tool_events WHERE call = ? AND skey = ? LIMIT 1'),
-      failedCall: p('SELECT 1 FROM tool_events WHERE call = ? AND skey = ? AND is_error = 1 LIMIT 1'),
+      // `+skey`: look up by run / call id (a few rows), never by the session's index, which the
+      // planner would otherwise pick and which makes each lookup scan the whole session (a long
+      // live session then costs more per event the longer it gets).
+      run: p('SELECT 1 FROM run_events WHERE run = ? AND +skey = ? LIMIT 1'),
+      failedRun: p('SELECT 1 FROM run_events WHERE run = ? AND +skey = ? AND phase = 1 AND error IS NOT NULL LIMIT 1'),
+      call: p('SELECT 1 FROM tool_events WHERE call = ? AND +skey = ? LIMIT 1'),
+      failedCall: p('SELECT 1 FROM tool_events WHERE call = ? AND +skey = ? AND is_error = 1 LIMIT 1'),
     };
     return this.stmts;
   }

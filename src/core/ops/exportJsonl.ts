@@ -18,30 +18,14 @@ import { selectionWhere, type ExportSelection } from '../query/selection';
 import { createTolerantGunzip } from '../source/gzip';
 
 export type { ExportSelection } from '../query/selection';
+import type { ExportProgress, ExportResult } from '../../protocol/indexTypes';
 
 export interface ExportOptions {
   /** Replace e-mail addresses (except FlowCore `epk_invite_sent.invitedEmail`) by `[REDACTED_EMAIL]`. */
   redactPii?: boolean;
 }
 
-export interface ExportProgress {
-  events: number;
-  eventsTotal: number;
-  bytes: number;
-}
-
-export interface ExportResult {
-  /** Lines written. */
-  events: number;
-  /** Bytes written (line endings included). */
-  bytes: number;
-  /** Selected events whose line could not be read back as indexed (file changed or gone): not written. */
-  skipped: number;
-  /** Files the lines came from. */
-  files: number;
-  /** With `redactPii`: lines in which at least one e-mail address was replaced. */
-  redacted?: number;
-}
+export type { ExportProgress, ExportResult } from '../../protocol/indexTypes';
 
 /**
  * Writes the selected events' original lines to `write`, in (ts, file order). A line that no

@@ -22,27 +22,12 @@ import { all, n } from '../store/sql';
 import { decodeEventId } from '../store/eventIds';
 import { classifyTelemetryFile, seedDailyDay } from '../source/telemetryFiles';
 import { realOrNull } from '../source/confine';
+import type { ApplyResult, PlannedDeletion, RetentionPlan, RetentionPolicy, RetentionPolicyName } from '../../protocol/indexTypes';
 
 const DAY = 86_400_000;
 const MB = 1024 * 1024;
 /** Orphan blobs younger than this are kept: the producer writes a blob before its event line. */
 export const ORPHAN_GRACE_MS = 3_600_000;
-
-export interface RetentionPolicy {
-  /** Delete rotated files whose newest event is older than this many days (0: off). */
-  maxAgeDays: number;
-  /** Keep each directory (logs + blobs) under this many MB by deleting its oldest rotated files (0: off). */
-  maxSizeMb: number;
-  /** Keep at most this many sessions, by first event (0: off). */
-  maxSessions: number;
-  /** Also delete blobs no event references. */
-  orphanBlobs: boolean;
-  /**
-   * "Delete events before date": every finished log file whose newest event is before this time
-   * (epoch ms, exclusive) is deleted. Undefined: off.
-   */
-  beforeDate?: number;
-}
 
 export interface RetentionFileInfo {
   path: string;
@@ -84,33 +69,7 @@ export interface RetentionInput {
   sessions: { key: string; firstTs: number; lastTs: number }[];
 }
 
-export type RetentionPolicyName = 'age' | 'before' | 'size' | 'sessions' | 'blobs' | 'orphans';
-
-export interface PlannedDeletion {
-  path: string;
-  bytes: number;
-  reason: string;
-  policy: RetentionPolicyName;
-  dir: string;
-  /** For a blob deleted with the files referencing it: those files (kept if any of them is kept). */
-  referencedBy?: string[];
-}
-
-export interface RetentionPlan {
-  files: PlannedDeletion[];
-  blobs: PlannedDeletion[];
-  totalBytes: number;
-  /** Sessions that have no events left once the plan is applied. */
-  sessionsRemoved: string[];
-  /** Things the plan could not do (e.g. a directory still over the size limit). */
-  notes: string[];
-}
-
-export interface ApplyResult {
-  deleted: PlannedDeletion[];
-  skipped: { path: string; reason: string }[];
-  deletedBytes: number;
-}
+export type { ApplyResult, PlannedDeletion, RetentionPlan, RetentionPolicy, RetentionPolicyName } from '../../protocol/indexTypes';
 
 // ── naming rules ──────────────────────────────────────────────────────────────
 

@@ -4,20 +4,9 @@
  */
 import type { Database, SqlValue } from 'sql.js';
 import { n, one, stringId } from '../store/sql';
+import type { ExportSelection } from '../../protocol/indexTypes';
 
-export interface ExportSelection {
-  /** The session's own events plus those linked to it by sessionId (session.start/end). */
-  sessionKey?: string;
-  runId?: string;
-  /** Epoch ms, inclusive. */
-  since?: number;
-  /** Epoch ms, exclusive. */
-  until?: number;
-  /** Only events of these kinds. */
-  kinds?: string[];
-  /** Only lines containing this text (case-insensitive), as the events view filters. */
-  text?: string;
-}
+export type { ExportSelection } from '../../protocol/indexTypes';
 
 /** The WHERE clause (over `events e`) and its parameters; null when the selection matches nothing. */
 export function selectionWhere(db: Database, sel: ExportSelection): { sql: string; params: SqlValue[] } | null {

@@ -1,4 +1,5 @@
 import type { Database } from 'sql.js';
+import type { ChainStatus, TreeFilter, TreeNode } from '../../protocol/indexTypes';
 import type { ChainVerdict, ReplayEvent, RunSummary, SessionSource, SessionSummary, SubagentNode, ToolCall, Tokens } from '../../protocol/model';
 import { formatDuration } from '../../protocol/format';
 import { editTexts, getEvent, replay, subagents, toolByEvent, tools } from './detailQueries';
@@ -16,55 +17,7 @@ import { getRun, getSession, listRuns, listSessions, sessionPage, type SessionCu
  * root, so everything below a subagent node is prefixed with that node's id and `>` to stay unique.
  */
 
-export type TreeNodeKind = 'session' | 'run' | 'tool' | 'subagent' | 'message' | 'chain' | 'more';
-
-export interface TreeNode {
-  id: string;
-  kind: TreeNodeKind;
-  /** Id of the parent node; null at the root. */
-  parentId: string | null;
-  label: string;
-  description: string;
-  /** Markdown. */
-  tooltip: string;
-  /** Codicon name. */
-  icon: string;
-  /** Sessions: where it was read from (its icon says so too). */
-  source?: SessionSource;
-  /** Theme color id for the icon (errors). */
-  iconColor?: string;
-  /** Drives the context menus: session, run, run.failed, tool, tool.file, tool.edit, subagent, message. */
-  contextValue: string;
-  expandable: boolean;
-  /** The id prefix of nodes below a subagent node ('' at the root). */
-  scope: string;
-  sessionKey: string | null;
-  runId?: string | null;
-  /** The event this node opens as raw JSONL (tool.end/start, run.start/end, message). */
-  eventId?: string | null;
-  toolCallId?: string | null;
-  filePath?: string | null;
-  /** 1-based line in `filePath` (a broken hash chain). */
-  line?: number | null;
-  /** A one-line plain-text account of the node (a hash-chain verdict), for messages. */
-  detail?: string;
-  isError?: boolean;
-  /** A `more` node: pass it as `after` to `rootPage` for the next page. */
-  cursor?: string;
-}
-
-/** A telemetry directory's Knostic hash-chain verdict (see formats/knosticChain.ts). */
-export interface ChainStatus {
-  dir: string;
-  verdict: ChainVerdict;
-}
-
-/** What the root shows. `since` is epoch ms. */
-export interface TreeFilter {
-  agent?: string;
-  since?: number;
-  errorsOnly?: boolean;
-}
+export type { ChainStatus, TreeFilter, TreeNode, TreeNodeKind } from '../../protocol/indexTypes';
 
 const SCOPE_SEP = '>';
 

@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { TelemetryIndex } from '../ingest/indexer';
 import { saveIndexFile } from '../ingest/indexFile';
 import * as answers from '../query/answers';
-import { parseSince } from '../query/since';
+import { parseSince } from '../since';
 import { DailyAppender } from './appender';
 import { HttpError, MAX_BODY_BYTES, parseJsonBody, readBody } from './body';
 import { checkBatch } from './flowcoreBatch';

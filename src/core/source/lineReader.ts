@@ -38,6 +38,11 @@ export interface ReadOptions {
    * record at offset 0, line 1, whatever newlines it holds.
    */
   whole?: boolean;
+  /**
+   * Plain files: read no further than this byte (the size seen when a sync began). Bytes after
+   * the last newline before it wait for the next read, as for an active file.
+   */
+  end?: number;
   /** Read granularity for plain files (a line longer than this still works). */
   chunkBytes?: number;
   /** Longest line read (bytes); default MAX_LINE_BYTES. */
@@ -206,7 +211,9 @@ export async function* readLines(
   if (opts.whole) return yield* readWhole(file, from, max);
   const fd = openSync(file, 'r');
   try {
-    const size = fstatSync(fd).size;
+    const actual = fstatSync(fd).size;
+    const size = opts.end !== undefined && opts.end < actual ? opts.end : actual;
+    const limited = size < actual;
     const chunk = opts.chunkBytes ?? 8 * 1024 * 1024;
     const split = new LineSplitter(from, max);
     let readAt = from.offset;
@@ -221,8 +228,9 @@ export async function* readLines(
       split.feed(fresh.subarray(0, n), lines);
       if (lines.length) yield lines;
     }
-    // A file still being written keeps its unfinished last line (even one over the cap) for later.
-    if (opts.active) return split.pos;
+    // A file still being written keeps its unfinished last line (even one over the cap) for later;
+    // so does one read only up to a size (it has more bytes, read by the next sync).
+    if (opts.active || limited) return split.pos;
     const lines: RawLine[] = [];
     split.finish(lines);
     if (lines.length) yield lines;

@@ -1,4 +1,4 @@
-/** Dates and spans given by a user (`--since`, the tree's filter, export and retention ranges). */
+/** Time values typed by users (CLI flags, filter prompts): no database needed. */
 
 /**
  * Parses a `--since` value: an ISO date or date-time, epoch ms, or a span back from `now`

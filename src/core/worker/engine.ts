@@ -1,0 +1,313 @@
+/**
+ * The index as the worker runs it: one TelemetryIndex, kept in step with the telemetry folders by
+ * the scheduler (coalesced syncs, changes published while a long sync runs), saved by the
+ * scheduler after a quiet period or when unsaved work passes a cap, written only by the process
+ * holding the index file's lock, and the Knostic hash-chain verdicts of each folder.
+ *
+ * No threads and no VS Code here: the worker entry (worker.ts) wraps it in messages; tests use it
+ * directly too.
+ */
+import type { Database, SqlJsStatic } from 'sql.js';
+import { rmSync } from 'node:fs';
+import { TelemetryIndex, type SyncReport } from '../ingest/indexer';
+import { assertOutsideTelemetry, openIndexFile, saveIndexFile } from '../ingest/indexFile';
+import { problems } from '../query/summaryQueries';
+import { ChainTracker } from '../ops/knosticChain';
+import type { ChainStatus, SyncProgress, TreeNode } from '../../protocol/indexTypes';
+import type { IndexState, IndexStatus, SaveResult, SyncSummary, WorkerEventName, WorkerEvents } from '../../protocol/worker';
+import { IndexLock } from './lock';
+import { realClock, SyncScheduler, type Clock, type PassResult } from './scheduler';
+
+export type Emit = <E extends WorkerEventName>(event: E, params: WorkerEvents[E]) => void;
+
+export interface EngineOptions {
+  clock?: Clock;
+  /** Save after this long without a changing sync. */
+  quietMs?: number;
+  /** Save anyway once the oldest unsaved change is this old… */
+  maxUnsavedMs?: number;
+  /** …or this many events were added or removed since the last save. */
+  maxUnsavedChanges?: number;
+  /** Publish changed sessions at least this often during a long sync. */
+  publishMs?: number;
+  /** How often the writer touches its lock (and a reader tries to become the writer). */
+  heartbeatMs?: number;
+  /** A lock nobody touched for this long is taken over. */
+  lockStaleMs?: number;
+}
+
+interface Pass extends PassResult {
+  summary: SyncSummary;
+}
+
+export class IndexEngine {
+  private index: TelemetryIndex | null = null;
+  private file: string | null = null;
+  private lock: IndexLock | null = null;
+  private dirs: string[] = [];
+  private state: IndexState = 'starting';
+  private sessionCount = 0;
+  private problemCount = 0;
+  private syncCount = 0;
+  private readonly chains = new ChainTracker();
+  private chainList: ChainStatus[] = [];
+  /** Tree nodes handed out, by id: children are asked for by id. */
+  private readonly nodes = new Map<string, TreeNode>();
+  private scheduler: SyncScheduler<Pass>;
+  private readonly progress = new Set<(p: SyncProgress) => void>();
+  private heartbeat: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly sql: SqlJsStatic,
+    private readonly emit: Emit,
+    private readonly opts: EngineOptions = {},
+  ) {
+    this.scheduler = this.makeScheduler();
+  }
+
+  private makeScheduler(): SyncScheduler<Pass> {
+    const opts = this.opts;
+    return new SyncScheduler<Pass>({
+      clock: opts.clock ?? realClock,
+      quietMs: opts.quietMs ?? 2000,
+      maxUnsavedMs: opts.maxUnsavedMs ?? 30_000,
+      maxUnsavedChanges: opts.maxUnsavedChanges ?? 200_000,
+      runPass: (signal, all) => this.pass(signal, all),
+      save: () => {
+        const r = this.save();
+        if (r.saved) this.log('info', `index saved to ${this.file} (${r.bytes} bytes, ${r.ms} ms)`);
+        else if (r.reason) this.log('debug', `index not saved: ${r.reason}`);
+      },
+      onError: (what, err) => this.log('error', `${what} failed: ${(err as Error).stack ?? String(err)}`),
+    });
+  }
+
+  get db(): Database {
+    if (!this.index) throw new Error('the telemetry index is not open');
+    return this.index.db;
+  }
+
+  get directories(): readonly string[] {
+    return this.dirs;
+  }
+
+  private log(level: WorkerEvents['log']['level'], message: string): void {
+    this.emit('log', { level, message });
+  }
+
+  /** Opens the stored index (or a new one); a fresh file written by another window is used as is. */
+  async open(file: string | null, dirs: string[]): Promise<{ file: string | null; rebuildReason?: string; fresh: boolean }> {
+    await this.scheduler.quiesce();
+    this.scheduler.dispose();
+    this.scheduler = this.makeScheduler();
+    this.closeIndex();
+    if (file) {
+      try {
+        assertOutsideTelemetry(file, dirs);
+      } catch (err) {
+        this.emit('notice', { level: 'warn', message: `${(err as Error).message}. The index is kept in memory only.` });
+        file = null;
+      }
+    }
+    this.file = file;
+    this.dirs = [...dirs];
+    this.lock = file ? new IndexLock(file, this.opts.lockStaleMs) : null;
+    const opened = openIndexFile(this.sql, file);
+    this.index = opened.index;
+    if (opened.rebuildReason) {
+      this.log('warn', `index rebuilt: ${opened.rebuildReason}`);
+      this.emit('notice', { level: 'info', message: `rebuilding the index (${opened.rebuildReason}).` });
+    }
+    this.lock?.tryAcquire();
+    this.startHeartbeat();
+    this.sessionCount = this.countSessions();
+    this.log('info', `index: ${file ?? '(in memory)'}${this.lock ? (this.lock.held ? ' (writer)' : ' (another window writes it; kept in memory here)') : ''}; directories: ${dirs.join(', ') || '(none)'}`);
+    this.setState('ready');
+    return { file, ...(opened.rebuildReason ? { rebuildReason: opened.rebuildReason } : {}), fresh: this.sessionCount === 0 };
+  }
+
+  private startHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (!this.lock) return;
+    this.heartbeat = setInterval(() => {
+      const lock = this.lock;
+      if (!lock) return;
+      if (lock.held) lock.touch();
+      // Not the writer yet: become it when the lock frees up, and save what this window has.
+      else if (this.index?.dirty && lock.tryAcquire()) void this.scheduler.saveNow().then(() => this.index?.dirty && this.scheduler.noteChanges(1));
+    }, this.opts.heartbeatMs ?? 10_000);
+    this.heartbeat.unref?.();
+  }
+
+  /** Syncs with `dirs` (coalesced with other requests); progress goes to `onProgress` while this request waits. */
+  async sync(dirs: string[], opts: { all?: boolean; signal?: AbortSignal; onProgress?: (p: SyncProgress) => void } = {}): Promise<SyncSummary> {
+    if (!this.index) throw new Error('the telemetry index is not open');
+    const all = opts.all === true || dirs.join('\n') !== this.dirs.join('\n');
+    this.dirs = [...dirs];
+    const onAbort = () => this.scheduler.cancel();
+    opts.signal?.addEventListener('abort', onAbort);
+    if (opts.onProgress) this.progress.add(opts.onProgress);
+    try {
+      return (await this.scheduler.request({ all })).summary;
+    } finally {
+      if (opts.onProgress) this.progress.delete(opts.onProgress);
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async pass(signal: AbortSignal, all: boolean): Promise<Pass> {
+    const index = this.index;
+    if (!index) throw new Error('the telemetry index is not open');
+    const dirs = this.dirs;
+    this.setState('indexing');
+    try {
+      const report: SyncReport = await index.sync(dirs, {
+        signal,
+        publishMs: this.opts.publishMs ?? 250,
+        onProgress: (p) => {
+          for (const l of this.progress) l(p);
+        },
+        onPublish: (sessionKeys) => {
+          this.syncCount++;
+          this.sessionCount = this.countSessions();
+          this.emit('index/changed', { sessionKeys, all: false });
+        },
+      });
+      const changed = report.added + report.removed + report.problems > 0;
+      if (changed || all) {
+        this.log('info', `sync: ${report.files} files (${report.changedFiles} changed), +${report.added} −${report.removed} events, ${report.duplicates} duplicates, ${report.problems} problems, ${report.ms} ms${report.cancelled ? ' (cancelled)' : ''}`);
+      }
+      if (report.cancelled) this.emit('notice', { level: 'info', message: 'indexing cancelled; what was indexed so far is shown. Run "Re-index" or change a file to continue.' });
+      if (report.problems > 0 || all) this.countProblems();
+      this.sessionCount = this.countSessions();
+      let chainsChanged = false;
+      try {
+        chainsChanged = this.updateChains(dirs);
+      } catch (err) {
+        this.log('error', `hash-chain check failed: ${(err as Error).message}`);
+      }
+      if (changed) this.syncCount++;
+      // A verdict that changed changes the root: refresh everything.
+      if (changed || all || chainsChanged) this.emit('index/changed', { sessionKeys: report.sessionKeys, all: all || chainsChanged });
+      const summary: SyncSummary = {
+        added: report.added, removed: report.removed, duplicates: report.duplicates, problems: report.problems,
+        files: report.files, changedFiles: report.changedFiles, cancelled: report.cancelled, ms: report.ms, sessionKeys: report.sessionKeys,
+      };
+      return { summary, cancelled: report.cancelled, changes: index.dirty ? Math.max(1, report.added + report.removed) : 0 };
+    } finally {
+      this.setState('ready');
+    }
+  }
+
+  private updateChains(dirs: string[]): boolean {
+    const { statuses, changed } = this.chains.update(dirs, (dir, err) => this.log('warn', `hash chain of ${dir}: could not verify: ${err.message}`));
+    for (const s of statuses) {
+      if (!changed.has(s.dir)) continue;
+      const v = s.verdict;
+      if (v.verdict === 'broken') this.log('warn', `hash chain of ${s.dir}: BROKEN at ${v.at?.file}:${v.at?.line} (${v.at?.reason})`);
+      else if (v.verdict === 'verified') this.log('info', `hash chain of ${s.dir}: verified (${v.events} events, ${v.segments} segments)`);
+    }
+    const any = changed.size > 0 || statuses.length !== this.chainList.length;
+    this.chainList = statuses;
+    return any;
+  }
+
+  /** The hash-chain verdicts (as of the last sync) of the folders holding Knostic telemetry, in folder order. */
+  chainStatuses(): ChainStatus[] {
+    return this.chainList;
+  }
+
+  private countSessions(): number {
+    const r = this.index?.db.exec('SELECT COUNT(*) FROM sessions');
+    return Number(r?.[0]?.values[0]?.[0] ?? 0);
+  }
+
+  private countProblems(): void {
+    if (!this.index) return;
+    const list = problems(this.index.db);
+    if (list.length !== this.problemCount) {
+      for (const p of list.slice(0, 200)) this.log('warn', `problem: ${p.file}:${p.line}: ${p.reason}`);
+      if (list.length > 200) this.log('warn', `… and ${list.length - 200} more problems ("Show Index Problems" lists them)`);
+    }
+    this.problemCount = list.length;
+  }
+
+  private setState(s: IndexState): void {
+    this.state = s;
+    this.emit('index/state', this.status());
+  }
+
+  status(): IndexStatus {
+    return {
+      state: this.state,
+      sessionCount: this.sessionCount,
+      problemCount: this.problemCount,
+      syncCount: this.syncCount,
+      file: this.file ?? '',
+      writer: this.lock?.held ?? false,
+    };
+  }
+
+  /** Drops the index (and its file, when this window writes it) and rebuilds it. */
+  async reindex(dirs: string[], opts: { signal?: AbortSignal; onProgress?: (p: SyncProgress) => void } = {}): Promise<SyncSummary> {
+    await this.scheduler.quiesce();
+    this.scheduler.discardUnsaved();
+    const writer = this.lock?.held ?? false;
+    this.index?.close();
+    this.index = TelemetryIndex.create(this.sql);
+    if (this.file && writer) rmSync(this.file, { force: true });
+    this.problemCount = 0;
+    this.chains.clear();
+    this.chainList = [];
+    this.nodes.clear();
+    return this.sync(dirs, { ...opts, all: true });
+  }
+
+  /** Saves now when something changed and this process writes the file. */
+  save(): SaveResult {
+    const index = this.index;
+    if (!index || !this.file || !this.lock) return { saved: false, reason: 'the index is kept in memory' };
+    if (!index.dirty) return { saved: false, reason: 'unchanged' };
+    if (this.scheduler.busy && this.state === 'indexing') return { saved: false, reason: 'a sync is running' };
+    if (!this.lock.tryAcquire()) return { saved: false, reason: 'another window writes this index' };
+    const t0 = Date.now();
+    const bytes = saveIndexFile(index, this.file);
+    return { saved: true, bytes, ms: Date.now() - t0 };
+  }
+
+  /** Saves what is unsaved now (between syncs). */
+  async flush(): Promise<SaveResult> {
+    const r = this.save();
+    if (r.saved) this.scheduler.discardUnsaved();
+    return r;
+  }
+
+  /** For shutdown: stops a running sync, saves, releases the lock. */
+  async close(): Promise<SaveResult> {
+    await this.scheduler.quiesce();
+    const r = this.save();
+    this.scheduler.dispose();
+    this.closeIndex();
+    return r;
+  }
+
+  private closeIndex(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    this.lock?.release();
+    this.lock = null;
+    this.index?.close();
+    this.index = null;
+    this.nodes.clear();
+  }
+
+  /** Remembers tree nodes handed out, so children can be asked for by id. */
+  remember(nodes: TreeNode[]): TreeNode[] {
+    for (const n of nodes) this.nodes.set(n.id, n);
+    return nodes;
+  }
+
+  knownNode(id: string): TreeNode | undefined {
+    return this.nodes.get(id);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * What the worker answers, one entry per request of src/protocol/worker.ts (the compiler checks
+ * that none is missing). Each handler gets the engine, the params (shape-checked as an envelope;
+ * each handler reads only the fields it needs) and a context with the request's abort signal and
+ * a progress reporter.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { assertOutsideTelemetry } from '../ingest/indexFile';
+import { editTexts, getEvent, toolByEvent } from '../query/detailQueries';
+import { blobPage, eventsQuery, sessionDetails, sessionHeader, sessionView, timelinePage } from '../query/replayView';
+import { countSelection, selectionHasFormat } from '../query/selection';
+import { listRuns, listSessions, problems, search, stats } from '../query/summaryQueries';
+import { childNodes, resolveNode, rootNodes, rootPage } from '../query/tree';
+import { exportLines } from '../ops/exportJsonl';
+import { applyRetention, gatherRetentionInput, planRetention } from '../ops/retention';
+import type { WorkerMethod, WorkerParams, WorkerProgress, WorkerResult } from '../../protocol/worker';
+import type { IndexEngine } from './engine';
+
+export interface HandlerContext {
+  signal: AbortSignal;
+  progress(p: WorkerProgress): void;
+}
+
+type Handler<M extends WorkerMethod> = (engine: IndexEngine, params: WorkerParams<M>, ctx: HandlerContext) => WorkerResult<M> | Promise<WorkerResult<M>>;
+
+export type Handlers = { [M in WorkerMethod]: Handler<M> };
+
+const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((d): d is string => typeof d === 'string') : []);
+
+export const handlers: Handlers = {
+  'index/open': (e, p) => e.open(typeof p.file === 'string' ? p.file : null, strings(p.dirs)),
+  'index/sync': (e, p, ctx) => e.sync(strings(p.dirs), { all: p.all === true, signal: ctx.signal, onProgress: ctx.progress }),
+  'index/reindex': (e, p, ctx) => e.reindex(strings(p.dirs), { signal: ctx.signal, onProgress: ctx.progress }),
+  'index/save': (e) => e.flush(),
+  'index/close': (e) => e.close(),
+  'index/status': (e) => e.status(),
+  'index/memory': () => {
+    const m = process.memoryUsage();
+    // sql.js's heap is a WebAssembly memory: an ArrayBuffer outside the JS heap.
+    return { heapUsed: m.heapUsed, external: m.external, wasmBytes: m.arrayBuffers };
+  },
+  'tree/root': (e, p) => e.remember(rootNodes(e.db, p.filter ?? {}, p.now ?? Date.now(), e.chainStatuses())),
+  'tree/children': (e, p) => {
+    const node = e.knownNode(p.nodeId) ?? resolveNode(e.db, p.nodeId);
+    return node ? e.remember(childNodes(e.db, node, p.filter ?? {}, p.now ?? Date.now())) : [];
+  },
+  'tree/resolve': (e, p) => {
+    const n = resolveNode(e.db, p.nodeId);
+    if (n) e.remember([n]);
+    return n;
+  },
+  'tree/page': (e, p) =>
+    e.remember(rootPage(e.db, p.filter ?? {}, { ...(p.after !== undefined ? { after: p.after } : {}), ...(p.limit !== undefined ? { limit: p.limit } : {}), flat: p.flat === true }, p.now ?? Date.now(), e.chainStatuses())),
+  'session/view': (e, p) => sessionView(e.db, p.sessionKey, p.runId),
+  'session/header': (e, p) => sessionHeader(e.db, p.sessionKey, p.runId),
+  'timeline/page': (e, p) => timelinePage(e.db, p.sessionKey, { ...(p.runId !== undefined ? { runId: p.runId } : {}), offset: p.offset, limit: p.limit }),
+  'session/details': (e, p) => sessionDetails(e.db, p.sessionKey, p.runId),
+  'sessions/list': (e, p) => listSessions(e.db, p),
+  'runs/list': (e, p) => listRuns(e.db, p.sessionKey),
+  'tool/byEvent': (e, p) => toolByEvent(e.db, p.eventId),
+  'tool/editTexts': (e, p) => {
+    const call = toolByEvent(e.db, p.eventId);
+    const texts = call ? editTexts(call.params) : null;
+    return call && texts ? { filePath: call.filePath ?? null, toolName: call.toolName, toolCallId: call.toolCallId, ...texts } : null;
+  },
+  'blob/page': (e, p) => blobPage(e.db, p.eventId, p.blobId, p.offset, p.maxBytes),
+  'events/query': (e, p) => eventsQuery(e.db, p),
+  'event/get': (e, p) => {
+    const ev = getEvent(e.db, p.eventId);
+    return ev ? { file: ev.file, line: ev.line, raw: ev.raw } : null;
+  },
+  search: (e, p) => search(e.db, p.text, p.limit),
+  problems: (e, p) => problems(e.db, p.limit),
+  stats: (e, p) => stats(e.db, p),
+  'chains/status': (e) => e.chainStatuses(),
+  'export/count': (e, p) => ({ count: countSelection(e.db, p.selection), flowcore: selectionHasFormat(e.db, p.selection, 'flowcore') }),
+  'export/write': async (e, p, ctx) => {
+    const out = path.resolve(p.out);
+    assertOutsideTelemetry(out, [...strings(p.dirs), ...e.directories], 'the export');
+    mkdirSync(path.dirname(out), { recursive: true });
+    // A temporary file beside the target, flushed, then renamed over it: the target is never half written.
+    const tmp = `${out}.partial-${process.pid}-${Date.now()}`;
+    const fd = openSync(tmp, 'wx');
+    try {
+      let r;
+      try {
+        r = await exportLines(
+          e.db,
+          p.selection,
+          (chunk) => {
+            if (ctx.signal.aborted) throw new Error('cancelled');
+            let at = 0;
+            while (at < chunk.length) at += writeSync(fd, chunk, at, chunk.length - at);
+          },
+          (pr) => ctx.progress(pr),
+          { redactPii: p.redactPii === true },
+        );
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, out);
+      return { ...r, out };
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+  },
+  'retention/plan': (e, p) => planRetention(gatherRetentionInput(e.db, strings(p.dirs)), p.policy, p.now ?? Date.now()),
+  'retention/apply': (e, p) => applyRetention(p.plan, strings(p.dirs)),
+};

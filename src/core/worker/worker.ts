@@ -1,0 +1,56 @@
+/**
+ * The index worker's entry point (bundled as dist/worker.js): loads sql.js, then answers the
+ * host's requests (src/protocol/worker.ts) with the handler table. Requests run concurrently
+ * between the sync's slices; a `cancel` aborts the request's signal; progress and events are
+ * posted as they happen. `workerData.wasmPath` names the sql.js wasm file.
+ */
+import { readFileSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadSqlJs } from '../store/sqljs';
+import { CANCELLED, isHostMessage, type WorkerMessage } from '../../protocol/worker';
+import { IndexEngine, type EngineOptions } from './engine';
+import { handlers } from './handlers';
+
+export interface WorkerData {
+  wasmPath?: string;
+  engine?: EngineOptions;
+}
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts runs as a worker thread');
+
+const post = (m: WorkerMessage) => port.postMessage(m);
+const data = (workerData ?? {}) as WorkerData;
+
+const ready = loadSqlJs(data.wasmPath ? readFileSync(data.wasmPath) : undefined).then(
+  (sql) => new IndexEngine(sql, (event, params) => post({ kind: 'event', event, params }), data.engine ?? {}),
+);
+const running = new Map<number, AbortController>();
+
+port.on('message', (m: unknown) => {
+  if (!isHostMessage(m)) {
+    post({ kind: 'event', event: 'log', params: { level: 'warn', message: `worker: ignored a malformed message: ${JSON.stringify(m)?.slice(0, 200)}` } });
+    return;
+  }
+  if (m.kind === 'cancel') {
+    running.get(m.id)?.abort();
+    return;
+  }
+  const abort = new AbortController();
+  running.set(m.id, abort);
+  void (async () => {
+    try {
+      const engine = await ready;
+      const handler = handlers[m.method] as (e: IndexEngine, p: unknown, ctx: { signal: AbortSignal; progress: (p: unknown) => void }) => unknown;
+      const result = await handler(engine, m.params, {
+        signal: abort.signal,
+        progress: (progress) => post({ kind: 'progress', id: m.id, progress: progress as never }),
+      });
+      post({ kind: 'response', id: m.id, ok: true, result: result ?? null });
+    } catch (err) {
+      post({ kind: 'response', id: m.id, ok: false, error: abort.signal.aborted ? CANCELLED : ((err as Error).message ?? String(err)), ...(abort.signal.aborted ? { cancelled: true } : {}) });
+    } finally {
+      running.delete(m.id);
+    }
+  })();
+});

@@ -1,0 +1,175 @@
+/**
+ * The protocol between the extension host and the index worker (a `worker_threads` worker that
+ * owns the sql.js database). Plain data only: everything is structured-cloned across the thread
+ * boundary.
+ *
+ * - {@link WorkerRequests}: host → worker, answered by one `response` with the same `id`. A request
+ *   may be cancelled (`cancel` with its id) and may report `progress` (tied to its id) before it ends.
+ * - {@link WorkerEvents}: worker → host, unprompted (the index changed, its state, log lines).
+ *
+ * Requests name what they are about by id (event id, run id, session key, tree node id), never by
+ * an object the host holds. Both sides check every incoming message with {@link isHostMessage} /
+ * {@link isWorkerMessage} before acting on it.
+ */
+import type { BlobChunk, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from './messages';
+import type { IndexProblem, RunSummary, SearchHit, SessionSummary, Stats, ToolCall } from './model';
+import type {
+  ApplyResult, ChainStatus, ExportProgress, ExportResult, ExportSelection, RetentionPlan, RetentionPolicy, SyncProgress,
+  TreeFilter, TreeNode,
+} from './indexTypes';
+
+/** What a sync did, as the host needs it (counts and the sessions it touched). */
+export interface SyncSummary {
+  added: number;
+  removed: number;
+  duplicates: number;
+  problems: number;
+  files: number;
+  changedFiles: number;
+  cancelled: boolean;
+  ms: number;
+  /** Session keys changed by this request's syncs (possibly already published in `index/changed`). */
+  sessionKeys: string[];
+}
+
+export type IndexState = 'starting' | 'indexing' | 'ready' | 'failed';
+
+export interface IndexStatus {
+  state: IndexState;
+  sessionCount: number;
+  problemCount: number;
+  /** Syncs that published a change since the worker started. */
+  syncCount: number;
+  /** The index file ('' in memory). */
+  file: string;
+  /** Whether this worker holds the index file's write lock (only one process writes it). */
+  writer: boolean;
+}
+
+export interface WorkerMemory {
+  heapUsed: number;
+  external: number;
+  /** Bytes of sql.js's wasm memory (the database lives there). */
+  wasmBytes: number;
+}
+
+/** How the worker persists: see core/worker/persistence.ts. */
+export interface SaveResult {
+  saved: boolean;
+  /** Why not, when not saved. */
+  reason?: string;
+  bytes?: number;
+  ms?: number;
+}
+
+/** One request: its params and its result. Adding a method is one line here and one handler. */
+export interface WorkerRequests {
+  'index/open': { params: { file: string | null; dirs: string[] }; result: { file: string | null; rebuildReason?: string; fresh: boolean } };
+  'index/sync': { params: { dirs: string[]; all?: boolean }; result: SyncSummary };
+  'index/reindex': { params: { dirs: string[] }; result: SyncSummary };
+  'index/save': { params: Record<string, never>; result: SaveResult };
+  'index/close': { params: Record<string, never>; result: SaveResult };
+  'index/status': { params: Record<string, never>; result: IndexStatus };
+  'index/memory': { params: Record<string, never>; result: WorkerMemory };
+  'tree/root': { params: { filter: TreeFilter; now?: number }; result: TreeNode[] };
+  /** One page of the root: top-level sessions (all with `flat`), newest first, then a `more` node when older ones follow. */
+  'tree/page': { params: { filter: TreeFilter; after?: string; limit?: number; flat?: boolean; now?: number }; result: TreeNode[] };
+  'tree/children': { params: { nodeId: string; filter: TreeFilter; now?: number }; result: TreeNode[] };
+  'tree/resolve': { params: { nodeId: string }; result: TreeNode | null };
+  'session/view': { params: { sessionKey: string; runId?: string }; result: SessionView | null };
+  'session/header': { params: { sessionKey: string; runId?: string }; result: SessionHeader | null };
+  'timeline/page': { params: { sessionKey: string; runId?: string; offset: number; limit: number }; result: TimelinePage | null };
+  'session/details': { params: { sessionKey: string; runId?: string }; result: SessionDetails | null };
+  'sessions/list': { params: { limit?: number; agent?: string; since?: number }; result: SessionSummary[] };
+  'runs/list': { params: { sessionKey: string }; result: RunSummary[] };
+  'tool/byEvent': { params: { eventId: string }; result: ToolCall | null };
+  'tool/editTexts': { params: { eventId: string }; result: { filePath: string | null; toolName: string; toolCallId: string; oldText: string; newText: string } | null };
+  'blob/page': { params: { eventId: string; blobId: string; offset?: number; maxBytes?: number }; result: BlobChunk | null };
+  'events/query': { params: EventsFilter & { offset: number; limit: number }; result: EventsPage };
+  'event/get': { params: { eventId: string }; result: { file: string; line: number; raw: string | null } | null };
+  search: { params: { text: string; limit?: number }; result: SearchHit[] };
+  problems: { params: { limit?: number }; result: IndexProblem[] };
+  stats: { params: { since?: number }; result: Stats };
+  'chains/status': { params: Record<string, never>; result: ChainStatus[] };
+  'export/count': { params: { selection: ExportSelection }; result: { count: number; flowcore: boolean } };
+  /** Writes the lines to `out` (a temporary file beside it, renamed over it); never inside a telemetry folder. */
+  'export/write': { params: { selection: ExportSelection; out: string; redactPii: boolean; dirs: string[] }; result: ExportResult & { out: string } };
+  'retention/plan': { params: { dirs: string[]; policy: RetentionPolicy; now?: number }; result: RetentionPlan };
+  'retention/apply': { params: { dirs: string[]; plan: RetentionPlan }; result: ApplyResult };
+}
+
+export type WorkerMethod = keyof WorkerRequests;
+export type WorkerParams<M extends WorkerMethod> = WorkerRequests[M]['params'];
+export type WorkerResult<M extends WorkerMethod> = WorkerRequests[M]['result'];
+
+/** Every method, for the runtime check (the compiler keeps it complete). */
+const METHODS: { [M in WorkerMethod]: true } = {
+  'index/open': true, 'index/sync': true, 'index/reindex': true, 'index/save': true, 'index/close': true, 'index/status': true,
+  'index/memory': true, 'tree/root': true, 'tree/children': true, 'tree/resolve': true, 'tree/page': true, 'session/view': true,
+  'session/header': true, 'timeline/page': true, 'session/details': true,
+  'sessions/list': true, 'runs/list': true, 'tool/byEvent': true, 'tool/editTexts': true, 'blob/page': true,
+  'events/query': true, 'event/get': true, search: true, problems: true, stats: true, 'chains/status': true,
+  'export/count': true, 'export/write': true, 'retention/plan': true, 'retention/apply': true,
+};
+
+/** Progress reports some requests send before their response. */
+export type WorkerProgress = SyncProgress | ExportProgress;
+
+/** Unprompted messages from the worker. */
+export interface WorkerEvents {
+  /** Data changed: the sessions touched, or everything (`all`: re-index, directories or chain verdicts changed). */
+  'index/changed': { sessionKeys: string[]; all: boolean };
+  'index/state': IndexStatus;
+  log: { level: 'debug' | 'info' | 'warn' | 'error'; message: string };
+  /** Something the user should be told (a rebuilt index, a cancelled sync). */
+  notice: { level: 'info' | 'warn' | 'error'; message: string };
+}
+export type WorkerEventName = keyof WorkerEvents;
+const EVENTS: { [E in WorkerEventName]: true } = { 'index/changed': true, 'index/state': true, log: true, notice: true };
+
+/** Host → worker. */
+export type HostMessage =
+  | { kind: 'request'; id: number; method: WorkerMethod; params: unknown }
+  | { kind: 'cancel'; id: number };
+
+/** Worker → host. */
+export type WorkerMessage =
+  | { kind: 'response'; id: number; ok: true; result: unknown }
+  | { kind: 'response'; id: number; ok: false; error: string; cancelled?: boolean }
+  | { kind: 'progress'; id: number; progress: WorkerProgress }
+  | { kind: 'event'; event: WorkerEventName; params: unknown };
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+const isId = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+
+export function isWorkerMethod(x: unknown): x is WorkerMethod {
+  return typeof x === 'string' && Object.prototype.hasOwnProperty.call(METHODS, x);
+}
+
+/** Shape check of a message arriving at the worker. */
+export function isHostMessage(m: unknown): m is HostMessage {
+  if (!isRecord(m) || !isId(m.id)) return false;
+  if (m.kind === 'cancel') return true;
+  return m.kind === 'request' && isWorkerMethod(m.method) && isRecord(m.params);
+}
+
+/** Shape check of a message arriving at the host. */
+export function isWorkerMessage(m: unknown): m is WorkerMessage {
+  if (!isRecord(m)) return false;
+  switch (m.kind) {
+    case 'response':
+      return isId(m.id) && (m.ok === true ? 'result' in m : m.ok === false && typeof m.error === 'string');
+    case 'progress':
+      return isId(m.id) && isRecord(m.progress);
+    case 'event':
+      return typeof m.event === 'string' && Object.prototype.hasOwnProperty.call(EVENTS, m.event) && isRecord(m.params);
+    default:
+      return false;
+  }
+}
+
+/** The error message of a request that was cancelled. */
+export const CANCELLED = 'cancelled';
