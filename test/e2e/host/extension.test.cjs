@@ -133,6 +133,14 @@ suite('Agent Telemetry extension', () => {
     await vscode.commands.executeCommand('agentTelemetry.openSample');
     const dirs = vscode.workspace.getConfiguration('agentTelemetry').get('directories');
     assert.equal(dirs.length, 4);
-    await waitFor('sample sessions in the tree', async () => (await api.rootNodes()).length > 10, 20000);
+    // The root lists top-level sessions; the sample's subagent sessions sit under the runs that spawned them.
+    await waitFor('sample sessions indexed', async () => (await api.stats()).sessions > 10, 20000);
+    const roots = await api.rootNodes();
+    assert.ok(roots.filter((n) => n.kind === 'session').length >= 3, `top-level sessions: ${roots.map((n) => n.id).join(', ')}`);
+    const nested = [];
+    for (const s of roots.filter((n) => n.kind === 'session')) {
+      for (const run of await api.childNodes(s)) if (run.expandable) nested.push(...(await api.childNodes(run)).filter((k) => k.kind === 'subagent'));
+    }
+    assert.ok(nested.length > 0, 'a subagent session is reachable under the run that spawned it');
   });
 });
