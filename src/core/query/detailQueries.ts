@@ -437,8 +437,16 @@ export function usagePerCall(db: Database, runId: string): LlmCallUsage[] {
      LEFT JOIN strings pv ON pv.id = c.provider LEFT JOIN strings m ON m.id = c.model
      WHERE c.run = ? ORDER BY c.ts, c.idx, e.id`,
     [run],
-  ).map((r, i) => ({
-    callIndex: numOrNull(r.idx) ?? i,
+  ).map((r, i) => llmCallFromRow(r, i));
+}
+
+/**
+ * An `llm_calls` row (with provider_name, model_name and eid joined) as the CLI and the panel show
+ * it; `index` stands in for a call index the producer did not record (its place in the run).
+ */
+export function llmCallFromRow(r: Row, index: number): LlmCallUsage {
+  return {
+    callIndex: numOrNull(r.idx) ?? index,
     ts: n(r.ts),
     provider: textOrNull(r.provider_name),
     model: textOrNull(r.model_name),
@@ -448,7 +456,7 @@ export function usagePerCall(db: Database, runId: string): LlmCallUsage[] {
     costUsd: money(r.cost),
     durationMs: numOrNull(r.duration),
     eventId: decodeEventId(r.eid),
-  }));
+  };
 }
 
 /** `usage <runId>`: the run's totals from its llm.call deltas, beside what run.end reported. */

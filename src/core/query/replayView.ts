@@ -7,12 +7,12 @@ import type { Database, SqlValue } from 'sql.js';
 import type { BlobChunk, ErrorLink, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from '../../protocol/messages';
 import type { LlmCallUsage, ReplayEvent, Seed001Stats, ToolCall } from '../../protocol/model';
 import { blobRefsOf, readBlob } from '../source/blobs';
-import { eventDir, files, replay, replayPage, tools, usagePerCall } from './detailQueries';
+import { eventDir, files, llmCallFromRow, replay, replayPage, tools, usagePerCall } from './detailQueries';
 import { isObj } from '../source/eventFields';
 import { decodeEventId, encodeEventId } from '../store/eventIds';
 import { selectionWhere } from './selection';
 import { PayloadReader } from '../source/payloads';
-import { all, money, n, numOrNull, one, stringId, textOrNull, tokensFrom } from '../store/sql';
+import { all, n, numOrNull, one, stringId, textOrNull } from '../store/sql';
 import { getSession, listRuns, seed001Cards } from './summaryQueries';
 
 /** Largest blob page sent to the webview at once. */
@@ -91,19 +91,7 @@ export function sessionDetails(db: Database, sessionKey: string, runId?: string)
     const run = r.run_name as string;
     const i = perRun.get(run) ?? 0;
     perRun.set(run, i + 1);
-    return {
-      callIndex: numOrNull(r.idx) ?? i,
-      ts: n(r.ts),
-      provider: textOrNull(r.provider_name),
-      model: textOrNull(r.model_name),
-      delta: tokensFrom(r, 'd_'),
-      cumulative: tokensFrom(r, 'c_'),
-      context: { used: numOrNull(r.ctx_used), limit: numOrNull(r.ctx_limit) },
-      costUsd: money(r.cost),
-      durationMs: numOrNull(r.duration),
-      eventId: decodeEventId(r.eid),
-      runId: run,
-    };
+    return { ...llmCallFromRow(r, i), runId: run };
   });
   const toolCalls = all(
     db,

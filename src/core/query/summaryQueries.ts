@@ -160,15 +160,10 @@ export function sessionPage(db: Database, opts: SessionPageOptions = {}): Sessio
   const filtered = `FROM sessions ss JOIN strings k ON k.id = ss.skey LEFT JOIN strings a ON a.id = ss.agent WHERE ${where.join(' AND ')}`;
   // One row more than the page tells whether another page follows (counting them all would cost a
   // pass over every matching session).
-  const rows = all(
-    db,
-    `SELECT pg.*,
-       (SELECT ps.s FROM subagent_events se JOIN strings ps ON ps.id = se.parent WHERE se.child = pg.skey AND se.phase = 0 LIMIT 1) AS parent,
-       (SELECT json_group_array(sid) FROM (SELECT st.s AS sid FROM session_links l JOIN strings st ON st.id = l.sid WHERE l.skey = pg.skey ORDER BY st.s)) AS sids
-     FROM (SELECT ss.*, k.s AS session_key, ${AGENT_OF_SQL} AS agent_id ${filtered} ORDER BY ss.last_ts DESC, k.s LIMIT ?) pg
-     ORDER BY pg.last_ts DESC, pg.session_key`,
-    [...p, limit < 0 ? -1 : limit + 1],
-  );
+  const rows = all(db, sessionRowsSql(`SELECT ss.*, k.s AS session_key, ${AGENT_OF_SQL} AS agent_id ${filtered} ORDER BY ss.last_ts DESC, k.s LIMIT ?`), [
+    ...p,
+    limit < 0 ? -1 : limit + 1,
+  ]);
   const more = limit >= 0 && rows.length > limit;
   if (more) rows.length = limit;
   const sessions = rows.map(sessionFromRow);
@@ -200,31 +195,25 @@ function sessionFromRow(r: Row): SessionSummary {
 export function getSession(db: Database, sessionKey: string): SessionSummary | null {
   const id = stringId(db, sessionKey);
   if (id === null) return null;
-  const r = one(db, 'SELECT ss.first_ts, ss.last_ts, a.s AS agent FROM sessions ss LEFT JOIN strings a ON a.id = ss.agent WHERE ss.skey = ?', [id]);
-  if (!r) return null;
-  const agent = textOrNull(r.agent);
-  return sessionSummaryFor(db, id, sessionKey, agentOf(sessionKey, agent), n(r.first_ts), n(r.last_ts));
+  const r = one(
+    db,
+    sessionRowsSql(`SELECT ss.*, k.s AS session_key, ${AGENT_OF_SQL} AS agent_id FROM sessions ss JOIN strings k ON k.id = ss.skey LEFT JOIN strings a ON a.id = ss.agent WHERE ss.skey = ?`),
+    [id],
+  );
+  return r ? sessionFromRow(r) : null;
 }
 
-function sessionSummaryFor(db: Database, key: number, sessionKey: string, agentId: string | null, firstTs: number, lastTs: number): SessionSummary {
-  const t = one(db, 'SELECT * FROM sessions WHERE skey = ?', [key]);
-  const parent = one(db, `SELECT p.s AS parent FROM subagent_events se JOIN strings p ON p.id = se.parent WHERE se.child = ? AND se.phase = 0 LIMIT 1`, [key]);
-  const sids = all(db, 'SELECT st.s FROM session_links l JOIN strings st ON st.id = l.sid WHERE l.skey = ? ORDER BY st.s', [key]).map((x) => x.s as string);
-  return {
-    sessionKey,
-    agentId,
-    sessionIds: sids,
-    runCount: n(t?.runs),
-    toolCallCount: n(t?.tools),
-    failedRunCount: n(t?.failed_runs),
-    toolErrorCount: n(t?.failed_tools),
-    tokens: tokensFrom(t, 't_'),
-    costUsd: money(t?.cost),
-    firstTs,
-    lastTs,
-    parentSessionKey: textOrNull(parent?.parent),
-    ...sourceFields(n(t?.sources)),
-  };
+/**
+ * Sessions rows (`inner` selects `ss.*`, session_key and agent_id, in the order wanted) with what a
+ * summary also needs: the parent session that spawned it and its session ids. One query for any
+ * number of sessions (a page of the tree, the CLI's list, one session).
+ */
+function sessionRowsSql(inner: string): string {
+  return `SELECT pg.*,
+       (SELECT ps.s FROM subagent_events se JOIN strings ps ON ps.id = se.parent WHERE se.child = pg.skey AND se.phase = 0 LIMIT 1) AS parent,
+       (SELECT json_group_array(sid) FROM (SELECT st.s AS sid FROM session_links l JOIN strings st ON st.id = l.sid WHERE l.skey = pg.skey ORDER BY st.s)) AS sids
+     FROM (${inner}) pg
+     ORDER BY pg.last_ts DESC, pg.session_key`;
 }
 
 function sourceFields(bits: number): Pick<SessionSummary, 'source' | 'sources'> {
