@@ -145,6 +145,58 @@ export function registerMoreTests(test, { fixture }) {
     console.log(`    longest task from the Files tab to the timeline: ${longest}ms`);
   });
 
+  test('60,000-event session: header and first page paint before the details answer; pages load as the timeline scrolls; a jump lands on a page not loaded yet', async ({ open }) => {
+    // The stand-in host holds `session/details` back (hold=details) until the test releases it.
+    const page = await open({ scenario: 'big', count: '60000', hold: 'details' });
+    await watchLongTasks(page);
+    await until(async () => (await page.locator('atx-app header.top h2').textContent()) === 'agent:bulk:main', 'session header');
+    assert.match(await page.locator('atx-app header.top .facts').textContent(), /1,200 runs/);
+    const details = await requests(page, 'session/details');
+    assert.equal(details.length, 1, 'details asked for after first paint');
+    assert.equal(await page.evaluate(() => window.__holdDetails), true, 'the details answer is still held back');
+    assert.equal((await requests(page, 'timeline/page')).length, 1, 'one page at first paint');
+    const first = (await requests(page, 'timeline/page'))[0].params;
+    assert.deepEqual([first.offset, first.limit], [0, 1000]);
+    assert.ok((await rows(page).count()) < 80);
+    const openLongest = await longestTask(page);
+    // the Tokens tab waits for the details; the timeline keeps working meanwhile
+    await tab(page, 'tokens').click();
+    await page.locator('atx-app .panel', { hasText: 'Loading LLM calls' }).waitFor();
+    await tab(page, 'timeline').click();
+    // scrolling past the first page shows placeholder rows, then asks for their pages and shows their events
+    const viewport = page.locator('atx-timeline .viewport');
+    await viewport.evaluate((el) => (el.scrollTop = 1500 * 26));
+    await until(async () => (await requests(page, 'timeline/page')).some((r) => r.params.offset === 1000), 'second page asked for');
+    await until(async () => (await page.locator('atx-timeline .row.placeholder').count()) === 0, 'placeholders replaced');
+    await until(async () => (await page.locator('atx-timeline .row.event', { hasText: /file-1[45]\d\d\.ts/ }).count()) > 0, 'rows of the second page');
+    assert.ok((await rows(page).count()) < 80, 'bounded DOM rows after scrolling');
+    const loaded = (await requests(page, 'timeline/page')).length;
+    assert.ok(loaded < 10, `${loaded} pages for a scroll to event 1,500`);
+    // view/show of the failed run's end, ~50,000 events in: its page loads, the row is selected, "Jump to cause" lands on the cause
+    const fail = await page.evaluate(() => window.__fixture.big.errorLinks[0]);
+    assert.ok(fail?.causeEventId);
+    await page.evaluate(([sk, id]) => window.__notify('view/show', { sessionKey: sk, eventId: id }), [first.sessionKey, fail.runEventId]);
+    await until(async () => /BULK-FAILURE/.test((await selectedRow(page).textContent()) ?? ''), 'failed run.end selected', 8000);
+    await page.locator('atx-event-detail .jump-cause').click();
+    await until(async () => /BULK-CAUSE/.test((await selectedRow(page).textContent()) ?? ''), 'cause selected');
+    assert.ok(await selectedRow(page).isVisible());
+    assert.ok((await rows(page).count()) < 80);
+    // the details arrive: Tokens draws, Files lists
+    await page.evaluate(() => window.__releaseDetails());
+    await longestTask(page);
+    const switchTo = async (name, ready) => {
+      await tab(page, name).click();
+      await ready.first().waitFor();
+      await page.waitForTimeout(100);
+      return longestTask(page, 0);
+    };
+    const tokens = await switchTo('tokens', page.locator('atx-token-chart .hit'));
+    const files = await switchTo('files', page.locator('atx-files tr.vrow'));
+    const events = await switchTo('events', page.locator('atx-events tbody tr'));
+    const timeline = await switchTo('timeline', rows(page));
+    console.log(`    longest task: opening ${openLongest}ms; switching to Tokens ${tokens}ms, Files ${files}ms, Events ${events}ms, Timeline ${timeline}ms`);
+  });
+
   test('hostile strings render as literal text: no markup, no script, no layout break', async ({ open }) => {
     const page = await open();
     const img = '<img src=x onerror="window.__pwned=1">';

@@ -1,8 +1,8 @@
-import { css, html, LitElement, nothing } from 'lit';
+import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { FileOperation, RunSummary } from '../../protocol/model';
 import { emit, emitCommand } from '../events';
-import { canDiff, fileOpsOf, fileSummary, fileTotals, opKind } from '../state/files';
+import { canDiff, fileOpsOf, fileSummary, type FileTotals, fileTotals, opKind } from '../state/files';
 import { formatTime, shortId } from '../state/format';
 import { visibleWindow } from '../state/virtual';
 import { baseStyles, tableStyles } from './shared.styles';
@@ -38,6 +38,11 @@ export class AtxFiles extends LitElement {
       }
       td {
         vertical-align: middle;
+      }
+      /* a fixed width: sizing the select to its widest option lays out every run's option (1,000+ on big sessions) */
+      .bar select {
+        width: 26em;
+        max-width: 100%;
       }
       td.path {
         overflow-wrap: anywhere;
@@ -105,6 +110,17 @@ export class AtxFiles extends LitElement {
     this.resizeObserver = undefined;
   }
 
+  /** The operations shown and their per-file totals, recomputed only when the list or the run changes. */
+  private shown: { ops: FileOperation[]; totals: FileTotals[]; sum: { read: number; write: number; edit: number } } | null = null;
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    if (!this.shown || changed.has('fileOps') || changed.has('runId')) {
+      const ops = fileOpsOf(this.fileOps, this.runId);
+      const totals = fileTotals(ops);
+      this.shown = { ops, totals, sum: fileSummary(totals) };
+    }
+  }
+
   override updated(): void {
     // Spacer heights go through the CSSOM (the webview's CSP forbids style attributes).
     this.renderRoot.querySelectorAll<HTMLElement>('tr.spacer td').forEach((td) => (td.style.height = `${td.dataset.h ?? 0}px`));
@@ -149,9 +165,7 @@ export class AtxFiles extends LitElement {
   }
 
   override render() {
-    const ops = fileOpsOf(this.fileOps, this.runId);
-    const totals = fileTotals(ops);
-    const sum = fileSummary(totals);
+    const { ops, totals, sum } = this.shown!;
     return html`<div class="bar">
         <label>
           Run
