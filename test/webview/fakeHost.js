@@ -148,7 +148,8 @@
     'events/query': (p) => {
       // `window.__fixture.eventsVariant` (set by a test, e.g. fixtures/events-seed001.json) replaces the events.
       const variant = fx.eventsVariant;
-      const all = (variant ? variant.events : fx.sessionView.events).filter((e) => matches(e, p));
+      const source = variant ? variant.events : fx.scenario === 'big' ? viewFor(p).events : fx.sessionView.events;
+      const all = source.filter((e) => matches(e, p));
       const runs = new Set(all.filter((e) => e.runId).map((e) => e.runId));
       const tok = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
       let cost = 0;

@@ -192,7 +192,7 @@ export function registerMoreTests(test, { fixture }) {
     };
     const tokens = await switchTo('tokens', page.locator('atx-token-chart .hit'));
     const files = await switchTo('files', page.locator('atx-files tr.vrow'));
-    const events = await switchTo('events', page.locator('atx-events tbody tr'));
+    const events = await switchTo('events', page.locator('atx-events tr.vrow'));
     const timeline = await switchTo('timeline', rows(page));
     console.log(`    longest task: opening ${openLongest}ms; switching to Tokens ${tokens}ms, Files ${files}ms, Events ${events}ms, Timeline ${timeline}ms`);
   });
@@ -257,15 +257,17 @@ export function registerMoreTests(test, { fixture }) {
 
   test('Events view: stats cards, filters, expandable payloads, export of the filtered events', async ({ open }) => {
     const page = await open({ view: 'events' });
-    await page.locator('atx-events tbody tr').first().waitFor();
+    await page.locator('atx-events tr.vrow').first().waitFor();
     assert.equal(await page.locator('atx-app [role="tab"]').count(), 1);
     assert.equal(await page.locator('atx-events .card').count(), 6);
     assert.match(await page.locator('atx-events .cards').textContent(), /1\s*Sessions\s*2\s*Runs\s*5\s*Tool calls\s*2\s*Errors/);
-    assert.equal(await page.locator('atx-events tbody tr').count(), 33);
+    assert.match(await page.locator('atx-events .pager').textContent(), /\b33 events/);
+    await until(async () => (await page.locator('atx-events tr.vrow:not(.placeholder)').count()) > 10, 'rows in view');
     await page.locator('atx-events select').selectOption('tool.end');
-    await until(async () => (await page.locator('atx-events tbody tr').count()) === 5, 'tool.end rows');
+    await until(async () => (await page.locator('atx-events tr.vrow').count()) === 5, 'tool.end rows');
+    assert.match(await page.locator('atx-events .pager').textContent(), /\b5 events/);
     assert.deepEqual((await requests(page, 'events/query')).at(-1).params, { kinds: ['tool.end'], offset: 0, limit: 100 });
-    await page.locator('atx-events tbody tr').first().locator('button.expand').click();
+    await page.locator('atx-events tr.vrow').first().locator('button.expand').click();
     assert.match(await page.locator('atx-events pre.payload').textContent(), /"toolName": "read"/);
     await page.locator('atx-events input.text').fill('auth.test');
     await until(async () => (await requests(page, 'events/query')).at(-1).params.text === 'auth.test', 'text query');
@@ -277,9 +279,27 @@ export function registerMoreTests(test, { fixture }) {
     assert.deepEqual(exp.params.kinds, ['tool.end']);
   });
 
+  test('Events view on 20,000 events: few rows in the DOM; pages asked for as they scroll into view; the last event at the end', async ({ open }) => {
+    const page = await open({ view: 'events', scenario: 'big', count: '20000' });
+    const vrows = page.locator('atx-events tr.vrow');
+    await vrows.first().waitFor();
+    assert.match(await page.locator('atx-events .pager').textContent(), /20,000 events/);
+    assert.ok((await vrows.count()) < 60, `${await vrows.count()} rows`);
+    const viewport = page.locator('atx-events .viewport');
+    for (const f of [0.5, 1]) {
+      await viewport.evaluate((el, f) => (el.scrollTop = el.scrollHeight * f), f);
+      await until(async () => (await page.locator('atx-events tr.vrow.placeholder').count()) === 0, `rows loaded at ${f}`);
+      assert.ok((await vrows.count()) < 60, `${await vrows.count()} rows at ${f}`);
+    }
+    const offsets = (await requests(page, 'events/query')).map((r) => r.params.offset);
+    assert.ok(offsets.includes(10000) && offsets.includes(19900), JSON.stringify(offsets));
+    assert.ok(offsets.length < 12, `${offsets.length} pages asked for`);
+    await until(async () => /FINAL-EVENT-20000/.test((await vrows.last().textContent()) ?? ''), 'last event at the end');
+  });
+
   test('Events view: seed 001 cards (sessions, chat turns, proposals approved/total, errors) only when present', async ({ open }) => {
     const page = await open({ view: 'events' });
-    await page.locator('atx-events tbody tr').first().waitFor();
+    await page.locator('atx-events tr.vrow').first().waitFor();
     // OpenClaw telemetry only: the six cards, no seed 001 group
     assert.equal(await page.locator('atx-events .cards.seed001').count(), 0);
     assert.equal(await page.locator('atx-events .card').count(), 6);
@@ -295,7 +315,7 @@ export function registerMoreTests(test, { fixture }) {
     assert.equal(await seed.locator('.card').count(), 4);
     assert.equal(await page.locator('atx-events .card').count(), 10);
     assert.match(await seed.textContent(), /2\s*Seed 001 sessions\s*3\s*Chat turns\s*1 \/ 2\s*Proposals approved\s*1\s*Seed 001 errors/);
-    assert.equal(await page.locator('atx-events tbody tr').count(), variant.events.length);
+    assert.match(await page.locator('atx-events .pager').textContent(), new RegExp(`\\b${variant.events.length} events`));
     // the cards follow the filter: one day (2024-12-19) only
     await page.locator('atx-events input[type="date"]').first().fill('2024-12-19');
     await until(async () => /1\s*Seed 001 sessions\s*2\s*Chat turns\s*1 \/ 1\s*Proposals approved/.test(await seed.textContent()), 'cards of 2024-12-19');
