@@ -10,9 +10,14 @@ import {
   fullyLoaded,
   headerModel,
   type SessionModel,
+  timelinePageMax,
   timelinePageSize,
   withDetails,
 } from '../state/sessionModel';
+import type { ReplayEvent } from '../../protocol/model';
+
+/** While a jump loads many pages, the timeline is regrouped at most this often. */
+const applyEveryMs = 300;
 import { buildRows, groupKeyOfRun, revealEvent, type TimelineRow, toggleCollapsed } from '../state/timeline';
 import { decodeBootstrap, defaultUiState, initialUiState, sameTarget, type Tab, type UiState } from '../state/uiState';
 import { appStyles } from './atx-app.styles';
@@ -183,20 +188,45 @@ export class AtxApp extends LitElement {
     return loop;
   }
 
+  /**
+   * Fetches pages in order while fewer than `wantEvents` are loaded. Regrouping the loaded timeline costs time
+   * in proportion to its length, so fetched pages are added to the model together, at the end or every
+   * `applyEveryMs` (a long jump shows progress without regrouping after every page).
+   */
   private async pageLoop(seq: number): Promise<void> {
     const t = this.ui?.target;
     if (!t || t.view !== 'session' || !this.host) return;
+    let batch: ReplayEvent[] = [];
+    let lastApply = performance.now();
+    const apply = (total: number) => {
+      if (!this.model) return;
+      this.model = batch.length ? appendPage(this.model, { offset: this.model.events.length, total, events: batch }) : { ...this.model, total };
+      batch = [];
+      lastApply = performance.now();
+    };
     try {
-      while (seq === this.loadSeq && this.model && !fullyLoaded(this.model) && this.model.events.length < this.wantEvents) {
-        const offset = this.model.events.length;
-        const page = await this.host.request('timeline/page', { sessionKey: t.sessionKey, runId: t.runId, offset, limit: timelinePageSize });
-        if (seq !== this.loadSeq || !this.model || this.model.events.length !== offset) return;
-        // the timeline shrank under us: stop at what there is (the next index/didChange reloads it)
-        this.model = page.events.length ? appendPage(this.model, page) : { ...this.model, total: offset };
-        await yieldToBrowser();
+      while (seq === this.loadSeq && this.model) {
+        const offset = this.model.events.length + batch.length;
+        if (offset >= this.model.total || offset >= this.wantEvents) break;
+        const limit = this.wantEvents - offset > timelinePageSize ? timelinePageMax : timelinePageSize;
+        const page = await this.host.request('timeline/page', { sessionKey: t.sessionKey, runId: t.runId, offset, limit });
+        if (seq !== this.loadSeq || !this.model || this.model.events.length + batch.length !== offset) return;
+        if (!page.events.length) {
+          // the timeline shrank under us: stop at what there is (the next index/didChange reloads it)
+          apply(offset);
+          return;
+        }
+        for (const ev of page.events) batch.push(ev);
+        const done = offset + page.events.length >= Math.min(this.wantEvents, page.total);
+        if (done || performance.now() - lastApply > applyEveryMs) {
+          apply(page.total);
+          await yieldToBrowser();
+        }
       }
     } catch (err) {
       if (seq === this.loadSeq) this.failure = err instanceof Error ? err.message : String(err);
+    } finally {
+      if (batch.length && seq === this.loadSeq && this.model) apply(this.model.total);
     }
   }
 

@@ -10,6 +10,8 @@ import { baseStyles, tableStyles } from './shared.styles';
 /** Above this many operations the list is virtualised: fixed-height rows, only those in view in the DOM. */
 export const FILES_VIRTUAL_FROM = 200;
 const fileRowHeight = 30;
+/** Run options added to the run select per task. */
+const runOptionsSlice = 150;
 
 /**
  * The files a run or the whole session read, wrote or edited. Opening goes through the host by the id of the
@@ -108,12 +110,30 @@ export class AtxFiles extends LitElement {
     super.disconnectedCallback();
     this.resizeObserver?.disconnect();
     this.resizeObserver = undefined;
+    clearTimeout(this.optionsTimer);
   }
 
   /** The operations shown and their per-file totals, recomputed only when the list or the run changes. */
   private shown: { ops: FileOperation[]; totals: FileTotals[]; sum: { read: number; write: number; edit: number } } | null = null;
 
+  /**
+   * Runs listed in the run select so far: a session may have over a thousand, and adding their options all at
+   * once takes a long task, so they are added a slice per task after the list has painted.
+   */
+  @state() private runOptions = 0;
+  private optionsTimer?: ReturnType<typeof setTimeout>;
+
+  private addRunOptions = (): void => {
+    this.runOptions = Math.min(this.runs.length, this.runOptions + runOptionsSlice);
+    if (this.runOptions < this.runs.length) this.optionsTimer = setTimeout(this.addRunOptions);
+  };
+
   override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('runs')) {
+      clearTimeout(this.optionsTimer);
+      this.runOptions = 0;
+      this.optionsTimer = setTimeout(this.addRunOptions);
+    }
     if (!this.shown || changed.has('fileOps') || changed.has('runId')) {
       const ops = fileOpsOf(this.fileOps, this.runId);
       const totals = fileTotals(ops);
@@ -164,6 +184,14 @@ export class AtxFiles extends LitElement {
     </tr>`;
   }
 
+  /** The runs whose options are in the select: the slices added so far, and the selected run in any case. */
+  private listedRuns(): RunSummary[] {
+    const listed = this.runs.slice(0, this.runOptions);
+    const selected = this.runId === null ? -1 : this.runs.findIndex((r) => r.runId === this.runId);
+    if (selected >= this.runOptions) listed.push(this.runs[selected]!);
+    return listed;
+  }
+
   override render() {
     const { ops, totals, sum } = this.shown!;
     return html`<div class="bar">
@@ -171,7 +199,7 @@ export class AtxFiles extends LitElement {
           Run
           <select @change=${this.onRun} aria-label="Show the files of">
             <option value="" ?selected=${this.runId === null}>Whole session</option>
-            ${this.runs.map(
+            ${this.listedRuns().map(
               (r) => html`<option value=${r.runId} ?selected=${r.runId === this.runId}>
                 ${shortId(r.runId)} · ${formatTime(r.startedTs)}${r.error ? ' · failed' : ''}
               </option>`,

@@ -10,8 +10,10 @@ import { buildProvenance, type Provenance } from './provenance';
 import { groupByRun, type TimelineGroup } from './timeline';
 import { tokenSeries, type TokenPoint } from './tokens';
 
-/** Events asked for per `timeline/page` request (the host caps a page at 2000). */
+/** Events asked for per `timeline/page` request while scrolling. */
 export const timelinePageSize = 1000;
+/** The most the host gives per page: asked for when many events are needed at once (a jump, a filter). */
+export const timelinePageMax = 2000;
 
 export interface SessionModel {
   header: SessionHeader;
