@@ -361,6 +361,8 @@ export function registerMoreTests(test, { fixture }) {
     await until(async () => /read \/src\/auth\.ts → ok/.test((await selectedRow(page).textContent()) ?? ''), 'view/show selected');
     await page.evaluate((sk) => window.__notify('index/didChange', { sessionKeys: [sk] }), sessionKey);
     await until(async () => (await requests(page, 'session/header')).length === 2, 'reload on index/didChange');
+    // the page cache is dropped: the timeline is asked for again from its start
+    await until(async () => (await requests(page, 'timeline/page')).filter((r) => r.params.offset === 0).length === 2, 'pages again');
     // a refresh keeps keyboard focus where the user is (here: typing in the filter)
     await page.locator('atx-timeline input.search').focus();
     await page.evaluate((sk) => window.__notify('index/didChange', { sessionKeys: [sk] }), sessionKey);

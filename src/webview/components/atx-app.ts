@@ -146,19 +146,27 @@ export class AtxApp extends LitElement {
     }
   }
 
-  /** A refreshed model loaded up to `reach` events without showing the steps; null when the user moved on. */
+  /**
+   * A refreshed model loaded up to `reach` events without showing the steps (grouped once, at the end); null
+   * when the user moved on.
+   */
   private async pagesAside(seq: number, start: SessionModel, reach: number): Promise<SessionModel | null> {
     const t = this.ui?.target;
     if (!t || t.view !== 'session' || !this.host) return null;
-    let m = start;
-    while (m.events.length < Math.min(reach, m.total)) {
-      const page = await this.host.request('timeline/page', { sessionKey: t.sessionKey, runId: t.runId, offset: m.events.length, limit: timelinePageSize });
+    const events: ReplayEvent[] = [];
+    let total = start.total;
+    while (events.length < Math.min(reach, total)) {
+      const limit = reach - events.length > timelinePageSize ? timelinePageMax : timelinePageSize;
+      const page = await this.host.request('timeline/page', { sessionKey: t.sessionKey, runId: t.runId, offset: events.length, limit });
       if (seq !== this.loadSeq) return null;
-      if (!page.events.length) break;
-      m = appendPage(m, page);
-      await yieldToBrowser();
+      total = page.total;
+      if (!page.events.length) {
+        total = events.length; // the timeline shrank meanwhile: what there is
+        break;
+      }
+      for (const ev of page.events) events.push(ev);
     }
-    return m;
+    return appendPage(start, { offset: 0, total, events });
   }
 
   /** The lists behind Tokens, Files and the tool rows, asked once the timeline has painted. */
