@@ -23,6 +23,8 @@ export interface AtxEventMap {
   'atx-events-ui': EventsUi;
   'atx-files-run': { runId: string | null };
   'atx-command': CommandDetail;
+  /** The timeline shows placeholder rows: load the timeline up to row `upTo` (rows before any filter). */
+  'atx-need-rows': { upTo: number };
 }
 
 /** Dispatches a typed, bubbling, composed custom event from `el`. */
@@ -45,5 +47,6 @@ declare global {
     'atx-events-ui': CustomEvent<EventsUi>;
     'atx-files-run': CustomEvent<{ runId: string | null }>;
     'atx-command': CustomEvent<CommandDetail>;
+    'atx-need-rows': CustomEvent<{ upTo: number }>;
   }
 }

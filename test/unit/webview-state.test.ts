@@ -9,12 +9,12 @@ import type { FileOperation, ReplayEvent, RunSummary } from '../../src/protocol/
 import { encodeBootstrap, renderWebviewHtml, webviewCsp } from '../../src/core/webviewHtml';
 import { appendChunk, blobProgress, hashVerdict, isInlineBlobRef } from '../../src/webview/state/blobs';
 import { describeEvent } from '../../src/webview/state/eventSummary';
-import { dateInputToMs, kindOptions, pageInfo, toEventsFilter } from '../../src/webview/state/eventsQuery';
+import { dateInputToMs, kindOptions, toEventsFilter } from '../../src/webview/state/eventsQuery';
 import { canDiff, fileOpsOf, fileSummary, fileTotals, opKind } from '../../src/webview/state/files';
 import { eventPredicate, kindCounts, toggleKind } from '../../src/webview/state/filter';
 import { formatBytes, formatCost, formatDuration, formatPercent, formatTokens, oneLine, prettyPayload } from '../../src/webview/state/format';
 import { buildProvenance, linkedEvent, provenanceRole } from '../../src/webview/state/provenance';
-import { deriveSession } from '../../src/webview/state/sessionModel';
+import { appendPage, fullyLoaded, headerModel, withDetails } from '../../src/webview/state/sessionModel';
 import { buildRows, groupByRun, revealEvent, rowIndexOfEvent, toggleCollapsed } from '../../src/webview/state/timeline';
 import { barLayout, MIN_BAR_PX, niceMax, seriesMaxima, ticks, tokenBars, tokenSeries } from '../../src/webview/state/tokens';
 import { decodeBootstrap, defaultUiState, initialUiState, sanitizeUiState } from '../../src/webview/state/uiState';
@@ -287,8 +287,6 @@ describe('Events view query', () => {
   });
 
   test('paging and kind options', () => {
-    assert.deepEqual(pageInfo(100, 100, 250), { from: 101, to: 200, hasPrev: true, hasNext: true });
-    assert.deepEqual(pageInfo(0, 0, 0), { from: 0, to: 0, hasPrev: false, hasNext: false });
     assert.deepEqual(kindOptions(['b', 'a'], ['c']), ['a', 'b', 'c']);
     assert.ok(kindOptions(undefined, []).includes('llm.call'));
   });
@@ -351,11 +349,33 @@ describe('event summaries', () => {
     assert.equal(describeEvent(ev('run.end', 'run-1', {}, { error: { message: 'boom' } })).tone, 'error');
   });
 
-  test('the fixture session derives groups, provenance and token points', () => {
-    const m = deriveSession(fixture.sessionView);
-    assert.equal(m.groups.filter((g) => g.runId).length, 2);
-    assert.equal(m.points.length, fixture.sessionView.llmCalls.length);
+  test('the fixture session builds up from its header, timeline pages and details as from the whole view', () => {
+    const v = fixture.sessionView;
+    const header = {
+      session: v.session,
+      runs: v.runs,
+      counts: { events: v.events.length, llmCalls: v.llmCalls.length, toolCalls: v.toolCalls.length, fileOps: v.fileOps.length },
+      errorLinks: v.errorLinks,
+    };
+    let m = headerModel(header);
+    assert.equal(m.total, v.events.length);
+    assert.equal(m.groups.length, 0);
     assert.equal(m.provenance.causeOf.get(fixture.ids.runBEndId!), fixture.ids.causeEventId);
+    const cut = Math.floor(v.events.length / 2);
+    // a page that does not continue the loaded prefix is not added
+    assert.equal(appendPage(m, { offset: cut, total: v.events.length, events: v.events.slice(cut) }).events.length, 0);
+    m = appendPage(m, { offset: 0, total: v.events.length, events: v.events.slice(0, cut) });
+    assert.equal(fullyLoaded(m), false);
+    m = appendPage(m, { offset: cut, total: v.events.length, events: v.events.slice(cut) });
+    assert.equal(fullyLoaded(m), true);
+    assert.deepEqual(m.groups, groupByRun(v.events, v.runs));
+    assert.equal(m.groups.filter((g) => g.runId).length, 2);
+    assert.deepEqual(m.kinds, kindCounts(v.events));
+    assert.equal(m.eventById.size, v.events.length);
+    assert.equal(m.points, null);
+    m = withDetails(m, { llmCalls: v.llmCalls, toolCalls: v.toolCalls, fileOps: v.fileOps });
+    assert.equal(m.points?.length, v.llmCalls.length);
+    assert.equal(m.summary.toolsById?.size, v.toolCalls.length);
   });
 });
 

@@ -28,6 +28,10 @@
     const runs = [];
     const llmCalls = [];
     const fileOps = [];
+    const errorLinks = [];
+    // one failed run, late in the session: a failed tool.end (the cause) then a failed run.end
+    const failingRun = Math.floor((count * 0.83) / 50);
+    let cause = null;
     let t = 1709312400000;
     for (let i = 0; events.length < count; i++) {
       const runId = `run-bulk-${String(i).padStart(4, '0')}`;
@@ -55,7 +59,17 @@
         } else {
           data = { model: 'm', provider: 'anthropic' };
         }
-        events.push({ id, ts: t, kind, runId, sessionKey, data, file: '/tmp/bulk.jsonl', line: n + 1 });
+        const ev = { id, ts: t, kind, runId, sessionKey, data, file: '/tmp/bulk.jsonl', line: n + 1 };
+        if (i === failingRun && kind === 'tool.end' && j === 45) {
+          Object.assign(data, { isError: true, params: { file_path: '/src/BULK-CAUSE.ts' } });
+          ev.error = { message: 'ENOENT: no such file BULK-CAUSE' };
+          cause = id;
+        }
+        if (i === failingRun && kind === 'run.end') {
+          ev.error = { message: 'BULK-FAILURE: agent failed' };
+          errorLinks.push({ runId, runEventId: id, causeEventId: cause });
+        }
+        events.push(ev);
         t += 250;
       }
       const tk = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: cumulative };
@@ -63,7 +77,7 @@
     }
     const total = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
     const session = { sessionKey, agentId: 'bulk', runCount: runs.length, toolCallCount: 0, failedRunCount: 0, toolErrorCount: 0, tokens: total, costUsd: 0, firstTs: events[0].ts, lastTs: t };
-    return { session, runs, events, llmCalls, toolCalls: [], fileOps, errorLinks: [] };
+    return { session, runs, events, llmCalls, toolCalls: [], fileOps, errorLinks };
   }
 
   function matches(ev, p) {
@@ -74,11 +88,49 @@
     return true;
   }
 
+  /** The whole session a request is about (the fixture, or the generated big one), as core's `sessionView` has it. */
+  function viewFor(p) {
+    if (fx.scenario === 'big') return (fx.big ??= bigSession(fx.bigCount || 20000));
+    if (p.sessionKey !== fx.sessionView.session.sessionKey) throw new Error(`unknown session ${p.sessionKey}`);
+    return fx.sessionView;
+  }
+
+  // Generated before the app starts, so that its cost is not counted as the app's (tests measure long tasks
+  // after `__hostReadyAt`).
+  if (fx.scenario === 'big') viewFor({});
+  window.__hostReadyAt = performance.now();
+
+  // `session/details` answers are held back while `window.__holdDetails` is true (from `?hold=details`), until
+  // `__releaseDetails()`.
+  window.__holdDetails = new URLSearchParams(location.search).get('hold') === 'details';
+  const heldDetails = [];
+  window.__releaseDetails = () => {
+    window.__holdDetails = false;
+    for (const send of heldDetails.splice(0)) send();
+  };
+
+  // The three paged requests answer from the same session as core's `sessionHeader`, `timelinePage` and
+  // `sessionDetails` do from the index: same runs, same event order, tool calls without their payloads.
   const handlers = {
-    'session/get': (p) => {
-      if (fx.scenario === 'big') return (fx.big ??= bigSession(fx.bigCount || 20000));
-      if (p.sessionKey !== fx.sessionView.session.sessionKey) throw new Error(`unknown session ${p.sessionKey}`);
-      return fx.sessionView;
+    'session/get': viewFor,
+    'session/header': (p) => {
+      const v = viewFor(p);
+      const counts = { events: v.events.length, llmCalls: v.llmCalls.length, toolCalls: v.toolCalls.length, fileOps: v.fileOps.length };
+      return { session: v.session, runs: v.runs, counts, errorLinks: v.errorLinks };
+    },
+    'timeline/page': (p) => {
+      const v = viewFor(p);
+      const offset = Math.max(0, Math.floor(p.offset));
+      const limit = Math.min(Math.max(0, p.limit), 2000);
+      return { offset, total: v.events.length, events: v.events.slice(offset, offset + limit) };
+    },
+    'session/details': (p) => {
+      const v = viewFor(p);
+      const toolCalls = v.toolCalls.map((c) => {
+        const { resultTruncated, ...rest } = c;
+        return { ...rest, params: null, result: null, blobs: [] };
+      });
+      return { llmCalls: v.llmCalls, toolCalls, fileOps: v.fileOps };
     },
     'tool/get': (p) => {
       const t = fx.tools[p.eventId];
@@ -96,7 +148,8 @@
     'events/query': (p) => {
       // `window.__fixture.eventsVariant` (set by a test, e.g. fixtures/events-seed001.json) replaces the events.
       const variant = fx.eventsVariant;
-      const all = (variant ? variant.events : fx.sessionView.events).filter((e) => matches(e, p));
+      const source = variant ? variant.events : fx.scenario === 'big' ? viewFor(p).events : fx.sessionView.events;
+      const all = source.filter((e) => matches(e, p));
       const runs = new Set(all.filter((e) => e.runId).map((e) => e.runId));
       const tok = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
       let cost = 0;
@@ -137,7 +190,10 @@
         posted.push(JSON.parse(JSON.stringify(msg)));
         if (msg.kind !== 'request') return;
         try {
-          deliver({ kind: 'response', id: msg.id, ok: true, result: handlers[msg.method](msg.params) });
+          const result = handlers[msg.method](msg.params);
+          const send = () => deliver({ kind: 'response', id: msg.id, ok: true, result });
+          if (msg.method === 'session/details' && window.__holdDetails) heldDetails.push(send);
+          else send();
         } catch (err) {
           deliver({ kind: 'response', id: msg.id, ok: false, error: String(err.message || err) });
         }

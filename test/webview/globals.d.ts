@@ -18,5 +18,10 @@ interface Window {
   /** Long tasks a PerformanceObserver collected in the page (the browser tests' and bench:host's). */
   __longTasks: any[];
   __benchLongTasks: any[];
+  /** When the stand-in host finished building its answers (performance.now()). */
+  __hostReadyAt: number;
+  /** The stand-in host holds `session/details` back while true; `__releaseDetails` answers it. */
+  __holdDetails: boolean;
+  __releaseDetails: () => void;
   acquireVsCodeApi: () => { postMessage(message: any): void; getState(): unknown; setState(state: unknown): void };
 }

@@ -4,6 +4,27 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { commands, eventRowWith, posted, requests, rows, selectedRow, setSize, tab, until } from './tests.mjs';
 
+/** Starts recording long tasks (buffered: from the first script on) as { start, duration }. */
+export function watchLongTasks(page) {
+  return page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((l) => window.__longTasks.push(...l.getEntries().map((e) => ({ start: e.startTime, duration: e.duration })))).observe({
+      type: 'longtask',
+      buffered: true,
+    });
+  });
+}
+
+/** The longest task recorded since `since` (ms on the page's clock; default: after the stand-in host built its data), then clears. */
+export function longestTask(page, since) {
+  return page.evaluate((since) => {
+    const from = since ?? window.__hostReadyAt ?? 0;
+    const d = window.__longTasks.filter((t) => t.start >= from).map((t) => t.duration);
+    window.__longTasks = [];
+    return Math.round(Math.max(0, ...d));
+  }, since);
+}
+
 export function registerMoreTests(test, { fixture }) {
   const ids = fixture.ids;
   const sessionKey = fixture.sessionView.session.sessionKey;
@@ -12,7 +33,10 @@ export function registerMoreTests(test, { fixture }) {
     const started = Date.now();
     const page = await open({ scenario: 'big' });
     const firstPaint = Date.now() - started;
-    assert.equal(await setSize(page), 20000 + 400);
+    // the first page of the timeline is in; the rest are placeholder rows (one per event, headers come with their events)
+    const initialSize = await setSize(page);
+    assert.ok(initialSize >= 20000 && initialSize < 20400, `set size ${initialSize}`);
+    assert.equal((await requests(page, 'timeline/page')).length, 1);
     const inDom = await rows(page).count();
     assert.ok(inDom < 80, `${inDom} rows in the DOM`);
     const viewport = page.locator('atx-timeline .viewport');
@@ -53,6 +77,8 @@ export function registerMoreTests(test, { fixture }) {
     // scroll re-rendered only the window is what the row counts assert.
     assert.ok(Number.isFinite(steps.median) && Number.isFinite(jumps.median), `no re-render measured: ${JSON.stringify(timing)}`);
     await until(async () => (await eventRowWith(page, 'FINAL-EVENT-20000').count()) === 1, 'last event rendered');
+    assert.equal(await setSize(page), 20000 + 400);
+    assert.ok((await requests(page, 'timeline/page')).length > 1, 'scrolling asked for further pages');
     assert.ok(await eventRowWith(page, 'FINAL-EVENT-20000').isVisible());
     assert.ok((await rows(page).count()) < 80);
     await rows(page).first().click();
@@ -66,13 +92,9 @@ export function registerMoreTests(test, { fixture }) {
   test('60,000-event session: the token chart draws a bounded number of bars, zooms in to single calls, a call still opens', async ({ open }) => {
     // A PerformanceObserver for long tasks from the first script on; the longest is printed, not asserted.
     const page = await open({ scenario: 'big', count: '60000' });
-    await page.evaluate(() => {
-      window.__longTasks = [];
-      new PerformanceObserver((l) => window.__longTasks.push(...l.getEntries().map((e) => e.duration))).observe({ type: 'longtask', buffered: true });
-    });
-    const longest = () => page.evaluate(() => Math.round(Math.max(0, ...window.__longTasks)));
-    const atOpen = await longest();
-    await page.evaluate(() => (window.__longTasks = []));
+    await watchLongTasks(page);
+    const longest = () => longestTask(page, 0);
+    const atOpen = await longestTask(page);
     await tab(page, 'tokens').click();
     const hits = page.locator('atx-token-chart .hit');
     await hits.first().waitFor();
@@ -101,10 +123,8 @@ export function registerMoreTests(test, { fixture }) {
 
   test('60,000-event session: the files list keeps few rows in the DOM while scrolling; Timeline still selects the call', async ({ open }) => {
     const page = await open({ scenario: 'big', count: '60000' });
-    await page.evaluate(() => {
-      window.__longTasks = [];
-      new PerformanceObserver((l) => window.__longTasks.push(...l.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
-    });
+    await watchLongTasks(page);
+    await longestTask(page);
     await tab(page, 'files').click();
     const rowsInDom = page.locator('atx-files tr.vrow');
     await rowsInDom.first().waitFor();
@@ -124,8 +144,60 @@ export function registerMoreTests(test, { fixture }) {
     await last.locator('button', { hasText: 'Timeline' }).click();
     await until(async () => (await tab(page, 'timeline').getAttribute('aria-selected')) === 'true', 'timeline tab');
     await until(async () => ((await selectedRow(page).textContent()) ?? '').includes(name), 'selected tool row');
-    const longest = await page.evaluate(() => Math.round(Math.max(0, ...window.__longTasks)));
+    const longest = await longestTask(page, 0);
     console.log(`    longest task from the Files tab to the timeline: ${longest}ms`);
+  });
+
+  test('60,000-event session: header and first page paint before the details answer; pages load as the timeline scrolls; a jump lands on a page not loaded yet', async ({ open }) => {
+    // The stand-in host holds `session/details` back (hold=details) until the test releases it.
+    const page = await open({ scenario: 'big', count: '60000', hold: 'details' });
+    await watchLongTasks(page);
+    await until(async () => (await page.locator('atx-app header.top h2').textContent()) === 'agent:bulk:main', 'session header');
+    assert.match(await page.locator('atx-app header.top .facts').textContent(), /1,200 runs/);
+    const details = await requests(page, 'session/details');
+    assert.equal(details.length, 1, 'details asked for after first paint');
+    assert.equal(await page.evaluate(() => window.__holdDetails), true, 'the details answer is still held back');
+    assert.equal((await requests(page, 'timeline/page')).length, 1, 'one page at first paint');
+    const first = (await requests(page, 'timeline/page'))[0].params;
+    assert.deepEqual([first.offset, first.limit], [0, 1000]);
+    assert.ok((await rows(page).count()) < 80);
+    const openLongest = await longestTask(page);
+    // the Tokens tab waits for the details; the timeline keeps working meanwhile
+    await tab(page, 'tokens').click();
+    await page.locator('atx-app .panel', { hasText: 'Loading LLM calls' }).waitFor();
+    await tab(page, 'timeline').click();
+    // scrolling past the first page shows placeholder rows, then asks for their pages and shows their events
+    const viewport = page.locator('atx-timeline .viewport');
+    await viewport.evaluate((el) => (el.scrollTop = 1500 * 26));
+    await until(async () => (await requests(page, 'timeline/page')).some((r) => r.params.offset === 1000), 'second page asked for');
+    await until(async () => (await page.locator('atx-timeline .row.placeholder').count()) === 0, 'placeholders replaced');
+    await until(async () => (await page.locator('atx-timeline .row.event', { hasText: /file-1[45]\d\d\.ts/ }).count()) > 0, 'rows of the second page');
+    assert.ok((await rows(page).count()) < 80, 'bounded DOM rows after scrolling');
+    const loaded = (await requests(page, 'timeline/page')).length;
+    assert.ok(loaded < 10, `${loaded} pages for a scroll to event 1,500`);
+    // view/show of the failed run's end, ~50,000 events in: its page loads, the row is selected, "Jump to cause" lands on the cause
+    const fail = await page.evaluate(() => window.__fixture.big.errorLinks[0]);
+    assert.ok(fail?.causeEventId);
+    await page.evaluate(([sk, id]) => window.__notify('view/show', { sessionKey: sk, eventId: id }), [first.sessionKey, fail.runEventId]);
+    await until(async () => /BULK-FAILURE/.test((await selectedRow(page).textContent()) ?? ''), 'failed run.end selected', 8000);
+    await page.locator('atx-event-detail .jump-cause').click();
+    await until(async () => /BULK-CAUSE/.test((await selectedRow(page).textContent()) ?? ''), 'cause selected');
+    assert.ok(await selectedRow(page).isVisible());
+    assert.ok((await rows(page).count()) < 80);
+    // the details arrive: Tokens draws, Files lists
+    await page.evaluate(() => window.__releaseDetails());
+    await longestTask(page);
+    const switchTo = async (name, ready) => {
+      await tab(page, name).click();
+      await ready.first().waitFor();
+      await page.waitForTimeout(100);
+      return longestTask(page, 0);
+    };
+    const tokens = await switchTo('tokens', page.locator('atx-token-chart .hit'));
+    const files = await switchTo('files', page.locator('atx-files tr.vrow'));
+    const events = await switchTo('events', page.locator('atx-events tr.vrow'));
+    const timeline = await switchTo('timeline', rows(page));
+    console.log(`    longest task: opening ${openLongest}ms; switching to Tokens ${tokens}ms, Files ${files}ms, Events ${events}ms, Timeline ${timeline}ms`);
   });
 
   test('hostile strings render as literal text: no markup, no script, no layout break', async ({ open }) => {
@@ -188,15 +260,17 @@ export function registerMoreTests(test, { fixture }) {
 
   test('Events view: stats cards, filters, expandable payloads, export of the filtered events', async ({ open }) => {
     const page = await open({ view: 'events' });
-    await page.locator('atx-events tbody tr').first().waitFor();
+    await page.locator('atx-events tr.vrow').first().waitFor();
     assert.equal(await page.locator('atx-app [role="tab"]').count(), 1);
     assert.equal(await page.locator('atx-events .card').count(), 6);
     assert.match(await page.locator('atx-events .cards').textContent(), /1\s*Sessions\s*2\s*Runs\s*5\s*Tool calls\s*2\s*Errors/);
-    assert.equal(await page.locator('atx-events tbody tr').count(), 33);
+    assert.match(await page.locator('atx-events .pager').textContent(), /\b33 events/);
+    await until(async () => (await page.locator('atx-events tr.vrow:not(.placeholder)').count()) > 10, 'rows in view');
     await page.locator('atx-events select').selectOption('tool.end');
-    await until(async () => (await page.locator('atx-events tbody tr').count()) === 5, 'tool.end rows');
+    await until(async () => (await page.locator('atx-events tr.vrow').count()) === 5, 'tool.end rows');
+    assert.match(await page.locator('atx-events .pager').textContent(), /\b5 events/);
     assert.deepEqual((await requests(page, 'events/query')).at(-1).params, { kinds: ['tool.end'], offset: 0, limit: 100 });
-    await page.locator('atx-events tbody tr').first().locator('button.expand').click();
+    await page.locator('atx-events tr.vrow').first().locator('button.expand').click();
     assert.match(await page.locator('atx-events pre.payload').textContent(), /"toolName": "read"/);
     await page.locator('atx-events input.text').fill('auth.test');
     await until(async () => (await requests(page, 'events/query')).at(-1).params.text === 'auth.test', 'text query');
@@ -208,9 +282,27 @@ export function registerMoreTests(test, { fixture }) {
     assert.deepEqual(exp.params.kinds, ['tool.end']);
   });
 
+  test('Events view on 20,000 events: few rows in the DOM; pages asked for as they scroll into view; the last event at the end', async ({ open }) => {
+    const page = await open({ view: 'events', scenario: 'big', count: '20000' });
+    const vrows = page.locator('atx-events tr.vrow');
+    await vrows.first().waitFor();
+    assert.match(await page.locator('atx-events .pager').textContent(), /20,000 events/);
+    assert.ok((await vrows.count()) < 60, `${await vrows.count()} rows`);
+    const viewport = page.locator('atx-events .viewport');
+    for (const f of [0.5, 1]) {
+      await viewport.evaluate((el, f) => (el.scrollTop = el.scrollHeight * f), f);
+      await until(async () => (await page.locator('atx-events tr.vrow.placeholder').count()) === 0, `rows loaded at ${f}`);
+      assert.ok((await vrows.count()) < 60, `${await vrows.count()} rows at ${f}`);
+    }
+    const offsets = (await requests(page, 'events/query')).map((r) => r.params.offset);
+    assert.ok(offsets.includes(10000) && offsets.includes(19900), JSON.stringify(offsets));
+    assert.ok(offsets.length < 12, `${offsets.length} pages asked for`);
+    await until(async () => /FINAL-EVENT-20000/.test((await vrows.last().textContent()) ?? ''), 'last event at the end');
+  });
+
   test('Events view: seed 001 cards (sessions, chat turns, proposals approved/total, errors) only when present', async ({ open }) => {
     const page = await open({ view: 'events' });
-    await page.locator('atx-events tbody tr').first().waitFor();
+    await page.locator('atx-events tr.vrow').first().waitFor();
     // OpenClaw telemetry only: the six cards, no seed 001 group
     assert.equal(await page.locator('atx-events .cards.seed001').count(), 0);
     assert.equal(await page.locator('atx-events .card').count(), 6);
@@ -226,7 +318,7 @@ export function registerMoreTests(test, { fixture }) {
     assert.equal(await seed.locator('.card').count(), 4);
     assert.equal(await page.locator('atx-events .card').count(), 10);
     assert.match(await seed.textContent(), /2\s*Seed 001 sessions\s*3\s*Chat turns\s*1 \/ 2\s*Proposals approved\s*1\s*Seed 001 errors/);
-    assert.equal(await page.locator('atx-events tbody tr').count(), variant.events.length);
+    assert.match(await page.locator('atx-events .pager').textContent(), new RegExp(`\\b${variant.events.length} events`));
     // the cards follow the filter: one day (2024-12-19) only
     await page.locator('atx-events input[type="date"]').first().fill('2024-12-19');
     await until(async () => /1\s*Seed 001 sessions\s*2\s*Chat turns\s*1 \/ 1\s*Proposals approved/.test(await seed.textContent()), 'cards of 2024-12-19');
@@ -271,18 +363,21 @@ export function registerMoreTests(test, { fixture }) {
     await page.evaluate(([sk, id]) => window.__notify('view/show', { sessionKey: sk, eventId: id }), [sessionKey, ids.readEndId]);
     await until(async () => /read \/src\/auth\.ts → ok/.test((await selectedRow(page).textContent()) ?? ''), 'view/show selected');
     await page.evaluate((sk) => window.__notify('index/didChange', { sessionKeys: [sk] }), sessionKey);
-    await until(async () => (await requests(page, 'session/get')).length === 2, 'reload on index/didChange');
+    await until(async () => (await requests(page, 'session/header')).length === 2, 'reload on index/didChange');
+    // the page cache is dropped: the timeline is asked for again from its start
+    await until(async () => (await requests(page, 'timeline/page')).filter((r) => r.params.offset === 0).length === 2, 'pages again');
     // a refresh keeps keyboard focus where the user is (here: typing in the filter)
     await page.locator('atx-timeline input.search').focus();
     await page.evaluate((sk) => window.__notify('index/didChange', { sessionKeys: [sk] }), sessionKey);
-    await until(async () => (await requests(page, 'session/get')).length === 3, 'second refresh');
+    await until(async () => (await requests(page, 'session/header')).length === 3, 'second refresh');
     await page.waitForTimeout(100);
     assert.equal(await page.evaluate(() => document.querySelector('atx-app').shadowRoot.querySelector('atx-timeline').shadowRoot.activeElement?.className), 'search');
     await page.evaluate(() => window.__notify('index/didChange', { sessionKeys: ['agent:other:main'] }));
     await eventRowWith(page, 'spawn review auth fix').locator('button', { hasText: 'open session' }).click();
     await until(async () => (await commands(page, 'session/open')).length === 1, 'session/open');
     assert.deepEqual((await commands(page, 'session/open'))[0].params, { sessionKey: ids.childSessionKey });
-    assert.equal((await requests(page, 'session/get')).length, 3);
+    assert.equal((await requests(page, 'session/header')).length, 3);
+    assert.equal((await requests(page, 'session/get')).length, 0, 'the old whole-session request is not used');
     await eventRowWith(page, 'spawn review auth fix').click();
     await page.locator('atx-event-detail button', { hasText: 'Open raw event' }).click();
     await until(async () => (await commands(page, 'event/openRaw')).length === 1, 'event/openRaw');

@@ -1,13 +1,13 @@
 /** The panel's chrome: the session header and the tab strip (ARIA tabs with roving focus). */
 import { html, nothing, type TemplateResult } from 'lit';
-import type { SessionView } from '../../protocol/messages';
+import type { SessionHeader } from '../../protocol/messages';
 import { emitCommand } from '../events';
 import { countOf, formatCost, formatDateTime, formatTokens } from '../state/format';
 import type { Tab } from '../state/uiState';
 
 const tabLabels: Record<Tab, string> = { timeline: 'Timeline', tokens: 'Tokens', files: 'Files', events: 'Events' };
 
-export function renderSessionHeader(view: SessionView | null, el: EventTarget): TemplateResult {
+export function renderSessionHeader(view: SessionHeader | null, el: EventTarget): TemplateResult {
   if (!view) return html`<header class="top"><h2 class="muted">Loading…</h2></header>`;
   const s = view.session;
   const errors = s.failedRunCount + s.toolErrorCount;

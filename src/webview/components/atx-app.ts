@@ -3,7 +3,21 @@ import { customElement, state } from 'lit/decorators.js';
 import { protocolVersion, type WebviewBootstrap } from '../../protocol/messages';
 import type { AtxEventMap } from '../events';
 import { getHostClient, type HostClient } from '../hostClient';
-import { deriveSession, type SessionModel } from '../state/sessionModel';
+import { isFilterActive } from '../state/filter';
+import {
+  appendPage,
+  detailFileOps,
+  fullyLoaded,
+  headerModel,
+  type SessionModel,
+  timelinePageMax,
+  timelinePageSize,
+  withDetails,
+} from '../state/sessionModel';
+import type { ReplayEvent } from '../../protocol/model';
+
+/** While a jump loads many pages, the timeline is regrouped at most this often. */
+const applyEveryMs = 300;
 import { buildRows, groupKeyOfRun, revealEvent, type TimelineRow, toggleCollapsed } from '../state/timeline';
 import { decodeBootstrap, defaultUiState, initialUiState, sameTarget, type Tab, type UiState } from '../state/uiState';
 import { appStyles } from './atx-app.styles';
@@ -38,6 +52,11 @@ export class AtxApp extends LitElement {
   /** Move keyboard focus to the list after the next reveal (user jumps, not restores or refreshes). */
   private focusListAfterReveal = false;
   private loadSeq = 0;
+  /** The page loop running for `pagingSeq`, and how many timeline events it should reach. */
+  private paging: Promise<void> | null = null;
+  private pagingSeq = -1;
+  private wantEvents = 0;
+  private detailsSeq = -1;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -66,6 +85,7 @@ export class AtxApp extends LitElement {
     on('atx-events-ui', (events) => this.patch({ events }));
     on('atx-files-run', (d) => this.patch({ filesRunId: d.runId }));
     on('atx-command', (c) => this.host?.command(c.method, c.params as never));
+    on('atx-need-rows', (d) => void this.needEvents(d.upTo));
   }
 
   private patch(p: Partial<UiState>): void {
@@ -85,25 +105,40 @@ export class AtxApp extends LitElement {
     }
   }
 
+  /**
+   * Loads (or refreshes) the session: the header first, painted at once, then the first timeline page; the
+   * details follow in the background. A refresh builds the new model aside, as far as the old one was loaded,
+   * then swaps it in, so selection and scroll position stay.
+   */
   private async load(selectAfter: string | null = null): Promise<void> {
     const t = this.ui?.target;
     if (!t || t.view !== 'session' || !this.host) return;
     const seq = ++this.loadSeq;
+    const previous = this.model;
     this.loading = true;
     try {
-      const view = await this.host.request('session/get', { sessionKey: t.sessionKey, runId: t.runId });
+      const header = await this.host.request('session/header', { sessionKey: t.sessionKey, runId: t.runId });
       if (seq !== this.loadSeq) return; // the user moved to another session meanwhile
-      const firstLoad = this.model === null;
-      this.model = deriveSession(view);
+      if (!previous) {
+        // paint the header now; the first page (or what the timeline asks for) comes through the page loop
+        this.model = headerModel(header);
+        await this.needEvents(1);
+        if (seq !== this.loadSeq) return;
+      } else {
+        const m = await this.pagesAside(seq, headerModel(header), Math.max(1, previous.events.length));
+        if (!m) return;
+        this.model = m;
+      }
       this.failure = null;
       if (selectAfter) {
         this.select(selectAfter, { reveal: true, focus: true });
-      } else if (firstLoad) {
+      } else if (!previous) {
         // a (re)opened panel: keep the restored tab, bring the restored selection into view
         const first = this.ui?.selectedEventId ?? (t.runId ? groupKeyOfRun(t.runId) : null);
         if (first) this.select(first, { reveal: true, keepTab: true });
       }
       // a refresh after index/didChange keeps selection and scroll position as they are
+      if (!previous || previous.details) void this.loadDetails(seq);
     } catch (err) {
       if (seq === this.loadSeq) this.failure = err instanceof Error ? err.message : String(err);
     } finally {
@@ -111,11 +146,121 @@ export class AtxApp extends LitElement {
     }
   }
 
+  /**
+   * A refreshed model loaded up to `reach` events without showing the steps (grouped once, at the end); null
+   * when the user moved on.
+   */
+  private async pagesAside(seq: number, start: SessionModel, reach: number): Promise<SessionModel | null> {
+    const t = this.ui?.target;
+    if (!t || t.view !== 'session' || !this.host) return null;
+    const events: ReplayEvent[] = [];
+    let total = start.total;
+    while (events.length < Math.min(reach, total)) {
+      const limit = reach - events.length > timelinePageSize ? timelinePageMax : timelinePageSize;
+      const page = await this.host.request('timeline/page', { sessionKey: t.sessionKey, runId: t.runId, offset: events.length, limit });
+      if (seq !== this.loadSeq) return null;
+      total = page.total;
+      if (!page.events.length) {
+        total = events.length; // the timeline shrank meanwhile: what there is
+        break;
+      }
+      for (const ev of page.events) events.push(ev);
+    }
+    return appendPage(start, { offset: 0, total, events });
+  }
+
+  /** The lists behind Tokens, Files and the tool rows, asked once the timeline has painted. */
+  private async loadDetails(seq: number): Promise<void> {
+    const t = this.ui?.target;
+    if (!t || t.view !== 'session' || !this.host || this.detailsSeq === seq) return;
+    this.detailsSeq = seq;
+    await yieldToBrowser();
+    try {
+      const details = await this.host.request('session/details', { sessionKey: t.sessionKey, runId: t.runId });
+      if (seq !== this.loadSeq || !this.model) return;
+      this.model = withDetails(this.model, details);
+    } catch (err) {
+      if (seq === this.loadSeq) this.failure = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  /** Loads timeline pages, in order, until `upTo` events are loaded (or all of them). One loop at a time. */
+  private needEvents(upTo: number): Promise<void> {
+    this.wantEvents = this.pagingSeq === this.loadSeq ? Math.max(this.wantEvents, upTo) : upTo;
+    if (this.paging && this.pagingSeq === this.loadSeq) return this.paging;
+    const seq = (this.pagingSeq = this.loadSeq);
+    const loop = this.pageLoop(seq).finally(() => {
+      if (this.paging === loop) this.paging = null;
+    });
+    this.paging = loop;
+    return loop;
+  }
+
+  /**
+   * Fetches pages in order while fewer than `wantEvents` are loaded. Regrouping the loaded timeline costs time
+   * in proportion to its length, so fetched pages are added to the model together, at the end or every
+   * `applyEveryMs` (a long jump shows progress without regrouping after every page).
+   */
+  private async pageLoop(seq: number): Promise<void> {
+    const t = this.ui?.target;
+    if (!t || t.view !== 'session' || !this.host) return;
+    let batch: ReplayEvent[] = [];
+    let lastApply = performance.now();
+    const apply = (total: number) => {
+      if (!this.model) return;
+      this.model = batch.length ? appendPage(this.model, { offset: this.model.events.length, total, events: batch }) : { ...this.model, total };
+      batch = [];
+      lastApply = performance.now();
+    };
+    try {
+      while (seq === this.loadSeq && this.model) {
+        const offset = this.model.events.length + batch.length;
+        if (offset >= this.model.total || offset >= this.wantEvents) break;
+        const limit = this.wantEvents - offset > timelinePageSize ? timelinePageMax : timelinePageSize;
+        const page = await this.host.request('timeline/page', { sessionKey: t.sessionKey, runId: t.runId, offset, limit });
+        if (seq !== this.loadSeq || !this.model || this.model.events.length + batch.length !== offset) return;
+        if (!page.events.length) {
+          // the timeline shrank under us: stop at what there is (the next index/didChange reloads it)
+          apply(offset);
+          return;
+        }
+        for (const ev of page.events) batch.push(ev);
+        const done = offset + page.events.length >= Math.min(this.wantEvents, page.total);
+        if (done || performance.now() - lastApply > applyEveryMs) {
+          apply(page.total);
+          await yieldToBrowser();
+        }
+      }
+    } catch (err) {
+      if (seq === this.loadSeq) this.failure = err instanceof Error ? err.message : String(err);
+    } finally {
+      if (batch.length && seq === this.loadSeq && this.model) apply(this.model.total);
+    }
+  }
+
+  /** Loads pages until the event or run group `key` is in the model (or the timeline is all loaded), then selects it. */
+  private async loadUntilFound(key: string, opts: { reveal?: boolean; keepTab?: boolean; focus?: boolean }): Promise<void> {
+    const seq = this.loadSeq;
+    const has = () => !this.model || this.model.eventById.has(key) || this.model.groupByKey.has(key) || fullyLoaded(this.model);
+    while (!has()) {
+      await this.needEvents(this.model!.events.length + timelinePageSize);
+      if (seq !== this.loadSeq) return;
+    }
+    if (this.ui?.selectedEventId === key) this.select(key, opts);
+  }
+
   /** Selects a row; `reveal` also makes it visible (expands its run, clears a filter hiding it, shows the timeline). */
   private select(key: string, opts: { reveal?: boolean; keepTab?: boolean; focus?: boolean } = {}): void {
     const ui = this.ui;
     if (!ui) return;
     let next: UiState = { ...ui, selectedEventId: key };
+    const m = this.model;
+    if (opts.reveal && m && !m.eventById.has(key) && !m.groupByKey.has(key) && !fullyLoaded(m)) {
+      // on a page not loaded yet: select now, reveal once its page is in
+      this.ui = opts.keepTab ? next : { ...next, tab: 'timeline' };
+      void this.loadUntilFound(key, opts);
+      return;
+    }
     if (opts.reveal && this.model) {
       const isGroup = this.model.groupByKey.has(key);
       const r = isGroup ? null : revealEvent(this.model.groups, new Set(ui.collapsed), ui.filter, key);
@@ -149,6 +294,8 @@ export class AtxApp extends LitElement {
 
   override updated(changed: PropertyValues): void {
     if (changed.has('ui') && this.ui) this.host?.setState(this.ui);
+    // a filter needs every event to say what matches
+    if (this.model && this.ui && isFilterActive(this.ui.filter) && !fullyLoaded(this.model)) void this.needEvents(this.model.total);
     if (changed.has('revealRequest') && this.focusListAfterReveal && this.ui?.tab === 'timeline') {
       this.focusListAfterReveal = false;
       void this.updateComplete.then(() => this.renderRoot.querySelector<AtxTimeline>('atx-timeline')?.focusList());
@@ -168,7 +315,8 @@ export class AtxApp extends LitElement {
         .kinds=${m.kinds}
         .filter=${ui.filter}
         .groupKeys=${m.groups.map((g) => g.key)}
-        .totalEvents=${m.view.events.length}
+        .totalEvents=${m.total}
+        .pending=${isFilterActive(ui.filter) ? 0 : m.total - m.events.length}
         .revealRequest=${this.revealRequest}
       ></atx-timeline>
       <section class="detail" aria-label="Selected event">
@@ -177,7 +325,7 @@ export class AtxApp extends LitElement {
           .group=${group}
           .provenance=${m.provenance}
           .summary=${m.summary}
-          .fileOps=${m.view.fileOps}
+          .fileOps=${detailFileOps(m)}
           .loader=${this.host}
         ></atx-event-detail>
       </section>
@@ -193,9 +341,11 @@ export class AtxApp extends LitElement {
       case 'timeline':
         return this.renderTimeline(m, ui);
       case 'tokens':
+        if (!m.points) return html`<div class="muted">Loading LLM calls…</div>`;
         return html`<atx-token-chart .points=${m.points} .selectedKey=${ui.selectedEventId}></atx-token-chart>`;
       case 'files':
-        return html`<atx-files .fileOps=${m.view.fileOps} .runs=${m.view.runs} .runId=${ui.filesRunId}></atx-files>`;
+        if (!m.details) return html`<div class="muted">Loading file operations…</div>`;
+        return html`<atx-files .fileOps=${m.details.fileOps} .runs=${m.header.runs} .runId=${ui.filesRunId}></atx-files>`;
     }
   }
 
@@ -203,10 +353,15 @@ export class AtxApp extends LitElement {
     const ui = this.ui;
     if (!ui) return html`<div class="alert" role="alert">Nothing to show: the panel was opened without a target.</div>`;
     const sessionTabs = ui.target.view === 'session';
-    return html`${sessionTabs ? renderSessionHeader(this.model?.view ?? null, this) : nothing}
+    return html`${sessionTabs ? renderSessionHeader(this.model?.header ?? null, this) : nothing}
       ${renderTabs(ui.tab, sessionTabs, this.setTab)}
       <div class="panel ${ui.tab}" role="tabpanel" id="panel" aria-labelledby="tab-${ui.tab}">${this.renderPanel(ui)}</div>`;
   }
+}
+
+/** Lets the browser paint and handle input before the next slice of work. */
+function yieldToBrowser(): Promise<void> {
+  return new Promise((r) => setTimeout(r));
 }
 
 declare global {

@@ -49,8 +49,37 @@ export const eventsStyles = css`
   tbody tr:hover {
     background: var(--vscode-list-hoverBackground);
   }
-  tr.payload-row:hover {
-    background: none;
+  .viewport {
+    max-height: min(60vh, 640px);
+    overflow-y: auto;
+    position: relative;
+  }
+  .viewport thead th {
+    position: sticky;
+    top: 0;
+    background: var(--vscode-editor-background);
+    z-index: 1;
+  }
+  tr.vrow td {
+    height: 23px;
+    white-space: nowrap;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    vertical-align: middle;
+  }
+  tr.spacer td {
+    padding: 0;
+    border: 0;
+  }
+  .payload-box {
+    margin-top: 8px;
+  }
+  .payload-head {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 8px;
+    margin-bottom: 4px;
   }
   .c-exp { width: 2.6em; }
   .c-time { width: 11.5em; }
@@ -65,8 +94,9 @@ export const eventsStyles = css`
     overflow: hidden;
     text-overflow: ellipsis;
   }
-  .payload-row pre {
-    margin-bottom: 4px;
+  .payload-box pre {
+    max-height: 40vh;
+    overflow: auto;
   }
   .empty {
     padding: 8px 0;

@@ -1,8 +1,8 @@
-import { css, html, LitElement, nothing } from 'lit';
+import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { FileOperation, RunSummary } from '../../protocol/model';
 import { emit, emitCommand } from '../events';
-import { canDiff, fileOpsOf, fileSummary, fileTotals, opKind } from '../state/files';
+import { canDiff, fileOpsOf, fileSummary, type FileTotals, fileTotals, opKind } from '../state/files';
 import { formatTime, shortId } from '../state/format';
 import { visibleWindow } from '../state/virtual';
 import { baseStyles, tableStyles } from './shared.styles';
@@ -10,6 +10,8 @@ import { baseStyles, tableStyles } from './shared.styles';
 /** Above this many operations the list is virtualised: fixed-height rows, only those in view in the DOM. */
 export const FILES_VIRTUAL_FROM = 200;
 const fileRowHeight = 30;
+/** Run options added to the run select per task. */
+const runOptionsSlice = 150;
 
 /**
  * The files a run or the whole session read, wrote or edited. Opening goes through the host by the id of the
@@ -38,6 +40,11 @@ export class AtxFiles extends LitElement {
       }
       td {
         vertical-align: middle;
+      }
+      /* a fixed width: sizing the select to its widest option lays out every run's option (1,000+ on big sessions) */
+      .bar select {
+        width: 26em;
+        max-width: 100%;
       }
       td.path {
         overflow-wrap: anywhere;
@@ -103,6 +110,35 @@ export class AtxFiles extends LitElement {
     super.disconnectedCallback();
     this.resizeObserver?.disconnect();
     this.resizeObserver = undefined;
+    clearTimeout(this.optionsTimer);
+  }
+
+  /** The operations shown and their per-file totals, recomputed only when the list or the run changes. */
+  private shown: { ops: FileOperation[]; totals: FileTotals[]; sum: { read: number; write: number; edit: number } } | null = null;
+
+  /**
+   * Runs listed in the run select so far: a session may have over a thousand, and adding their options all at
+   * once takes a long task, so they are added a slice per task after the list has painted.
+   */
+  @state() private runOptions = 0;
+  private optionsTimer?: ReturnType<typeof setTimeout>;
+
+  private addRunOptions = (): void => {
+    this.runOptions = Math.min(this.runs.length, this.runOptions + runOptionsSlice);
+    if (this.runOptions < this.runs.length) this.optionsTimer = setTimeout(this.addRunOptions);
+  };
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('runs')) {
+      clearTimeout(this.optionsTimer);
+      this.runOptions = 0;
+      this.optionsTimer = setTimeout(this.addRunOptions);
+    }
+    if (!this.shown || changed.has('fileOps') || changed.has('runId')) {
+      const ops = fileOpsOf(this.fileOps, this.runId);
+      const totals = fileTotals(ops);
+      this.shown = { ops, totals, sum: fileSummary(totals) };
+    }
   }
 
   override updated(): void {
@@ -148,16 +184,22 @@ export class AtxFiles extends LitElement {
     </tr>`;
   }
 
+  /** The runs whose options are in the select: the slices added so far, and the selected run in any case. */
+  private listedRuns(): RunSummary[] {
+    const listed = this.runs.slice(0, this.runOptions);
+    const selected = this.runId === null ? -1 : this.runs.findIndex((r) => r.runId === this.runId);
+    if (selected >= this.runOptions) listed.push(this.runs[selected]!);
+    return listed;
+  }
+
   override render() {
-    const ops = fileOpsOf(this.fileOps, this.runId);
-    const totals = fileTotals(ops);
-    const sum = fileSummary(totals);
+    const { ops, totals, sum } = this.shown!;
     return html`<div class="bar">
         <label>
           Run
           <select @change=${this.onRun} aria-label="Show the files of">
             <option value="" ?selected=${this.runId === null}>Whole session</option>
-            ${this.runs.map(
+            ${this.listedRuns().map(
               (r) => html`<option value=${r.runId} ?selected=${r.runId === this.runId}>
                 ${shortId(r.runId)} · ${formatTime(r.startedTs)}${r.error ? ' · failed' : ''}
               </option>`,

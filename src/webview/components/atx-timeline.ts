@@ -37,6 +37,8 @@ export class AtxTimeline extends LitElement {
   @property({ attribute: false }) filter: EventFilter = { kinds: [], text: '' };
   @property({ attribute: false }) groupKeys: string[] = [];
   @property({ type: Number }) totalEvents = 0;
+  /** Events of the timeline not loaded yet, shown as placeholder rows after `rows` until they arrive. */
+  @property({ type: Number }) pending = 0;
   /** Bumped by the app to centre the selected row (a jump from elsewhere). */
   @property({ type: Number }) revealRequest = 0;
 
@@ -67,7 +69,12 @@ export class AtxTimeline extends LitElement {
   /** Sizes go through the CSSOM: a style attribute in a template would be blocked by the CSP (style-src-attr). */
   private syncSizes(): void {
     const { offset } = this.currentWindow();
-    this.spacer.style.height = `${this.rows.length * rowHeight}px`;
+    const height = this.count * rowHeight;
+    const before = parseFloat(this.spacer.style.height) || 0;
+    // at the very end of the list while loaded pages grow it (run headers come with their events): stay at the end
+    const pinned = height > before && before > 0 && this.viewport.scrollTop + this.viewport.clientHeight >= before - 1;
+    this.spacer.style.height = `${height}px`;
+    if (pinned) this.viewport.scrollTop = height;
     this.windowEl.style.transform = `translateY(${offset}px)`;
   }
 
@@ -75,6 +82,14 @@ export class AtxTimeline extends LitElement {
     this.syncSizes();
     if (changed.has('revealRequest') && changed.get('revealRequest') !== undefined) this.reveal(true);
     else if (changed.has('selectedKey')) this.reveal(false);
+    const { end } = this.currentWindow();
+    // placeholder rows in view (or within the overscan): ask for the events behind them
+    if (this.pending > 0 && end > this.rows.length) emit(this, 'atx-need-rows', { upTo: this.totalEvents - this.pending + (end - this.rows.length) });
+  }
+
+  /** Rows of the list: the loaded ones, then one placeholder per event not loaded yet. */
+  private get count(): number {
+    return this.rows.length + this.pending;
   }
 
   /** Focuses the list (used after a jump, so the keyboard continues from there). */
@@ -91,7 +106,7 @@ export class AtxTimeline extends LitElement {
     if (i < 0 || !this.viewport) return;
     const h = this.viewport.clientHeight || this.viewportHeight;
     const top = center
-      ? scrollToCenter(i, rowHeight, h, this.rows.length)
+      ? scrollToCenter(i, rowHeight, h, this.count)
       : scrollToReveal(i, rowHeight, this.viewport.scrollTop, h);
     if (top !== this.viewport.scrollTop) this.viewport.scrollTop = top;
     this.scrollY = this.viewport.scrollTop;
@@ -183,6 +198,7 @@ export class AtxTimeline extends LitElement {
         @input=${this.onText}
       />
       <span class="muted" aria-live="polite">${shown} of ${this.totalEvents} events</span>
+      ${this.pending > 0 ? html`<span class="muted">(${this.pending} still to load)</span>` : nothing}
       <button @click=${() => emit(this, 'atx-set-collapsed', { keys: this.groupKeys })}>Collapse all</button>
       <button @click=${() => emit(this, 'atx-set-collapsed', { keys: [] })}>Expand all</button>
       ${this.filter.kinds.length || this.filter.text
@@ -203,7 +219,7 @@ export class AtxTimeline extends LitElement {
   }
 
   private currentWindow() {
-    return visibleWindow({ scrollTop: this.scrollY, viewportHeight: this.viewportHeight, rowHeight, count: this.rows.length });
+    return visibleWindow({ scrollTop: this.scrollY, viewportHeight: this.viewportHeight, rowHeight, count: this.count });
   }
 
   override render() {
@@ -211,6 +227,8 @@ export class AtxTimeline extends LitElement {
     const sel = this.selectedIndex;
     const linkedKey = this.selectedKey && this.provenance ? linkedEvent(this.provenance, this.selectedKey) : null;
     const slice = this.rows.slice(start, end);
+    const placeholders: number[] = [];
+    for (let i = Math.max(start, this.rows.length); i < end; i++) placeholders.push(i);
     return html`${this.renderToolbar()}
       <div
         class="viewport"
@@ -223,13 +241,13 @@ export class AtxTimeline extends LitElement {
         @dblclick=${this.onDblClick}
         @keydown=${this.onKeyDown}
       >
-        ${this.rows.length === 0 ? html`<div class="empty muted">No events match the filter.</div>` : nothing}
+        ${this.count === 0 ? html`<div class="empty muted">No events match the filter.</div>` : nothing}
         <div class="spacer">
           <div class="window">
             ${repeat(slice, (row) => row.key, (row, j) => {
               const c = {
                 index: start + j,
-                setSize: this.rows.length,
+                setSize: this.count,
                 selected: start + j === sel,
                 linked: row.key === linkedKey,
                 provenance: this.provenance,
@@ -237,6 +255,7 @@ export class AtxTimeline extends LitElement {
               };
               return row.type === 'run' ? headerRow(row, c) : eventRow(row, c);
             })}
+            ${placeholders.map((i) => html`<div class="row placeholder muted" role="option" aria-disabled="true" aria-setsize=${this.count} aria-posinset=${i + 1}>Loading…</div>`)}
           </div>
         </div>
       </div>`;

@@ -162,7 +162,9 @@ export class AtxTokenChart extends LitElement {
       })}
       <path class="cumul" d=${path}></path>
       ${pts.map((p, i) => svg`<circle class="dot" cx=${left + x(i) + barWidth / 2} cy=${yC(p.runCumulative)} r=${step > 8 ? 3 : 1.5}></circle>`)}
-      ${pts.map((p, i) => svg`<rect
+      ${pts.map((p, i) => {
+        const label = this.describe(p);
+        return svg`<rect
           class="hit"
           data-i=${i}
           data-event-id=${p.eventId ?? ''}
@@ -170,12 +172,13 @@ export class AtxTokenChart extends LitElement {
           x=${left + i * step} y=${bd.top - 4} width=${Math.max(step, 1)} height=${bx.top + bx.h - bd.top + 8}
           tabindex=${i === this.focusIndex ? 0 : -1}
           role="button"
-          aria-label=${this.describe(p)}
+          aria-label=${label}
           @mouseenter=${() => (this.hovered = i)}
           @focus=${() => ((this.hovered = i), (this.focusIndex = i))}
           @click=${() => this.activate(i)}
           @keydown=${(e: KeyboardEvent) => this.onKeyDown(e, i)}
-        ><title>${this.describe(p)}</title></rect>`)}
+        ><title>${label}</title></rect>`;
+      })}
     `;
   }
 

@@ -33,13 +33,6 @@ export function toEventsFilter(ui: EventsUi): EventsFilter {
   return f;
 }
 
-/** "101–200 of 1,234" numbers and whether there are pages before and after. */
-export function pageInfo(offset: number, count: number, total: number): { from: number; to: number; hasPrev: boolean; hasNext: boolean } {
-  const from = count ? offset + 1 : 0;
-  const to = offset + count;
-  return { from, to, hasPrev: offset > 0, hasNext: to < total };
-}
-
 /** Kinds for the filter select: the host's list, else the known ones plus any seen, sorted. */
 export function kindOptions(hostKinds: readonly string[] | undefined, seen: readonly string[]): string[] {
   const all = new Set(hostKinds?.length ? hostKinds : knownKinds);

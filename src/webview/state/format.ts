@@ -21,8 +21,11 @@ export { formatDuration } from '../../protocol/format';
 /** Grouped thousands: `12,345`. */
 export function formatInt(n: number | null | undefined): string {
   if (n == null || !Number.isFinite(n)) return '—';
-  return Math.round(n).toLocaleString('en-US');
+  return intFormat.format(Math.round(n));
 }
+
+/** One formatter for every call: `toLocaleString` builds a new one each time (slow on thousands of labels). */
+const intFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 /** Compact token counts: `950`, `12.3k`, `1.25M`. */
 /** "1 run", "3 runs": a count with its noun, plural unless exactly one. */

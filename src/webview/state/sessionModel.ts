@@ -1,36 +1,99 @@
-/** Everything the panel derives once from a loaded session view. */
-import type { SessionView } from '../../protocol/messages';
-import type { LlmCallUsage, ReplayEvent, ToolCall } from '../../protocol/model';
+/**
+ * What the panel knows of the session it shows, filled in pieces: the header first (`session/header`), then
+ * the timeline page by page (`timeline/page`, a prefix of the timeline: events 0 to `events.length`), then the
+ * lists behind the Tokens and Files tabs (`session/details`). Each step returns a new model object.
+ */
+import type { SessionDetails, SessionHeader, TimelinePage } from '../../protocol/messages';
+import type { FileOperation, LlmCallUsage, ReplayEvent, ToolCall } from '../../protocol/model';
 import type { SummaryContext } from './eventSummary';
-import { kindCounts } from './filter';
 import { buildProvenance, type Provenance } from './provenance';
 import { groupByRun, type TimelineGroup } from './timeline';
 import { tokenSeries, type TokenPoint } from './tokens';
 
+/** Events asked for per `timeline/page` request while scrolling. */
+export const timelinePageSize = 1000;
+/** The most the host gives per page: asked for when many events are needed at once (a jump, a filter). */
+export const timelinePageMax = 2000;
+
 export interface SessionModel {
-  view: SessionView;
+  header: SessionHeader;
+  /** Events of the whole timeline (from the last page answer, or the header before any page). */
+  total: number;
+  /** The loaded prefix of the timeline, in replay order. */
+  events: ReplayEvent[];
   groups: TimelineGroup[];
   groupByKey: Map<string, TimelineGroup>;
   eventById: Map<string, ReplayEvent>;
   provenance: Provenance;
   summary: SummaryContext;
+  /** Kinds of the loaded events, with counts, in first-seen order. */
   kinds: { kind: string; count: number }[];
-  points: TokenPoint[];
+  details: SessionDetails | null;
+  /** Token chart points, once the details are in. */
+  points: TokenPoint[] | null;
 }
 
-export function deriveSession(view: SessionView): SessionModel {
-  const groups = groupByRun(view.events, view.runs);
-  const llmByEventId = new Map<string, LlmCallUsage>();
-  for (const c of view.llmCalls) if (c.eventId) llmByEventId.set(c.eventId, c);
-  const toolsById = new Map<string, ToolCall>(view.toolCalls.map((t) => [t.toolCallId, t]));
+/** The model right after `session/header`: no event, no details yet. */
+export function headerModel(header: SessionHeader): SessionModel {
   return {
-    view,
+    header,
+    total: header.counts.events,
+    events: [],
+    groups: [],
+    groupByKey: new Map(),
+    eventById: new Map(),
+    provenance: buildProvenance(header.errorLinks),
+    summary: { sessionKey: header.session.sessionKey },
+    kinds: [],
+    details: null,
+    points: null,
+  };
+}
+
+/** Whether every event of the timeline is loaded. */
+export function fullyLoaded(m: SessionModel): boolean {
+  return m.events.length >= m.total;
+}
+
+/**
+ * Adds a page that continues the loaded prefix (a page at another offset is ignored: the caller asks in order).
+ * `eventById` grows in place: the previous model is not used again.
+ */
+export function appendPage(m: SessionModel, page: TimelinePage): SessionModel {
+  if (page.offset !== m.events.length) return { ...m, total: page.total };
+  const events = m.events.concat(page.events);
+  const eventById = m.eventById;
+  const counts = new Map(m.kinds.map((k) => [k.kind, k.count]));
+  for (const ev of page.events) {
+    eventById.set(ev.id, ev);
+    counts.set(ev.kind, (counts.get(ev.kind) ?? 0) + 1);
+  }
+  const groups = groupByRun(events, m.header.runs);
+  return {
+    ...m,
+    total: page.total,
+    events,
     groups,
     groupByKey: new Map(groups.map((g) => [g.key, g])),
-    eventById: new Map(view.events.map((e) => [e.id, e])),
-    provenance: buildProvenance(view.errorLinks),
-    summary: { llmByEventId, toolsById, sessionKey: view.session.sessionKey },
-    kinds: kindCounts(view.events),
-    points: tokenSeries(view.llmCalls),
+    eventById,
+    kinds: [...counts].map(([kind, count]) => ({ kind, count })),
   };
+}
+
+/** Adds the LLM calls, tool calls and file operations (tool rows describe their call, the Tokens tab draws). */
+export function withDetails(m: SessionModel, details: SessionDetails): SessionModel {
+  const llmByEventId = new Map<string, LlmCallUsage>();
+  for (const c of details.llmCalls) if (c.eventId) llmByEventId.set(c.eventId, c);
+  const toolsById = new Map<string, ToolCall>(details.toolCalls.map((t) => [t.toolCallId, t]));
+  return {
+    ...m,
+    details,
+    summary: { llmByEventId, toolsById, sessionKey: m.header.session.sessionKey },
+    points: tokenSeries(details.llmCalls),
+  };
+}
+
+/** File operations of the session, or none before the details arrive. */
+export function detailFileOps(m: SessionModel): FileOperation[] {
+  return m.details?.fileOps ?? [];
 }
