@@ -2,12 +2,8 @@
  * The webview component tests run against a stand-in host that serves
  * test/webview/fixtures/session-main.json. Its SessionView must be exactly what core's sessionView()
  * sends for the same telemetry (test/fixtures/webview), so those tests cannot drift from the host.
- * `UPDATE_WEBVIEW_FIXTURE=1` rebuilds the fixture's SessionView from sessionView().
- *
- * Marked todo while the hand-written fixture still differs from what the host sends (messages carry
- * no runId there, the run error has extra fields, the read result's blob id and the session's lastTs
- * differ, runs are not newest first); the webview tests that rely on those details need adapting
- * when the fixture is rebuilt. The test runs and reports the differences meanwhile.
+ * `UPDATE_WEBVIEW_FIXTURE=1` rebuilds the fixture's SessionView from sessionView(); change the
+ * telemetry, never the generated JSON, when the webview tests need other data.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -21,7 +17,7 @@ const TELEMETRY = path.join(__dirname, '..', 'fixtures', 'webview', 'agents', 'm
 /** Where the fixture says the files are (a user's home), instead of this checkout's path. */
 const SHOWN_AS = '/home/dev/.openclaw/agents/main/telemetry';
 
-test("the webview's stand-in SessionView is core's sessionView() of the same telemetry", { todo: 'fixture still hand-written: rebuild with UPDATE_WEBVIEW_FIXTURE=1 and adapt the webview tests' }, async () => {
+test("the webview's stand-in SessionView is core's sessionView() of the same telemetry", async () => {
   const ix = await rebuild([TELEMETRY]);
   try {
     const view = sessionView(ix.db, 'agent:main:main');
@@ -30,7 +26,7 @@ test("the webview's stand-in SessionView is core's sessionView() of the same tel
     const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { sessionView: unknown };
     if (process.env.UPDATE_WEBVIEW_FIXTURE === '1') {
       fixture.sessionView = sent;
-      writeFileSync(FIXTURE, `${JSON.stringify(fixture, null, 2)}\n`);
+      writeFileSync(FIXTURE, `${JSON.stringify(fixture, null, 1)}\n`);
     }
     assert.deepEqual(fixture.sessionView, sent);
   } finally {
