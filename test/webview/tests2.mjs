@@ -239,8 +239,9 @@ export function registerMoreTests(test, { fixture }) {
     const page = await open();
     await page.locator('atx-timeline .row.header', { hasText: 'Run …0c1e8a01' }).locator('.chevron').click();
     await eventRowWith(page, 'error: Command exited with status 1').click();
+    const collapsed = await setSize(page);
     await page.locator('atx-timeline input.search').fill('npm');
-    await until(async () => (await setSize(page)) < 20, 'filtered');
+    await until(async () => (await setSize(page)) < collapsed, 'filtered');
     await tab(page, 'tokens').click();
     await page.locator('atx-token-chart').waitFor();
     const saved = await page.evaluate(() => JSON.parse(sessionStorage.getItem('atx-test-vscode-state')));
@@ -335,10 +336,10 @@ export function registerMoreTests(test, { fixture }) {
     assert.equal(await page.locator('atx-timeline [role="listbox"]').count(), 1);
     assert.equal(await page.locator('atx-app [role="tablist"] [role="tab"]').count(), 4);
     await page.locator('atx-timeline .viewport').focus();
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('ArrowDown');
-    await until(async () => (await selectedRow(page).getAttribute('aria-posinset')) === '3', 'third row');
+    // the session's events, session.start, run A's header, then its first event (the inbound message)
+    for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowDown');
+    await until(async () => (await selectedRow(page).getAttribute('aria-posinset')) === '4', 'fourth row');
+    assert.match(await selectedRow(page).textContent(), /message\.inbound/);
     const active = await page.locator('atx-timeline .viewport').getAttribute('aria-activedescendant');
     assert.equal(active, await selectedRow(page).getAttribute('id'));
     await page.keyboard.press('Enter');
