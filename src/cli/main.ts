@@ -177,7 +177,7 @@ const COMMANDS: Record<string, Command> = {
         `errors: ${st.errors.runs} failed runs, ${st.errors.tools} failed tool calls`,
         `tokens ${fmt.tokens(st.tokens)} (in ${st.tokens.input}, out ${st.tokens.output}, cache read ${st.tokens.cacheRead}, cache write ${st.tokens.cacheWrite}) · cost ${fmt.usd(st.costUsd)}`,
         `formats: ${Object.entries(st.byFormat).map(([f, c]) => `${f} ${c}`).join(' · ') || 'none'}`,
-        ...(st.seed001 ? [`seed 001: sessions ${st.seed001.sessions} · chat turns ${st.seed001.chatTurns} · proposals approved ${st.seed001.proposalsApproved}/${st.seed001.proposalsTotal} · errors ${st.seed001.errors}`] : []),
+        ...(st.seed001 ? [`local app telemetry: sessions ${st.seed001.sessions} · chat turns ${st.seed001.chatTurns} · proposals approved ${st.seed001.proposalsApproved}/${st.seed001.proposalsTotal} · errors ${st.seed001.errors}`] : []),
         '',
         fmt.table(['kind', 'events'], kinds),
         st.problems.length ? `\n${st.problems.length} index problem(s): run \`agent-telemetry problems\`` : '',

@@ -279,7 +279,7 @@ async function adjustPolicy(start: RetentionPolicy): Promise<RetentionPolicy | u
         {
           label: 'Delete events before date…',
           description: p.beforeDate !== undefined ? new Date(p.beforeDate).toISOString().replace('T00:00:00.000Z', '') : 'off',
-          detail: 'every finished log file (rotated, or a seed 001 YYYY-MM-DD.jsonl of an earlier day) whose newest event is before it',
+          detail: 'every finished log file (rotated, or a local app telemetry YYYY-MM-DD.jsonl of an earlier day) whose newest event is before it',
           key: 'beforeDate',
         },
       ],

@@ -111,7 +111,7 @@ export type BlobChunk = BlobInfo & {
   nextOffset?: number;
 };
 
-/** Filter of the Events view (seed 001): all sessions, all runs. */
+/** Filter of the Events view : all sessions, all runs. */
 export interface EventsFilter {
   /** Epoch ms, inclusive. */
   since?: number;
@@ -133,8 +133,8 @@ export interface EventsStats {
   tokens: Tokens;
   costUsd: number;
   /**
-   * Seed 001's own cards (sessions, chat turns, proposals approved/total, errors) over the filtered seed 001
-   * events, as `stats().seed001` counts them; only when the index holds seed 001 telemetry.
+   * The local app telemetry's own cards (sessions, chat turns, proposals approved/total, errors) over the filtered local app telemetry
+   * events, as `stats().seed001` counts them; only when the index holds local app telemetry.
    */
   seed001?: Seed001Stats;
 }
@@ -169,7 +169,7 @@ export interface Requests {
    * tool.end of the call). Defaults: offset 0, maxBytes chosen by the host.
    */
   'blob/get': { params: { eventId: string; blobId: string; offset?: number; maxBytes?: number }; result: BlobChunk };
-  /** Events across all sessions, filtered and paged (seed 001 viewer). */
+  /** Events across all sessions, filtered and paged (the local app telemetry viewer). */
   'events/query': { params: EventsFilter & { offset: number; limit: number }; result: EventsPage };
 }
 

@@ -37,11 +37,11 @@ export interface Stats {
   problems: IndexProblem[];
   /** Events per source format: `openclaw`, `openclaw-phase1`, `seed001`, `knostic`, `flowcore`, `otlp`, `claude-code`, `codex`, `unknown`. */
   byFormat: Record<string, number>;
-  /** Seed 001's stats cards; only when such events exist. */
+  /** The local app telemetry's stats cards; only when such events exist. */
   seed001?: Seed001Stats;
 }
 
-/** The stats cards of seed 001's viewer. */
+/** The stats cards of the local app telemetry viewer (format seed001). */
 export interface Seed001Stats {
   sessions: number;
   chatTurns: number;

@@ -4,11 +4,11 @@
  * gathered by `gatherRetentionInput`), applied after (`applyRetention`), so a user can see the
  * exact list before anything is deleted.
  *
- * Seed 001's daily files `YYYY-MM-DD.jsonl` are appended to all day: the ones of days before today
+ * The local app telemetry's daily files `YYYY-MM-DD.jsonl` are appended to all day: the ones of days before today
  * (UTC) are finished and may be deleted like rotated files; today's (or a later day's) never.
  *
  * Hard rules, checked when planning and again, against the disk, when applying:
- * - never the active `events.jsonl`, never today's seed 001 `YYYY-MM-DD.jsonl`;
+ * - never the active `events.jsonl`, never today's local app telemetry `YYYY-MM-DD.jsonl`;
  * - only regular files directly inside a configured telemetry directory whose names are event-log
  *   names (see telemetryFiles.ts), or directly inside its `blobs/` folder with blob names;
  * - nothing that is (or sits in a folder that is) a symlink, nothing whose real path is outside.
@@ -79,7 +79,7 @@ export function isBlobFileName(name: string): boolean {
   return BLOB_NAME.test(name) && !name.includes('..');
 }
 
-/** A seed 001 daily file of a day before today (UTC): the producer has moved on to a newer file. */
+/** A local app telemetry daily file of a day before today (UTC): the producer has moved on to a newer file. */
 export function isFinishedSeedDaily(name: string, now: number): boolean {
   const day = seedDailyDay(name);
   return day !== null && day < Math.floor(now / DAY);
@@ -189,7 +189,7 @@ export function gatherRetentionInput(db: Database, dirs: string[], now = Date.no
         dir: d,
         name,
         bytes: st.isFile() ? st.size : 0,
-        // A finished seed 001 daily file is no longer active, whatever the index recorded while it was.
+        // A finished local app telemetry daily file is no longer active, whatever the index recorded while it was.
         active: name === 'events.jsonl' || ((kind?.active === true || ix?.active === true) && !isFinishedSeedDaily(name, now)),
         telemetryName: kind !== null,
         safe: st.isFile() && isSafeEntry(p, realDir),

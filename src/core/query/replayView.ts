@@ -186,7 +186,7 @@ export function blobPage(db: Database, eventId: string, blobId: string, offset =
   }
 }
 
-/** Events across all sessions, newest first, for the events table (seed 001's viewer). */
+/** Events across all sessions, newest first, for the events table (the local app telemetry viewer). */
 export function eventsQuery(db: Database, filter: EventsFilter & { offset: number; limit: number }): EventsPage {
   // The same selection as Export filtered JSONL (exportJsonl.ts), so both see the same events.
   const w = selectionWhere(db, { since: filter.since, until: filter.until, kinds: filter.kinds })!;
@@ -268,8 +268,8 @@ function statsFor(db: Database, cond: string, params: SqlValue[]): EventsPage['s
 }
 
 /**
- * Seed 001's cards over the filtered events (the same query as `stats().seed001`), or undefined
- * when the index holds no seed 001 telemetry. `cond` is the filter's WHERE clause.
+ * The local app telemetry's cards over the filtered events (the same query as `stats().seed001`), or undefined
+ * when the index holds no local app telemetry. `cond` is the filter's WHERE clause.
  */
 function seed001For(db: Database, cond: string, params: SqlValue[]): Seed001Stats | undefined {
   const fmt = stringId(db, 'seed001');

@@ -37,7 +37,7 @@ export function stats(db: Database, opts: { since?: number } = {}): Stats {
   };
 }
 
-/** Events per format and, when seed 001's telemetry is indexed, its stats cards. */
+/** Events per format and, when local app telemetry is indexed, its stats cards. */
 function formatStats(db: Database, p: SqlValue[]): Pick<Stats, 'byFormat' | 'seed001'> {
   const byFormat: Record<string, number> = {};
   for (const r of all(db, `SELECT COALESCE(f.s, 'openclaw') AS fmt, COUNT(*) AS c FROM events e LEFT JOIN strings f ON f.id = e.fmt WHERE e.ts >= ? GROUP BY e.fmt ORDER BY 1`, p)) {
@@ -48,7 +48,7 @@ function formatStats(db: Database, p: SqlValue[]): Pick<Stats, 'byFormat' | 'see
 }
 
 /**
- * Seed 001's stats cards (sessions, chat turns, proposals approved of all, errors) over its events
+ * The local app telemetry's stats cards (sessions, chat turns, proposals approved of all, errors) over its events
  * that match `where`: empty, or a `WHERE …` clause on `events e` joined with `strings k` (the kind).
  * One query for `stats` and the panel's events table.
  */

@@ -3,7 +3,7 @@
  * `*.jsonl`, `*.jsonl.gz` and `*.json` is read (its content decides its format); names only give
  * the order. Known names follow their producer's rotation: the OpenClaw plugin's `events.jsonl`
  * (active), `events.YYYY-MM-DD.jsonl` (daily), `events.YYYY-WNN.jsonl` (weekly), and any of these
- * compressed as `.gz`; seed 001's `YYYY-MM-DD.jsonl`, Knostic's `telemetry.jsonl` with
+ * compressed as `.gz`; local app telemetry's `YYYY-MM-DD.jsonl`, Knostic's `telemetry.jsonl` with
  * `telemetry.jsonl.N.gz` archives, FlowCore batch bodies as `*.json`. Any other `*.jsonl` (an
  * OpenClaw session transcript `<sessionId>.jsonl`, a FlowCore log, …) may still be appended to, and
  * is read after the known logs of the same sync. Not read: OpenClaw's `sessions.json` (session
@@ -28,7 +28,7 @@ const ACTIVE_RANK = 1e9;
 const DAILY = /^events\.(\d{4})-(\d{2})-(\d{2})\.jsonl(\.gz)?$/;
 const WEEKLY = /^events\.(\d{4})-W(\d{2})\.jsonl(\.gz)?$/;
 const OTHER = /^events[.\w-]*\.jsonl(\.gz)?$/;
-/** Seed 001's local telemetry: one file per day, `YYYY-MM-DD.jsonl`, appended to all day. */
+/** Local app telemetry: one file per day, `YYYY-MM-DD.jsonl`, appended to all day. */
 const SEED_DAILY = /^(\d{4})-(\d{2})-(\d{2})\.jsonl(\.gz)?$/;
 /** Knostic's log, size-rotated: `telemetry.jsonl.1.gz` is the newest archive. */
 const KNOSTIC_ROTATED = /^telemetry\.jsonl\.(\d+)(\.gz)?$/;
@@ -65,7 +65,7 @@ export function classifyTelemetryFile(name: string): TelemetryFileName | null {
 }
 
 /**
- * The UTC day number (days since 1970-01-01) of a seed 001 daily file `YYYY-MM-DD.jsonl` (or its
+ * The UTC day number (days since 1970-01-01) of a local app telemetry daily file `YYYY-MM-DD.jsonl` (or its
  * `.gz`), or null for any other name.
  */
 export function seedDailyDay(name: string): number | null {

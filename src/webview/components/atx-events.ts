@@ -16,7 +16,7 @@ import { baseStyles, tableStyles } from './shared.styles';
 const eventsRowHeight = 30;
 
 /**
- * The Events view across all sessions (seed 001 viewer): stat cards, date/kind/text filters, a virtualised
+ * The Events view across all sessions (the local app telemetry viewer): stat cards, date/kind/text filters, a virtualised
  * table (only the rows in view are in the DOM; their pages are asked for as they scroll into view, with
  * placeholder rows meanwhile), the payload of the expanded event under the table, and "Export filtered JSONL".
  *
@@ -168,7 +168,7 @@ export class AtxEvents extends LitElement {
     ${s?.seed001 ? this.renderSeed001(s.seed001) : nothing}`;
   }
 
-  /** Seed 001's own cards, only when the index holds its local telemetry. */
+  /** The local app telemetry's own cards, only when the index holds its local telemetry. */
   private renderSeed001(x: Seed001Stats) {
     const card = (label: string, value: string) =>
       html`<div class="card"><span class="value">${value}</span><span class="label">${label}</span></div>`;

@@ -13,6 +13,14 @@ const fileRowHeight = 30;
 /** Run options added to the run select per task. */
 const runOptionsSlice = 150;
 
+/** The columns and header row of the files table (plain and virtualised). */
+const tableHead = html`<colgroup>
+    <col class="col-time" /><col class="col-op" /><col /><col class="col-tool" /><col class="col-run" /><col class="col-act" />
+  </colgroup>
+  <thead>
+    <tr><th>Time</th><th>Op</th><th>File</th><th>Tool</th><th>Run</th><th><span class="sr-only">Actions</span></th></tr>
+  </thead>`;
+
 /**
  * The files a run or the whole session read, wrote or edited. Opening goes through the host by the id of the
  * recorded operation (`file/open`), never by path; edits also offer `file/diff`.
@@ -213,12 +221,7 @@ export class AtxFiles extends LitElement {
         : ops.length >= FILES_VIRTUAL_FROM
           ? this.renderVirtual(ops)
           : html`<table aria-label="File operations">
-            <colgroup>
-              <col class="col-time" /><col class="col-op" /><col /><col class="col-tool" /><col class="col-run" /><col class="col-act" />
-            </colgroup>
-            <thead>
-              <tr><th>Time</th><th>Op</th><th>File</th><th>Tool</th><th>Run</th><th><span class="sr-only">Actions</span></th></tr>
-            </thead>
+            ${tableHead}
             <tbody>
               ${ops.map((op) => this.row(op))}
             </tbody>
@@ -231,12 +234,7 @@ export class AtxFiles extends LitElement {
     const below = (ops.length - w.end) * fileRowHeight;
     return html`<div class="viewport" @scroll=${this.onScroll}>
       <table aria-label="File operations" aria-rowcount=${ops.length + 1}>
-        <colgroup>
-          <col class="col-time" /><col class="col-op" /><col /><col class="col-tool" /><col class="col-run" /><col class="col-act" />
-        </colgroup>
-        <thead>
-          <tr><th>Time</th><th>Op</th><th>File</th><th>Tool</th><th>Run</th><th><span class="sr-only">Actions</span></th></tr>
-        </thead>
+        ${tableHead}
         <tbody>
           <tr class="spacer" aria-hidden="true"><td colspan="6" class="above" data-h=${w.offset}></td></tr>
           ${ops.slice(w.start, w.end).map((op) => this.row(op, true))}

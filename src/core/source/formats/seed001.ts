@@ -1,5 +1,5 @@
 /**
- * Local app telemetry (the "seed 001" format): daily `YYYY-MM-DD.jsonl` files of
+ * Local app telemetry (format name `seed001`): daily `YYYY-MM-DD.jsonl` files of
  * `{event_type, timestamp, session_id, user_id, app_version, payload}`. The session is
  * `session_id`. A ChatTurn is a run (run.start at `timestamp - latency_ms`, one llm.call, run.end);
  * ToolCalls, written before the ChatTurn they belong to, join the session's next turn. Proposals
