@@ -80,6 +80,10 @@ export class EventWriter {
   private readonly wholeFirst = new Set<number>();
   /** Per session key (strings id): the runs other logs (not transcripts) have, by start. */
   private readonly otherRuns = new Map<number, OtherRun[]>();
+  /** Lists of `otherRuns` changed since they were last put in start order. */
+  private readonly unsortedRuns = new Set<OtherRun[]>();
+  /** The runs of a list of `otherRuns` by id (built on first use). */
+  private readonly otherRunIds = new WeakMap<OtherRun[], Map<string, OtherRun>>();
   /** Runs with llm.call rows from transcripts, and (during a bulk first index) from other logs. */
   private transcriptLlmRuns: Set<number> | null = null;
   private readonly otherLlmRuns = new Set<number>();
@@ -278,6 +282,7 @@ export class EventWriter {
     this.unknownReported.clear();
     this.transcripts.clear();
     this.otherRuns.clear();
+    this.unsortedRuns.clear();
     this.transcriptLlmRuns = null;
     this.otherLlmRuns.clear();
     this.otherLlm.clear();
@@ -333,7 +338,11 @@ export class EventWriter {
   /** The runs of session `key` in logs other than transcripts. */
   private otherRunsOf(key: number): OtherRun[] {
     let list = this.otherRuns.get(key);
-    if (list) return list;
+    if (list) {
+      // Kept in start order lazily: sorting on every run event made a long session quadratic.
+      if (this.unsortedRuns.delete(list)) list.sort((a, b) => a.start - b.start);
+      return list;
+    }
     list = [];
     // During a bulk first index every run seen so far is in memory already; an index of
     // transcripts alone has no other runs to look for.
@@ -382,6 +391,12 @@ export class EventWriter {
     return null;
   }
 
+  private runIdsOf(runs: OtherRun[]): Map<string, OtherRun> {
+    let ids = this.otherRunIds.get(runs);
+    if (!ids) this.otherRunIds.set(runs, (ids = new Map(runs.map((r) => [r.id, r]))));
+    return ids;
+  }
+
   /** Another log's run event of session `skey`: transcript runs it covers take its id (read again). */
   private otherRunSeen(skey: number, run: number, ts: number, end: boolean): void {
     this.otherRunsExist = true;
@@ -390,17 +405,21 @@ export class EventWriter {
     let runs = this.otherRuns.get(skey);
     if (!runs && this.bulkOwners) this.otherRuns.set(skey, (runs = []));
     if (runs) {
-      let r = runs.find((x) => x.id === name);
-      if (!r) runs.push((r = { id: name, start: ts, end: null }));
+      const ids = this.runIdsOf(runs);
+      let r = ids.get(name);
+      if (!r) {
+        runs.push((r = { id: name, start: ts, end: null }));
+        ids.set(name, r);
+      }
       if (end) r.end = Math.max(r.end ?? ts, ts);
       else r.start = Math.min(r.start, ts);
-      runs.sort((a, b) => a.start - b.start);
+      this.unsortedRuns.add(runs);
     }
     const tf = this.strings.get(TRANSCRIPT);
     if (tf === undefined || this.bulkOwners) return;
     const key = this.stringOf(skey);
     if (key === null) return;
-    const r = this.otherRunsOf(skey).find((x) => x.id === name);
+    const r = this.runIdsOf(this.otherRunsOf(skey)).get(name);
     const lo = (r?.start ?? ts) - RUN_MATCH_MS;
     const hi = (r?.end ?? r?.start ?? ts) + RUN_MATCH_MS;
     for (const row of this.db.exec(
