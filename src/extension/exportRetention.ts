@@ -188,7 +188,7 @@ export async function exportCommand(service: IndexService, context: vscode.Exten
     redactPii = (arg as TreeNode & ExportArgs).redactPii;
   } else if (arg && typeof arg === 'object') {
     const a = arg as ExportArgs;
-    selection = { sessionKey: a.sessionKey, runId: a.runId, since: a.since, until: a.until };
+    selection = { sessionKey: a.sessionKey, runId: a.runId, since: a.since, until: a.until, kinds: a.kinds, text: a.text };
     name = slug(a.sessionKey ?? a.runId ?? 'events');
     if (a.out !== undefined) out = typeof a.out === 'string' ? vscode.Uri.file(a.out) : a.out;
     redactPii = a.redactPii;

@@ -4,7 +4,7 @@ import {
   type PersistedWebviewState, type RequestHandlers, type WebviewBootstrap,
 } from '../protocol/messages';
 import { toolByEvent } from '../core/query/detailQueries';
-import { exportLines } from '../core/ops/exportJsonl';
+import type { ExportArgs } from './exportRetention';
 import { blobPage, eventsQuery, sessionView } from '../core/query/replayView';
 import { createNonce, renderWebviewHtml } from '../core/webviewHtml';
 import type { IndexService } from './indexService';
@@ -192,14 +192,9 @@ class ReplayPanel {
     'events/export': async (filter) => {
       const target = await vscode.window.showSaveDialog({ filters: { 'JSON Lines': ['jsonl'] }, saveLabel: 'Export filtered events' });
       if (!target) return;
-      const db = await this.service.ready();
-      const chunks: Buffer[] = [];
-      // The same export as the CLI's and Export…: original bytes, one line per line holding matches.
-      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Agent Telemetry: exporting events' }, () =>
-        exportLines(db, filter, (chunk) => chunks.push(chunk)),
-      );
-      await vscode.workspace.fs.writeFile(target, Buffer.concat(chunks));
-      void vscode.window.showInformationMessage(`Agent Telemetry: exported ${result.events} events to ${target.fsPath}`);
+      // Through Export…'s path: refused inside a telemetry folder, streamed to a temporary file, then put in place.
+      const args: ExportArgs = { since: filter.since, until: filter.until, kinds: filter.kinds, text: filter.text, out: target };
+      await vscode.commands.executeCommand('agentTelemetry.export', args);
     },
   };
 
