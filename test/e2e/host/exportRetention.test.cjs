@@ -102,6 +102,17 @@ suite('Export and retention', () => {
     assert.deepEqual(fs.readdirSync(root).filter((f) => f.includes('partial')), [], 'no partial file left');
   });
 
+  test("the events panel's filtered export (kinds and text, as the panel sends them) goes through the same command", async () => {
+    const out = path.join(root, 'filtered.jsonl');
+    /** @type {import('../../../src/core/ops/exportJsonl').ExportResult} */
+    const r = await vscode.commands.executeCommand('agentTelemetry.export', { kinds: ['run.start'], text: 'M-OLD', out });
+    assert.equal(r.events, 1);
+    assert.equal(fs.readFileSync(out, 'utf8'), `${L.runStart}\n`);
+    const refused = await vscode.commands.executeCommand('agentTelemetry.export', { kinds: ['run.start'], out: path.join(dir, 'x.jsonl') });
+    assert.equal(refused, undefined, 'refused inside the telemetry folder');
+    assert.equal(fs.existsSync(path.join(dir, 'x.jsonl')), false);
+  });
+
   test('export from a run node of the tree', async () => {
     const session = (await api.rootNodes()).find((n) => n.id === 'session:agent:main:old');
     const run = (await api.childNodes(session)).find((n) => n.runId === 'run-old-1');
