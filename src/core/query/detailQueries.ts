@@ -364,21 +364,9 @@ function toolCallFrom(db: Database, r: Row, reader: PayloadReader, runId: string
     if (ts && isObj(ts.o.data) && 'params' in ts.o.data) params = ts.o.data.params;
     if (te && isObj(te.o.data) && 'result' in te.o.data) result = te.o.data.result;
   }
-  const started = numOrNull(r.started_ts);
-  const ended = numOrNull(r.ended_ts);
   const blobs = [...(start ? blobsOf(start.dir, start.o, expand) : []), ...(end ? blobsOf(end.dir, end.o, expand) : [])];
   const call: ToolCall = {
-    toolCallId: r.tool_call_id as string,
-    toolName: textOrNull(r.tool_name) ?? '(unknown tool)',
-    runId,
-    sessionKey: textOrNull(one(db, 'SELECT s FROM strings WHERE id = ?', [r.skey ?? -1])?.s),
-    startedTs: started,
-    endedTs: ended,
-    durationMs: numOrNull(r.duration_ms) ?? (started !== null && ended !== null ? ended - started : null),
-    isError: r.is_error === 1,
-    error: textOrNull(r.error),
-    filePath: textOrNull(r.file_path),
-    execCommand: textOrNull(r.exec),
+    ...toolCallFromRow(r, runId, textOrNull(one(db, 'SELECT s FROM strings WHERE id = ?', [r.skey ?? -1])?.s)),
     params: params ?? null,
     result: result ?? null,
     blobs: dedupeBlobs(blobs),
@@ -425,6 +413,31 @@ export function files(db: Database, sessionKey: string, opts: { runId?: string }
     op: fileOpOf(textOrNull(r.tool) ?? ''),
     eventId: decodeEventId(r.eid),
   }));
+}
+
+/**
+ * What a `tool_calls` row says of a call, without its payloads (params, result and blobs are read
+ * back from the log only when a call is shown).
+ */
+export function toolCallFromRow(r: Row, runId: string | null, sessionKey: string | null): ToolCall {
+  const started = numOrNull(r.started_ts);
+  const ended = numOrNull(r.ended_ts);
+  return {
+    toolCallId: r.tool_call_id as string,
+    toolName: textOrNull(r.tool_name) ?? '(unknown tool)',
+    runId,
+    sessionKey,
+    startedTs: started,
+    endedTs: ended,
+    durationMs: numOrNull(r.duration_ms) ?? (started !== null && ended !== null ? ended - started : null),
+    isError: r.is_error === 1,
+    error: textOrNull(r.error),
+    filePath: textOrNull(r.file_path),
+    execCommand: textOrNull(r.exec),
+    params: null,
+    result: null,
+    blobs: [],
+  };
 }
 
 /** `usage <runId> --per-call`: one row per llm.call, in call order. */

@@ -7,12 +7,12 @@ import type { Database, SqlValue } from 'sql.js';
 import type { BlobChunk, ErrorLink, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from '../../protocol/messages';
 import type { LlmCallUsage, ReplayEvent, Seed001Stats, ToolCall } from '../../protocol/model';
 import { blobRefsOf, readBlob } from '../source/blobs';
-import { eventDir, files, llmCallFromRow, replay, replayPage, tools, usagePerCall } from './detailQueries';
+import { eventDir, files, llmCallFromRow, replay, replayPage, toolCallFromRow, tools, usagePerCall } from './detailQueries';
 import { isObj } from '../source/eventFields';
 import { decodeEventId, encodeEventId } from '../store/eventIds';
 import { selectionWhere } from './selection';
 import { PayloadReader } from '../source/payloads';
-import { all, n, numOrNull, one, stringId, textOrNull } from '../store/sql';
+import { all, n, one, stringId, textOrNull } from '../store/sql';
 import { getSession, listRuns, seed001Cards } from './summaryQueries';
 
 /** Largest blob page sent to the webview at once. */
@@ -99,26 +99,7 @@ export function sessionDetails(db: Database, sessionKey: string, runId?: string)
      LEFT JOIN strings nm ON nm.id = t.name LEFT JOIN strings k ON k.id = t.skey
      WHERE t.run IN (${scope.runs}) ORDER BY COALESCE(t.started_ts, t.ended_ts), t.tool_call_id`,
     scope.params,
-  ).map((r): ToolCall => {
-    const started = numOrNull(r.started_ts);
-    const ended = numOrNull(r.ended_ts);
-    return {
-      toolCallId: r.tool_call_id as string,
-      toolName: textOrNull(r.tool_name) ?? '(unknown tool)',
-      runId: textOrNull(r.run_name),
-      sessionKey: textOrNull(r.session_key),
-      startedTs: started,
-      endedTs: ended,
-      durationMs: numOrNull(r.duration_ms) ?? (started !== null && ended !== null ? ended - started : null),
-      isError: r.is_error === 1,
-      error: textOrNull(r.error),
-      filePath: textOrNull(r.file_path),
-      execCommand: textOrNull(r.exec),
-      params: null,
-      result: null,
-      blobs: [],
-    };
-  });
+  ).map((r): ToolCall => toolCallFromRow(r, textOrNull(r.run_name), textOrNull(r.session_key)));
   return { llmCalls, toolCalls, fileOps: files(db, sessionKey, { runId }) };
 }
 
