@@ -54,12 +54,6 @@ export const eventsStyles = css`
     overflow-y: auto;
     position: relative;
   }
-  .viewport thead th {
-    position: sticky;
-    top: 0;
-    background: var(--vscode-editor-background);
-    z-index: 1;
-  }
   tr.vrow td {
     height: 23px;
     white-space: nowrap;

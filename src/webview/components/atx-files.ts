@@ -75,12 +75,6 @@ export class AtxFiles extends LitElement {
         overflow-y: auto;
         position: relative;
       }
-      .viewport thead th {
-        position: sticky;
-        top: 0;
-        background: var(--vscode-editor-background);
-        z-index: 1;
-      }
       tr.vrow td {
         height: ${fileRowHeight - 7}px;
         white-space: nowrap;

@@ -156,6 +156,13 @@ export const baseStyles = css`
 
 /** A full-width data table with theme borders (events table, files list). */
 export const tableStyles = css`
+  /* A virtualised table scrolls in a .viewport: its header stays in view. */
+  .viewport thead th {
+    position: sticky;
+    top: 0;
+    background: var(--vscode-editor-background);
+    z-index: 1;
+  }
   table {
     width: 100%;
     border-collapse: collapse;
