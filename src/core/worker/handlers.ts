@@ -9,6 +9,7 @@ import path from 'node:path';
 import { assertOutsideTelemetry } from '../ingest/indexFile';
 import { editTexts, getEvent, toolByEvent } from '../query/detailQueries';
 import { blobPage, eventsQuery, sessionDetails, sessionHeader, sessionView, timelinePage } from '../query/replayView';
+import { compare } from '../query/compare';
 import { countSelection, selectionHasFormat } from '../query/selection';
 import { listRuns, listSessions, problems, search, stats } from '../query/summaryQueries';
 import { childNodes, resolveNode, rootNodes, rootPage } from '../query/tree';
@@ -109,4 +110,5 @@ export const handlers: Handlers = {
   },
   'retention/plan': (e, p) => planRetention(gatherRetentionInput(e.db, strings(p.dirs)), p.policy, p.now ?? Date.now()),
   'retention/apply': (e, p) => applyRetention(p.plan, strings(p.dirs)),
+  compare: (e, p) => compare(e.db, String(p.a), String(p.b)),
 };
