@@ -5,6 +5,7 @@ import type { WorkerMemory } from '../protocol/worker';
 import { COMMAND_IDS, registerCommands } from './commands';
 import { IndexService } from './indexService';
 import { registerReplayCommands, ReplayPanels } from './replayPanel';
+import { registerCompareCommand } from './compareCommand';
 import { SessionsTree } from './sessionsTree';
 
 /** What `activate` returns: used by the extension-host tests. */
@@ -18,8 +19,10 @@ export interface AgentTelemetryApi {
   childNodes(node: TreeNode): Promise<TreeNode[]>;
   directories(): readonly string[];
   commandIds: readonly string[];
-  /** Keys of the replay panels open now (`session:<key>` / `events`). */
+  /** Keys of the replay panels open now (`session:<key>` / `events` / `compare:["<a>","<b>"]`). */
   openPanels(): string[];
+  /** The requests a panel's webview made that were answered (method names, in order), for tests. */
+  panelRequests(key: string): string[];
   /** The index's `stats` now (as `agent-telemetry stats --json` answers). */
   stats(): Promise<Stats>;
   /** The index worker's memory, as the worker itself measures it. */
@@ -46,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
   const panels = new ReplayPanels(context, svc, log);
   context.subscriptions.push(panels);
   registerReplayCommands(context, panels, svc);
+  registerCompareCommand(context, panels, svc);
 
   const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
   status.name = 'Agent Telemetry';
@@ -95,8 +99,9 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
     },
     childNodes: (node) => tree.getChildren({ id: node.id } as TreeNode),
     directories: () => svc.directories,
-    commandIds: [...COMMAND_IDS, 'agentTelemetry.openReplay', 'agentTelemetry.openEvents'],
+    commandIds: [...COMMAND_IDS, 'agentTelemetry.openReplay', 'agentTelemetry.openEvents', 'agentTelemetry.compareWith'],
     openPanels: () => panels.open,
+    panelRequests: (key) => panels.answered(key),
     stats: () => svc.request('stats', {}),
     memory: () => svc.request('index/memory', {}),
     syncCount: async () => (await svc.request('index/status', {})).syncCount,

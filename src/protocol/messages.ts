@@ -12,6 +12,7 @@
  */
 import type {
   BlobInfo,
+  Comparison,
   FileOperation,
   LlmCallUsage,
   ReplayEvent,
@@ -28,7 +29,9 @@ export const protocolVersion = 1;
 /** What the panel shows first; base64 JSON in the root element's `data-bootstrap` attribute (no inline script). */
 export type WebviewBootstrap =
   | { view: 'session'; sessionKey: string; runId?: string }
-  | { view: 'events' };
+  | { view: 'events' }
+  /** Two runs or sessions side by side: `a` and `b` as `compare` takes them (`run:ID`, `session:KEY`, or bare). */
+  | { view: 'compare'; a: string; b: string };
 
 /**
  * The part of the webview's saved state (`vscode.setState`) that the host's `WebviewPanelSerializer` may read to
@@ -171,6 +174,8 @@ export interface Requests {
   'blob/get': { params: { eventId: string; blobId: string; offset?: number; maxBytes?: number }; result: BlobChunk };
   /** Events across all sessions, filtered and paged (the local app telemetry viewer). */
   'events/query': { params: EventsFilter & { offset: number; limit: number }; result: EventsPage };
+  /** Two runs or sessions side by side (the compare view). */
+  'compare/get': { params: { a: string; b: string }; result: Comparison };
 }
 
 /** webview → host, fire-and-forget. */
@@ -183,8 +188,8 @@ export interface Commands {
   'file/diff': { eventId: string };
   /** Open the raw JSONL line of an event in an editor. */
   'event/openRaw': { eventId: string };
-  /** Open (or reveal) the replay of another session, e.g. a subagent's child session. */
-  'session/open': { sessionKey: string; runId?: string };
+  /** Open (or reveal) the replay of another session, e.g. a subagent's child session; at an event when given. */
+  'session/open': { sessionKey: string; runId?: string; eventId?: string };
   /** Export the events matching the filter as JSONL (the host asks where to save). */
   'events/export': EventsFilter;
 }
@@ -254,13 +259,14 @@ const requestSpecs: { [M in RequestMethod]: ParamSpec<RequestParams<M>> } = {
   'tool/get': eventIdOnly,
   'blob/get': { eventId: 'string', blobId: 'string', offset: 'number?', maxBytes: 'number?' },
   'events/query': { ...filterSpec, offset: 'number', limit: 'number' },
+  'compare/get': { a: 'string', b: 'string' },
 };
 const commandSpecs: { [M in CommandMethod]: ParamSpec<Commands[M]> } = {
   'webview/ready': { protocolVersion: 'number' },
   'file/open': eventIdOnly,
   'file/diff': eventIdOnly,
   'event/openRaw': eventIdOnly,
-  'session/open': { sessionKey: 'string', runId: 'string?' },
+  'session/open': { sessionKey: 'string', runId: 'string?', eventId: 'string?' },
   'events/export': filterSpec,
 };
 const notificationSpecs: { [M in NotificationMethod]: ParamSpec<Notifications[M]> } = {

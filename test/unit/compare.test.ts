@@ -17,7 +17,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -311,6 +311,21 @@ describe('compare: through the index worker (a real worker thread)', () => {
       local.close();
       await c.terminate();
       build.cleanup();
+    }
+  });
+});
+
+describe('compare: the webview stand-in', () => {
+  // The webview component tests (test/webview) answer `compare/get` from this file: it must be exactly
+  // what core answers for the same telemetry, so those tests cannot drift from the host.
+  test("test/webview/fixtures/compare.json is core's compare() of the two attempts", async () => {
+    const file = path.join(__dirname, '..', 'webview', 'fixtures', 'compare.json');
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { a: string; b: string; comparison: unknown };
+    const ix = await rebuild([TRIES]);
+    try {
+      assert.deepEqual(stored.comparison, JSON.parse(JSON.stringify(compare(ix.db, stored.a, stored.b))));
+    } finally {
+      ix.close();
     }
   });
 });

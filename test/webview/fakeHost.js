@@ -182,6 +182,14 @@
     },
   };
 
+  // The compare view: the comparison of the fixture's two ids (either order is not the same answer: only that one).
+  handlers['compare/get'] = (p) => {
+    const c = fx.compare;
+    if (p.a !== c.a) throw new Error(`no run or session ${p.a}`);
+    if (p.b !== c.b) throw new Error(`no run or session ${p.b}`);
+    return c.comparison;
+  };
+
   window.acquireVsCodeApi = () => {
     acquired += 1;
     if (acquired > 1) throw new Error('An instance of the VS Code API has already been acquired');

@@ -14,7 +14,7 @@ import {
   timelinePageSize,
   withDetails,
 } from '../state/sessionModel';
-import type { ReplayEvent } from '../../protocol/model';
+import type { Comparison, ReplayEvent } from '../../protocol/model';
 
 /** While a jump loads many pages, the timeline is regrouped at most this often. */
 const applyEveryMs = 300;
@@ -23,6 +23,7 @@ import { decodeBootstrap, defaultUiState, initialUiState, sameTarget, type Tab, 
 import { appStyles } from './atx-app.styles';
 import { baseStyles } from './shared.styles';
 import { renderSessionHeader, renderTabs } from './appChrome';
+import './atx-compare';
 import './atx-event-detail';
 import './atx-events';
 import './atx-files';
@@ -48,6 +49,7 @@ export class AtxApp extends LitElement {
   @state() private failure: string | null = null;
   @state() private revealRequest = 0;
   @state() private eventsRefresh = 0;
+  @state() private comparison: Comparison | null = null;
   private rows: TimelineRow[] = [];
   /** Move keyboard focus to the list after the next reveal (user jumps, not restores or refreshes). */
   private focusListAfterReveal = false;
@@ -67,11 +69,33 @@ export class AtxApp extends LitElement {
     host.onNotification('index/didChange', (p) => {
       const t = this.ui?.target;
       if (t?.view === 'session' && p.sessionKeys.includes(t.sessionKey)) void this.load();
+      if (t?.view === 'compare' && this.comparison && p.sessionKeys.some((k) => k === this.comparison?.a.sessionKey || k === this.comparison?.b.sessionKey)) {
+        void this.loadComparison();
+      }
       this.eventsRefresh++;
     });
     this.listen();
     host.command('webview/ready', { protocolVersion });
-    void this.load();
+    if (this.ui?.target.view === 'compare') void this.loadComparison();
+    else void this.load();
+  }
+
+  /** The compare view: asks the host for the comparison of its two ids (again after a change of either side). */
+  private async loadComparison(): Promise<void> {
+    const t = this.ui?.target;
+    if (!t || t.view !== 'compare' || !this.host) return;
+    const seq = ++this.loadSeq;
+    this.loading = true;
+    try {
+      const c = await this.host.request('compare/get', { a: t.a, b: t.b });
+      if (seq !== this.loadSeq) return;
+      this.comparison = c;
+      this.failure = null;
+    } catch (err) {
+      if (seq === this.loadSeq) this.failure = err instanceof Error ? err.message : String(err);
+    } finally {
+      if (seq === this.loadSeq) this.loading = false;
+    }
   }
 
   private listen(): void {
@@ -352,6 +376,7 @@ export class AtxApp extends LitElement {
   override render() {
     const ui = this.ui;
     if (!ui) return html`<div class="alert" role="alert">Nothing to show: the panel was opened without a target.</div>`;
+    if (ui.target.view === 'compare') return html`<atx-compare .comparison=${this.comparison} .failure=${this.failure}></atx-compare>`;
     const sessionTabs = ui.target.view === 'session';
     return html`${sessionTabs ? renderSessionHeader(this.model?.header ?? null, this) : nothing}
       ${renderTabs(ui.tab, sessionTabs, this.setTab)}
