@@ -21,7 +21,7 @@ export interface AgentTelemetryApi {
   commandIds: readonly string[];
   /** Keys of the replay panels open now (`session:<key>` / `events` / `compare:["<a>","<b>"]`). */
   openPanels(): string[];
-  /** The requests a panel's webview made that were answered (method names, in order), for tests. */
+  /** How a panel's webview requests were answered, in order: the method, or `<method> failed: <message>`; for tests. */
   panelRequests(key: string): string[];
   /** The index's `stats` now (as `agent-telemetry stats --json` answers). */
   stats(): Promise<Stats>;

@@ -57,7 +57,7 @@ export class ReplayPanels implements vscode.Disposable {
     return [...this.panels.keys()];
   }
 
-  /** The requests the webview of panel `key` made that were answered, for tests. */
+  /** How the requests of panel `key`'s webview were answered (see ReplayPanel.answered), for tests. */
   answered(key: string): string[] {
     return [...(this.panels.get(key)?.answered ?? [])];
   }
@@ -90,7 +90,7 @@ export class ReplayPanels implements vscode.Disposable {
 const CHANGE_INTERVAL_MS = 1000;
 
 class ReplayPanel {
-  /** Methods of the webview's requests that were answered, in order (kept short: the last 50). */
+  /** The webview's requests as answered, in order: the method, or `<method> failed: <message>` (the last 50). */
   readonly answered: string[] = [];
   private ready = false;
   private changeTimer: NodeJS.Timeout | undefined;
@@ -162,6 +162,11 @@ class ReplayPanel {
     else this.queued.push(env);
   }
 
+  private recordAnswer(what: string): void {
+    this.answered.push(what);
+    if (this.answered.length > 50) this.answered.shift();
+  }
+
   private async receive(m: unknown): Promise<void> {
     if (!isEnvelope(m)) {
       this.log.warn(`replay: ignored a malformed message from the webview: ${JSON.stringify(m)?.slice(0, 200)}`);
@@ -172,10 +177,10 @@ class ReplayPanel {
         const handler = this.requests[m.method] as (p: unknown) => Promise<unknown>;
         const result = await handler(m.params);
         void this.panel.webview.postMessage({ kind: 'response', id: m.id, ok: true, result });
-        this.answered.push(m.method);
-        if (this.answered.length > 50) this.answered.shift();
+        this.recordAnswer(m.method);
       } catch (err) {
         void this.panel.webview.postMessage({ kind: 'response', id: m.id, ok: false, error: (err as Error).message });
+        this.recordAnswer(`${m.method} failed: ${(err as Error).message}`);
       }
     } else if (m.kind === 'command') {
       try {
