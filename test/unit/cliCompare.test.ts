@@ -1,7 +1,8 @@
 /**
  * `agent-telemetry compare <a> <b>` (runCli, in-process) over the two-attempts fixture
  * (test/fixtures/compare; figures worked out in compare.test.ts): the text table, `--json` equal to
- * the core function's answer, exit 1 for an unknown or ambiguous id, exit 2 for bad usage.
+ * the core function's answer, exit 1 for an unknown or ambiguous id, exit 2 for bad usage; and the
+ * HTTP read API's `GET /telemetry/compare`, which answers the same JSON.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +10,8 @@ import path from 'node:path';
 import { compare } from '../../src/core/query/compare';
 import type { TelemetryIndex } from '../../src/core/ingest/indexer';
 import type { Comparison } from '../../src/protocol/model';
-import { rebuild, runCliCaptured, type CliRun } from './helpers';
+import { rebuild, runCliCaptured, tempDir, type CliRun } from './helpers';
+import { jsonOf, request, startServer } from './serveHelpers';
 
 const TRIES = path.join(__dirname, '..', 'fixtures', 'compare', 'agents', 'main', 'telemetry');
 const HANDMADE_MAIN = path.join(__dirname, '..', 'fixtures', 'handmade', 'agents', 'main', 'telemetry');
@@ -108,5 +110,32 @@ describe('agent-telemetry compare', () => {
       assert.equal(r.out, '');
       assert.match(r.err, /^agent-telemetry: compare (needs 2 arguments|does not take --run)\n$/);
     }
+  });
+});
+
+describe('GET /telemetry/compare (the HTTP read API)', () => {
+  let srv: Awaited<ReturnType<typeof startServer>>;
+  let tmp: ReturnType<typeof tempDir>;
+  before(async () => {
+    tmp = tempDir();
+    srv = await startServer({ dirs: [TRIES], receiveDir: path.join(tmp.dir, 'received'), now: () => NOW });
+  });
+  after(async () => {
+    await srv.stop();
+    tmp.cleanup();
+  });
+
+  test('answers what `compare --json` prints; 404 for an unknown id, 400 without both ids', async () => {
+    const q = `a=${encodeURIComponent('session:agent:main:try-1')}&b=run-t2`;
+    const r = await request(srv.port, { path: `/telemetry/compare?${q}` });
+    assert.equal(r.status, 200, r.body.toString());
+    const cli = await runCliCaptured(NOW, ...DIRS, '--json', 'compare', 'session:agent:main:try-1', 'run-t2');
+    assert.equal(cli.code, 0, cli.err);
+    assert.deepEqual(jsonOf(r), JSON.parse(cli.out));
+    const missing = await request(srv.port, { path: '/telemetry/compare?a=nope&b=run-t2' });
+    assert.equal(missing.status, 404);
+    assert.deepEqual(jsonOf(missing), { error: 'no run or session nope' });
+    const bad = await request(srv.port, { path: '/telemetry/compare?a=run-t1' });
+    assert.equal(bad.status, 400);
   });
 });
