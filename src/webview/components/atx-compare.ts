@@ -63,6 +63,7 @@ export class AtxCompare extends LitElement {
       }
       td.path {
         overflow-wrap: anywhere;
+        min-width: 18em;
       }
       td.path button.link {
         text-align: left;

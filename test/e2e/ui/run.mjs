@@ -393,7 +393,8 @@ try {
   // ---------------------------------------------------------------- Compare with… (issue 11, item 4)
   await step('Compare with… from a session\'s context menu: pick the other session, the compare view shows both', async () => {
     await runCommand('View: Close All Editors');
-    await activityBarItem(page, 'Agent Telemetry').click();
+    // the activity bar icon toggles the side bar: click it only when the view is not shown
+    if (!(await view().isVisible())) await activityBarItem(page, 'Agent Telemetry').click();
     const session = row(1, 'agent:coder:review').first();
     await session.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
     await session.locator('.label-name').click({ button: 'right' });
@@ -412,11 +413,12 @@ try {
     await until('the compare tab', async () => (await tab.getAttribute('aria-label'))?.includes('Compare: session:agent:coder:review ↔ session:agent:main:main'));
     const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
     await until('both sides in the compare view', async () => (await frame.locator('atx-compare .sides').textContent())?.includes('agent:main:main'));
-    const cost = readable(await frame.locator('atx-compare tr[data-measure="Cost"]').textContent()).replace(/\s+/g, ' ').trim();
+    const cellsOf = async (tr) => (await tr.locator('> th, > td').allTextContents()).map((c) => readable(c).replace(/\s+/g, ' ').trim()).join(' | ');
+    const cost = await cellsOf(frame.locator('atx-compare tr[data-measure="Cost"]'));
     // A (the review session) recorded no cost; B (main) one LLM call of $0.0087
-    assert(cost === 'Cost $0 $0.0087 +$0.0087', `cost row: ${cost}`);
-    const file = readable(await frame.locator('atx-compare tr[data-in]').first().textContent()).replace(/\s+/g, ' ');
-    assert(/greeting\.ts only B — read, edit · 2 calls/.test(file), `file row: ${file}`);
+    assert(cost === 'Cost | $0 | $0.0087 | +$0.0087', `cost row: ${cost}`);
+    const file = await cellsOf(frame.locator('atx-compare tr[data-in]').first());
+    assert(/greeting\.ts \| only B \| — \| read, edit · 2 calls$/.test(file), `file row: ${file}`);
     const firstError = readable(await frame.locator('atx-compare li[data-side="A"]').textContent()).replace(/\s+/g, ' ');
     assert(/tool exec toolu_ui_fail \(run run-ui-2\): exit code 1/.test(firstError), `first error of A: ${firstError}`);
     await page.mouse.move(900, 760);
