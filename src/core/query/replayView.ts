@@ -7,7 +7,7 @@ import type { Database, SqlValue } from 'sql.js';
 import type { BlobChunk, ErrorLink, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from '../../protocol/messages';
 import type { LlmCallUsage, ReplayEvent, Seed001Stats, ToolCall } from '../../protocol/model';
 import { blobRefsOf, readBlob } from '../source/blobs';
-import { eventDir, files, llmCallFromRow, replay, replayPage, toolCallFromRow, tools, usagePerCall } from './detailQueries';
+import { eventDir, files, llmCallFromRow, replay, replayCount, replayPage, toolCallFromRow, tools, usagePerCall } from './detailQueries';
 import { isObj } from '../source/eventFields';
 import { decodeEventId, encodeEventId } from '../store/eventIds';
 import { selectionWhere } from './selection';
@@ -51,16 +51,15 @@ export function sessionHeader(db: Database, sessionKey: string, runId?: string):
   const runs = listRuns(db, sessionKey).filter((r) => !runId || r.runId === runId);
   if (runId && !runs.length) return null;
   const scope = runScope(db, sessionKey, runId);
-  const count = (sql: string) => n(one(db, sql, scope.params)?.c);
-  const timeline = replayPage(db, sessionKey, { runId, offset: 0, limit: 0 });
   return {
     session,
     runs,
     counts: {
-      events: timeline?.total ?? 0,
-      llmCalls: count(`SELECT COUNT(*) AS c FROM llm_calls WHERE run IN (${scope.runs})`),
-      toolCalls: count(`SELECT COUNT(*) AS c FROM (SELECT DISTINCT run, call FROM tool_events WHERE run IN (${scope.runs}))`),
-      fileOps: count(`SELECT COUNT(*) AS c FROM file_operations WHERE skey = ?1 ${runId ? 'AND run = ?2' : ''}`),
+      events: replayCount(db, sessionKey, runId) ?? 0,
+      // The runs' own counts are over the same LLM calls and tool calls as the details' lists.
+      llmCalls: runs.reduce((s, r) => s + r.llmCalls, 0),
+      toolCalls: runs.reduce((s, r) => s + r.toolCallCount, 0),
+      fileOps: n(one(db, `SELECT COUNT(*) AS c FROM file_operations WHERE skey = ?1 ${runId ? 'AND run = ?2' : ''}`, scope.params)?.c),
     },
     errorLinks: errorLinksOf(db, scope),
   };

@@ -3,13 +3,36 @@ import type { Tokens } from '../../protocol/model';
 
 export type Row = Record<string, SqlValue>;
 
-/** Runs a query and returns its rows as objects. */
+/**
+ * Runs a query and returns its rows as objects. The column names are read once per query (sql.js's
+ * getAsObject reads them again for every row, which costs more than the row itself on large answers).
+ */
 export function all(db: Database, sql: string, params: SqlValue[] = []): Row[] {
   const stmt = db.prepare(sql);
   try {
     stmt.bind(params);
     const out: Row[] = [];
-    while (stmt.step()) out.push(stmt.getAsObject());
+    let names: string[] | null = null;
+    while (stmt.step()) {
+      names ??= stmt.getColumnNames();
+      const values = stmt.get();
+      const row: Row = {};
+      for (let i = 0; i < names.length; i++) row[names[i]!] = values[i]!;
+      out.push(row);
+    }
+    return out;
+  } finally {
+    stmt.free();
+  }
+}
+
+/** Runs a query and returns its rows as arrays of column values (for large answers read by position). */
+export function allValues(db: Database, sql: string, params: SqlValue[] = []): SqlValue[][] {
+  const stmt = db.prepare(sql);
+  try {
+    stmt.bind(params);
+    const out: SqlValue[][] = [];
+    while (stmt.step()) out.push(stmt.get());
     return out;
   } finally {
     stmt.free();
