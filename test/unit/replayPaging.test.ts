@@ -6,7 +6,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { sessionDetails, sessionHeader, sessionView, timelinePage, TIMELINE_PAGE_MAX } from '../../src/core/query/replayView';
+import { DETAILS_PAGE_MAX, sessionDetails, sessionDetailsPage, sessionHeader, sessionView, timelinePage, TIMELINE_PAGE_MAX } from '../../src/core/query/replayView';
+import { DETAILS_PARTS } from '../../src/protocol/messages';
 import { listRuns, listSessions } from '../../src/core/query/summaryQueries';
 import { generateSample } from '../../src/core/sample/generate';
 import type { TelemetryIndex } from '../../src/core/ingest/indexer';
@@ -88,6 +89,22 @@ test('generated sample: the largest sessions page exactly like sessionView, and 
   const big = sessions[0]!.sessionKey;
   const page = timelinePage(ix.db, big, { offset: 0, limit: 1e9 })!;
   assert.equal(page.events.length, Math.min(page.total, TIMELINE_PAGE_MAX));
+  // Each list of the details, paged on its own: the pages put together are that list of sessionDetails.
+  const whole = sessionDetails(ix.db, big)!;
+  for (const part of DETAILS_PARTS) {
+    const items: unknown[] = [];
+    for (let offset = 0; ; offset += 37) {
+      const p = sessionDetailsPage(ix.db, big, undefined, part, { offset, limit: 37 })!;
+      assert.equal(p.total, whole[part].length, part);
+      for (const other of DETAILS_PARTS) if (other !== part) assert.deepEqual(p[other], [], `${part}: ${other} is empty`);
+      items.push(...p[part]);
+      if (p[part].length < 37) break;
+    }
+    assert.ok(items.length > 37, `${part}: ${items.length} items`);
+    assert.deepEqual(items, whole[part], part);
+    assert.equal(sessionDetailsPage(ix.db, big, undefined, part, { offset: 0, limit: 1e9 })![part].length, Math.min(whole[part].length, DETAILS_PAGE_MAX));
+  }
+  assert.equal(sessionDetailsPage(ix.db, 'agent:nobody:main', undefined, 'llmCalls', { offset: 0, limit: 10 }), null);
   ix.close();
 });
 

@@ -8,7 +8,7 @@ import { errorText, fileOpOf, isObj, str, type Obj } from '../source/eventFields
 import { decodeEventId, encodeEventId } from '../store/eventIds';
 import { PayloadReader } from '../source/payloads';
 import { TRANSCRIPT } from '../source/formats/transcript';
-import { all, allValues, money, n, numOrNull, one, type Row, stringId, textOrNull, tokensFrom } from '../store/sql';
+import { all, allValues, memoWhileUnchanged, money, n, numOrNull, one, type Row, stringId, textOrNull, tokensFrom } from '../store/sql';
 
 const EVENT_COLS = `e.id AS ev, e.eid, e.ts, e.line, e.off, e.len, f.path, f.dir, f.gzip, f.rank,
   st.s AS kind, rk.s AS run, a.s AS agent`;
@@ -93,34 +93,12 @@ interface ReplayOrder {
   rows: OrderRow[];
 }
 
-/** Orders computed per database, by session key and run, valid while the database has not changed. */
-const orderCache = new WeakMap<Database, { changes: number; orders: Map<string, ReplayOrder | null> }>();
-/** Sessions whose order is kept per database (the panels open at once, the tree's last run). */
-const ORDER_CACHE_SIZE = 6;
-
 /**
- * The events of `replay` in order, without reading any line back (ids and sort keys only). Kept per
- * database until it changes (SQLite's `total_changes()` moves with every row written or deleted), so
- * the panel's header and each of its pages, however deep, share one ordering of the session.
+ * The events of `replay` in order, without reading any line back (ids and sort keys only). Kept until
+ * the index changes, so the panel's header and each of its pages, however deep, share one ordering.
  */
 function replayOrder(db: Database, sessionKey: string, runId?: string): ReplayOrder | null {
-  const changes = n(one(db, 'SELECT total_changes() AS c')?.c);
-  let cache = orderCache.get(db);
-  if (!cache || cache.changes !== changes) {
-    cache = { changes, orders: new Map() };
-    orderCache.set(db, cache);
-  }
-  const k = `${sessionKey}\n${runId ?? ''}`;
-  const hit = cache.orders.get(k);
-  if (hit !== undefined) {
-    cache.orders.delete(k);
-    cache.orders.set(k, hit);
-    return hit;
-  }
-  const order = computeOrder(db, sessionKey, runId);
-  cache.orders.set(k, order);
-  if (cache.orders.size > ORDER_CACHE_SIZE) cache.orders.delete(cache.orders.keys().next().value!);
-  return order;
+  return memoWhileUnchanged(db, `replay-order\n${sessionKey}\n${runId ?? ''}`, () => computeOrder(db, sessionKey, runId));
 }
 
 function computeOrder(db: Database, sessionKey: string, runId?: string): ReplayOrder | null {

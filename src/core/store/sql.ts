@@ -80,3 +80,30 @@ export function stringId(db: Database, value: string): number | null {
   const r = one(db, 'SELECT id FROM strings WHERE s = ?', [value]);
   return r ? (r.id as number) : null;
 }
+
+/** Answers kept per database, by key, while it has not changed (see memoWhileUnchanged). */
+const memos = new WeakMap<Database, { changes: number; entries: Map<string, unknown> }>();
+
+/**
+ * `compute()`'s answer for `key`, computed once and kept while the database has not changed: SQLite's
+ * `total_changes()` moves with every row written or deleted, so any sync or retention drops what was kept.
+ * At most `keep` answers are kept per database (the least recently used goes first).
+ */
+export function memoWhileUnchanged<T>(db: Database, key: string, compute: () => T, keep = 8): T {
+  const changes = n(one(db, 'SELECT total_changes() AS c')?.c);
+  let memo = memos.get(db);
+  if (!memo || memo.changes !== changes) {
+    memo = { changes, entries: new Map() };
+    memos.set(db, memo);
+  }
+  if (memo.entries.has(key)) {
+    const hit = memo.entries.get(key) as T;
+    memo.entries.delete(key);
+    memo.entries.set(key, hit);
+    return hit;
+  }
+  const value = compute();
+  memo.entries.set(key, value);
+  if (memo.entries.size > keep) memo.entries.delete(memo.entries.keys().next().value!);
+  return value;
+}
