@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import {
-  isEnvelope, protocolVersion, type CommandHandlers, type Envelope, type NotificationMethod, type Notifications,
+  detailsPartOf, isEnvelope, protocolVersion, type CommandHandlers, type Envelope, type NotificationMethod, type Notifications,
   type PersistedWebviewState, type RequestHandlers, type WebviewBootstrap,
 } from '../protocol/messages';
 import { createNonce, renderWebviewHtml } from '../core/webviewHtml';
@@ -208,8 +208,10 @@ class ReplayPanel {
       if (!page) throw new Error(`session ${sessionKey} is not in the index`);
       return page;
     },
-    'session/details': async ({ sessionKey, runId }) => {
-      const details = await this.service.request('session/details', { sessionKey, ...(runId ? { runId } : {}) });
+    'session/details': async ({ sessionKey, runId, part, offset, limit }) => {
+      const only = detailsPartOf(part);
+      const page = only ? { part: only, ...(offset !== undefined ? { offset } : {}), ...(limit !== undefined ? { limit } : {}) } : {};
+      const details = await this.service.request('session/details', { sessionKey, ...(runId ? { runId } : {}), ...page });
       if (!details) throw new Error(`session ${sessionKey} is not in the index`);
       return details;
     },

@@ -102,6 +102,17 @@ export interface SessionDetails {
   llmCalls: (LlmCallUsage & { runId: string })[];
   toolCalls: ToolCall[];
   fileOps: FileOperation[];
+  /** Asked for with `part`: the length of that whole list (the answer holds the page asked for). */
+  total?: number;
+}
+
+/** One list of {@link SessionDetails}: asked for alone, the answer's other lists are empty. */
+export type DetailsPart = 'llmCalls' | 'toolCalls' | 'fileOps';
+export const DETAILS_PARTS: readonly DetailsPart[] = ['llmCalls', 'toolCalls', 'fileOps'];
+
+/** The part named by an untrusted value, or undefined (every list) when it names none. */
+export function detailsPartOf(v: unknown): DetailsPart | undefined {
+  return DETAILS_PARTS.find((p) => p === v);
 }
 
 /** One page of a blob's content. `offset`/`maxBytes` count bytes of the stored file. */
@@ -163,8 +174,12 @@ export interface Requests {
   'session/header': { params: { sessionKey: string; runId?: string }; result: SessionHeader };
   /** Events `offset` to `offset + limit` of the session's (or run's) timeline; the host caps `limit`. */
   'timeline/page': { params: { sessionKey: string; runId?: string; offset: number; limit: number }; result: TimelinePage };
-  /** LLM calls, tool calls (without payloads) and file operations of the session (or run). */
-  'session/details': { params: { sessionKey: string; runId?: string }; result: SessionDetails };
+  /**
+   * LLM calls, tool calls (without payloads) and file operations of the session (or run); with `part`, that list
+   * only, items `offset` to `offset + limit` of it (default: all; the host caps `limit`), with its `total`: a large
+   * session's lists arrive as several small messages.
+   */
+  'session/details': { params: { sessionKey: string; runId?: string; part?: DetailsPart; offset?: number; limit?: number }; result: SessionDetails };
   /** One tool call in full (params, result, blob list without content); `eventId` of its tool.start or tool.end. */
   'tool/get': { params: { eventId: string }; result: ToolCall };
   /**
@@ -255,7 +270,7 @@ const requestSpecs: { [M in RequestMethod]: ParamSpec<RequestParams<M>> } = {
   'session/get': { sessionKey: 'string', runId: 'string?' },
   'session/header': { sessionKey: 'string', runId: 'string?' },
   'timeline/page': { sessionKey: 'string', runId: 'string?', offset: 'number', limit: 'number' },
-  'session/details': { sessionKey: 'string', runId: 'string?' },
+  'session/details': { sessionKey: 'string', runId: 'string?', part: 'string?', offset: 'number?', limit: 'number?' },
   'tool/get': eventIdOnly,
   'blob/get': { eventId: 'string', blobId: 'string', offset: 'number?', maxBytes: 'number?' },
   'events/query': { ...filterSpec, offset: 'number', limit: 'number' },

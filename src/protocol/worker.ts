@@ -11,7 +11,7 @@
  * an object the host holds. Both sides check every incoming message with {@link isHostMessage} /
  * {@link isWorkerMessage} before acting on it.
  */
-import type { BlobChunk, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from './messages';
+import type { BlobChunk, EventsFilter, EventsPage, DetailsPart, SessionDetails, SessionHeader, SessionView, TimelinePage } from './messages';
 import type { Comparison, IndexProblem, RunSummary, SearchHit, SessionSummary, Stats, ToolCall } from './model';
 import type {
   ApplyResult, ChainStatus, ExportProgress, ExportResult, ExportSelection, RetentionPlan, RetentionPolicy, SyncProgress,
@@ -79,7 +79,7 @@ export interface WorkerRequests {
   'session/view': { params: { sessionKey: string; runId?: string }; result: SessionView | null };
   'session/header': { params: { sessionKey: string; runId?: string }; result: SessionHeader | null };
   'timeline/page': { params: { sessionKey: string; runId?: string; offset: number; limit: number }; result: TimelinePage | null };
-  'session/details': { params: { sessionKey: string; runId?: string }; result: SessionDetails | null };
+  'session/details': { params: { sessionKey: string; runId?: string; part?: DetailsPart; offset?: number; limit?: number }; result: SessionDetails | null };
   'sessions/list': { params: { limit?: number; agent?: string; since?: number }; result: SessionSummary[] };
   'runs/list': { params: { sessionKey: string }; result: RunSummary[] };
   'tool/byEvent': { params: { eventId: string }; result: ToolCall | null };

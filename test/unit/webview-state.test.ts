@@ -14,7 +14,7 @@ import { canDiff, fileOpsOf, fileSummary, fileTotals, opKind } from '../../src/w
 import { eventPredicate, kindCounts, toggleKind } from '../../src/webview/state/filter';
 import { formatBytes, formatCost, formatDuration, formatPercent, formatTokens, oneLine, prettyPayload } from '../../src/webview/state/format';
 import { buildProvenance, linkedEvent, provenanceRole } from '../../src/webview/state/provenance';
-import { appendPage, fullyLoaded, headerModel, withDetails } from '../../src/webview/state/sessionModel';
+import { appendPage, fullyLoaded, hasDetails, headerModel, tokenPointsOf, withDetails, withDetailsPart } from '../../src/webview/state/sessionModel';
 import { buildRows, groupByRun, revealEvent, rowIndexOfEvent, toggleCollapsed } from '../../src/webview/state/timeline';
 import { barLayout, MIN_BAR_PX, niceMax, seriesMaxima, ticks, tokenBars, tokenSeries } from '../../src/webview/state/tokens';
 import { decodeBootstrap, defaultUiState, initialUiState, sanitizeUiState } from '../../src/webview/state/uiState';
@@ -372,9 +372,21 @@ describe('event summaries', () => {
     assert.equal(m.groups.filter((g) => g.runId).length, 2);
     assert.deepEqual(m.kinds, kindCounts(v.events));
     assert.equal(m.eventById.size, v.events.length);
-    assert.equal(m.points, null);
+    assert.equal(tokenPointsOf(m), null);
+    const beforeDetails = m;
     m = withDetails(m, { llmCalls: v.llmCalls, toolCalls: v.toolCalls, fileOps: v.fileOps });
-    assert.equal(m.points?.length, v.llmCalls.length);
+    assert.equal(tokenPointsOf(m)?.length, v.llmCalls.length);
+    // the lists one at a time, in any order, make the same model; the chart waits for the LLM calls only
+    const lists = { llmCalls: v.llmCalls, toolCalls: v.toolCalls, fileOps: v.fileOps };
+    let partial = withDetailsPart(withDetailsPart(beforeDetails, 'fileOps', lists), 'toolCalls', lists);
+    assert.equal(tokenPointsOf(partial), null);
+    assert.equal(hasDetails(partial, 'fileOps'), true);
+    assert.equal(hasDetails(partial, 'llmCalls'), false);
+    partial = withDetailsPart(partial, 'llmCalls', lists);
+    assert.deepEqual(partial.details, m.details);
+    assert.deepEqual(partial.summary, m.summary);
+    assert.deepEqual(tokenPointsOf(partial), tokenPointsOf(m));
+    assert.equal(tokenPointsOf(m), tokenPointsOf(m), 'built once per details');
     assert.equal(m.summary.toolsById?.size, v.toolCalls.length);
   });
 });

@@ -1,6 +1,6 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { protocolVersion, type WebviewBootstrap } from '../../protocol/messages';
+import { DETAILS_PARTS, type DetailsPart, protocolVersion, type WebviewBootstrap } from '../../protocol/messages';
 import type { AtxEventMap } from '../events';
 import { getHostClient, type HostClient } from '../hostClient';
 import { isFilterActive } from '../state/filter';
@@ -11,11 +11,15 @@ import {
   headerModel,
   type SessionModel,
   timelinePageMax,
+  hasDetails,
   timelinePageSize,
-  withDetails,
+  tokenPointsOf,
+  withDetailsPart,
 } from '../state/sessionModel';
 import type { Comparison, ReplayEvent } from '../../protocol/model';
 
+/** Items of a details list asked for per `session/details` request (small answers: each is received in one task). */
+const detailsPageSize = 2500;
 /** While a jump loads many pages, the timeline is regrouped at most this often. */
 const applyEveryMs = 300;
 import { buildRows, groupKeyOfRun, revealEvent, type TimelineRow, toggleCollapsed } from '../state/timeline';
@@ -193,16 +197,33 @@ export class AtxApp extends LitElement {
     return appendPage(start, { offset: 0, total, events });
   }
 
-  /** The lists behind Tokens, Files and the tool rows, asked once the timeline has painted. */
+  /**
+   * The lists behind Tokens, Files and the tool rows, asked once the timeline has painted: one list per request
+   * (the open tab's first), so that no single answer is large enough to hold up the page while it is received.
+   */
   private async loadDetails(seq: number): Promise<void> {
     const t = this.ui?.target;
     if (!t || t.view !== 'session' || !this.host || this.detailsSeq === seq) return;
     this.detailsSeq = seq;
-    await yieldToBrowser();
+    const first: DetailsPart | null = this.ui?.tab === 'files' ? 'fileOps' : this.ui?.tab === 'tokens' ? 'llmCalls' : null;
+    const parts = first ? [first, ...DETAILS_PARTS.filter((p) => p !== first)] : DETAILS_PARTS;
     try {
-      const details = await this.host.request('session/details', { sessionKey: t.sessionKey, runId: t.runId });
-      if (seq !== this.loadSeq || !this.model) return;
-      this.model = withDetails(this.model, details);
+      for (const part of parts) {
+        // each list in pages, added to the model once whole
+        const items: unknown[] = [];
+        let total = Infinity;
+        while (items.length < total) {
+          await yieldToBrowser();
+          const answer = await this.host.request('session/details', { sessionKey: t.sessionKey, runId: t.runId, part, offset: items.length, limit: detailsPageSize });
+          if (seq !== this.loadSeq || !this.model) return;
+          const got: unknown[] = answer[part];
+          for (const x of got) items.push(x);
+          total = answer.total ?? items.length;
+          if (!got.length) break;
+        }
+        if (seq !== this.loadSeq || !this.model) return;
+        this.model = withDetailsPart(this.model, part, { llmCalls: [], toolCalls: [], fileOps: [], [part]: items });
+      }
     } catch (err) {
       if (seq === this.loadSeq) this.failure = err instanceof Error ? err.message : String(err);
     }
@@ -364,11 +385,13 @@ export class AtxApp extends LitElement {
     switch (ui.tab) {
       case 'timeline':
         return this.renderTimeline(m, ui);
-      case 'tokens':
-        if (!m.points) return html`<div class="muted">Loading LLM calls…</div>`;
-        return html`<atx-token-chart .points=${m.points} .selectedKey=${ui.selectedEventId}></atx-token-chart>`;
+      case 'tokens': {
+        const points = tokenPointsOf(m);
+        if (!points) return html`<div class="muted">Loading LLM calls…</div>`;
+        return html`<atx-token-chart .points=${points} .selectedKey=${ui.selectedEventId}></atx-token-chart>`;
+      }
       case 'files':
-        if (!m.details) return html`<div class="muted">Loading file operations…</div>`;
+        if (!m.details || !hasDetails(m, 'fileOps')) return html`<div class="muted">Loading file operations…</div>`;
         return html`<atx-files .fileOps=${m.details.fileOps} .runs=${m.header.runs} .runId=${ui.filesRunId}></atx-files>`;
     }
   }
