@@ -209,6 +209,11 @@ class ReplayPanel {
       return page;
     },
     'events/query': (filter) => this.service.request('events/query', filter),
+    'waterfall/get': async ({ sessionKey, runId, offset, limit }) => {
+      const page = await this.service.request('waterfall/page', { sessionKey, ...(runId ? { runId } : {}), offset, limit });
+      if (!page) throw new Error(`session ${sessionKey} is not in the index`);
+      return page;
+    },
   };
 
   private readonly commands: CommandHandlers = {

@@ -11,7 +11,7 @@
  * an object the host holds. Both sides check every incoming message with {@link isHostMessage} /
  * {@link isWorkerMessage} before acting on it.
  */
-import type { BlobChunk, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from './messages';
+import type { BlobChunk, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage, WaterfallPage } from './messages';
 import type { IndexProblem, RunSummary, SearchHit, SessionSummary, Stats, ToolCall } from './model';
 import type {
   ApplyResult, ChainStatus, ExportProgress, ExportResult, ExportSelection, RetentionPlan, RetentionPolicy, SyncProgress,
@@ -96,6 +96,8 @@ export interface WorkerRequests {
   'export/write': { params: { selection: ExportSelection; out: string; redactPii: boolean; dirs: string[] }; result: ExportResult & { out: string } };
   'retention/plan': { params: { dirs: string[]; policy: RetentionPolicy; now?: number }; result: RetentionPlan };
   'retention/apply': { params: { dirs: string[]; plan: RetentionPlan }; result: ApplyResult };
+  /** One page of the waterfall of a session (or one run of it); null when the session or run is unknown. */
+  'waterfall/page': { params: { sessionKey: string; runId?: string; offset: number; limit: number }; result: WaterfallPage | null };
 }
 
 export type WorkerMethod = keyof WorkerRequests;
@@ -110,6 +112,7 @@ const METHODS: { [M in WorkerMethod]: true } = {
   'sessions/list': true, 'runs/list': true, 'tool/byEvent': true, 'tool/editTexts': true, 'blob/page': true,
   'events/query': true, 'event/get': true, search: true, problems: true, stats: true, 'chains/status': true,
   'export/count': true, 'export/write': true, 'retention/plan': true, 'retention/apply': true,
+  'waterfall/page': true,
 };
 
 /** Progress reports some requests send before their response. */

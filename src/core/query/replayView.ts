@@ -104,7 +104,7 @@ export function sessionDetails(db: Database, sessionKey: string, runId?: string)
 }
 
 /** The runs of a session (or the one run) as a subquery over `?1` (session key id) and `?2` (run id). */
-function runScope(db: Database, sessionKey: string, runId?: string): { runs: string; params: SqlValue[] } {
+export function runScope(db: Database, sessionKey: string, runId?: string): { runs: string; params: SqlValue[] } {
   const key = stringId(db, sessionKey) ?? -1;
   // The session's runs as listRuns has them (the `runs` view's MAX(skey) is the session), without
   // grouping every run of the index: a run event of the session, and none of a greater key.
