@@ -7,7 +7,7 @@ export const waterfallStyles = css`
     flex-direction: column;
     min-height: 0;
     min-width: 0;
-    --wf-label: 13em;
+    --wf-label: 15em;
     --wf-llm: var(--vscode-charts-purple, #b180d7);
     --wf-tool: var(--vscode-charts-blue, #3794ff);
     --wf-run: var(--vscode-descriptionForeground);

@@ -307,7 +307,7 @@ export class AtxWaterfall extends LitElement {
       aria-pressed=${selected ? 'true' : 'false'}
       title=${label}
       ${setStyle({ left: `${x}px`, width: `${Math.max(width, 2)}px` })}
-    >${width > 48 && !many ? html`<span class="bar-text">${s.name}</span>` : nothing}</div>`;
+    >${width > 48 && !many && !rowIsGroup ? html`<span class="bar-text">${s.name}</span>` : nothing}</div>`;
   }
 
   private renderRow(row: WaterfallRow, index: number, w: TimeWindow) {
@@ -322,7 +322,7 @@ export class AtxWaterfall extends LitElement {
             ${collapsed ? '▸' : '▾'}
           </button>
           <span class="name ${s.failed ? 'tone-error' : ''}" title="${s.runId}${s.detail ? ` · ${s.detail}` : ''}"
-            >${s.kind === 'subagent-run' ? `↳ ${s.detail ?? s.name}` : `Run …${s.runId.slice(-8)}`}</span
+            >${s.kind === 'subagent-run' ? `↳ ${s.detail ?? s.name}` : `Run ${s.runId.length > 12 ? `…${s.runId.slice(-8)}` : s.runId}`}</span
           >
           <span class="muted">${formatSpan(s.end - s.start)}</span>
         </div>
@@ -338,7 +338,8 @@ export class AtxWaterfall extends LitElement {
 
   private renderAxis(w: TimeWindow) {
     const scale = this.trackWidth / Math.max(1, w.t1 - w.t0);
-    const marks = ticks(w, Math.max(2, Math.floor(this.trackWidth / 110)));
+    // round times since the start of the waterfall
+    const marks = ticks({ t0: w.t0 - this.start, t1: w.t1 - this.start }, Math.max(2, Math.floor(this.trackWidth / 110))).map((t) => t + this.start);
     return html`<div class="axis" aria-hidden="true">
       <div class="label muted">${formatSpan(w.t1 - w.t0)} shown</div>
       <div class="track">
