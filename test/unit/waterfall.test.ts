@@ -22,7 +22,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { waterfall, waterfallPage, WATERFALL_PAGE_MAX } from '../../src/core/query/waterfall';
 import type { WaterfallSpan } from '../../src/protocol/messages';
@@ -72,7 +72,7 @@ async function indexed() {
   const t = tempDir();
   writeFileSync(path.join(t.dir, 'events.jsonl'), lines());
   const ix = await rebuild([t.dir]);
-  return { ix, cleanup: t.cleanup };
+  return { ix, dir: t.dir, cleanup: t.cleanup };
 }
 
 /** [key-ish name, start, end, lane, critical] relative to T0, for reading the answer at a glance. */
@@ -181,5 +181,24 @@ test('waterfall: a tool call with no end is open until its run ends; one with on
     assert.equal(endOnly.critical, false);
   } finally {
     t.cleanup();
+  }
+});
+
+test('waterfall pages: computed once while the index is unchanged, again after a sync adds a call', async () => {
+  const { ix, dir, cleanup } = await indexed();
+  try {
+    const first = waterfallPage(ix.db, MAIN, { runId: 'r2', offset: 0, limit: 10 })!;
+    assert.equal(first.total, 2);
+    // the same answer object for the same question while nothing was written
+    assert.equal(waterfallPage(ix.db, MAIN, { runId: 'r2', offset: 0, limit: 10 })!.spans[0], first.spans[0]);
+    appendFileSync(
+      path.join(dir, 'events.jsonl'),
+      eventLine({ id: 'evt_wf_late', ts: T0 + 10550, kind: 'tool.end', sessionKey: MAIN, sessionId: 's-main', runId: 'r2', data: { toolName: 'read', toolCallId: 'late', isError: false, durationMs: 30 } }),
+    );
+    await ix.sync([dir], { sliceMs: 0 });
+    const after = waterfallPage(ix.db, MAIN, { runId: 'r2', offset: 0, limit: 10 })!;
+    assert.deepEqual(after.spans.map(brief), [['r2', 10000, 10600, -1, true], ['llm@10500', 10100, 10500, 0, true], ['late', 10520, 10550, 0, true]]);
+  } finally {
+    cleanup();
   }
 });

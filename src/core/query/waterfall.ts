@@ -27,6 +27,7 @@
 import type { Database } from 'sql.js';
 import type { WaterfallPage, WaterfallSpan } from '../../protocol/messages';
 import { decodeEventId } from '../store/eventIds';
+import { TOOL_CALLS_COLUMNS } from '../store/schema';
 import { all, n, numOrNull, stringId, textOrNull } from '../store/sql';
 import { parentRunOf } from './detailQueries';
 import { runScope } from './replayView';
@@ -53,9 +54,19 @@ export interface Waterfall {
   spans: WaterfallSpan[];
 }
 
+/**
+ * The last waterfall computed per database, reused while nothing was written (SQLite's `total_changes()`
+ * counts every row inserted, updated or deleted through the connection), so paging through a large
+ * session computes it once.
+ */
+const lastWaterfall = new WeakMap<Database, { key: string; w: Waterfall | null }>();
+
 /** One page of `waterfall`; null when the session (or run) is unknown. */
 export function waterfallPage(db: Database, sessionKey: string, opts: { runId?: string; offset: number; limit: number }): WaterfallPage | null {
-  const w = waterfall(db, sessionKey, opts.runId);
+  const key = JSON.stringify([sessionKey, opts.runId ?? null, n(db.exec('SELECT total_changes()')[0]?.values[0]?.[0])]);
+  let cached = lastWaterfall.get(db);
+  if (cached?.key !== key) lastWaterfall.set(db, (cached = { key, w: waterfall(db, sessionKey, opts.runId) }));
+  const w = cached.w;
   if (!w) return null;
   const offset = Math.max(0, Math.floor(opts.offset));
   const limit = Math.min(Math.max(0, Math.floor(opts.limit)), WATERFALL_PAGE_MAX);
@@ -127,10 +138,10 @@ function sessionRuns(db: Database, sessionKey: string, runId: string | undefined
   const tools = all(
     db,
     `SELECT rk.s AS run_id, t.tool_call_id, nm.s AS tool_name, t.started_ts, t.ended_ts, t.duration_ms, t.is_error, t.file_path, t.exec,
-       es.eid AS start_eid, ee.eid AS end_eid
-     FROM tool_calls t JOIN strings rk ON rk.id = t.run LEFT JOIN strings nm ON nm.id = t.name
-     LEFT JOIN events es ON es.id = t.start_ev LEFT JOIN events ee ON ee.id = t.end_ev
-     WHERE t.run IN (${scope.runs})`,
+       e.eid
+     FROM (SELECT ${TOOL_CALLS_COLUMNS} FROM tool_events WHERE run IN (${scope.runs}) GROUP BY run, call) t
+     JOIN strings rk ON rk.id = t.run LEFT JOIN strings nm ON nm.id = t.name
+     LEFT JOIN events e ON e.id = COALESCE(t.end_ev, t.start_ev)`,
     scope.params,
   );
   const llms = all(
@@ -168,7 +179,7 @@ function sessionRuns(db: Database, sessionKey: string, runId: string | undefined
     const start = started ?? (ended !== null && dur !== null ? ended - dur : ended);
     if (start === null) continue;
     const end = ended ?? (dur !== null ? start + dur : null);
-    const eid = t.end_eid ?? t.start_eid;
+    const eid = t.eid;
     const detail = textOrNull(t.file_path) ?? textOrNull(t.exec);
     const node: Node = {
       key: `tool:${run.runId}:${t.tool_call_id as string}`, kind: 'tool', name: textOrNull(t.tool_name) ?? '(unknown tool)',
@@ -201,10 +212,14 @@ function sessionRuns(db: Database, sessionKey: string, runId: string | undefined
     });
   }
 
-  for (const run of runs.values()) {
+  for (const [id, run] of runs) {
     if (!Number.isFinite(run.start)) run.start = Math.min(...run.calls.map((c) => c.start), run.end);
     if (!Number.isFinite(run.end)) run.end = Math.max(...run.calls.map((c) => c.end), run.start);
     if (!Number.isFinite(run.start)) run.start = run.end;
+    if (!Number.isFinite(run.start) || !Number.isFinite(run.end)) {
+      runs.delete(id); // no time at all to place it by
+      continue;
+    }
     for (const c of run.calls) {
       // an open call lasts until its run ends (it was still running, or its end was lost)
       if (c.open) c.end = Math.max(c.start, run.end);
