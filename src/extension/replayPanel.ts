@@ -227,6 +227,11 @@ class ReplayPanel {
     },
     'events/query': (filter) => this.service.request('events/query', filter),
     'compare/get': ({ a, b }) => this.service.request('compare', { a, b }),
+    'waterfall/get': async ({ sessionKey, runId, offset, limit }) => {
+      const page = await this.service.request('waterfall/page', { sessionKey, ...(runId ? { runId } : {}), offset, limit });
+      if (!page) throw new Error(`session ${sessionKey} is not in the index`);
+      return page;
+    },
   };
 
   private readonly commands: CommandHandlers = {

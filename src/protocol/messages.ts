@@ -163,6 +163,56 @@ export interface EventsPage {
   kinds?: string[];
 }
 
+/** What a waterfall bar stands for: a run of the session, a run of a subagent session it spawned, an LLM call, a tool call. */
+export type WaterfallKind = 'run' | 'subagent-run' | 'llm' | 'tool';
+
+/**
+ * One bar of the waterfall (core's `waterfallPage` computes them). Runs are group headers; the calls of a run are
+ * packed into lanes under it (calls that overlap in time go to separate lanes); a subagent run is a group nested
+ * under the tool call (or run) that spawned it.
+ */
+export interface WaterfallSpan {
+  /** Unique within the answer: `run:<runId>` for runs, `llm:<eventId>`, `tool:<runId>:<toolCallId>`. */
+  key: string;
+  kind: WaterfallKind;
+  /** Model of an LLM call or run, tool name, or the run id when nothing better is known. */
+  name: string;
+  /** File or command of a tool call, label of a subagent run. */
+  detail?: string;
+  /** The event the detail pane opens (llm.call, the tool call's tool.end or tool.start, the run's run.start). */
+  eventId: string | null;
+  sessionKey: string;
+  runId: string;
+  /** Epoch ms. */
+  start: number;
+  end: number;
+  /** The start was not recorded: it is where the run's previous step ended (see core's waterfall rule). */
+  startEstimated?: boolean;
+  /** No end was recorded (still running or lost): drawn up to the run's end. */
+  open?: boolean;
+  /** Key of the run span whose lanes hold this span; a run's own key for a run. */
+  group: string;
+  /** Lane within `group` (0, 1, …); -1 for the run's own header bar. */
+  lane: number;
+  /** Nesting level of `group`: 0 for the session's runs, 1 for subagent runs they spawned, … */
+  depth: number;
+  /** Key of the span it belongs to: the run of a call, the tool call (or run) that spawned a subagent run. */
+  parent: string | null;
+  failed: boolean;
+  /** On its run's critical path (the chain of calls that determined when the run ended). */
+  critical: boolean;
+}
+
+/** A page of a session's (or run's) waterfall: `spans[i]` is span `offset + i` of `total`, in display order. */
+export interface WaterfallPage {
+  offset: number;
+  total: number;
+  /** Time range of the whole waterfall (epoch ms), the same on every page. */
+  start: number;
+  end: number;
+  spans: WaterfallSpan[];
+}
+
 /** webview → host, answered. */
 export interface Requests {
   /**
@@ -191,6 +241,8 @@ export interface Requests {
   'events/query': { params: EventsFilter & { offset: number; limit: number }; result: EventsPage };
   /** Two runs or sessions side by side (the compare view). */
   'compare/get': { params: { a: string; b: string }; result: Comparison };
+  /** Spans `offset` to `offset + limit` of the session's (or run's) waterfall; the host caps `limit`. */
+  'waterfall/get': { params: { sessionKey: string; runId?: string; offset: number; limit: number }; result: WaterfallPage };
 }
 
 /** webview → host, fire-and-forget. */
@@ -275,6 +327,7 @@ const requestSpecs: { [M in RequestMethod]: ParamSpec<RequestParams<M>> } = {
   'blob/get': { eventId: 'string', blobId: 'string', offset: 'number?', maxBytes: 'number?' },
   'events/query': { ...filterSpec, offset: 'number', limit: 'number' },
   'compare/get': { a: 'string', b: 'string' },
+  'waterfall/get': { sessionKey: 'string', runId: 'string?', offset: 'number', limit: 'number' },
 };
 const commandSpecs: { [M in CommandMethod]: ParamSpec<Commands[M]> } = {
   'webview/ready': { protocolVersion: 'number' },

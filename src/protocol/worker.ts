@@ -11,7 +11,7 @@
  * an object the host holds. Both sides check every incoming message with {@link isHostMessage} /
  * {@link isWorkerMessage} before acting on it.
  */
-import type { BlobChunk, EventsFilter, EventsPage, DetailsPart, SessionDetails, SessionHeader, SessionView, TimelinePage } from './messages';
+import type { BlobChunk, EventsFilter, EventsPage, DetailsPart, SessionDetails, SessionHeader, SessionView, TimelinePage, WaterfallPage } from './messages';
 import type { Comparison, IndexProblem, RunSummary, SearchHit, SessionSummary, Stats, ToolCall } from './model';
 import type {
   ApplyResult, ChainStatus, ExportProgress, ExportResult, ExportSelection, RetentionPlan, RetentionPolicy, SyncProgress,
@@ -98,6 +98,8 @@ export interface WorkerRequests {
   'retention/apply': { params: { dirs: string[]; plan: RetentionPlan }; result: ApplyResult };
   /** Two runs or sessions side by side (`compare <a> <b>`); an unknown or ambiguous id fails with its message. */
   compare: { params: { a: string; b: string }; result: Comparison };
+  /** One page of the waterfall of a session (or one run of it); null when the session or run is unknown. */
+  'waterfall/page': { params: { sessionKey: string; runId?: string; offset: number; limit: number }; result: WaterfallPage | null };
 }
 
 export type WorkerMethod = keyof WorkerRequests;
@@ -113,6 +115,7 @@ const METHODS: { [M in WorkerMethod]: true } = {
   'events/query': true, 'event/get': true, search: true, problems: true, stats: true, 'chains/status': true,
   'export/count': true, 'export/write': true, 'retention/plan': true, 'retention/apply': true,
   compare: true,
+  'waterfall/page': true,
 };
 
 /** Progress reports some requests send before their response. */

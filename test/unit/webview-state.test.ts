@@ -431,8 +431,9 @@ describe('protocol shape check', () => {
       'blob/get': async (p) => ({ id: p.blobId, role: 'result', size: 0, hashOk: null }),
       'events/query': async () => ({ stats: { sessions: 0, runs: 0, toolCalls: 0, errors: 0, tokens: tokens(0, 0), costUsd: 0 }, total: 0, rows: [] }),
       'compare/get': async () => { throw new Error('n/a'); },
+      'waterfall/get': async () => ({ offset: 0, total: 0, start: 0, end: 0, spans: [] }),
     };
-    assert.equal(Object.keys(handlers).length, 8);
+    assert.equal(Object.keys(handlers).length, 9);
   });
 });
 

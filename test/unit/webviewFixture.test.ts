@@ -12,6 +12,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { toolByEvent } from '../../src/core/query/detailQueries';
 import { blobPage, sessionView } from '../../src/core/query/replayView';
+import { waterfall } from '../../src/core/query/waterfall';
 import { rebuild } from './helpers';
 
 const FIXTURE = path.join(__dirname, '..', 'webview', 'fixtures', 'session-main.json');
@@ -36,7 +37,10 @@ test("the webview's stand-in SessionView is core's sessionView() of the same tel
       tools[e.id] = shown(call);
       if (e.kind === 'tool.end') referred.push(...call.blobs.map((b) => ({ blobId: b.id, eventId: e.id })));
     }
+    // the waterfall/get answers: core's waterfall() of the session, paged by the stand-in host
+    const wf = shown(waterfall(ix.db, 'agent:main:main'));
     const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as {
+      waterfall: unknown;
       sessionView: unknown;
       tools: unknown;
       ids: Record<string, string>;
@@ -45,10 +49,12 @@ test("the webview's stand-in SessionView is core's sessionView() of the same tel
     if (process.env.UPDATE_WEBVIEW_FIXTURE === '1') {
       fixture.sessionView = sent;
       fixture.tools = tools;
+      fixture.waterfall = wf;
       writeFileSync(FIXTURE, `${JSON.stringify(fixture, null, 1)}\n`);
     }
     assert.deepEqual(fixture.sessionView, sent);
     assert.deepEqual(fixture.tools, tools);
+    assert.deepEqual(fixture.waterfall, wf);
     // the ids the webview tests name are the ones core gives the failed run, its cause, the read and the spawn
     const [link] = view.errorLinks;
     const read = view.events.find((e) => e.kind === 'tool.end' && (e.data as { toolName?: string }).toolName === 'read');

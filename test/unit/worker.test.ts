@@ -13,6 +13,7 @@ import type { WorkerEventName, WorkerEvents } from '../../src/protocol/worker';
 import type { SyncProgress } from '../../src/protocol/indexTypes';
 import { rootNodes } from '../../src/core/query/tree';
 import { listSessions, stats } from '../../src/core/query/summaryQueries';
+import { waterfallPage } from '../../src/core/query/waterfall';
 import { eventLine, rebuild, tempDir } from './helpers';
 
 const build = tempDir('atx-worker-build-');
@@ -78,6 +79,11 @@ test('worker: open, sync and answer queries by id; the answers equal an in-proce
     assert.deepEqual(await c.request('tree/children', { nodeId: 'run:nope', filter: {} }), []);
     const mem = await c.request('index/memory', {});
     assert.ok(mem.heapUsed > 0 && mem.wasmBytes > 0);
+    // the waterfall crosses the thread boundary as core computes it
+    const wf = await c.request('waterfall/page', { sessionKey: 'agent:main:s1', offset: 0, limit: 100 });
+    assert.deepEqual(wf, waterfallPage(local.db, 'agent:main:s1', { offset: 0, limit: 100 }));
+    assert.equal(wf?.spans.filter((s) => s.kind === 'tool').length, 19);
+    assert.equal(await c.request('waterfall/page', { sessionKey: 'nope', offset: 0, limit: 10 }), null);
     local.close();
   } finally {
     await c.terminate();

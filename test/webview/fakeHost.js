@@ -101,10 +101,58 @@
     return fx.sessionView;
   }
 
+  /**
+   * The waterfall of the big session, laid out as core does (a run header, then its calls packed into lanes): each
+   * run's LLM calls end at their timestamp and last 10 ms; every tool call runs from its tool.start to its tool.end,
+   * and every fourth one is stretched to overlap the next, so lanes for parallel calls occur throughout.
+   */
+  function bigWaterfall(v, sessionKey) {
+    const spans = [];
+    const byRun = new Map();
+    for (const e of v.events) {
+      if (!e.runId) continue;
+      let r = byRun.get(e.runId);
+      if (!r) byRun.set(e.runId, (r = { calls: [], open: new Map(), start: e.ts, end: e.ts, n: 0 }));
+      r.end = Math.max(r.end, e.ts);
+      if (e.kind === 'llm.call') r.calls.push({ key: `llm:${e.id}`, kind: 'llm', name: 'm', eventId: e.id, start: e.ts - 10, end: e.ts });
+      else if (e.kind === 'tool.start') r.open.set(e.data.toolCallId, e);
+      else if (e.kind === 'tool.end') {
+        const st = r.open.get(e.data.toolCallId);
+        const stretch = r.n++ % 4 === 3 ? 600 : 0;
+        r.calls.push({ key: `tool:${e.runId}:${e.data.toolCallId}`, kind: 'tool', name: 'read', eventId: e.id, start: st ? st.ts : e.ts, end: e.ts + stretch, failed: Boolean(e.error) });
+      }
+    }
+    for (const [runId, r] of byRun) {
+      const group = `run:${runId}`;
+      const base = { sessionKey, runId, group, depth: 0, critical: false, failed: false };
+      spans.push({ ...base, key: group, kind: 'run', name: runId, eventId: null, start: r.start, end: r.end, lane: -1, parent: null });
+      r.calls.sort((a, b) => a.start - b.start);
+      const laneEnds = [];
+      const laid = r.calls.map((c) => {
+        let lane = laneEnds.findIndex((e) => e <= c.start);
+        if (lane < 0) lane = laneEnds.push(c.end) - 1;
+        else laneEnds[lane] = c.end;
+        return { ...base, ...c, lane, parent: group, failed: Boolean(c.failed), critical: lane === 0 };
+      });
+      laid.sort((a, b) => a.lane - b.lane || a.start - b.start);
+      spans.push(...laid);
+    }
+    const start = Math.min(...spans.map((x) => x.start));
+    const end = Math.max(...spans.map((x) => x.end));
+    return { start, end, spans };
+  }
+
+  function waterfallFor(p) {
+    // the big session answers whatever key the page asked for (as the other requests do)
+    if (fx.scenario === 'big') return (fx.bigWaterfall ??= bigWaterfall(viewFor(p), fx.sessionView.session.sessionKey));
+    if (p.sessionKey !== fx.sessionView.session.sessionKey) throw new Error(`unknown session ${p.sessionKey}`);
+    return fx.waterfall;
+  }
+
   // Generated before the app starts, so that its cost is not counted as the app's (tests measure long tasks
   // after `__hostReadyAt`).
   const indexToolCalls = new WeakMap();
-  if (fx.scenario === 'big') viewFor({});
+  if (fx.scenario === 'big') waterfallFor({});
   window.__hostReadyAt = performance.now();
 
   // `session/details` answers are held back while `window.__holdDetails` is true (from `?hold=details`), until
@@ -154,6 +202,13 @@
       const offset = p.offset ?? 0;
       const page = list.slice(offset, offset + Math.min(p.limit ?? 5000, 5000));
       return { llmCalls: [], toolCalls: [], fileOps: [], [p.part]: page, total: list.length };
+    },
+    // core's waterfallPage: a slice of the whole waterfall, at most 5000 spans
+    'waterfall/get': (p) => {
+      const w = waterfallFor(p);
+      const offset = Math.max(0, Math.floor(p.offset));
+      const limit = Math.min(Math.max(0, p.limit), 5000);
+      return { offset, total: w.spans.length, start: w.start, end: w.end, spans: w.spans.slice(offset, offset + limit) };
     },
     'tool/get': (p) => {
       const t = fx.tools[p.eventId];

@@ -7,6 +7,7 @@ import { buildWebview, importTs, launchBrowser, loadFixture, startServer } from 
 import { registerTests } from './tests.mjs';
 import { registerMoreTests } from './tests2.mjs';
 import { registerCompareTests } from './testsCompare.mjs';
+import { registerWaterfallTests } from './tests3.mjs';
 
 const only = process.argv[2];
 const tests = [];
@@ -53,6 +54,7 @@ const ctx = { open, fixture, protocol, html, origin };
 registerTests(test, ctx);
 registerMoreTests(test, ctx);
 registerCompareTests(test, ctx);
+registerWaterfallTests(test, ctx);
 
 let passed = 0;
 let failed = 0;

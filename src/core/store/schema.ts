@@ -28,6 +28,16 @@ export const RUNS_COLUMNS = `run AS run_id,
   MAX(t_in) AS t_in, MAX(t_out) AS t_out, MAX(t_cr) AS t_cr, MAX(t_cw) AS t_cw, MAX(t_total) AS t_total,
   MAX(tool_count) AS tool_count, MAX(stop) AS stop_reason, MAX(error) AS error`;
 
+/**
+ * The columns of the `tool_calls` view, aggregated over a call's tool_events rows (grouped by run and
+ * call); also used directly over the tool events of a few runs, which the view would group whole first.
+ */
+export const TOOL_CALLS_COLUMNS = `call AS tool_call_id, run, MAX(skey) AS skey, MAX(name) AS name,
+  MIN(CASE WHEN phase = 0 THEN ts END) AS started_ts, MAX(CASE WHEN phase = 1 THEN ts END) AS ended_ts,
+  MAX(duration) AS duration_ms, MAX(is_error) AS is_error, MAX(error) AS error,
+  MAX(file_path) AS file_path, MAX(exec) AS exec, MAX(blobs) AS blobs,
+  MIN(CASE WHEN phase = 0 THEN ev END) AS start_ev, MAX(CASE WHEN phase = 1 THEN ev END) AS end_ev`;
+
 const DDL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE strings (id INTEGER PRIMARY KEY, s TEXT NOT NULL UNIQUE);
@@ -99,11 +109,7 @@ SELECT ${RUNS_COLUMNS}
 FROM run_events GROUP BY run;
 
 CREATE VIEW tool_calls AS
-SELECT call AS tool_call_id, run, MAX(skey) AS skey, MAX(name) AS name,
-  MIN(CASE WHEN phase = 0 THEN ts END) AS started_ts, MAX(CASE WHEN phase = 1 THEN ts END) AS ended_ts,
-  MAX(duration) AS duration_ms, MAX(is_error) AS is_error, MAX(error) AS error,
-  MAX(file_path) AS file_path, MAX(exec) AS exec, MAX(blobs) AS blobs,
-  MIN(CASE WHEN phase = 0 THEN ev END) AS start_ev, MAX(CASE WHEN phase = 1 THEN ev END) AS end_ev
+SELECT ${TOOL_CALLS_COLUMNS}
 FROM tool_events GROUP BY run, call;
 
 CREATE VIEW file_operations AS

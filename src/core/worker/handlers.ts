@@ -13,6 +13,7 @@ import { compare } from '../query/compare';
 import { countSelection, selectionHasFormat } from '../query/selection';
 import { listRuns, listSessions, problems, search, stats } from '../query/summaryQueries';
 import { childNodes, resolveNode, rootNodes, rootPage } from '../query/tree';
+import { waterfallPage } from '../query/waterfall';
 import { exportLines } from '../ops/exportJsonl';
 import { applyRetention, gatherRetentionInput, planRetention } from '../ops/retention';
 import { detailsPartOf } from '../../protocol/messages';
@@ -115,4 +116,5 @@ export const handlers: Handlers = {
   'retention/plan': (e, p) => planRetention(gatherRetentionInput(e.db, strings(p.dirs)), p.policy, p.now ?? Date.now()),
   'retention/apply': (e, p) => applyRetention(p.plan, strings(p.dirs)),
   compare: (e, p) => compare(e.db, String(p.a), String(p.b)),
+  'waterfall/page': (e, p) => waterfallPage(e.db, p.sessionKey, { ...(p.runId !== undefined ? { runId: p.runId } : {}), offset: p.offset, limit: p.limit }),
 };

@@ -69,8 +69,18 @@ export const appStyles = css`
     grid-template-rows: minmax(0, 1fr);
     gap: 12px;
   }
-  .split atx-timeline {
+  .split atx-timeline,
+  .split atx-waterfall {
     min-height: 0;
+  }
+  .modes {
+    display: flex;
+    gap: 4px;
+    padding-top: 4px;
+  }
+  .modes button[aria-pressed='true'] {
+    color: var(--vscode-button-foreground);
+    background: var(--vscode-button-background);
   }
   .detail {
     min-height: 0;

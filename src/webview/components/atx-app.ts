@@ -17,13 +17,14 @@ import {
   withDetailsPart,
 } from '../state/sessionModel';
 import type { Comparison, ReplayEvent } from '../../protocol/model';
+import type { WaterfallSpan } from '../../protocol/messages';
 
 /** Items of a details list asked for per `session/details` request (small answers: each is received in one task). */
 const detailsPageSize = 2500;
 /** While a jump loads many pages, the timeline is regrouped at most this often. */
 const applyEveryMs = 300;
 import { buildRows, groupKeyOfRun, revealEvent, type TimelineRow, toggleCollapsed } from '../state/timeline';
-import { decodeBootstrap, defaultUiState, initialUiState, sameTarget, type Tab, type UiState } from '../state/uiState';
+import { decodeBootstrap, defaultUiState, initialUiState, sameTarget, type Tab, type TimelineMode, type UiState } from '../state/uiState';
 import { appStyles } from './atx-app.styles';
 import { baseStyles } from './shared.styles';
 import { renderSessionHeader, renderTabs } from './appChrome';
@@ -33,6 +34,7 @@ import './atx-events';
 import './atx-files';
 import './atx-timeline';
 import './atx-token-chart';
+import './atx-waterfall';
 import type { AtxEventDetail } from './atx-event-detail';
 import type { AtxTimeline } from './atx-timeline';
 
@@ -63,6 +65,10 @@ export class AtxApp extends LitElement {
   private pagingSeq = -1;
   private wantEvents = 0;
   private detailsSeq = -1;
+  /** The waterfall of the shown session, loaded page by page when the Timeline is first shown as a waterfall. */
+  @state() private waterfall: { spans: WaterfallSpan[]; start: number; end: number; total: number } | null = null;
+  private waterfallSeq = 0;
+  private waterfallLoading = false;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -72,7 +78,10 @@ export class AtxApp extends LitElement {
     host.onNotification('view/show', (p) => this.show({ view: 'session', sessionKey: p.sessionKey, runId: p.runId }, p.eventId));
     host.onNotification('index/didChange', (p) => {
       const t = this.ui?.target;
-      if (t?.view === 'session' && p.sessionKeys.includes(t.sessionKey)) void this.load();
+      if (t?.view === 'session' && p.sessionKeys.includes(t.sessionKey)) {
+        void this.load();
+        if (this.waterfall) void this.loadWaterfall();
+      }
       if (t?.view === 'compare' && this.comparison && p.sessionKeys.some((k) => k === this.comparison?.a.sessionKey || k === this.comparison?.b.sessionKey)) {
         void this.loadComparison();
       }
@@ -129,6 +138,9 @@ export class AtxApp extends LitElement {
       if (key) this.select(key, { reveal: true, focus: true });
     } else {
       this.model = null;
+      this.waterfall = null;
+      this.waterfallSeq++;
+      this.waterfallLoading = false;
       void this.load(key);
     }
   }
@@ -283,6 +295,40 @@ export class AtxApp extends LitElement {
     }
   }
 
+  /**
+   * Loads the waterfall (`waterfall/get`, page after page until all spans are in); shown as it grows. A reload
+   * (index/didChange) builds the new one aside and swaps it in.
+   */
+  private async loadWaterfall(): Promise<void> {
+    const t = this.ui?.target;
+    if (!t || t.view !== 'session' || !this.host) return;
+    const seq = ++this.waterfallSeq;
+    this.waterfallLoading = true;
+    const fresh = this.waterfall === null;
+    const spans: WaterfallSpan[] = [];
+    try {
+      for (;;) {
+        const page = await this.host.request('waterfall/get', { sessionKey: t.sessionKey, runId: t.runId, offset: spans.length, limit: waterfallPageSize });
+        if (seq !== this.waterfallSeq) return;
+        for (const s of page.spans) spans.push(s);
+        const done = !page.spans.length || spans.length >= page.total;
+        if (fresh || done) this.waterfall = { spans: [...spans], start: page.start, end: page.end, total: done ? spans.length : page.total };
+        if (done) return;
+        await yieldToBrowser();
+      }
+    } catch (err) {
+      if (seq !== this.waterfallSeq) return;
+      this.failure = err instanceof Error ? err.message : String(err);
+      this.waterfall ??= { spans: [], start: 0, end: 0, total: 0 };
+    } finally {
+      if (seq === this.waterfallSeq) this.waterfallLoading = false;
+    }
+  }
+
+  private setTimelineMode = (mode: TimelineMode): void => {
+    this.patch({ timelineMode: mode });
+  };
+
   /** Loads pages until the event or run group `key` is in the model (or the timeline is all loaded), then selects it. */
   private async loadUntilFound(key: string, opts: { reveal?: boolean; keepTab?: boolean; focus?: boolean }): Promise<void> {
     const seq = this.loadSeq;
@@ -339,6 +385,9 @@ export class AtxApp extends LitElement {
 
   override updated(changed: PropertyValues): void {
     if (changed.has('ui') && this.ui) this.host?.setState(this.ui);
+    if (this.ui?.tab === 'timeline' && this.ui.timelineMode === 'waterfall' && this.model && !this.waterfall && !this.waterfallLoading) {
+      void this.loadWaterfall();
+    }
     // a filter needs every event to say what matches
     if (this.model && this.ui && isFilterActive(this.ui.filter) && !fullyLoaded(this.model)) void this.needEvents(this.model.total);
     if (changed.has('revealRequest') && this.focusListAfterReveal && this.ui?.tab === 'timeline') {
@@ -351,8 +400,42 @@ export class AtxApp extends LitElement {
     const key = ui.selectedEventId;
     const event = key ? (m.eventById.get(key) ?? null) : null;
     const group = key && !event ? (m.groupByKey.get(key) ?? null) : null;
-    return html`<div class="split">
-      <atx-timeline
+    const mode = ui.timelineMode;
+    const wf = this.waterfall;
+    const t = ui.target;
+    const left =
+      mode === 'waterfall'
+        ? html`<atx-waterfall
+            .spans=${wf?.spans ?? []}
+            .start=${wf?.start ?? 0}
+            .end=${wf?.end ?? 0}
+            .total=${wf?.total ?? 0}
+            .sessionKey=${t.view === 'session' ? t.sessionKey : ''}
+            .selectedKey=${key}
+          ></atx-waterfall>`
+        : this.renderList(m, ui);
+    return html`<div class="modes" role="group" aria-label="Timeline view">
+        <button aria-pressed=${mode === 'list' ? 'true' : 'false'} @click=${() => this.setTimelineMode('list')}>List</button>
+        <button aria-pressed=${mode === 'waterfall' ? 'true' : 'false'} @click=${() => this.setTimelineMode('waterfall')}>Waterfall</button>
+      </div>
+      <div class="split">
+        ${left}
+        <section class="detail" aria-label="Selected event">
+          <atx-event-detail
+            .event=${event}
+            .group=${group}
+            .provenance=${m.provenance}
+            .summary=${m.summary}
+            .fileOps=${detailFileOps(m)}
+            .loader=${this.host}
+          ></atx-event-detail>
+        </section>
+      </div>`;
+  }
+
+  private renderList(m: SessionModel, ui: UiState) {
+    const key = ui.selectedEventId;
+    return html`<atx-timeline
         .rows=${this.rows}
         .selectedKey=${key}
         .provenance=${m.provenance}
@@ -363,18 +446,7 @@ export class AtxApp extends LitElement {
         .totalEvents=${m.total}
         .pending=${isFilterActive(ui.filter) ? 0 : m.total - m.events.length}
         .revealRequest=${this.revealRequest}
-      ></atx-timeline>
-      <section class="detail" aria-label="Selected event">
-        <atx-event-detail
-          .event=${event}
-          .group=${group}
-          .provenance=${m.provenance}
-          .summary=${m.summary}
-          .fileOps=${detailFileOps(m)}
-          .loader=${this.host}
-        ></atx-event-detail>
-      </section>
-    </div>`;
+      ></atx-timeline>`;
   }
 
   private renderPanel(ui: UiState) {
@@ -406,6 +478,9 @@ export class AtxApp extends LitElement {
       <div class="panel ${ui.tab}" role="tabpanel" id="panel" aria-labelledby="tab-${ui.tab}">${this.renderPanel(ui)}</div>`;
   }
 }
+
+/** Spans asked for per `waterfall/get` request (the host caps it too). */
+const waterfallPageSize = 5000;
 
 /** Lets the browser paint and handle input before the next slice of work. */
 function yieldToBrowser(): Promise<void> {

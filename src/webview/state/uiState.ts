@@ -26,7 +26,11 @@ export interface UiState extends PersistedWebviewState {
   events: EventsUi;
   /** Run the Files tab is narrowed to; null = whole session. */
   filesRunId: string | null;
+  /** The Timeline tab as a list of events or as a waterfall of calls on a time axis. */
+  timelineMode: TimelineMode;
 }
+
+export type TimelineMode = 'list' | 'waterfall';
 
 export const emptyEventsUi: EventsUi = { from: '', to: '', kind: '', text: '', offset: 0 };
 
@@ -40,6 +44,7 @@ export function defaultUiState(target: WebviewBootstrap): UiState {
     filter: { kinds: [], text: '' },
     events: { ...emptyEventsUi },
     filesRunId: target.view === 'session' ? (target.runId ?? null) : null,
+    timelineMode: 'list',
   };
 }
 
@@ -87,6 +92,7 @@ export function sanitizeUiState(x: unknown): UiState | null {
     filter: { kinds: strings(f.kinds), text: strOr(f.text, '') },
     events: { from: strOr(e.from, ''), to: strOr(e.to, ''), kind: strOr(e.kind, ''), text: strOr(e.text, ''), offset },
     filesRunId: typeof x.filesRunId === 'string' ? x.filesRunId : null,
+    timelineMode: x.timelineMode === 'waterfall' ? 'waterfall' : 'list',
   };
 }
 

@@ -432,6 +432,31 @@ try {
     const tab = page.locator('.tabs-container .tab.active');
     await until('the greeting.ts tab', async () => (await tab.getAttribute('aria-label'))?.includes('greeting.ts'));
   });
+
+  // ---- waterfall (issue 11, item 3)
+  await step('the Timeline as a waterfall: a tool call bar opens its detail; screenshot waterfall-dark.png', async () => {
+    // one webview at a time, so the frame below is the replay's
+    await runCommand('View: Close All Editors');
+    await runCommand('Agent Telemetry: Open Replay');
+    await pickExactly('agent:main:main');
+    const tab = page.locator('.tabs-container .tab.active');
+    await until('the replay tab', async () => (await tab.getAttribute('aria-label'))?.includes('Replay: agent:main:main'));
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await until('the session header in the webview', async () => (await frame.locator('text=agent:main:main').count()) > 0);
+    await frame.getByRole('button', { name: 'Waterfall', exact: true }).click();
+    await until('bars in the waterfall', async () => (await frame.locator('atx-waterfall .bar').count()) > 0);
+    assert((await frame.locator('atx-waterfall .row.group').count()) === 1, 'one run row in the waterfall');
+    assert((await frame.locator('atx-waterfall .bar.llm').count()) === 1, 'the LLM call bar');
+    assert((await frame.locator('atx-waterfall .bar.critical').count()) > 0, 'no bar on the critical path');
+    // the `npm test` exec: 2.3 s, ended 6 s after the edit
+    const bar = frame.locator('atx-waterfall .bar.tool[aria-label^="tool call exec npm test,"]');
+    await bar.click();
+    await until('the exec call in the detail pane', async () => (await frame.locator('atx-event-detail', { hasText: '12 passed' }).count()) > 0);
+    assert((await frame.locator('atx-waterfall .bar.selected').count()) === 1, 'the clicked bar is not shown selected');
+    await page.mouse.move(900, 760);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(shotsDir, 'waterfall-dark.png') });
+  });
 } finally {
   await cleanup();
 }
