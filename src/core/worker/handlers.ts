@@ -13,6 +13,7 @@ import { countSelection, selectionHasFormat } from '../query/selection';
 import { listRuns, listSessions, problems, search, stats } from '../query/summaryQueries';
 import { childNodes, resolveNode, rootNodes, rootPage } from '../query/tree';
 import { exportLines } from '../ops/exportJsonl';
+import { uploadOtlp } from '../ops/otlpUpload';
 import { applyRetention, gatherRetentionInput, planRetention } from '../ops/retention';
 import type { WorkerMethod, WorkerParams, WorkerProgress, WorkerResult } from '../../protocol/worker';
 import type { IndexEngine } from './engine';
@@ -109,4 +110,19 @@ export const handlers: Handlers = {
   },
   'retention/plan': (e, p) => planRetention(gatherRetentionInput(e.db, strings(p.dirs)), p.policy, p.now ?? Date.now()),
   'retention/apply': (e, p) => applyRetention(p.plan, strings(p.dirs)),
+  'server/start': (e, p) => e.startServer(p.port, p.receiveDir),
+  'server/stop': (e) => e.stopServer(),
+  'server/status': (e) => e.serverStatus(),
+  'upload/run': async (e, p) => {
+    if (typeof p.endpoint !== 'string' || !/^https?:\/\//.test(p.endpoint)) throw new Error('the OTLP endpoint must be an http:// or https:// URL');
+    if (typeof p.cursorFile !== 'string' || !p.cursorFile) throw new Error('no cursor file given');
+    mkdirSync(path.dirname(p.cursorFile), { recursive: true });
+    return uploadOtlp(e.db, {
+      endpoint: p.endpoint,
+      cursorFile: p.cursorFile,
+      ...(p.batchSpans !== undefined ? { batchSpans: p.batchSpans } : {}),
+      ...(p.maxRetries !== undefined ? { maxRetries: p.maxRetries } : {}),
+      log: (line) => e.emitLog('warn', line),
+    });
+  },
 };
