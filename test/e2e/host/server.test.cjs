@@ -19,7 +19,7 @@ function freePort() {
     const s = net.createServer();
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (s.address());
       s.close(() => resolve(port));
     });
   });
@@ -89,7 +89,7 @@ suite('Local telemetry server', function () {
   test('start by command, POST a trace, see the session in the tree, copy the endpoint, stop', async () => {
     const port = await freePort();
     await config().update('server.port', port, vscode.ConfigurationTarget.Global);
-    const started = await vscode.commands.executeCommand('agentTelemetry.startServer');
+    const started = /** @type {{ running: boolean; url?: string }} */ (await vscode.commands.executeCommand('agentTelemetry.startServer'));
     assert.equal(started.running, true, JSON.stringify(started));
     assert.equal(started.url, `http://127.0.0.1:${port}`);
     const { status, statusBar } = api.server();
@@ -118,7 +118,7 @@ suite('Local telemetry server', function () {
     assert.equal(files.length, 1);
     assert.match(files[0], /^\d{4}-\d{2}-\d{2}\.jsonl$/);
 
-    const stopped = await vscode.commands.executeCommand('agentTelemetry.stopServer');
+    const stopped = /** @type {{ running: boolean }} */ (await vscode.commands.executeCommand('agentTelemetry.stopServer'));
     assert.equal(stopped.running, false);
     assert.equal(api.server().statusBar.visible, false);
     await assert.rejects(post(port, trace('late')), /ECONNREFUSED/);
@@ -128,11 +128,11 @@ suite('Local telemetry server', function () {
 
   test('a port in use: a clear error, no server, the index keeps working', async () => {
     const busy = net.createServer();
-    await new Promise((resolve) => busy.listen(0, '127.0.0.1', resolve));
-    const port = busy.address().port;
+    await new Promise((resolve) => busy.listen(0, '127.0.0.1', () => resolve(undefined)));
+    const port = /** @type {import('node:net').AddressInfo} */ (busy.address()).port;
     try {
       await config().update('server.port', port, vscode.ConfigurationTarget.Global);
-      const r = await vscode.commands.executeCommand('agentTelemetry.startServer');
+      const r = /** @type {{ running: boolean; error?: string }} */ (await vscode.commands.executeCommand('agentTelemetry.startServer'));
       assert.equal(r.running, false);
       assert.match(r.error, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
       assert.equal(api.server().statusBar.visible, false);
