@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -59,4 +60,10 @@ export function receiveDirPath(context: vscode.ExtensionContext): string {
 export function receivedDirs(context: vscode.ExtensionContext): string[] {
   const root = receiveDirPath(context);
   return ['otlp', 'flowcore'].map((sub) => path.join(root, sub)).filter((d) => existsSync(d));
+}
+
+/** Where the upload to `endpoint` remembers what was acknowledged (global storage, one file per endpoint). */
+export function uploadCursorFile(context: vscode.ExtensionContext, endpoint: string): string {
+  const tag = createHash('sha1').update(endpoint).digest('hex').slice(0, 12);
+  return vscode.Uri.joinPath(context.globalStorageUri, `upload-${tag}.json`).fsPath;
 }

@@ -55,7 +55,7 @@ export class IndexService implements vscode.Disposable {
   private disposed = false;
 
   constructor(
-    private readonly context: vscode.ExtensionContext,
+    readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
   ) {
     const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ServerStatus } from '../protocol/worker';
-import { receiveDirPath, SECTION } from './config';
+import { receiveDirPath, SECTION, uploadCursorFile } from './config';
 import type { IndexService } from './indexService';
 
 /** The commands of the local server and the upload (package.json contributes the same ids). */
@@ -229,10 +228,4 @@ export class LocalServer implements vscode.Disposable {
     clearInterval(this.uploadTimer);
     for (const d of this.disposables) d.dispose();
   }
-}
-
-/** Where the upload to `endpoint` remembers what was acknowledged (global storage, one file per endpoint). */
-export function uploadCursorFile(context: vscode.ExtensionContext, endpoint: string): string {
-  const tag = createHash('sha1').update(endpoint).digest('hex').slice(0, 12);
-  return vscode.Uri.joinPath(context.globalStorageUri, `upload-${tag}.json`).fsPath;
 }

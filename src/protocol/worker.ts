@@ -94,7 +94,8 @@ export interface WorkerRequests {
   'export/count': { params: { selection: ExportSelection }; result: { count: number; flowcore: boolean } };
   /** Writes the lines to `out` (a temporary file beside it, renamed over it); never inside a telemetry folder. */
   'export/write': { params: { selection: ExportSelection; out: string; redactPii: boolean; dirs: string[] }; result: ExportResult & { out: string } };
-  'retention/plan': { params: { dirs: string[]; policy: RetentionPolicy; now?: number }; result: RetentionPlan };
+  /** `uploadCursor`: the OTLP upload's cursor file, for `policy.onlyUploaded`. */
+  'retention/plan': { params: { dirs: string[]; policy: RetentionPolicy; now?: number; uploadCursor?: string }; result: RetentionPlan };
   'retention/apply': { params: { dirs: string[]; plan: RetentionPlan }; result: ApplyResult };
   /** Starts the telemetry server in the worker, over its index; its receive folders join the synced folders. */
   'server/start': { params: { port: number; receiveDir: string }; result: ServerStatus };

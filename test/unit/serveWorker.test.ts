@@ -7,6 +7,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import http from 'node:http';
 import path from 'node:path';
@@ -148,7 +149,18 @@ test('worker upload/run: the worker index goes to another server, once', async (
   const rd = path.join(t.dir, 'received');
   const target = await startServer({ dirs: [], receiveDir: rd });
   try {
-    const dirs = [path.join(FIXTURE, 'main', 'telemetry'), path.join(FIXTURE, 'coder', 'telemetry')];
+    // With a rotated file of one finished run, besides the fixture.
+    const extra = path.join(t.dir, 'extra');
+    mkdirSync(extra);
+    const at = { agentId: 'main', sessionKey: 'agent:main:x', sessionId: 'sid-x', runId: 'run-x', source: 'hook' };
+    writeFileSync(
+      path.join(extra, 'events.2026-11-02.jsonl'),
+      [
+        { id: 'evt_00000000ee01', ts: 1_793_600_000_000, kind: 'run.start', data: { model: 'm' }, ...at },
+        { id: 'evt_00000000ee02', ts: 1_793_600_001_000, kind: 'run.end', data: { durationMs: 1000 }, ...at },
+      ].map((e) => `${JSON.stringify(e)}\n`).join(''),
+    );
+    const dirs = [path.join(FIXTURE, 'main', 'telemetry'), path.join(FIXTURE, 'coder', 'telemetry'), extra];
     await c.request('index/open', { file: null, dirs });
     await c.request('index/sync', { dirs });
     const cursorFile = path.join(t.dir, 'cursor', 'upload.json');
@@ -159,6 +171,13 @@ test('worker upload/run: the worker index goes to another server, once', async (
     const second = await c.request('upload/run', { endpoint: `http://127.0.0.1:${target.port}`, cursorFile });
     assert.equal(second.spans, 0);
     await assert.rejects(c.request('upload/run', { endpoint: 'ftp://x', cursorFile }), /http:\/\/ or https:\/\//);
+    // Retention limited to what was uploaded, by that cursor: the rotated file whose runs all went
+    // (the fixture's rotated file also holds a message of a session without runs: it stays).
+    const policy = { maxAgeDays: 0, maxSizeMb: 0, maxSessions: 0, orphanBlobs: false, onlyUploaded: true };
+    const plan = await c.request('retention/plan', { dirs, policy, uploadCursor: cursorFile });
+    assert.deepEqual(plan.files.map((f) => [f.path, f.policy]), [[path.join(extra, 'events.2026-11-02.jsonl'), 'uploaded']]);
+    const noCursor = await c.request('retention/plan', { dirs, policy });
+    assert.deepEqual(noCursor.files, []);
   } finally {
     await target.stop();
     await c.terminate();

@@ -13,7 +13,7 @@ import { countSelection, selectionHasFormat } from '../query/selection';
 import { listRuns, listSessions, problems, search, stats } from '../query/summaryQueries';
 import { childNodes, resolveNode, rootNodes, rootPage } from '../query/tree';
 import { exportLines } from '../ops/exportJsonl';
-import { uploadOtlp } from '../ops/otlpUpload';
+import { acknowledgedRuns, uploadOtlp } from '../ops/otlpUpload';
 import { applyRetention, gatherRetentionInput, planRetention } from '../ops/retention';
 import type { WorkerMethod, WorkerParams, WorkerProgress, WorkerResult } from '../../protocol/worker';
 import type { IndexEngine } from './engine';
@@ -108,7 +108,11 @@ export const handlers: Handlers = {
       throw err;
     }
   },
-  'retention/plan': (e, p) => planRetention(gatherRetentionInput(e.db, strings(p.dirs)), p.policy, p.now ?? Date.now()),
+  'retention/plan': (e, p) => {
+    const input = gatherRetentionInput(e.db, strings(p.dirs));
+    if (p.policy.onlyUploaded) input.acknowledgedRuns = typeof p.uploadCursor === 'string' && p.uploadCursor ? [...acknowledgedRuns(e.db, p.uploadCursor)] : [];
+    return planRetention(input, p.policy, p.now ?? Date.now());
+  },
   'retention/apply': (e, p) => applyRetention(p.plan, strings(p.dirs)),
   'server/start': (e, p) => e.startServer(p.port, p.receiveDir),
   'server/stop': (e) => e.stopServer(),
