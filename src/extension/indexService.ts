@@ -35,7 +35,7 @@ export class IndexService implements vscode.Disposable {
   private readonly restarted = new vscode.EventEmitter<void>();
   /** Fires when the worker's telemetry server starts, stops or fails. */
   readonly onDidChangeServer = this.serverChanged.event;
-  /** Fires when a worker that died was restarted and the index reopened (its server is gone). */
+  /** Fires when the index was reopened (a worker that died was restarted, or the index moved): its server is gone. */
   readonly onDidRestart = this.restarted.event;
   /** Fires when the index changed (during a long sync too, for the sessions touched so far). */
   readonly onDidChange = this.changed.event;
@@ -228,6 +228,8 @@ export class IndexService implements vscode.Disposable {
     if (e.affectsConfiguration('agentTelemetry.indexPath')) {
       await this.client.request('index/close', {}).catch(() => undefined);
       await this.open(true);
+      // Closing the index stopped the worker's server: it may start again over the new one.
+      this.restarted.fire();
       return;
     }
     if (e.affectsConfiguration('agentTelemetry.directories') || e.affectsConfiguration('agentTelemetry.autoDiscover') || e.affectsConfiguration('agentTelemetry.server.receiveDir')) {
