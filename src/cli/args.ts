@@ -100,11 +100,12 @@ Commands:
                                              (--until is exclusive; FILE must be outside the telemetry dirs;
                                              --redact-pii replaces e-mail addresses by [REDACTED_EMAIL], except
                                              FlowCore epk_invite_sent.invitedEmail: those lines then differ)
-  prune [--max-age-days N] [--max-size-mb N] [--max-sessions N] [--before DATE] [--orphan-blobs] [--apply]
+  prune [--max-age-days N] [--max-size-mb N] [--max-sessions N] [--before DATE] [--orphan-blobs] [--only-uploaded --otlp-endpoint URL|--cursor FILE] [--apply]
                                              retention: prints what would be deleted; --apply deletes it
                                              (never the active events.jsonl nor today's YYYY-MM-DD.jsonl,
                                              nothing outside the dirs; --before: every finished log file
-                                             whose newest event is before DATE)
+                                             whose newest event is before DATE; --only-uploaded: only files
+                                             whose every event's run the upload to URL acknowledged)
   verify                                     check Knostic hash chains (telemetry.jsonl*), per directory
   upload --otlp-endpoint URL [--token T] [--batch N] [--cursor FILE] [--max-retries N]
                                              send finished runs to an OTLP/HTTP collector (POST URL/v1/traces,

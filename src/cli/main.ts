@@ -1,6 +1,6 @@
 /** `agent-telemetry`: the command-line adapter over src/core. */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { discoverTelemetryDirs, expandLogDir, isDir, logRootOf } from '../core/source/discover';
@@ -8,7 +8,7 @@ import * as detail from '../core/query/detailQueries';
 import { verifyDir } from '../core/ops/knosticChain';
 import { exportLines } from '../core/ops/exportJsonl';
 import { exportOtlp } from '../core/ops/otlpExport';
-import { uploadOtlp } from '../core/ops/otlpUpload';
+import { acknowledgedRuns, uploadOtlp } from '../core/ops/otlpUpload';
 import { assertOutsideTelemetry, openIndexFile, saveIndexFile } from '../core/ingest/indexFile';
 import { applyRetention, gatherRetentionInput, planRetention, type ApplyResult, type PlannedDeletion, type RetentionPlan, type RetentionPolicy } from '../core/ops/retention';
 import { parseSince } from '../core/since';
@@ -358,7 +358,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   prune: {
-    flags: ['max-age-days', 'max-size-mb', 'max-sessions', 'orphan-blobs', 'before', 'apply'],
+    flags: ['max-age-days', 'max-size-mb', 'max-sessions', 'orphan-blobs', 'before', 'apply', 'only-uploaded', 'otlp-endpoint', 'cursor'],
     positionals: 0,
     async run(ix, args, now, ctx) {
       const policy: RetentionPolicy = {
@@ -369,10 +369,23 @@ const COMMANDS: Record<string, Command> = {
       };
       const before = since(args, now, 'before');
       if (before !== undefined) policy.beforeDate = before;
-      if (!policy.maxAgeDays && !policy.maxSizeMb && !policy.maxSessions && !policy.orphanBlobs && policy.beforeDate === undefined) {
-        throw new UsageError('prune needs a policy: --max-age-days N, --max-size-mb N, --max-sessions N, --before DATE and/or --orphan-blobs');
+      if (args.flags.has('only-uploaded')) policy.onlyUploaded = true;
+      if (!policy.maxAgeDays && !policy.maxSizeMb && !policy.maxSessions && !policy.orphanBlobs && policy.beforeDate === undefined && !policy.onlyUploaded) {
+        throw new UsageError('prune needs a policy: --max-age-days N, --max-size-mb N, --max-sessions N, --before DATE, --orphan-blobs and/or --only-uploaded');
       }
-      const plan = planRetention(gatherRetentionInput(ix.db, ctx.dirs, now), policy, now);
+      const input = gatherRetentionInput(ix.db, ctx.dirs, now);
+      if (policy.onlyUploaded) {
+        // The cursor `upload` keeps for these folders and endpoint (or the one named).
+        const endpoint = strFlag(args, 'otlp-endpoint');
+        const named = strFlag(args, 'cursor');
+        if (!named && !endpoint) throw new UsageError('--only-uploaded needs the upload it relies on: --otlp-endpoint URL (as given to upload) or --cursor FILE');
+        const cursorFile = path.resolve(named ?? defaultCursorFile(ctx.dirs, endpoint!));
+        if (!existsSync(cursorFile)) throw new Error(`no upload cursor at ${cursorFile}: nothing was uploaded there yet, so nothing may be deleted`);
+        input.acknowledgedRuns = [...acknowledgedRuns(ix.db, cursorFile)];
+      } else {
+        for (const f of ['otlp-endpoint', 'cursor']) if (args.flags.has(f)) throw new UsageError(`--${f} goes with --only-uploaded`);
+      }
+      const plan = planRetention(input, policy, now);
       if (!args.flags.has('apply')) {
         return { json: { policy, plan, applied: false }, text: `${planText(plan, policy)}\n\nDry run: nothing was deleted. Add --apply to delete these files.` };
       }
@@ -492,6 +505,7 @@ function policyText(p: RetentionPolicy): string {
     `sessions ${p.maxSessions ? `> ${p.maxSessions}` : 'off'}`,
     `orphan blobs ${p.orphanBlobs ? 'on' : 'off'}`,
     ...(p.beforeDate !== undefined ? [`before ${new Date(p.beforeDate).toISOString()}`] : []),
+    ...(p.onlyUploaded ? ['only files the OTLP upload acknowledged'] : []),
   ].join(' · ');
 }
 

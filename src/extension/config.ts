@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -42,4 +44,26 @@ export async function addDirectories(dirs: string[]): Promise<void> {
   if (next.length !== current.length) {
     await vscode.workspace.getConfiguration(SECTION).update('directories', next, vscode.ConfigurationTarget.Global);
   }
+}
+
+/** Where the local telemetry server writes what it receives: `agentTelemetry.server.receiveDir`, else `<globalStorage>/received`. */
+export function receiveDirPath(context: vscode.ExtensionContext): string {
+  const custom = vscode.workspace.getConfiguration(SECTION).get<string>('server.receiveDir', '').trim();
+  if (custom) return path.resolve(expandHome(custom));
+  return vscode.Uri.joinPath(context.globalStorageUri, 'received').fsPath;
+}
+
+/**
+ * The server's receive folders that exist (it creates them when it first starts): indexed like any
+ * telemetry folder, whether the server runs now or not, so what it received stays in the tree.
+ */
+export function receivedDirs(context: vscode.ExtensionContext): string[] {
+  const root = receiveDirPath(context);
+  return ['otlp', 'flowcore'].map((sub) => path.join(root, sub)).filter((d) => existsSync(d));
+}
+
+/** Where the upload to `endpoint` remembers what was acknowledged (global storage, one file per endpoint). */
+export function uploadCursorFile(context: vscode.ExtensionContext, endpoint: string): string {
+  const tag = createHash('sha1').update(endpoint).digest('hex').slice(0, 12);
+  return vscode.Uri.joinPath(context.globalStorageUri, `upload-${tag}.json`).fsPath;
 }

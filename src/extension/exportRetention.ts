@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { ApplyResult, ExportResult, ExportSelection, PlannedDeletion, RetentionPlan, RetentionPolicy, TreeNode } from '../protocol/indexTypes';
 import { parseSince } from '../core/since';
-import { SECTION } from './config';
+import { SECTION, uploadCursorFile } from './config';
 import type { IndexService } from './indexService';
 
 export const PLAN_SCHEME = 'agent-telemetry-retention';
@@ -248,6 +248,7 @@ export function policyFromSettings(): RetentionPolicy {
     maxSizeMb: num('retention.maxSizeMb', 500),
     maxSessions: num('retention.maxSessions', 0),
     orphanBlobs: c.get<boolean>('retention.orphanBlobs', true) !== false,
+    ...(c.get<boolean>('retention.onlyUploaded', false) === true ? { onlyUploaded: true } : {}),
   };
 }
 
@@ -258,6 +259,7 @@ function policySummary(p: RetentionPolicy): string {
     p.maxSessions ? `beyond ${p.maxSessions} sessions` : 'sessions off',
     p.orphanBlobs ? 'orphan blobs' : 'no orphan sweep',
     ...(p.beforeDate !== undefined ? [`events before ${new Date(p.beforeDate).toISOString().replace('T00:00:00.000Z', '')}`] : []),
+    ...(p.onlyUploaded ? ['only files the OTLP upload acknowledged'] : []),
   ].join(' · ');
 }
 
@@ -363,7 +365,16 @@ export async function applyRetentionCommand(
   // Plan over an index in step with the disk.
   await service.requestSync();
   const dirs = [...service.directories];
-  const plan = await service.request('retention/plan', { dirs, policy, now: Date.now() });
+  let uploadCursor: string | undefined;
+  if (policy.onlyUploaded) {
+    const endpoint = vscode.workspace.getConfiguration(SECTION).get<string>('upload.otlpEndpoint', '').trim();
+    if (!endpoint) {
+      void vscode.window.showErrorMessage('Agent Telemetry: retention limited to uploaded files needs the collector: set agentTelemetry.upload.otlpEndpoint (or turn off agentTelemetry.retention.onlyUploaded).');
+      return undefined;
+    }
+    uploadCursor = uploadCursorFile(service.context, endpoint);
+  }
+  const plan = await service.request('retention/plan', { dirs, policy, now: Date.now(), ...(uploadCursor ? { uploadCursor } : {}) });
   if (a.dryRun) return { policy, plan, result: null };
   if (plan.files.length === 0 && plan.blobs.length === 0) {
     const notes = plan.notes.length ? ` ${plan.notes.join(' ')}` : '';

@@ -4,6 +4,8 @@ import type { Stats } from '../protocol/model';
 import type { WorkerMemory } from '../protocol/worker';
 import { COMMAND_IDS, registerCommands } from './commands';
 import { IndexService } from './indexService';
+import { LocalServer, SERVER_COMMAND_IDS, type ServerStatusBar } from './localServer';
+import type { ServerStatus } from '../protocol/worker';
 import { registerReplayCommands, ReplayPanels } from './replayPanel';
 import { registerCompareCommand } from './compareCommand';
 import { SessionsTree } from './sessionsTree';
@@ -33,6 +35,8 @@ export interface AgentTelemetryApi {
   state(): string;
   /** For tests: stops the worker as a crash would (the host restarts it). */
   killWorker(): Promise<void>;
+  /** The local telemetry server's status and what its status bar item shows. */
+  server(): { status: ServerStatus; statusBar: ServerStatusBar };
 }
 
 let service: IndexService | undefined;
@@ -50,6 +54,8 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
   context.subscriptions.push(panels);
   registerReplayCommands(context, panels, svc);
   registerCompareCommand(context, panels, svc);
+  const localServer = new LocalServer(context, svc, log);
+  context.subscriptions.push(localServer);
 
   const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
   status.name = 'Agent Telemetry';
@@ -81,11 +87,16 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('agentTelemetry')) void svc.onSettingsChanged(e);
+      if (e.affectsConfiguration('agentTelemetry')) {
+        void svc.onSettingsChanged(e);
+        void localServer.onSettingsChanged(e);
+      }
     }),
   );
   // Indexing starts when the view is first shown (getChildren) or a command needs it.
   if (tree.view.visible) void svc.start().catch(() => undefined);
+  // The local server starts with the window when its setting says so (it starts the index too).
+  void localServer.startIfEnabled();
 
   return {
     ready: () => svc.start(),
@@ -99,7 +110,7 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
     },
     childNodes: (node) => tree.getChildren({ id: node.id } as TreeNode),
     directories: () => svc.directories,
-    commandIds: [...COMMAND_IDS, 'agentTelemetry.openReplay', 'agentTelemetry.openEvents', 'agentTelemetry.compareWith'],
+    commandIds: [...COMMAND_IDS, ...SERVER_COMMAND_IDS, 'agentTelemetry.openReplay', 'agentTelemetry.openEvents', 'agentTelemetry.compareWith'],
     openPanels: () => panels.open,
     panelRequests: (key) => panels.answered(key),
     stats: () => svc.request('stats', {}),
@@ -109,6 +120,7 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
     killWorker: async () => {
       await svc.killWorker();
     },
+    server: () => localServer.state(),
   };
 }
 

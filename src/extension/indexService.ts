@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { IndexState, SyncSummary, WorkerMethod, WorkerParams, WorkerResult } from '../protocol/worker';
+import type { IndexState, ServerStatus, SyncSummary, WorkerMethod, WorkerParams, WorkerResult } from '../protocol/worker';
 import type { SyncProgress } from '../protocol/indexTypes';
-import { indexFilePath, telemetryDirs } from './config';
+import { indexFilePath, receivedDirs, telemetryDirs } from './config';
 import { IndexClient, WorkerGoneError, type RequestOptions } from './indexClient';
 import { LiveWatcher } from './liveWatcher';
 
@@ -31,6 +31,12 @@ export class IndexService implements vscode.Disposable {
   private readonly watcher: LiveWatcher;
   private readonly changed = new vscode.EventEmitter<IndexChange>();
   private readonly stateChanged = new vscode.EventEmitter<void>();
+  private readonly serverChanged = new vscode.EventEmitter<ServerStatus>();
+  private readonly restarted = new vscode.EventEmitter<void>();
+  /** Fires when the worker's telemetry server starts, stops or fails. */
+  readonly onDidChangeServer = this.serverChanged.event;
+  /** Fires when the index was reopened (a worker that died was restarted, or the index moved): its server is gone. */
+  readonly onDidRestart = this.restarted.event;
   /** Fires when the index changed (during a long sync too, for the sessions touched so far). */
   readonly onDidChange = this.changed.event;
   /** Fires when `state`, `problemCount` or `sessionCount` changes. */
@@ -49,7 +55,7 @@ export class IndexService implements vscode.Disposable {
   private disposed = false;
 
   constructor(
-    private readonly context: vscode.ExtensionContext,
+    readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
   ) {
     const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
@@ -74,9 +80,16 @@ export class IndexService implements vscode.Disposable {
         const n = params as { level: 'info' | 'warn' | 'error'; message: string };
         const show = n.level === 'error' ? vscode.window.showErrorMessage : n.level === 'warn' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
         void show(`Agent Telemetry: ${n.message}`);
+      } else if (event === 'server/status') {
+        this.serverChanged.fire(params as ServerStatus);
       }
     });
     this.watcher = new LiveWatcher(log, () => void this.requestSync().catch(() => undefined), () => this.pollDirs());
+  }
+
+  /** The folders to index: the configured and discovered ones, and the local server's receive folders. */
+  private allDirs(): string[] {
+    return [...new Set([...telemetryDirs(), ...receivedDirs(this.context)])];
   }
 
   get failed(): boolean {
@@ -122,7 +135,7 @@ export class IndexService implements vscode.Disposable {
 
   private async open(withProgress: boolean): Promise<void> {
     this.client.start();
-    this.dirs = telemetryDirs();
+    this.dirs = this.allDirs();
     const file = indexFilePath(this.context);
     await this.client.request('index/open', { file, dirs: this.dirs });
     this.watcher.setDirs(this.dirs);
@@ -138,7 +151,7 @@ export class IndexService implements vscode.Disposable {
   /** Syncs now (the worker coalesces requests made while it syncs). `progress` shows a cancellable notification. */
   async requestSync(opts: { progress?: boolean; all?: boolean } = {}): Promise<SyncSummary | undefined> {
     if (this.disposed || !this.client.running) return undefined;
-    const dirs = telemetryDirs();
+    const dirs = this.allDirs();
     if (dirs.join('\n') !== this.dirs.join('\n')) {
       this.dirs = dirs;
       this.watcher.setDirs(dirs);
@@ -186,6 +199,7 @@ export class IndexService implements vscode.Disposable {
       .then(() => {
         this.restarting = false;
         this.changed.fire({ sessionKeys: [], all: true });
+        this.restarted.fire();
       })
       .catch((e: unknown) => {
         this.restarting = false;
@@ -202,7 +216,7 @@ export class IndexService implements vscode.Disposable {
 
   /** Called by the polling fallback: returns the directories to watch (auto-discovery may find new ones). */
   private pollDirs(): string[] {
-    const dirs = telemetryDirs();
+    const dirs = this.allDirs();
     if (this.client.running && dirs.join('\n') !== this.dirs.join('\n')) void this.requestSync({ all: true });
     return dirs;
   }
@@ -214,9 +228,11 @@ export class IndexService implements vscode.Disposable {
     if (e.affectsConfiguration('agentTelemetry.indexPath')) {
       await this.client.request('index/close', {}).catch(() => undefined);
       await this.open(true);
+      // Closing the index stopped the worker's server: it may start again over the new one.
+      this.restarted.fire();
       return;
     }
-    if (e.affectsConfiguration('agentTelemetry.directories') || e.affectsConfiguration('agentTelemetry.autoDiscover')) {
+    if (e.affectsConfiguration('agentTelemetry.directories') || e.affectsConfiguration('agentTelemetry.autoDiscover') || e.affectsConfiguration('agentTelemetry.server.receiveDir')) {
       await this.requestSync({ all: true });
     }
   }
@@ -224,7 +240,7 @@ export class IndexService implements vscode.Disposable {
   /** Drops the index (and its file) and rebuilds it with progress. */
   async reindex(): Promise<void> {
     await this.start();
-    this.dirs = telemetryDirs();
+    this.dirs = this.allDirs();
     this.watcher.setDirs(this.dirs);
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Agent Telemetry: re-indexing', cancellable: true },
@@ -264,6 +280,8 @@ export class IndexService implements vscode.Disposable {
     this.watcher.dispose();
     this.changed.dispose();
     this.stateChanged.dispose();
+    this.serverChanged.dispose();
+    this.restarted.dispose();
     void this.client.terminate();
   }
 }

@@ -102,9 +102,14 @@ export interface RetentionPolicy {
    * (epoch ms, exclusive) is deleted. Undefined: off.
    */
   beforeDate?: number;
+  /**
+   * Delete only files whose every event the OTLP upload had acknowledged (the upload cursor, given
+   * with the plan request). With no other file policy: delete every such finished file.
+   */
+  onlyUploaded?: boolean;
 }
 
-export type RetentionPolicyName = 'age' | 'before' | 'size' | 'sessions' | 'blobs' | 'orphans';
+export type RetentionPolicyName = 'age' | 'before' | 'size' | 'sessions' | 'blobs' | 'orphans' | 'uploaded';
 
 export interface PlannedDeletion {
   path: string;

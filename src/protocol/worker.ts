@@ -94,12 +94,41 @@ export interface WorkerRequests {
   'export/count': { params: { selection: ExportSelection }; result: { count: number; flowcore: boolean } };
   /** Writes the lines to `out` (a temporary file beside it, renamed over it); never inside a telemetry folder. */
   'export/write': { params: { selection: ExportSelection; out: string; redactPii: boolean; dirs: string[] }; result: ExportResult & { out: string } };
-  'retention/plan': { params: { dirs: string[]; policy: RetentionPolicy; now?: number }; result: RetentionPlan };
+  /** `uploadCursor`: the OTLP upload's cursor file, for `policy.onlyUploaded`. */
+  'retention/plan': { params: { dirs: string[]; policy: RetentionPolicy; now?: number; uploadCursor?: string }; result: RetentionPlan };
   'retention/apply': { params: { dirs: string[]; plan: RetentionPlan }; result: ApplyResult };
   /** Two runs or sessions side by side (`compare <a> <b>`); an unknown or ambiguous id fails with its message. */
   compare: { params: { a: string; b: string }; result: Comparison };
   /** One page of the waterfall of a session (or one run of it); null when the session or run is unknown. */
   'waterfall/page': { params: { sessionKey: string; runId?: string; offset: number; limit: number }; result: WaterfallPage | null };
+  /** Starts the telemetry server in the worker, over its index; its receive folders join the synced folders. */
+  'server/start': { params: { port: number; receiveDir: string }; result: ServerStatus };
+  'server/stop': { params: Record<string, never>; result: ServerStatus };
+  'server/status': { params: Record<string, never>; result: ServerStatus };
+  /** Uploads the finished runs to an OTLP/HTTP collector (`cursorFile` remembers what was acknowledged). */
+  'upload/run': { params: { endpoint: string; cursorFile: string; batchSpans?: number; maxRetries?: number }; result: UploadSummary };
+}
+
+/** The telemetry server as the worker runs it (loopback only: the host never asks for another address). */
+export interface ServerStatus {
+  running: boolean;
+  /** `http://127.0.0.1:PORT` while running. */
+  url?: string;
+  port?: number;
+  receiveDir?: string;
+  /** The folders it writes received data to (indexed while it runs). */
+  dirs?: string[];
+  /** Why the last start failed (e.g. the port is in use). */
+  error?: string;
+}
+
+/** What an upload sent (see core/ops/otlpUpload.ts). */
+export interface UploadSummary {
+  runs: number;
+  requests: number;
+  spans: number;
+  rejectedSpans: number;
+  retries: number;
 }
 
 export type WorkerMethod = keyof WorkerRequests;
@@ -116,6 +145,7 @@ const METHODS: { [M in WorkerMethod]: true } = {
   'export/count': true, 'export/write': true, 'retention/plan': true, 'retention/apply': true,
   compare: true,
   'waterfall/page': true,
+  'server/start': true, 'server/stop': true, 'server/status': true, 'upload/run': true,
 };
 
 /** Progress reports some requests send before their response. */
@@ -129,9 +159,11 @@ export interface WorkerEvents {
   log: { level: 'debug' | 'info' | 'warn' | 'error'; message: string };
   /** Something the user should be told (a rebuilt index, a cancelled sync). */
   notice: { level: 'info' | 'warn' | 'error'; message: string };
+  /** The telemetry server started, stopped or failed. */
+  'server/status': ServerStatus;
 }
 export type WorkerEventName = keyof WorkerEvents;
-const EVENTS: { [E in WorkerEventName]: true } = { 'index/changed': true, 'index/state': true, log: true, notice: true };
+const EVENTS: { [E in WorkerEventName]: true } = { 'index/changed': true, 'index/state': true, log: true, notice: true, 'server/status': true };
 
 /** Host → worker. */
 export type HostMessage =

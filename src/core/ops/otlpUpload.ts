@@ -49,9 +49,8 @@ export async function uploadOtlp(db: Database, opts: UploadOptions): Promise<Upl
   const result: UploadResult = { runs: 0, requests: 0, spans: 0, rejectedSpans: 0, retries: 0 };
   const finished = all(db, `SELECT s.s AS run FROM runs r JOIN strings s ON s.id = r.run_id WHERE r.ended_ts IS NOT NULL ORDER BY r.ended_ts, s.s`).map((r) => r.run as string);
   for (const runId of finished) {
-    const run = summary.getRun(db, runId);
-    if (!run) continue;
-    const spans = runSpans(run, detail.usagePerCall(db, runId), detail.tools(db, runId));
+    const spans = spansOfRun(db, runId);
+    if (!spans) continue;
     let done = cursor.runs[runId] ?? 0;
     if (done >= spans.length) continue;
     while (done < spans.length) {
@@ -67,6 +66,27 @@ export async function uploadOtlp(db: Database, opts: UploadOptions): Promise<Upl
     result.runs++;
   }
   return result;
+}
+
+/** The spans the upload sends for a run (its agent span, LLM calls and tool calls), or null for an unknown run. */
+function spansOfRun(db: Database, runId: string): OtlpSpan[] | null {
+  const run = summary.getRun(db, runId);
+  return run ? runSpans(run, detail.usagePerCall(db, runId), detail.tools(db, runId)) : null;
+}
+
+/**
+ * The runs the collector acknowledged completely, by the upload's cursor file: every span the upload
+ * makes of the run is acknowledged. No cursor file yet: none.
+ */
+export function acknowledgedRuns(db: Database, cursorFile: string): Set<string> {
+  const cursor = readCursor(cursorFile);
+  const out = new Set<string>();
+  for (const [runId, acked] of Object.entries(cursor.runs)) {
+    if (typeof acked !== 'number') continue;
+    const spans = spansOfRun(db, runId);
+    if (spans && acked >= spans.length) out.add(runId);
+  }
+  return out;
 }
 
 function body(spans: OtlpSpan[]): Buffer {

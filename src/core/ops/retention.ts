@@ -50,6 +50,13 @@ export interface RetentionFileInfo {
   unattributed: number;
   /** Blob file names (under the directory's blobs/) its events reference. */
   blobs: string[];
+  /**
+   * The runs its events are uploaded with: an event's own run; for an event outside any run, every
+   * run of its session (the upload sends a session as its runs).
+   */
+  uploadRuns: string[];
+  /** Events the upload never sends: of no run and of no session with runs. */
+  neverUploaded: number;
 }
 
 export interface RetentionBlobInfo {
@@ -67,6 +74,8 @@ export interface RetentionInput {
   files: RetentionFileInfo[];
   blobs: RetentionBlobInfo[];
   sessions: { key: string; firstTs: number; lastTs: number }[];
+  /** For `onlyUploaded`: the runs the OTLP collector acknowledged completely (see otlpUpload.acknowledgedRuns). */
+  acknowledgedRuns?: string[];
 }
 
 export type { ApplyResult, PlannedDeletion, RetentionPlan, RetentionPolicy, RetentionPolicyName } from '../../protocol/indexTypes';
@@ -155,6 +164,27 @@ export function gatherRetentionInput(db: Database, dirs: string[], now = Date.no
       unattributed.set(f, (unattributed.get(f) ?? 0) + n(r.c));
     }
   }
+  // What the upload sends of each file's events: their runs, or their session's runs.
+  const uploadRunsOf = new Map<number, Set<string>>();
+  const neverUploaded = new Map<number, number>();
+  for (const r of all(
+    db,
+    `WITH ev AS (SELECT e.file, e.run, COALESCE(e.skey, l.skey) AS skey FROM events e LEFT JOIN session_links l ON l.sid = e.sid AND e.skey IS NULL),
+          runs_of AS (SELECT DISTINCT skey, run FROM events WHERE run IS NOT NULL AND skey IS NOT NULL)
+     SELECT ev.file, rs.s AS run, COUNT(*) AS c FROM ev
+     LEFT JOIN runs_of ro ON ev.run IS NULL AND ro.skey = ev.skey
+     LEFT JOIN strings rs ON rs.id = COALESCE(ev.run, ro.run)
+     GROUP BY ev.file, rs.s`,
+  )) {
+    const f = r.file as number;
+    if (typeof r.run === 'string') {
+      const set = uploadRunsOf.get(f) ?? new Set<string>();
+      set.add(r.run);
+      uploadRunsOf.set(f, set);
+    } else {
+      neverUploaded.set(f, (neverUploaded.get(f) ?? 0) + n(r.c));
+    }
+  }
   // Blob references: read back the events the index counted blobs on.
   const blobsOf = new Map<number, Set<string>>();
   const reader = new PayloadReader();
@@ -198,6 +228,8 @@ export function gatherRetentionInput(db: Database, dirs: string[], now = Date.no
         sessions: ix ? (sessionsOf.get(ix.id) ?? []).sort() : [],
         unattributed: ix ? (unattributed.get(ix.id) ?? 0) : 0,
         blobs: ix ? [...(blobsOf.get(ix.id) ?? [])].sort() : [],
+        uploadRuns: ix ? [...(uploadRunsOf.get(ix.id) ?? [])].sort() : [],
+        neverUploaded: ix ? (neverUploaded.get(ix.id) ?? 0) : 0,
       });
     }
     const blobsReal = realBlobsDir(d);
@@ -253,7 +285,15 @@ export function planRetention(input: RetentionInput, policy: RetentionPolicy, no
   const files: PlannedDeletion[] = [];
   const notes: string[] = [];
   const deleted = new Set<string>();
-  const candidates = input.files.filter((f) => deletableFile(f, now));
+  let candidates = input.files.filter((f) => deletableFile(f, now));
+  if (policy.onlyUploaded) {
+    // Only files the collector has everything of: fully indexed, every event's run acknowledged.
+    const acked = new Set(input.acknowledgedRuns ?? []);
+    const uploaded = (f: RetentionFileInfo) => f.indexed && f.neverUploaded === 0 && f.uploadRuns.every((r) => acked.has(r));
+    const kept = candidates.filter((f) => !uploaded(f));
+    candidates = candidates.filter(uploaded);
+    if (kept.length) notes.push(`${kept.length} finished file(s) kept: not every event in them was acknowledged by the OTLP upload`);
+  }
   const del = (f: RetentionFileInfo, policyName: RetentionPolicyName, reason: string) => {
     deleted.add(f.path);
     files.push({ path: f.path, bytes: f.bytes, reason, policy: policyName, dir: f.dir });
@@ -308,6 +348,12 @@ export function planRetention(input: RetentionInput, policy: RetentionPolicy, no
       }
       if (total > limit) notes.push(`${dir} stays over ${policy.maxSizeMb} MB (${fmtMb(total)}): only the active file and files that may not be deleted are left`);
     }
+  }
+
+  // 3b. Uploaded, as the only file policy: every finished file the collector has everything of.
+  const otherFilePolicy = policy.maxAgeDays > 0 || policy.maxSizeMb > 0 || policy.maxSessions > 0 || (policy.beforeDate !== undefined && Number.isFinite(policy.beforeDate));
+  if (policy.onlyUploaded && !otherFilePolicy) {
+    for (const f of candidates) if (!deleted.has(f.path)) del(f, 'uploaded', `uploaded: every event's run was acknowledged by the OTLP collector`);
   }
 
   // 3. Sessions: keep the newest N (by first event); delete rotated files holding only removed sessions.

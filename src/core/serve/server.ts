@@ -14,7 +14,8 @@ import { mkdirSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { TelemetryIndex } from '../ingest/indexer';
+import type { Database } from 'sql.js';
+import { TelemetryIndex } from '../ingest/indexer';
 import { saveIndexFile } from '../ingest/indexFile';
 import * as answers from '../query/answers';
 import { AmbiguousIdError, compare } from '../query/compare';
@@ -24,9 +25,18 @@ import { HttpError, MAX_BODY_BYTES, parseJsonBody, readBody } from './body';
 import { checkBatch } from './flowcoreBatch';
 import { decodeTraces, encodeStatus, encodeTraceResponse, otlpEncodingOf, type OtlpEncoding } from './otlp';
 
+/**
+ * What the server needs of an index: its database and a way to bring it up to date with folders.
+ * A TelemetryIndex is one; the index worker passes its engine (which syncs through its scheduler).
+ */
+export interface ServedIndex {
+  readonly db: Database;
+  sync(dirs: string[]): Promise<unknown>;
+}
+
 export interface ServerOptions {
   /** The index to answer from and keep in step (the caller opens it; the server syncs it). */
-  index: TelemetryIndex;
+  index: ServedIndex;
   /** Telemetry folders to index besides the receive folder. */
   dirs: string[];
   /** Where received data is written: `otlp/` and `flowcore/` below it. */
@@ -38,7 +48,7 @@ export interface ServerOptions {
   token?: string;
   /** Must be true to listen on a non-loopback host. */
   allowRemote?: boolean;
-  /** Saved after syncs that changed the index (at most every `saveEveryMs`) and on stop. */
+  /** Saved after syncs that changed the index (at most every `saveEveryMs`) and on stop (a TelemetryIndex only). */
   indexFile?: string | null;
   /** How often the folders are re-read for changes made by others. Default 1000 ms. */
   syncIntervalMs?: number;
@@ -114,10 +124,12 @@ export class TelemetryServer {
     mkdirSync(this.otlp.dir, { recursive: true });
     mkdirSync(this.flowcore.dir, { recursive: true });
     await this.syncNow();
+    const port = this.opts.port ?? 4318;
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.opts.port ?? 4318, this.host, () => {
-        this.server.off('error', reject);
+      const failed = (e: NodeJS.ErrnoException) => reject(listenError(e, this.host, port));
+      this.server.once('error', failed);
+      this.server.listen(port, this.host, () => {
+        this.server.off('error', failed);
         resolve();
       });
     });
@@ -136,7 +148,13 @@ export class TelemetryServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await Promise.all([this.otlp.close(), this.flowcore.close()]);
     await this.syncing?.catch(() => undefined);
-    if (this.opts.indexFile && this.opts.index.dirty) saveIndexFile(this.opts.index, this.opts.indexFile);
+    const index = this.opts.index;
+    if (this.opts.indexFile && index instanceof TelemetryIndex && index.dirty) saveIndexFile(index, this.opts.indexFile);
+  }
+
+  /** Whether it is listening (started and not stopped). */
+  get listening(): boolean {
+    return !this.stopped && this.server.listening;
   }
 
   /** Syncs the index now (after the running sync, if any); coalesces concurrent calls. */
@@ -166,12 +184,13 @@ export class TelemetryServer {
 
   private maybeSave(): void {
     const file = this.opts.indexFile;
-    if (!file || !this.opts.index.dirty) return;
+    const index = this.opts.index;
+    if (!file || !(index instanceof TelemetryIndex) || !index.dirty) return;
     const t = Date.now();
     if (t - this.lastSave < (this.opts.saveEveryMs ?? 30_000)) return;
     this.lastSave = t;
     try {
-      saveIndexFile(this.opts.index, file);
+      saveIndexFile(index, file);
     } catch (e) {
       this.opts.log?.(`saving the index failed: ${(e as Error).message}`);
     }
@@ -332,6 +351,14 @@ export class TelemetryServer {
     }
     if (unread) drain(req, this.maxBody * 4);
   }
+}
+
+/** A listen failure in words a user can act on (the port is taken, not allowed, the address is not here). */
+function listenError(e: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (e.code === 'EADDRINUSE') return new Error(`port ${port} on ${host} is already in use (another collector or telemetry server?): choose another port`);
+  if (e.code === 'EACCES') return new Error(`not allowed to listen on port ${port} of ${host}: choose a port above 1023`);
+  if (e.code === 'EADDRNOTAVAIL') return new Error(`${host} is not an address of this machine`);
+  return new Error(`cannot listen on ${host}:${port}: ${e.message}`);
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown, headers: http.OutgoingHttpHeaders = {}): void {

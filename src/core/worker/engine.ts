@@ -13,8 +13,9 @@ import { TelemetryIndex, type SyncReport } from '../ingest/indexer';
 import { assertOutsideTelemetry, openIndexFile, saveIndexFile } from '../ingest/indexFile';
 import { problems } from '../query/summaryQueries';
 import { ChainTracker } from '../ops/knosticChain';
+import { TelemetryServer } from '../serve/server';
 import type { ChainStatus, SyncProgress, TreeNode } from '../../protocol/indexTypes';
-import type { IndexState, IndexStatus, SaveResult, SyncSummary, WorkerEventName, WorkerEvents } from '../../protocol/worker';
+import type { IndexState, IndexStatus, SaveResult, ServerStatus, SyncSummary, WorkerEventName, WorkerEvents } from '../../protocol/worker';
 import { IndexLock } from './lock';
 import { realClock, SyncScheduler, type Clock, type PassResult } from './scheduler';
 
@@ -44,7 +45,12 @@ export class IndexEngine {
   private index: TelemetryIndex | null = null;
   private file: string | null = null;
   private lock: IndexLock | null = null;
+  /** The folders synced: the host's, then the running server's receive folders. */
   private dirs: string[] = [];
+  /** The telemetry server running over this index (started by the host), and the folders it writes. */
+  private server: TelemetryServer | null = null;
+  private serverDirs: string[] = [];
+  private serverState: ServerStatus = { running: false };
   private state: IndexState = 'starting';
   private sessionCount = 0;
   private problemCount = 0;
@@ -95,6 +101,11 @@ export class IndexEngine {
     this.emit('log', { level, message });
   }
 
+  /** A line for the host's log (handlers' progress and retries). */
+  emitLog(level: WorkerEvents['log']['level'], message: string): void {
+    this.log(level, message);
+  }
+
   /** Opens the stored index (or a new one); a fresh file written by another window is used as is. */
   async open(file: string | null, dirs: string[]): Promise<{ file: string | null; rebuildReason?: string; fresh: boolean }> {
     await this.scheduler.quiesce();
@@ -110,7 +121,7 @@ export class IndexEngine {
       }
     }
     this.file = file;
-    this.dirs = [...dirs];
+    this.dirs = this.withServerDirs(dirs);
     this.lock = file ? new IndexLock(file, this.opts.lockStaleMs) : null;
     const opened = openIndexFile(this.sql, file);
     this.index = opened.index;
@@ -142,8 +153,9 @@ export class IndexEngine {
   /** Syncs with `dirs` (coalesced with other requests); progress goes to `onProgress` while this request waits. */
   async sync(dirs: string[], opts: { all?: boolean; signal?: AbortSignal; onProgress?: (p: SyncProgress) => void } = {}): Promise<SyncSummary> {
     if (!this.index) throw new Error('the telemetry index is not open');
-    const all = opts.all === true || dirs.join('\n') !== this.dirs.join('\n');
-    this.dirs = [...dirs];
+    const full = this.withServerDirs(dirs);
+    const all = opts.all === true || full.join('\n') !== this.dirs.join('\n');
+    this.dirs = full;
     const onAbort = () => this.scheduler.cancel();
     opts.signal?.addEventListener('abort', onAbort);
     if (opts.onProgress) this.progress.add(opts.onProgress);
@@ -282,8 +294,9 @@ export class IndexEngine {
     return r;
   }
 
-  /** For shutdown: stops a running sync, saves, releases the lock. */
+  /** For shutdown: stops the server and a running sync, saves, releases the lock. */
   async close(): Promise<SaveResult> {
+    await this.stopServer();
     await this.scheduler.quiesce();
     const r = this.save();
     this.scheduler.dispose();
@@ -299,6 +312,76 @@ export class IndexEngine {
     this.index?.close();
     this.index = null;
     this.nodes.clear();
+  }
+
+  // ── the telemetry server ───────────────────────────────────────────────────
+
+  /** `dirs` and the running server's receive folders, each once, in that order. */
+  private withServerDirs(dirs: string[]): string[] {
+    return [...new Set([...dirs, ...this.serverDirs])];
+  }
+
+  /** The folders the host asked for (without the server's). */
+  private hostDirs(): string[] {
+    return this.dirs.filter((d) => !this.serverDirs.includes(d));
+  }
+
+  /**
+   * Starts the telemetry server on loopback over this index: what it receives is written under
+   * `receiveDir` and those folders are synced with the others (so it shows up like any telemetry).
+   * A server already running on another port or folder is stopped first. A failure to listen (the
+   * port is taken) is the request's error and leaves no server running.
+   */
+  async startServer(port: number, receiveDir: string): Promise<ServerStatus> {
+    if (!this.index) throw new Error('the telemetry index is not open');
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`port must be a whole number 0..65535 (got ${port})`);
+    if (typeof receiveDir !== 'string' || receiveDir.trim() === '') throw new Error('the receive folder is not set');
+    const cur = this.serverState;
+    if (this.server?.listening && cur.receiveDir === receiveDir && (port === 0 || cur.port === port)) return cur;
+    await this.stopServer(false);
+    // The index as the server sees it: the engine's database, synced through the scheduler.
+    const db = () => this.db;
+    const served = { get db() { return db(); }, sync: () => this.sync(this.hostDirs()) };
+    const server = new TelemetryServer({ index: served, dirs: [], receiveDir, port, indexFile: null, log: (l) => this.log('warn', `telemetry server: ${l}`) });
+    this.server = server;
+    this.serverDirs = server.indexedDirs;
+    try {
+      await server.start();
+    } catch (err) {
+      this.server = null;
+      this.serverDirs = [];
+      await server.stop().catch(() => undefined);
+      // The receive folders leave the synced set again.
+      void this.sync(this.hostDirs()).catch(() => undefined);
+      this.setServerState({ running: false, error: (err as Error).message });
+      throw err;
+    }
+    const a = server.address;
+    this.log('info', `telemetry server listening on ${a.url}; received data goes to ${receiveDir}`);
+    return this.setServerState({ running: true, url: a.url, port: a.port, receiveDir, dirs: [...this.serverDirs] });
+  }
+
+  /** Stops the server (waiting for accepted writes and their sync). The received files stay on disk. */
+  async stopServer(announce = true): Promise<ServerStatus> {
+    const server = this.server;
+    this.server = null;
+    if (server) {
+      await server.stop();
+      this.serverDirs = [];
+      this.log('info', 'telemetry server stopped');
+    }
+    if (!server && !announce) return this.serverState;
+    return this.setServerState({ running: false });
+  }
+
+  serverStatus(): ServerStatus {
+    return this.serverState;
+  }
+
+  private setServerState(s: ServerStatus): ServerStatus {
+    this.serverState = s;
+    this.emit('server/status', s);
+    return s;
   }
 
   /** Remembers tree nodes handed out, so children can be asked for by id. */

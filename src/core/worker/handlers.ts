@@ -15,6 +15,7 @@ import { listRuns, listSessions, problems, search, stats } from '../query/summar
 import { childNodes, resolveNode, rootNodes, rootPage } from '../query/tree';
 import { waterfallPage } from '../query/waterfall';
 import { exportLines } from '../ops/exportJsonl';
+import { acknowledgedRuns, uploadOtlp } from '../ops/otlpUpload';
 import { applyRetention, gatherRetentionInput, planRetention } from '../ops/retention';
 import { detailsPartOf } from '../../protocol/messages';
 import type { WorkerMethod, WorkerParams, WorkerProgress, WorkerResult } from '../../protocol/worker';
@@ -113,8 +114,27 @@ export const handlers: Handlers = {
       throw err;
     }
   },
-  'retention/plan': (e, p) => planRetention(gatherRetentionInput(e.db, strings(p.dirs)), p.policy, p.now ?? Date.now()),
+  'retention/plan': (e, p) => {
+    const input = gatherRetentionInput(e.db, strings(p.dirs));
+    if (p.policy.onlyUploaded) input.acknowledgedRuns = typeof p.uploadCursor === 'string' && p.uploadCursor ? [...acknowledgedRuns(e.db, p.uploadCursor)] : [];
+    return planRetention(input, p.policy, p.now ?? Date.now());
+  },
   'retention/apply': (e, p) => applyRetention(p.plan, strings(p.dirs)),
   compare: (e, p) => compare(e.db, String(p.a), String(p.b)),
   'waterfall/page': (e, p) => waterfallPage(e.db, p.sessionKey, { ...(p.runId !== undefined ? { runId: p.runId } : {}), offset: p.offset, limit: p.limit }),
+  'server/start': (e, p) => e.startServer(p.port, p.receiveDir),
+  'server/stop': (e) => e.stopServer(),
+  'server/status': (e) => e.serverStatus(),
+  'upload/run': async (e, p) => {
+    if (typeof p.endpoint !== 'string' || !/^https?:\/\//.test(p.endpoint)) throw new Error('the OTLP endpoint must be an http:// or https:// URL');
+    if (typeof p.cursorFile !== 'string' || !p.cursorFile) throw new Error('no cursor file given');
+    mkdirSync(path.dirname(p.cursorFile), { recursive: true });
+    return uploadOtlp(e.db, {
+      endpoint: p.endpoint,
+      cursorFile: p.cursorFile,
+      ...(p.batchSpans !== undefined ? { batchSpans: p.batchSpans } : {}),
+      ...(p.maxRetries !== undefined ? { maxRetries: p.maxRetries } : {}),
+      log: (line) => e.emitLog('warn', line),
+    });
+  },
 };
