@@ -34,6 +34,8 @@ export interface Stats {
   errors: { runs: number; tools: number };
   tokens: Tokens;
   costUsd: number;
+  /** LLM calls per cost source. */
+  costSources?: CostSourceCounts;
   problems: IndexProblem[];
   /** Events per source format: `openclaw`, `openclaw-phase1`, `seed001`, `knostic`, `flowcore`, `otlp`, `claude-code`, `codex`, `unknown`. */
   byFormat: Record<string, number>;
@@ -154,6 +156,12 @@ export interface FileOperation {
   eventId?: string;
 }
 
+/**
+ * Where an LLM call's cost came from: a user price file (wins over the rest), the producer's log,
+ * the bundled price table, or nowhere (cost 0).
+ */
+export type CostSource = 'user' | 'producer' | 'price-table' | 'unknown';
+
 /** One LLM call (`usage --per-call`). */
 export interface LlmCallUsage {
   callIndex: number;
@@ -164,6 +172,8 @@ export interface LlmCallUsage {
   cumulative: Tokens;
   context: { used: number | null; limit: number | null };
   costUsd: number;
+  /** Always set by the index; optional only for hand-made data. */
+  costSource?: CostSource;
   durationMs: number | null;
   eventId?: string;
 }
@@ -198,7 +208,12 @@ export interface RunSummary {
   stopReason: string | null;
   error: EventError | null;
   isHeartbeat?: boolean;
+  /** How many of its LLM calls got their cost from each source (sources without calls left out). */
+  costSources?: CostSourceCounts;
 }
+
+/** LLM calls per cost source. */
+export type CostSourceCounts = Partial<Record<CostSource, number>>;
 
 /** `subagents <sessionKey>`: the tree of sessions spawned from a session. */
 export interface SubagentNode {

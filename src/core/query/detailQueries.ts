@@ -8,6 +8,7 @@ import { errorText, fileOpOf, isObj, str, type Obj } from '../source/eventFields
 import { decodeEventId, encodeEventId } from '../store/eventIds';
 import { PayloadReader } from '../source/payloads';
 import { TRANSCRIPT } from '../source/formats/transcript';
+import { costSourceOf } from '../source/prices';
 import { all, money, n, numOrNull, one, type Row, stringId, textOrNull, tokensFrom } from '../store/sql';
 
 const EVENT_COLS = `e.id AS ev, e.eid, e.ts, e.line, e.off, e.len, f.path, f.dir, f.gzip, f.rank,
@@ -467,6 +468,7 @@ export function llmCallFromRow(r: Row, index: number): LlmCallUsage {
     cumulative: tokensFrom(r, 'c_'),
     context: { used: numOrNull(r.ctx_used), limit: numOrNull(r.ctx_limit) },
     costUsd: money(r.cost),
+    costSource: costSourceOf(r.csrc),
     durationMs: numOrNull(r.duration),
     eventId: decodeEventId(r.eid),
   };
