@@ -92,7 +92,8 @@ Commands:
   usage <runId> [--per-call]                 --per-call: each LLM call with its cost source
   subagents <sessionKey>
   errors [--since DATE]
-  costs [--group-by model|provider|agent|session|day]
+  costs [--group-by model|provider|agent|session|day|tool|tool,model]
+                                             by tool: each run's cost shared out to its tool calls, rest "(no tool)"
   problems                                   lines the index could not use
   export --out FILE [--session KEY] [--run RUN] [--since DATE] [--until DATE] [--redact-pii]
   export --format otlp --out FILE (--session KEY | --run RUN)

@@ -299,8 +299,16 @@ const COMMANDS: Record<string, Command> = {
     positionals: 0,
     run(ix, args) {
       const by = strFlag(args, 'group-by') ?? 'model';
-      if (!['model', 'provider', 'agent', 'session', 'day'].includes(by)) throw new UsageError('--group-by takes model, provider, agent, session or day');
+      if (!(summary.COST_GROUPS as readonly string[]).includes(by)) throw new UsageError(`--group-by takes ${summary.COST_GROUPS.join(', ')}`);
       const list = summary.costs(ix.db, by as summary.CostGroup);
+      if (by === 'tool') {
+        const rows = list.map((c) => [c.key, c.calls, fmt.tokens(c.tokens), fmt.usd(c.costUsd), c.firstCostUsd === undefined ? '—' : fmt.usd(c.firstCostUsd), c.carriedCostUsd === undefined ? '—' : fmt.usd(c.carriedCostUsd)]);
+        return { json: list, text: fmt.table(['tool', 'tool calls', 'tokens added', 'cost', 'entering', 're-reads'], rows) };
+      }
+      if (by === 'tool,model') {
+        const rows = list.map((c) => [c.key, c.calls, fmt.usd(c.costUsd)]);
+        return { json: list, text: fmt.table(['tool · model', 'tool calls', 'cost'], rows) };
+      }
       const rows = list.map((c) => [c.key, c.calls, fmt.tokens(c.tokens), fmt.usd(c.costUsd)]);
       return { json: list, text: fmt.table([by, 'calls', 'tokens', 'cost'], rows) };
     },

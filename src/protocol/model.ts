@@ -140,6 +140,27 @@ export interface ToolCall {
   /** true when the result was captured in summary mode (first 500 characters, may be cut mid-JSON). */
   resultTruncated?: boolean;
   blobs: BlobInfo[];
+  /** Tokens its result added to the context (its share of the next LLM call's new context). */
+  tokensAdded?: number;
+  /** What its result cost when it entered the context (at the next LLM call of the run). */
+  costUsd?: number;
+  /** What re-reading its result cost at the later LLM calls of the run, until a compaction. */
+  carriedCostUsd?: number;
+}
+
+/** One of a session's most expensive tool calls (first ingestion + re-reads). */
+export interface ExpensiveToolCall {
+  toolCallId: string;
+  toolName: string;
+  runId: string;
+  startedTs: number | null;
+  tokensAdded: number;
+  costUsd: number;
+  carriedCostUsd: number;
+  /** costUsd + carriedCostUsd */
+  totalCostUsd: number;
+  /** The tool.end event (opens the call in the replay). */
+  eventId: string | null;
 }
 
 /** One file a tool touched (`files`). */
@@ -242,12 +263,19 @@ export interface ErrorRow {
   message: string;
 }
 
-/** `costs --group-by …` */
+/**
+ * `costs --group-by …`. Grouped by tool: `calls` counts tool calls, `tokens.input` (= total) is
+ * what they added to the context, and a "(no tool)" row holds the rest.
+ */
 export interface CostRow {
   key: string;
   calls: number;
   tokens: Tokens;
   costUsd: number;
+  /** `--group-by tool`: the part paid when the results entered the context… */
+  firstCostUsd?: number;
+  /** …and the part paid re-reading them later. */
+  carriedCostUsd?: number;
 }
 
 /** One hit of the quick search across sessions, runs and tool calls. */

@@ -132,7 +132,7 @@ export class EventWriter {
       owner: p('SELECT file FROM events WHERE eid = ?'),
       link: p('INSERT OR IGNORE INTO session_links (sid, skey) VALUES (?, ?)'),
       run: p('INSERT INTO run_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
-      tool: p('INSERT INTO tool_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)'),
+      tool: p('INSERT INTO tool_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
       llm: p('INSERT INTO llm_calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
       message: p('INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?)'),
       subagent: p('INSERT INTO subagent_events VALUES (?,?,?,?,?,?,?,?,?,?,?)'),
@@ -613,7 +613,7 @@ export class EventWriter {
         st.tool!.run([
           ev, call, run, skey, ts, end ? 1 : 0, this.intern(name), failed ? 1 : 0,
           end ? num(data.durationMs) : null, filePathOf(name, data), execCommandOf(name, data),
-          end ? errorText(data.error) : null, blobCount(o, data),
+          end ? errorText(data.error) : null, blobCount(o, data), end ? resultSize(o, data) : null,
         ]);
         return;
       }
@@ -730,6 +730,22 @@ export class EventWriter {
     const rows = this.db.exec(`SELECT s FROM strings WHERE id IN (${[...ids].join(',')})`)[0]?.values ?? [];
     return rows.map((r) => r[0] as string).sort();
   }
+}
+
+/**
+ * Bytes of a tool.end's result: the inline result (a string as UTF-8, anything else as JSON), or
+ * the recorded size of the blob holding it (`blobRefs` with role result, or an inline `_blob`).
+ */
+function resultSize(o: Obj, data: Obj): number {
+  let n = 0;
+  const r = data.result;
+  if (isObj(r) && r._blob === true) n += num(r.size) ?? 0;
+  else if (typeof r === 'string') n += Buffer.byteLength(r);
+  else if (r !== undefined && r !== null) n += Buffer.byteLength(JSON.stringify(r) ?? '');
+  if (Array.isArray(o.blobRefs)) {
+    for (const b of o.blobRefs) if (isObj(b) && (b.role === undefined || b.role === 'result')) n += num(b.size) ?? 0;
+  }
+  return n;
 }
 
 /** How many blob references an event carries (both shapes). */

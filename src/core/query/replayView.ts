@@ -12,7 +12,8 @@ import { isObj } from '../source/eventFields';
 import { decodeEventId, encodeEventId } from '../store/eventIds';
 import { selectionWhere } from './selection';
 import { PayloadReader } from '../source/payloads';
-import { all, n, one, stringId, textOrNull } from '../store/sql';
+import { all, money, n, one, stringId, textOrNull } from '../store/sql';
+import { toolCosts, toolKey } from './toolCosts';
 import { getSession, listRuns, seed001Cards } from './summaryQueries';
 
 /** Largest blob page sent to the webview at once. */
@@ -93,13 +94,18 @@ export function sessionDetails(db: Database, sessionKey: string, runId?: string)
     perRun.set(run, i + 1);
     return { ...llmCallFromRow(r, i), runId: run };
   });
-  const toolCalls = all(
+  const toolRows = all(
     db,
     `SELECT t.*, nm.s AS tool_name, rk.s AS run_name, k.s AS session_key FROM tool_calls t JOIN strings rk ON rk.id = t.run
      LEFT JOIN strings nm ON nm.id = t.name LEFT JOIN strings k ON k.id = t.skey
      WHERE t.run IN (${scope.runs}) ORDER BY COALESCE(t.started_ts, t.ended_ts), t.tool_call_id`,
     scope.params,
-  ).map((r): ToolCall => toolCallFromRow(r, textOrNull(r.run_name), textOrNull(r.session_key)));
+  );
+  const costs = toolCosts(db, [...new Set(toolRows.map((r) => r.run as number))]).tools;
+  const toolCalls = toolRows.map((r): ToolCall => {
+    const c = costs.get(toolKey(r.run as number, r.tool_call_id as string));
+    return { ...toolCallFromRow(r, textOrNull(r.run_name), textOrNull(r.session_key)), tokensAdded: c?.tokensAdded ?? 0, costUsd: money(c?.costUsd), carriedCostUsd: money(c?.carriedCostUsd) };
+  });
   return { llmCalls, toolCalls, fileOps: files(db, sessionKey, { runId }) };
 }
 

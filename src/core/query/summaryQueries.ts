@@ -6,6 +6,7 @@ import { decodeEventId } from '../store/eventIds';
 import { COST_SOURCES } from '../source/prices';
 import { sourcesOf } from '../source/formats/sources';
 import { parentRunOf } from './detailQueries';
+import { toolCostRows } from './toolCosts';
 import { RUNS_COLUMNS } from '../store/schema';
 import { all, money, n, numOrNull, one, type Row, stringId, textOrNull, tokensFrom } from '../store/sql';
 
@@ -337,10 +338,15 @@ export function listErrors(db: Database, opts: { since?: number } = {}): ErrorRo
   }));
 }
 
-export type CostGroup = 'model' | 'provider' | 'agent' | 'session' | 'day';
+export type CostGroup = 'model' | 'provider' | 'agent' | 'session' | 'day' | 'tool' | 'tool,model';
+export const COST_GROUPS: readonly CostGroup[] = ['model', 'provider', 'agent', 'session', 'day', 'tool', 'tool,model'];
 
-/** `costs --group-by …`: llm.call deltas and costs summed per group, most expensive first. */
+/**
+ * `costs --group-by …`: llm.call deltas and costs summed per group, most expensive first; by tool
+ * (and model), the cost shared out to tool calls (see toolCosts.ts).
+ */
 export function costs(db: Database, groupBy: CostGroup = 'model'): CostRow[] {
+  if (groupBy === 'tool' || groupBy === 'tool,model') return toolCostRows(db, groupBy === 'tool,model');
   const key = {
     model: `COALESCE(m.s, '(unknown)')`,
     provider: `COALESCE(pv.s, '(unknown)')`,

@@ -347,6 +347,12 @@ export function toolNode(call: ToolCall, eventId: string, parentId: string, scop
     `- Started: ${call.startedTs !== null ? formatDate(call.startedTs) : 'unknown'}`,
     `- Duration: ${call.durationMs !== null ? formatDuration(call.durationMs) : '—'}`,
   ];
+  if (call.tokensAdded !== undefined) {
+    lines.push(
+      `- Context: +${formatTokens(call.tokensAdded)} tok · cost ${formatCost((call.costUsd ?? 0) + (call.carriedCostUsd ?? 0))} ` +
+        `(${formatCost(call.costUsd ?? 0)} entering, ${formatCost(call.carriedCostUsd ?? 0)} re-read by later calls)`,
+    );
+  }
   if (call.isError) lines.push('', `**Error:** ${md(call.error ?? 'tool call failed')}`);
   return {
     id: scoped(scope, `tool:${eventId}`),

@@ -130,7 +130,7 @@ export function readUserPrices(file: string): UserPriceFile {
 }
 
 /** Rates of one (provider, model) in the price table during one hour; tiered: call the library per call. */
-type TableEntry = { kind: 'none' } | { kind: 'flat'; rates: Rates } | { kind: 'tiered'; rates: Rates };
+type TableEntry = { kind: 'none' } | { kind: 'flat'; rates: Rates } | { kind: 'tiered'; rates: Rates; firstTier: number };
 
 const HOUR = 3_600_000;
 
@@ -160,7 +160,8 @@ export class Pricer {
     }
     if (tokens > 0 && model) {
       const entry = this.tableRates(provider, model, ts);
-      if (entry?.kind === 'flat') return split(entry.rates, t, 'price-table');
+      // A tiered price below its first tier is its base price: flat.
+      if (entry?.kind === 'flat' || (entry?.kind === 'tiered' && t.input + t.cacheRead + t.cacheWrite <= entry.firstTier)) return split(entry.rates, t, 'price-table');
       if (entry?.kind === 'tiered') {
         const r = libraryPrice(provider, model, ts, t);
         if (r !== null) return scaled(entry.rates, t, r, 'price-table');
@@ -185,7 +186,7 @@ export class Pricer {
 
   /**
    * The table's per-token rates for (provider, model) at `ts`, found once per hour of calls. The
-   * rates are the library's own answers for a million tokens of each bucket, so a flat price
+   * rates are the library's own answers for a thousand tokens of each bucket, so a flat price
    * (cost linear in tokens) needs no further call; a tiered one is asked per call.
    */
   private tableRates(provider: string | null, model: string, ts: number): Exclude<TableEntry, { kind: 'none' }> | null {
@@ -219,19 +220,25 @@ function libraryPrice(provider: string | null, model: string, ts: number, t: Cal
   return libraryCall(usage, provider, model, ts)?.total ?? null;
 }
 
-function libraryCall(usage: Record<string, number>, provider: string | null, model: string, ts: number): { total: number; tiered: boolean } | null {
+function libraryCall(usage: Record<string, number>, provider: string | null, model: string, ts: number): { total: number; firstTier: number } | null {
   const timestamp = new Date(ts);
   try {
     const r = (provider ? calcPrice(usage, model, { providerId: provider.toLowerCase(), timestamp }) : null) ?? calcPrice(usage, model, { timestamp });
     if (!r) return null;
-    return { total: r.total_price, tiered: Object.values(r.model_price).some((v) => typeof v === 'object' && v !== null) };
+    // Tiers start at an input size (the tier applies above it): the lowest start of any price.
+    let firstTier = Infinity;
+    for (const v of Object.values(r.model_price)) {
+      if (typeof v === 'object' && v !== null) for (const tier of v.tiers) firstTier = Math.min(firstTier, tier.start);
+    }
+    return { total: r.total_price, firstTier };
   } catch {
     return null;
   }
 }
 
 function tableEntry(provider: string | null, model: string, at: number): TableEntry {
-  const M = 1_000_000;
+  // Few tokens, so a tiered price answers with its base tier.
+  const M = 1000;
   const inOnly = libraryCall({ input_tokens: M }, provider, model, at);
   if (!inOnly) return { kind: 'none' };
   const out = libraryCall({ output_tokens: M }, provider, model, at);
@@ -243,5 +250,5 @@ function tableEntry(provider: string | null, model: string, at: number): TableEn
     cacheRead: (cr?.total ?? inOnly.total) / M,
     cacheWrite: (cw?.total ?? inOnly.total) / M,
   };
-  return { kind: inOnly.tiered ? 'tiered' : 'flat', rates };
+  return Number.isFinite(inOnly.firstTier) ? { kind: 'tiered', rates, firstTier: inOnly.firstTier } : { kind: 'flat', rates };
 }

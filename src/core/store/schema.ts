@@ -68,7 +68,8 @@ CREATE TABLE run_events (
 CREATE TABLE tool_events (
   ev INTEGER PRIMARY KEY, call TEXT NOT NULL, run INTEGER, skey INTEGER, ts INTEGER NOT NULL,
   phase INTEGER NOT NULL, name INTEGER, is_error INTEGER NOT NULL DEFAULT 0, duration INTEGER,
-  file_path TEXT, exec TEXT, error TEXT, blobs INTEGER NOT NULL DEFAULT 0
+  file_path TEXT, exec TEXT, error TEXT, blobs INTEGER NOT NULL DEFAULT 0,
+  rsize INTEGER -- tool.end: bytes of the recorded result (inline and in result blobs); what shares a call's new context (query/toolCosts.ts)
 );
 CREATE TABLE llm_calls (
   ev INTEGER PRIMARY KEY, run INTEGER, skey INTEGER, ts INTEGER NOT NULL, idx INTEGER,
