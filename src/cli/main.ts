@@ -227,8 +227,11 @@ const COMMANDS: Record<string, Command> = {
     run(ix, args) {
       const runId = args.positional[0]!;
       const list = answers.toolsAnswer(ix.db, runId, { name: strFlag(args, 'name'), errorsOnly: args.flags.has('errors-only'), expandBlobs: args.flags.has('expand-blobs') });
-      const rows = list.map((t) => [fmt.time(t.startedTs ?? t.endedTs), t.toolName, formatDuration(t.durationMs), t.isError ? `✗ ${t.error ?? ''}` : 'ok', t.filePath ?? t.execCommand ?? '', t.blobs.length ? `${t.blobs.length} blob(s)` : '']);
-      return { json: list, text: list.length ? fmt.table(['started', 'tool', 'duration', 'outcome', 'target', 'blobs'], rows) : 'no tool calls' };
+      const rows = list.map((t) => [
+        fmt.time(t.startedTs ?? t.endedTs), t.toolName, formatDuration(t.durationMs), t.isError ? `✗ ${t.error ?? ''}` : 'ok', t.filePath ?? t.execCommand ?? '',
+        t.blobs.length ? `${t.blobs.length} blob(s)` : '', (t.tokensAdded ?? 0).toLocaleString('en-US'), fmt.usd(t.costUsd ?? 0), fmt.usd(t.carriedCostUsd ?? 0),
+      ]);
+      return { json: list, text: list.length ? fmt.table(['started', 'tool', 'duration', 'outcome', 'target', 'blobs', 'tokens added', 'cost', 're-read cost'], rows) : 'no tool calls' };
     },
   },
   run: {

@@ -12,6 +12,7 @@
  */
 import type {
   BlobInfo,
+  ExpensiveToolCall,
   FileOperation,
   LlmCallUsage,
   ReplayEvent,
@@ -99,6 +100,8 @@ export interface SessionDetails {
   llmCalls: (LlmCallUsage & { runId: string })[];
   toolCalls: ToolCall[];
   fileOps: FileOperation[];
+  /** The session's most expensive tool calls (first ingestion + re-reads), most expensive first. */
+  expensiveTools?: ExpensiveToolCall[];
 }
 
 /** One page of a blob's content. `offset`/`maxBytes` count bytes of the stored file. */

@@ -18,7 +18,7 @@ import { tools, usage, usagePerCall } from '../../src/core/query/detailQueries';
 import { listSessions, stats } from '../../src/core/query/summaryQueries';
 import { expensiveToolCalls, toolCosts } from '../../src/core/query/toolCosts';
 import { sessionDetails } from '../../src/core/query/replayView';
-import { runNode } from '../../src/core/query/tree';
+import { runNode, toolNode } from '../../src/core/query/tree';
 import { getRun } from '../../src/core/query/summaryQueries';
 import { all } from '../../src/core/store/sql';
 import { runCliCaptured, tempDir } from './helpers';
@@ -160,6 +160,8 @@ test('cost per tool call: tokens added, first ingestion and re-reads, worked out
   // The panel's details and the tool detail carry the same figures.
   const det = sessionDetails(ix.db, 'agent:dev:main')!;
   assert.deepEqual(det.toolCalls.map((t) => [t.toolCallId, t.tokensAdded, t.costUsd, t.carriedCostUsd]), got);
+  // The tree's tooltip of a tool call says it.
+  assert.match(toolNode(tools(ix.db, 'run-d1')[1]!, 'x', 'run:run-d1', '').tooltip, /Context: \+2\.4k tok · cost \$0\.0050 \(\$0\.0048 entering, \$0\.0002 re-read by later calls\)/);
   // Most expensive first: call_b (5040 µ$), call_a (1680), call_c (900); call_d cost nothing.
   assert.deepEqual(expensiveToolCalls(ix.db, 'agent:dev:main').map((t) => [t.toolCallId, t.totalCostUsd, t.runId, typeof t.eventId]), [
     ['call_b', 0.00504, 'run-d1', 'string'],

@@ -13,7 +13,7 @@ import { decodeEventId, encodeEventId } from '../store/eventIds';
 import { selectionWhere } from './selection';
 import { PayloadReader } from '../source/payloads';
 import { all, money, n, one, stringId, textOrNull } from '../store/sql';
-import { toolCosts, toolKey } from './toolCosts';
+import { expensiveToolCalls, toolCosts, toolKey } from './toolCosts';
 import { getSession, listRuns, seed001Cards } from './summaryQueries';
 
 /** Largest blob page sent to the webview at once. */
@@ -106,7 +106,7 @@ export function sessionDetails(db: Database, sessionKey: string, runId?: string)
     const c = costs.get(toolKey(r.run as number, r.tool_call_id as string));
     return { ...toolCallFromRow(r, textOrNull(r.run_name), textOrNull(r.session_key)), tokensAdded: c?.tokensAdded ?? 0, costUsd: money(c?.costUsd), carriedCostUsd: money(c?.carriedCostUsd) };
   });
-  return { llmCalls, toolCalls, fileOps: files(db, sessionKey, { runId }) };
+  return { llmCalls, toolCalls, fileOps: files(db, sessionKey, { runId }), expensiveTools: expensiveToolCalls(db, sessionKey, 5) };
 }
 
 /** The runs of a session (or the one run) as a subquery over `?1` (session key id) and `?2` (run id). */
