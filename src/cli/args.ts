@@ -6,6 +6,8 @@ export interface ParsedArgs {
   dirs: string[];
   index: string | null;
   noIndex: boolean;
+  /** A user price file (`--prices FILE`): wins over the producers' costs and the price table. */
+  prices: string | null;
   json: boolean;
   command: string | null;
   positional: string[];
@@ -13,10 +15,10 @@ export interface ParsedArgs {
 }
 
 /** Options that take a value; everything else starting with `--` is a switch. */
-const VALUED = new Set(['dir', 'index', 'since', 'until', 'agent', 'limit', 'run', 'name', 'group-by', 'out', 'session', 'max-age-days', 'max-size-mb', 'max-sessions', 'before', 'host', 'port', 'receive-dir', 'token', 'format', 'otlp-endpoint', 'batch', 'cursor', 'max-retries']);
+const VALUED = new Set(['dir', 'index', 'prices', 'since', 'until', 'agent', 'limit', 'run', 'name', 'group-by', 'out', 'session', 'max-age-days', 'max-size-mb', 'max-sessions', 'before', 'host', 'port', 'receive-dir', 'token', 'format', 'otlp-endpoint', 'batch', 'cursor', 'max-retries']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
-  const out: ParsedArgs = { dirs: [], index: null, noIndex: false, json: false, command: null, positional: [], flags: new Map() };
+  const out: ParsedArgs = { dirs: [], index: null, noIndex: false, prices: null, json: false, command: null, positional: [], flags: new Map() };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a.startsWith('--')) {
@@ -33,6 +35,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
       if (name === 'dir') out.dirs.push(value as string);
       else if (name === 'index') out.index = value as string;
       else if (name === 'no-index') out.noIndex = true;
+      else if (name === 'prices') out.prices = value as string;
       else if (name === 'json') out.json = true;
       else out.flags.set(name, value);
     } else if (a === '-h') {
@@ -69,13 +72,15 @@ export function strFlag(args: ParsedArgs, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-export const USAGE = `agent-telemetry [--dir DIR]... [--index FILE | --no-index] [--json] <command>
+export const USAGE = `agent-telemetry [--dir DIR]... [--index FILE | --no-index] [--prices FILE] [--json] <command>
 
 Reads OpenClaw telemetry (events*.jsonl, *.jsonl.gz, blobs/) into an index and answers questions.
 Also reads OpenClaw Phase 1, Knostic (telemetry.jsonl*), local YYYY-MM-DD.jsonl and FlowCore (*.json) logs,
 OpenTelemetry traces (OTLP/JSON), Claude Code and Codex session logs.
 Default directories: ~/.openclaw/agents/*/telemetry, ~/.openclaw/telemetry, ~/.claude/projects/*, ~/.codex/sessions.
 Default index: $XDG_CACHE_HOME/agent-telemetry/ (or ~/.cache/agent-telemetry/); --no-index keeps it in memory.
+--prices FILE: USD per million tokens per model, {"prices":[{"model","provider"?,"input","output","cacheRead"?,"cacheWrite"?}]};
+it wins over the cost a log recorded and over the bundled price table (@pydantic/genai-prices, offline).
 
 Commands:
   stats [--since DATE]                       counts, tokens, cost, index problems
@@ -84,10 +89,11 @@ Commands:
   tools <runId> [--name TOOL] [--errors-only] [--expand-blobs]
   run <runId>                                one run: model, times, outcome, tokens, cost
   files <sessionKey> [--run RUN]
-  usage <runId> [--per-call]
+  usage <runId> [--per-call]                 --per-call: each LLM call with its cost source
   subagents <sessionKey>
   errors [--since DATE]
-  costs [--group-by model|provider|agent|session|day]
+  costs [--group-by model|provider|agent|session|day|tool|tool,model]
+                                             by tool: each run's cost shared out to its tool calls, rest "(no tool)"
   compare <a> <b>                            two runs or sessions side by side: duration, tokens, cost,
                                              calls per tool, files touched, first error (an id is a
                                              session key or a run id; run:ID / session:KEY when both)

@@ -10,6 +10,7 @@ import { exportLines } from '../core/ops/exportJsonl';
 import { exportOtlp } from '../core/ops/otlpExport';
 import { acknowledgedRuns, uploadOtlp } from '../core/ops/otlpUpload';
 import { assertOutsideTelemetry, openIndexFile, saveIndexFile } from '../core/ingest/indexFile';
+import { readUserPrices } from '../core/source/prices';
 import { applyRetention, gatherRetentionInput, planRetention, type ApplyResult, type PlannedDeletion, type RetentionPlan, type RetentionPolicy } from '../core/ops/retention';
 import { parseSince } from '../core/since';
 import { loadSqlJs } from '../core/store/sqljs';
@@ -106,9 +107,18 @@ async function openAndSync(args: ParsedArgs, dirs: string[], err: Out): Promise<
   const sql = await loadSqlJs();
   const { index, rebuildReason } = openIndexFile(sql, file);
   if (rebuildReason) err.write(`agent-telemetry: ${rebuildReason}; rebuilding from the logs\n`);
+  usePriceFile(index, args, err);
   await index.sync(dirs, { sliceMs: 0 });
   if (file && index.dirty) saveIndexFile(index, file);
   return { index, file };
+}
+
+/** `--prices FILE`: the index prices with it; what is wrong with the file is said, never fatal. */
+function usePriceFile(index: TelemetryIndex, args: ParsedArgs, err: Out): void {
+  if (!args.prices) return;
+  const file = readUserPrices(path.resolve(args.prices));
+  for (const p of file.problems) err.write(`agent-telemetry: price file ${p}\n`);
+  index.setPrices(file);
 }
 
 interface Result {
@@ -218,8 +228,11 @@ const COMMANDS: Record<string, Command> = {
     run(ix, args) {
       const runId = args.positional[0]!;
       const list = answers.toolsAnswer(ix.db, runId, { name: strFlag(args, 'name'), errorsOnly: args.flags.has('errors-only'), expandBlobs: args.flags.has('expand-blobs') });
-      const rows = list.map((t) => [fmt.time(t.startedTs ?? t.endedTs), t.toolName, formatDuration(t.durationMs), t.isError ? `✗ ${t.error ?? ''}` : 'ok', t.filePath ?? t.execCommand ?? '', t.blobs.length ? `${t.blobs.length} blob(s)` : '']);
-      return { json: list, text: list.length ? fmt.table(['started', 'tool', 'duration', 'outcome', 'target', 'blobs'], rows) : 'no tool calls' };
+      const rows = list.map((t) => [
+        fmt.time(t.startedTs ?? t.endedTs), t.toolName, formatDuration(t.durationMs), t.isError ? `✗ ${t.error ?? ''}` : 'ok', t.filePath ?? t.execCommand ?? '',
+        t.blobs.length ? `${t.blobs.length} blob(s)` : '', (t.tokensAdded ?? 0).toLocaleString('en-US'), fmt.usd(t.costUsd ?? 0), fmt.usd(t.carriedCostUsd ?? 0),
+      ]);
+      return { json: list, text: list.length ? fmt.table(['started', 'tool', 'duration', 'outcome', 'target', 'blobs', 'tokens added', 'cost', 're-read cost'], rows) : 'no tool calls' };
     },
   },
   run: {
@@ -251,8 +264,8 @@ const COMMANDS: Record<string, Command> = {
       const runId = args.positional[0]!;
       if (args.flags.has('per-call')) {
         const calls = answers.usageAnswer(ix.db, runId, true) as LlmCallUsage[];
-        const rows = calls.map((c) => [`#${c.callIndex}`, fmt.clock(c.ts), c.model ?? '—', `+${c.delta.input}/+${c.delta.output}`, `${c.delta.cacheRead}/${c.delta.cacheWrite}`, c.cumulative.total, c.context.limit ? `${((100 * (c.context.used ?? 0)) / c.context.limit).toFixed(1)}%` : '—', fmt.usd(c.costUsd)]);
-        return { json: calls, text: fmt.table(['call', 'time', 'model', 'in/out', 'cache r/w', 'cumulative', 'context', 'cost'], rows) };
+        const rows = calls.map((c) => [`#${c.callIndex}`, fmt.clock(c.ts), c.model ?? '—', `+${c.delta.input}/+${c.delta.output}`, `${c.delta.cacheRead}/${c.delta.cacheWrite}`, c.cumulative.total, c.context.limit ? `${((100 * (c.context.used ?? 0)) / c.context.limit).toFixed(1)}%` : '—', fmt.usd(c.costUsd), c.costSource ?? 'unknown']);
+        return { json: calls, text: fmt.table(['call', 'time', 'model', 'in/out', 'cache r/w', 'cumulative', 'context', 'cost', 'cost source'], rows) };
       }
       const u = answers.usageAnswer(ix.db, runId, false) as RunUsage;
       return { json: u, text: `run ${runId}: ${u.calls} LLM calls · ${fmt.tokens(u.tokens)} tokens (in ${u.tokens.input}, out ${u.tokens.output}, cache read ${u.tokens.cacheRead}, cache write ${u.tokens.cacheWrite}) · ${fmt.usd(u.costUsd)}${u.context.limit ? ` · peak context ${u.context.used}/${u.context.limit}` : ''}` };
@@ -290,8 +303,16 @@ const COMMANDS: Record<string, Command> = {
     positionals: 0,
     run(ix, args) {
       const by = strFlag(args, 'group-by') ?? 'model';
-      if (!['model', 'provider', 'agent', 'session', 'day'].includes(by)) throw new UsageError('--group-by takes model, provider, agent, session or day');
+      if (!(summary.COST_GROUPS as readonly string[]).includes(by)) throw new UsageError(`--group-by takes ${summary.COST_GROUPS.join(', ')}`);
       const list = summary.costs(ix.db, by as summary.CostGroup);
+      if (by === 'tool') {
+        const rows = list.map((c) => [c.key, c.calls, fmt.tokens(c.tokens), fmt.usd(c.costUsd), c.firstCostUsd === undefined ? '—' : fmt.usd(c.firstCostUsd), c.carriedCostUsd === undefined ? '—' : fmt.usd(c.carriedCostUsd)]);
+        return { json: list, text: fmt.table(['tool', 'tool calls', 'tokens added', 'cost', 'entering', 're-reads'], rows) };
+      }
+      if (by === 'tool,model') {
+        const rows = list.map((c) => [c.key, c.calls, fmt.usd(c.costUsd)]);
+        return { json: list, text: fmt.table(['tool · model', 'tool calls', 'cost'], rows) };
+      }
       const rows = list.map((c) => [c.key, c.calls, fmt.tokens(c.tokens), fmt.usd(c.costUsd)]);
       return { json: list, text: fmt.table([by, 'calls', 'tokens', 'cost'], rows) };
     },
@@ -422,6 +443,7 @@ async function serve(args: ParsedArgs, out: Out, err: Out, stop?: AbortSignal): 
   const sql = await loadSqlJs();
   const { index, rebuildReason } = openIndexFile(sql, file);
   if (rebuildReason) err.write(`agent-telemetry: ${rebuildReason}; rebuilding from the logs\n`);
+  usePriceFile(index, args, err);
   const server = new TelemetryServer({ index, dirs, receiveDir, host, port, token, allowRemote, indexFile: file, log: (l) => err.write(`agent-telemetry serve: ${l}\n`) });
   try {
     await server.start();

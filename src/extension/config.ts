@@ -36,6 +36,12 @@ export function indexFilePath(context: vscode.ExtensionContext): string {
   return vscode.Uri.joinPath(context.globalStorageUri, 'index.sqlite').fsPath;
 }
 
+/** The user price file (`agentTelemetry.priceFile`), or null when none is set. */
+export function priceFilePath(): string | null {
+  const v = vscode.workspace.getConfiguration(SECTION).get<string>('priceFile', '').trim();
+  return v ? path.resolve(expandHome(v)) : null;
+}
+
 /** Appends directories to the user setting (no duplicates). */
 export async function addDirectories(dirs: string[]): Promise<void> {
   const current = configuredDirectories();

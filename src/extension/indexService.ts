@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { IndexState, ServerStatus, SyncSummary, WorkerMethod, WorkerParams, WorkerResult } from '../protocol/worker';
 import type { SyncProgress } from '../protocol/indexTypes';
-import { indexFilePath, receivedDirs, telemetryDirs } from './config';
+import { indexFilePath, priceFilePath, receivedDirs, telemetryDirs } from './config';
 import { IndexClient, WorkerGoneError, type RequestOptions } from './indexClient';
 import { LiveWatcher } from './liveWatcher';
 
@@ -157,7 +157,7 @@ export class IndexService implements vscode.Disposable {
       this.watcher.setDirs(dirs);
     }
     const run = (progress?: (p: SyncProgress) => void, token?: vscode.CancellationToken) =>
-      this.client.request('index/sync', { dirs, all: opts.all === true }, { token, onProgress: progress as RequestOptions['onProgress'] });
+      this.client.request('index/sync', { dirs, all: opts.all === true, priceFile: priceFilePath() }, { token, onProgress: progress as RequestOptions['onProgress'] });
     try {
       if (!opts.progress) return await run();
       return await vscode.window.withProgress(
@@ -232,7 +232,7 @@ export class IndexService implements vscode.Disposable {
       this.restarted.fire();
       return;
     }
-    if (e.affectsConfiguration('agentTelemetry.directories') || e.affectsConfiguration('agentTelemetry.autoDiscover') || e.affectsConfiguration('agentTelemetry.server.receiveDir')) {
+    if (e.affectsConfiguration('agentTelemetry.directories') || e.affectsConfiguration('agentTelemetry.autoDiscover') || e.affectsConfiguration('agentTelemetry.server.receiveDir') || e.affectsConfiguration('agentTelemetry.priceFile')) {
       await this.requestSync({ all: true });
     }
   }
@@ -245,7 +245,7 @@ export class IndexService implements vscode.Disposable {
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Agent Telemetry: re-indexing', cancellable: true },
       (progress, token) =>
-        this.client.request('index/reindex', { dirs: this.dirs }, {
+        this.client.request('index/reindex', { dirs: this.dirs, priceFile: priceFilePath() }, {
           token,
           onProgress: (p) => {
             const s = p as SyncProgress;

@@ -13,6 +13,7 @@
 import type {
   BlobInfo,
   Comparison,
+  ExpensiveToolCall,
   FileOperation,
   LlmCallUsage,
   ReplayEvent,
@@ -104,6 +105,8 @@ export interface SessionDetails {
   fileOps: FileOperation[];
   /** Asked for with `part`: the length of that whole list (the answer holds the page asked for). */
   total?: number;
+  /** The session's most expensive tool calls (first ingestion + re-reads), most expensive first. */
+  expensiveTools?: ExpensiveToolCall[];
 }
 
 /** One list of {@link SessionDetails}: asked for alone, the answer's other lists are empty. */

@@ -34,6 +34,8 @@ export interface Stats {
   errors: { runs: number; tools: number };
   tokens: Tokens;
   costUsd: number;
+  /** LLM calls per cost source. */
+  costSources?: CostSourceCounts;
   problems: IndexProblem[];
   /** Events per source format: `openclaw`, `openclaw-phase1`, `seed001`, `knostic`, `flowcore`, `otlp`, `claude-code`, `codex`, `unknown`. */
   byFormat: Record<string, number>;
@@ -138,6 +140,27 @@ export interface ToolCall {
   /** true when the result was captured in summary mode (first 500 characters, may be cut mid-JSON). */
   resultTruncated?: boolean;
   blobs: BlobInfo[];
+  /** Tokens its result added to the context (its share of the next LLM call's new context). */
+  tokensAdded?: number;
+  /** What its result cost when it entered the context (at the next LLM call of the run). */
+  costUsd?: number;
+  /** What re-reading its result cost at the later LLM calls of the run, until a compaction. */
+  carriedCostUsd?: number;
+}
+
+/** One of a session's most expensive tool calls (first ingestion + re-reads). */
+export interface ExpensiveToolCall {
+  toolCallId: string;
+  toolName: string;
+  runId: string;
+  startedTs: number | null;
+  tokensAdded: number;
+  costUsd: number;
+  carriedCostUsd: number;
+  /** costUsd + carriedCostUsd */
+  totalCostUsd: number;
+  /** The tool.end event (opens the call in the replay). */
+  eventId: string | null;
 }
 
 /** One file a tool touched (`files`). */
@@ -154,6 +177,12 @@ export interface FileOperation {
   eventId?: string;
 }
 
+/**
+ * Where an LLM call's cost came from: a user price file (wins over the rest), the producer's log,
+ * the bundled price table, or nowhere (cost 0).
+ */
+export type CostSource = 'user' | 'producer' | 'price-table' | 'unknown';
+
 /** One LLM call (`usage --per-call`). */
 export interface LlmCallUsage {
   callIndex: number;
@@ -164,6 +193,8 @@ export interface LlmCallUsage {
   cumulative: Tokens;
   context: { used: number | null; limit: number | null };
   costUsd: number;
+  /** Always set by the index; optional only for hand-made data. */
+  costSource?: CostSource;
   durationMs: number | null;
   eventId?: string;
 }
@@ -198,7 +229,12 @@ export interface RunSummary {
   stopReason: string | null;
   error: EventError | null;
   isHeartbeat?: boolean;
+  /** How many of its LLM calls got their cost from each source (sources without calls left out). */
+  costSources?: CostSourceCounts;
 }
+
+/** LLM calls per cost source. */
+export type CostSourceCounts = Partial<Record<CostSource, number>>;
 
 /** `subagents <sessionKey>`: the tree of sessions spawned from a session. */
 export interface SubagentNode {
@@ -227,12 +263,19 @@ export interface ErrorRow {
   message: string;
 }
 
-/** `costs --group-by …` */
+/**
+ * `costs --group-by …`. Grouped by tool: `calls` counts tool calls, `tokens.input` (= total) is
+ * what they added to the context, and a "(no tool)" row holds the rest.
+ */
 export interface CostRow {
   key: string;
   calls: number;
   tokens: Tokens;
   costUsd: number;
+  /** `--group-by tool`: the part paid when the results entered the context… */
+  firstCostUsd?: number;
+  /** …and the part paid re-reading them later. */
+  carriedCostUsd?: number;
 }
 
 /** One hit of the quick search across sessions, runs and tool calls. */

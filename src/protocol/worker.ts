@@ -65,8 +65,9 @@ export interface SaveResult {
 /** One request: its params and its result. Adding a method is one line here and one handler. */
 export interface WorkerRequests {
   'index/open': { params: { file: string | null; dirs: string[] }; result: { file: string | null; rebuildReason?: string; fresh: boolean } };
-  'index/sync': { params: { dirs: string[]; all?: boolean }; result: SyncSummary };
-  'index/reindex': { params: { dirs: string[] }; result: SyncSummary };
+  /** `priceFile`: the user price file (null: none; absent: unchanged), re-read at every sync. */
+  'index/sync': { params: { dirs: string[]; all?: boolean; priceFile?: string | null }; result: SyncSummary };
+  'index/reindex': { params: { dirs: string[]; priceFile?: string | null }; result: SyncSummary };
   'index/save': { params: Record<string, never>; result: SaveResult };
   'index/close': { params: Record<string, never>; result: SaveResult };
   'index/status': { params: Record<string, never>; result: IndexStatus };

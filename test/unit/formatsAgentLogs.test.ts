@@ -53,7 +53,10 @@ test('Claude Code: turns as runs, tools joined with results, usage per message c
   ]);
   const main = sessions.find((s) => s.sessionKey === CC)!;
   assert.deepEqual(main.tokens, { input: 19, output: 346, cacheRead: 81400, cacheWrite: 1950, total: 83715 });
-  assert.equal(main.costUsd, 0, 'no cost in the log: none counted');
+  // No cost in the log: priced from the bundled table (claude-sonnet-4-5: $3 in, $15 out, $0.30
+  // cache read, $3.75 cache write per million): 19·3 + 346·15 + 81,400·0.3 + 1,950·3.75 = 36,979.5 µ$.
+  assert.equal(main.costUsd, 0.03698);
+  assert.ok(usagePerCall(ix.db, listRuns(ix.db, CC).at(-1)!.runId).every((c) => c.costSource === 'price-table'));
   assert.equal(sessions.find((s) => s.sessionKey === CC_SUB)!.parentSessionKey, CC);
 
   const [second, first] = listRuns(ix.db, CC);

@@ -134,7 +134,9 @@ test('OTLP traces: sessions, runs, LLM calls, tools with arguments and results, 
     const conv = sessions.find((s) => s.sessionKey === CONV)!;
     // 1200 in incl. 1000 cache read → 200 + 500; cache read 1000; out 50 + 80.
     assert.deepEqual(conv.tokens, { input: 700, output: 130, cacheRead: 1000, cacheWrite: 0, total: 1830 });
-    assert.equal(conv.costUsd, 0, 'no cost in the conventions: none counted');
+    // No cost in the conventions: priced from the bundled table (claude-sonnet-4-5: $3 in, $15 out,
+    // $0.30 cache read per million): 700·3 + 130·15 + 1,000·0.3 = 4,350 µ$.
+    assert.equal(conv.costUsd, 0.00435);
 
     const [run] = listRuns(ix.db, CONV);
     assert.equal(run!.runId, 'a1a1a1a1a1a1a1a1');

@@ -293,6 +293,7 @@ describe('runs', () => {
     stopReason: 'error',
     error: { message: 'Tool exec failed: Command exited with code 1' },
     isHeartbeat: false,
+    costSources: { producer: 3 },
   };
   const RUN_M2 = {
     runId: 'run-m2',
@@ -311,6 +312,7 @@ describe('runs', () => {
     stopReason: 'stop',
     error: null,
     isHeartbeat: false,
+    costSources: { producer: 2 },
   };
 
   test('listRuns: newest first', () => {
@@ -337,6 +339,7 @@ describe('runs', () => {
       stopReason: 'stop',
       error: null,
       isHeartbeat: false,
+      costSources: { producer: 2 },
     });
     assert.equal(summary.getRun(db, 'run-nope'), null);
   });
@@ -528,7 +531,8 @@ describe('tools', () => {
     result: { _blob: true, path: `/home/alice/.openclaw/agents/main/telemetry/blobs/${A(16)}-output.txt`, size: 230, encoding: 'utf-8' },
     blobs: [{ id: `${A(16)}-output.txt`, role: 'result', size: 230, hashOk: null }],
   };
-  const view = (t: ToolCall) => ({ ...t, blobs: t.blobs.map(blobView) });
+  // The tool calls' cost shares are worked out on their own fixture (costs.test.ts).
+  const view = ({ tokensAdded: _t, costUsd: _c, carriedCostUsd: _r, ...t }: ToolCall) => ({ ...t, blobs: t.blobs.map(blobView) });
 
   test('run-m1: start/end paired, in start order', () => {
     assert.deepEqual(detail.tools(db, 'run-m1').map(view), [READ_R1, EDIT_E1, EXEC_X1]);
@@ -631,19 +635,19 @@ describe('usage', () => {
         callIndex: 0, ts: D1_235948 + 4000, provider: 'anthropic', model: 'claude-opus-4-5',
         delta: tok(1200, 400, 0, 3000, 4600),
         cumulative: tok(1700, 400, 0, 3000, 5100), // 500 input of a retried request were counted
-        context: { used: 4200, limit: 200000 }, costUsd: 0.03475, durationMs: 1990, eventId: A(5),
+        context: { used: 4200, limit: 200000 }, costUsd: 0.03475, costSource: 'producer', durationMs: 1990, eventId: A(5),
       },
       {
         callIndex: 1, ts: D1_235948 + 6000, provider: 'anthropic', model: 'claude-opus-4-5',
         delta: tok(800, 300, 3000, 900, 5000),
         cumulative: tok(2500, 700, 3000, 3900, 10100),
-        context: { used: 6000, limit: 200000 }, costUsd: 0.018625, durationMs: 1880, eventId: A(10),
+        context: { used: 6000, limit: 200000 }, costUsd: 0.018625, costSource: 'producer', durationMs: 1880, eventId: A(10),
       },
       {
         callIndex: 2, ts: D1_235948 + 8500, provider: 'anthropic', model: 'claude-opus-4-5',
         delta: tok(1500, 600, 3900, 1600, 7600),
         cumulative: tok(4000, 1300, 6900, 5500, 17700),
-        context: { used: 8000, limit: 200000 }, costUsd: 0.03445, durationMs: 2300, eventId: A(14),
+        context: { used: 8000, limit: 200000 }, costUsd: 0.03445, costSource: 'producer', durationMs: 2300, eventId: A(14),
       },
     ]);
     assert.deepEqual(detail.usagePerCall(db, 'run-nope'), []);

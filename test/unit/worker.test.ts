@@ -4,7 +4,7 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -301,5 +301,35 @@ test('worker: killed at arbitrary moments while syncing and saving, the saved in
   } finally {
     t.cleanup();
     store.cleanup();
+  }
+});
+
+test('worker: the user price file given with index/sync prices calls; an edit of the file reprices at the next sync; a bad file is a notice', async () => {
+  const t = tempDir();
+  const p = tempDir();
+  const { c, events } = client();
+  try {
+    const fixture = path.join(__dirname, '..', 'fixtures', 'handmade-costs');
+    const prices = path.join(p.dir, 'prices.json');
+    writeFileSync(prices, readFileSync(path.join(fixture, 'prices.json')));
+    writeFileSync(path.join(t.dir, 'events.jsonl'), readFileSync(path.join(fixture, 'agents', 'dev', 'telemetry', 'events.jsonl')));
+    await c.request('index/open', { file: null, dirs: [t.dir] });
+    await c.request('index/sync', { dirs: [t.dir], priceFile: prices });
+    // 11930 µ$ from the price file + 5500 µ$ from the table and the producer (costs.test.ts).
+    assert.equal((await c.request('stats', {})).costUsd, 0.01743);
+    writeFileSync(prices, readFileSync(path.join(fixture, 'prices-input2.json')));
+    const r = await c.request('index/sync', { dirs: [t.dir] });
+    assert.deepEqual(r.sessionKeys, ['agent:dev:main', 'agent:dev:other']);
+    assert.equal((await c.request('stats', {})).costUsd, 0.01743 + 0.0013, 'input at $2: 1300 µ$ more');
+    writeFileSync(prices, '{"prices": 3}');
+    await c.request('index/sync', { dirs: [t.dir] });
+    assert.equal((await c.request('stats', {})).costUsd, 0.0055, 'nothing usable in the file: test-model is unknown');
+    assert.ok(events.some((e) => e.event === 'notice' && /price file/.test((e.params as { message: string }).message)));
+    await c.request('index/sync', { dirs: [t.dir], priceFile: null });
+    assert.equal((await c.request('sessions/list', {})).length, 2);
+  } finally {
+    await c.terminate();
+    t.cleanup();
+    p.cleanup();
   }
 });

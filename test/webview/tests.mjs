@@ -166,6 +166,9 @@ export function registerTests(test, { fixture }) {
     await eventRowWith(page, 'error: Command exited with status 1').click();
     await page.locator('atx-tool-detail .cut').waitFor();
     assert.match(await deepText(page.locator('atx-tool-detail')), /Cut: captured in summary mode/);
+    // Its cost, as core attributes it (the fixture's tool/get answer): 1,520 tokens entering the next
+    // call's context, which is the run's last: nothing re-reads it.
+    assert.match(await deepText(page.locator('atx-tool-detail .tool-cost')), /\$0\.0081\s*\(\+1,520 tokens: \$0\.0081 entering the context,\s*\$0 re-read by later calls\)/);
     const blob = page.locator('atx-blob-view').first();
     assert.match(await deepText(blob), /6\.0 KB/);
     await blob.locator('button', { hasText: 'Show content' }).click();

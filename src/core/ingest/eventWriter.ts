@@ -6,6 +6,7 @@ import type { RawLine } from '../source/lineReader';
 import { lineHash, normalize, OPENCLAW, UNKNOWN_FORMAT, type MapFile, type MapState } from '../source/formats';
 import { TRANSCRIPT, TranscriptFile, type TranscriptLookups } from '../source/formats/transcript';
 import { sourceBit } from '../source/formats/sources';
+import { costSourceCode, Pricer } from '../source/prices';
 import {
   cutDeep, errorText, execCommandOf, filePathOf, idOf, isObj, llmCallTokens, num, str, timeOf, tokensOf, type Obj,
 } from '../source/eventFields';
@@ -97,6 +98,9 @@ export class EventWriter {
     },
   };
 
+  /** Prices LLM calls (see source/prices.ts); the index sets it from the user price file. */
+  pricer = new Pricer();
+
   constructor(private readonly db: Database) {
     this.totals = new SessionTotals(db);
     for (const row of db.exec('SELECT id, s FROM strings')[0]?.values ?? []) {
@@ -127,8 +131,8 @@ export class EventWriter {
       owner: p('SELECT file FROM events WHERE eid = ?'),
       link: p('INSERT OR IGNORE INTO session_links (sid, skey) VALUES (?, ?)'),
       run: p('INSERT INTO run_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
-      tool: p('INSERT INTO tool_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)'),
-      llm: p('INSERT INTO llm_calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
+      tool: p('INSERT INTO tool_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
+      llm: p('INSERT INTO llm_calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
       message: p('INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?)'),
       subagent: p('INSERT INTO subagent_events VALUES (?,?,?,?,?,?,?,?,?,?,?)'),
       usage: p('INSERT INTO usage_snapshots VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
@@ -608,7 +612,7 @@ export class EventWriter {
         st.tool!.run([
           ev, call, run, skey, ts, end ? 1 : 0, this.intern(name), failed ? 1 : 0,
           end ? num(data.durationMs) : null, filePathOf(name, data), execCommandOf(name, data),
-          end ? errorText(data.error) : null, blobCount(o, data),
+          end ? errorText(data.error) : null, blobCount(o, data), end ? resultSize(o, data) : null,
         ]);
         return;
       }
@@ -616,7 +620,11 @@ export class EventWriter {
         const d = llmCallTokens(data);
         const c = tokensOf(data.cumulative);
         const ctx = isObj(data.context) ? data.context : {};
-        const cost = num(data.costUsd) ?? 0;
+        const model = str(data.model);
+        const provider = str(data.provider);
+        const producerCost = num(data.costUsd);
+        const priced = this.pricer.price(provider, model, ts, { input: d?.input ?? 0, output: d?.output ?? 0, cacheRead: d?.cacheRead ?? 0, cacheWrite: d?.cacheWrite ?? 0 }, producerCost);
+        const cost = priced.cost;
         if (run !== null) {
           if (tf !== undefined && fmt === tf) {
             if (!this.transcriptLlmCounts(run, tf)) return;
@@ -628,10 +636,11 @@ export class EventWriter {
         }
         if (skey !== null) this.totals.llm(skey, ts, d?.input ?? 0, d?.output ?? 0, d?.cacheRead ?? 0, d?.cacheWrite ?? 0, d?.total ?? 0, cost);
         st.llm!.run([
-          ev, run, skey, ts, num(data.callIndex), this.intern(str(data.provider)), this.intern(str(data.model)),
+          ev, run, skey, ts, num(data.callIndex), this.intern(provider), this.intern(model),
           d?.input ?? 0, d?.output ?? 0, d?.cacheRead ?? 0, d?.cacheWrite ?? 0, d?.total ?? 0,
           c?.input ?? null, c?.output ?? null, c?.cacheRead ?? null, c?.cacheWrite ?? null, c?.total ?? null,
           num(ctx.used), num(ctx.limit), cost, num(data.durationMs),
+          producerCost, costSourceCode(priced.source), priced.newCost, priced.readCost,
         ]);
         return;
       }
@@ -670,6 +679,29 @@ export class EventWriter {
     }
   }
 
+  /**
+   * Prices every LLM call of the index again with the current pricer (the user price file or the
+   * price table changed) and sums the sessions' costs again. Returns the session keys touched.
+   */
+  reprice(): number[] {
+    const rows = this.db.exec(
+      `SELECT c.ev, c.ts, p.s, m.s, c.d_in, c.d_out, c.d_cr, c.d_cw, c.p_cost FROM llm_calls c
+       LEFT JOIN strings p ON p.id = c.provider LEFT JOIN strings m ON m.id = c.model`,
+    )[0]?.values ?? [];
+    const up = this.db.prepare('UPDATE llm_calls SET cost = ?, csrc = ?, c_new = ?, c_read = ? WHERE ev = ?');
+    try {
+      for (const r of rows) {
+        const v = (i: number) => (typeof r[i] === 'number' ? (r[i] as number) : 0);
+        const priced = this.pricer.price(r[2] as string | null, r[3] as string | null, v(1), { input: v(4), output: v(5), cacheRead: v(6), cacheWrite: v(7) }, typeof r[8] === 'number' ? r[8] : null);
+        up.run([priced.cost, costSourceCode(priced.source), priced.newCost, priced.readCost, r[0] as number]);
+      }
+    } finally {
+      up.free();
+    }
+    this.db.run('UPDATE sessions SET cost = COALESCE((SELECT SUM(c.cost) FROM llm_calls c WHERE c.skey = sessions.skey), 0)');
+    return (this.db.exec('SELECT skey FROM sessions')[0]?.values ?? []).map((r) => r[0] as number);
+  }
+
   /** Removes a file's events and everything derived from them; returns how many. */
   deleteFileEvents(fileId: number, touched: Set<number>): number {
     this.forgetMapState();
@@ -697,6 +729,22 @@ export class EventWriter {
     const rows = this.db.exec(`SELECT s FROM strings WHERE id IN (${[...ids].join(',')})`)[0]?.values ?? [];
     return rows.map((r) => r[0] as string).sort();
   }
+}
+
+/**
+ * Bytes of a tool.end's result: the inline result (a string as UTF-8, anything else as JSON), or
+ * the recorded size of the blob holding it (`blobRefs` with role result, or an inline `_blob`).
+ */
+function resultSize(o: Obj, data: Obj): number {
+  let n = 0;
+  const r = data.result;
+  if (isObj(r) && r._blob === true) n += num(r.size) ?? 0;
+  else if (typeof r === 'string') n += Buffer.byteLength(r);
+  else if (r !== undefined && r !== null) n += Buffer.byteLength(JSON.stringify(r) ?? '');
+  if (Array.isArray(o.blobRefs)) {
+    for (const b of o.blobRefs) if (isObj(b) && (b.role === undefined || b.role === 'result')) n += num(b.size) ?? 0;
+  }
+  return n;
 }
 
 /** How many blob references an event carries (both shapes). */

@@ -7,6 +7,7 @@ import { createSchema, dropQueryIndexes, QUERY_INDEXES, schemaVersionOf, SCHEMA_
 import { one } from '../store/sql';
 import { classifyTelemetryFile } from '../source/telemetryFiles';
 import { EventWriter } from './eventWriter';
+import { Pricer, type UserPriceFile } from '../source/prices';
 import type { SyncProgress } from '../../protocol/indexTypes';
 
 export type { SyncProgress } from '../../protocol/indexTypes';
@@ -44,6 +45,8 @@ export interface SyncReport {
   ms: number;
   /** Session keys whose data changed (for refreshing views). */
   sessionKeys: string[];
+  /** The prices changed (user price file or price table): every LLM call was priced again. */
+  repriced?: boolean;
 }
 
 /** How an index was opened: fresh, restored, or rebuilt because the stored one was unusable. */
@@ -131,6 +134,32 @@ export class TelemetryIndex {
     }
   }
 
+  /**
+   * Prices LLM calls with this user price file from now on (null: none, the price table and the
+   * producers' costs only). When that changes a price, the next sync reprices what the index holds.
+   */
+  setPrices(file: UserPriceFile | null): void {
+    this.writer.pricer = Pricer.fromFile(file);
+  }
+
+  /** The prices the index holds were computed with another pricer: price everything again. */
+  private repriceIfChanged(touched: Set<number>): boolean {
+    const key = this.writer.pricer.key;
+    const stored = one(this.db, "SELECT value FROM meta WHERE key = 'prices'")?.value ?? null;
+    if (stored === key) return false;
+    this.db.run('BEGIN');
+    try {
+      for (const skey of this.writer.reprice()) touched.add(skey);
+      this.db.run("INSERT OR REPLACE INTO meta (key, value) VALUES ('prices', ?)", [key]);
+      this.db.run('COMMIT');
+    } catch (err) {
+      this.db.run('ROLLBACK');
+      throw err;
+    }
+    this.changedSinceExport = true;
+    return true;
+  }
+
   /** true when something changed since the last `export()`. */
   get dirty(): boolean {
     return this.changedSinceExport;
@@ -163,6 +192,7 @@ export class TelemetryIndex {
     const plan: { row: FileRow; disk: DiskFile }[] = [];
     const touchedSessions = new TouchSet();
 
+    if (this.repriceIfChanged(touchedSessions)) report.repriced = true;
     // One transaction for the bookkeeping of every file (many small files: transcripts).
     this.db.run('BEGIN');
     try {

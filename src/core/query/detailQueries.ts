@@ -8,6 +8,8 @@ import { errorText, fileOpOf, isObj, str, type Obj } from '../source/eventFields
 import { decodeEventId, encodeEventId } from '../store/eventIds';
 import { PayloadReader } from '../source/payloads';
 import { TRANSCRIPT } from '../source/formats/transcript';
+import { costSourceOf } from '../source/prices';
+import { runToolCosts, type ToolCost } from './toolCosts';
 import { all, allValues, memoWhileUnchanged, money, n, numOrNull, one, type Row, stringId, textOrNull, tokensFrom } from '../store/sql';
 
 const EVENT_COLS = `e.id AS ev, e.eid, e.ts, e.line, e.off, e.len, f.path, f.dir, f.gzip, f.rank,
@@ -336,10 +338,11 @@ export function tools(db: Database, runId: string, opts: ToolOptions = {}): Tool
     [run],
   );
   const reader = new PayloadReader();
+  const costs = runToolCosts(db, runId);
   try {
     return rows
       .filter((r) => !opts.name || r.tool_name === opts.name)
-      .map((r) => toolCallFrom(db, r, reader, runId, opts.expandBlobs === true));
+      .map((r) => withCost(toolCallFrom(db, r, reader, runId, opts.expandBlobs === true), costs));
   } finally {
     reader.close();
   }
@@ -357,11 +360,18 @@ export function toolByEvent(db: Database, eventId: string, expandBlobs = false):
   );
   if (!r) return null;
   const reader = new PayloadReader();
+  const runId = textOrNull(r.run_name);
   try {
-    return toolCallFrom(db, r, reader, textOrNull(r.run_name), expandBlobs);
+    return withCost(toolCallFrom(db, r, reader, runId, expandBlobs), runId === null ? new Map() : runToolCosts(db, runId));
   } finally {
     reader.close();
   }
+}
+
+/** A tool call with its attributed cost (toolCosts.ts); a call outside any run costs nothing. */
+function withCost(t: ToolCall, costs: Map<string, ToolCost>): ToolCall {
+  const c = costs.get(t.toolCallId);
+  return { ...t, tokensAdded: c?.tokensAdded ?? 0, costUsd: c?.costUsd ?? 0, carriedCostUsd: c?.carriedCostUsd ?? 0 };
 }
 
 function toolCallFrom(db: Database, r: Row, reader: PayloadReader, runId: string | null, expand: boolean): ToolCall {
@@ -494,6 +504,7 @@ export function llmCallFromRow(r: Row, index: number): LlmCallUsage {
     cumulative: tokensFrom(r, 'c_'),
     context: { used: numOrNull(r.ctx_used), limit: numOrNull(r.ctx_limit) },
     costUsd: money(r.cost),
+    costSource: costSourceOf(r.csrc),
     durationMs: numOrNull(r.duration),
     eventId: decodeEventId(r.eid),
   };

@@ -12,7 +12,8 @@ import { isObj } from '../source/eventFields';
 import { decodeEventId, encodeEventId } from '../store/eventIds';
 import { selectionWhere } from './selection';
 import { PayloadReader } from '../source/payloads';
-import { all, memoWhileUnchanged, n, one, stringId, textOrNull } from '../store/sql';
+import { all, memoWhileUnchanged, money, n, one, stringId, textOrNull } from '../store/sql';
+import { expensiveToolCalls, toolCosts, toolKey } from './toolCosts';
 import { getSession, listRuns, seed001Cards } from './summaryQueries';
 
 /** Largest blob page sent to the webview at once. */
@@ -94,14 +95,24 @@ export function sessionDetails(db: Database, sessionKey: string, runId?: string,
     perRun.set(run, i + 1);
     return { ...llmCallFromRow(r, i), runId: run };
   });
-  const toolCalls = !want('toolCalls') ? [] : all(
+  const toolRows = !want('toolCalls') ? [] : all(
     db,
     `SELECT t.*, nm.s AS tool_name, rk.s AS run_name, k.s AS session_key FROM tool_calls t JOIN strings rk ON rk.id = t.run
      LEFT JOIN strings nm ON nm.id = t.name LEFT JOIN strings k ON k.id = t.skey
      WHERE t.run IN (${scope.runs}) ORDER BY COALESCE(t.started_ts, t.ended_ts), t.tool_call_id`,
     scope.params,
-  ).map((r): ToolCall => toolCallFromRow(r, textOrNull(r.run_name), textOrNull(r.session_key)));
-  return { llmCalls, toolCalls, fileOps: want('fileOps') ? files(db, sessionKey, { runId }) : [] };
+  );
+  const costs = toolCosts(db, [...new Set(toolRows.map((r) => r.run as number))]).tools;
+  const toolCalls = toolRows.map((r): ToolCall => {
+    const c = costs.get(toolKey(r.run as number, r.tool_call_id as string));
+    return { ...toolCallFromRow(r, textOrNull(r.run_name), textOrNull(r.session_key)), tokensAdded: c?.tokensAdded ?? 0, costUsd: money(c?.costUsd), carriedCostUsd: money(c?.carriedCostUsd) };
+  });
+  return {
+    llmCalls,
+    toolCalls,
+    fileOps: want('fileOps') ? files(db, sessionKey, { runId }) : [],
+    ...(want('toolCalls') ? { expensiveTools: expensiveToolCalls(db, sessionKey, 5) } : {}),
+  };
 }
 
 /** Most items of one list a `session/details` answer with `part` carries. */
@@ -109,8 +120,9 @@ export const DETAILS_PAGE_MAX = 5000;
 
 /**
  * Items `offset` to `offset + limit` (capped at DETAILS_PAGE_MAX) of one list of `sessionDetails`, the
- * others empty, and the list's length. The list is read once and kept until the index changes, so
- * paging through it costs one query. Null when the session is unknown.
+ * others empty, and the list's length (the first page of the tool calls also carries the most
+ * expensive ones). The list is read once and kept until the index changes, so paging through it
+ * costs one query. Null when the session is unknown.
  */
 export function sessionDetailsPage(db: Database, sessionKey: string, runId: string | undefined, part: DetailsPart, page: { offset: number; limit: number }): SessionDetails | null {
   const whole = memoWhileUnchanged(db, `details\n${sessionKey}\n${runId ?? ''}\n${part}`, () => sessionDetails(db, sessionKey, runId, part));
@@ -118,7 +130,10 @@ export function sessionDetailsPage(db: Database, sessionKey: string, runId: stri
   const offset = Math.max(0, Math.floor(page.offset));
   const limit = Math.min(Math.max(0, Math.floor(page.limit)), DETAILS_PAGE_MAX);
   const list = whole[part];
-  return { llmCalls: [], toolCalls: [], fileOps: [], [part]: list.slice(offset, offset + limit), total: list.length };
+  return {
+    llmCalls: [], toolCalls: [], fileOps: [], [part]: list.slice(offset, offset + limit), total: list.length,
+    ...(offset === 0 && whole.expensiveTools ? { expensiveTools: whole.expensiveTools } : {}),
+  };
 }
 
 /** The runs of a session (or the one run) as a subquery over `?1` (session key id) and `?2` (run id). */

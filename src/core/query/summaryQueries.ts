@@ -1,14 +1,27 @@
 import type { Database, SqlValue } from 'sql.js';
 import type {
-  CostRow, ErrorRow, IndexProblem, RunSummary, SearchHit, Seed001Stats, SessionSummary, Stats,
+  CostRow, CostSourceCounts, ErrorRow, IndexProblem, RunSummary, SearchHit, Seed001Stats, SessionSummary, Stats,
 } from '../../protocol/model';
 import { decodeEventId } from '../store/eventIds';
+import { COST_SOURCES } from '../source/prices';
 import { sourcesOf } from '../source/formats/sources';
 import { parentRunOf } from './detailQueries';
+import { toolCostRows } from './toolCosts';
 import { RUNS_COLUMNS } from '../store/schema';
 import { all, money, n, numOrNull, one, type Row, stringId, textOrNull, tokensFrom } from '../store/sql';
 
-const TOKEN_SUMS = `SUM(d_in) AS t_in, SUM(d_out) AS t_out, SUM(d_cr) AS t_cr, SUM(d_cw) AS t_cw, SUM(d_total) AS t_total, SUM(cost) AS cost, COUNT(*) AS calls`;
+const TOKEN_SUMS = `SUM(d_in) AS t_in, SUM(d_out) AS t_out, SUM(d_cr) AS t_cr, SUM(d_cw) AS t_cw, SUM(d_total) AS t_total, SUM(cost) AS cost, COUNT(*) AS calls,
+  SUM(csrc = 0) AS cs0, SUM(csrc = 1) AS cs1, SUM(csrc = 2) AS cs2, SUM(csrc = 3) AS cs3`;
+
+/** LLM calls per cost source from a TOKEN_SUMS row (sources without calls left out). */
+function costSourcesFrom(r: Row | undefined): CostSourceCounts {
+  const out: CostSourceCounts = {};
+  COST_SOURCES.forEach((s, i) => {
+    const c = n(r?.[`cs${i}`]);
+    if (c > 0) out[s] = c;
+  });
+  return out;
+}
 
 /** `stats [--since]` */
 export function stats(db: Database, opts: { since?: number } = {}): Stats {
@@ -32,6 +45,7 @@ export function stats(db: Database, opts: { since?: number } = {}): Stats {
     },
     tokens: tokensFrom(llm, 't_'),
     costUsd: money(llm?.cost),
+    costSources: costSourcesFrom(llm),
     problems: problems(db),
     ...formatStats(db, p),
   };
@@ -246,7 +260,7 @@ export function listRuns(db: Database, sessionKey: string): RunSummary[] {
   const mine = 'SELECT run FROM run_events WHERE skey = ?1';
   return all(
     db,
-    `SELECT q.*, l.t_in, l.t_out, l.t_cr, l.t_cw, l.t_total, l.cost, l.calls, t.tool_calls, t.tool_failed FROM (${RUN_COLS}
+    `SELECT q.*, l.t_in, l.t_out, l.t_cr, l.t_cw, l.t_total, l.cost, l.calls, l.cs0, l.cs1, l.cs2, l.cs3, t.tool_calls, t.tool_failed FROM (${RUN_COLS}
        FROM (SELECT ${RUNS_COLUMNS} FROM run_events WHERE run IN (${mine}) GROUP BY run HAVING MAX(skey) = ?1) r ${RUN_JOINS}) q
      LEFT JOIN (SELECT run, ${TOKEN_SUMS} FROM llm_calls WHERE run IN (${mine}) GROUP BY run) l ON l.run = q.run_id
      LEFT JOIN (SELECT run, COUNT(DISTINCT call) AS tool_calls, COUNT(DISTINCT CASE WHEN is_error = 1 THEN call END) AS tool_failed
@@ -294,6 +308,7 @@ function runSummaryFrom(r: Row, llm: Row | undefined, tools: { calls?: SqlValue;
     stopReason: textOrNull(r.stop_reason),
     error: r.error ? { message: r.error as string } : null,
     isHeartbeat: r.heartbeat === 1,
+    costSources: costSourcesFrom(llm),
   };
 }
 
@@ -323,10 +338,15 @@ export function listErrors(db: Database, opts: { since?: number } = {}): ErrorRo
   }));
 }
 
-export type CostGroup = 'model' | 'provider' | 'agent' | 'session' | 'day';
+export type CostGroup = 'model' | 'provider' | 'agent' | 'session' | 'day' | 'tool' | 'tool,model';
+export const COST_GROUPS: readonly CostGroup[] = ['model', 'provider', 'agent', 'session', 'day', 'tool', 'tool,model'];
 
-/** `costs --group-by …`: llm.call deltas and costs summed per group, most expensive first. */
+/**
+ * `costs --group-by …`: llm.call deltas and costs summed per group, most expensive first; by tool
+ * (and model), the cost shared out to tool calls (see toolCosts.ts).
+ */
 export function costs(db: Database, groupBy: CostGroup = 'model'): CostRow[] {
+  if (groupBy === 'tool' || groupBy === 'tool,model') return toolCostRows(db, groupBy === 'tool,model');
   const key = {
     model: `COALESCE(m.s, '(unknown)')`,
     provider: `COALESCE(pv.s, '(unknown)')`,

@@ -1,6 +1,6 @@
 import type { Database } from 'sql.js';
 import type { ChainStatus, TreeFilter, TreeNode } from '../../protocol/indexTypes';
-import type { ChainVerdict, ReplayEvent, RunSummary, SessionSource, SessionSummary, SubagentNode, ToolCall, Tokens } from '../../protocol/model';
+import type { ChainVerdict, CostSource, CostSourceCounts, ReplayEvent, RunSummary, SessionSource, SessionSummary, SubagentNode, ToolCall, Tokens } from '../../protocol/model';
 import { formatDuration } from '../../protocol/format';
 import { editTexts, getEvent, replay, subagents, toolByEvent, tools } from './detailQueries';
 import { fileOpOf, isObj, str } from '../source/eventFields';
@@ -254,6 +254,19 @@ function runNodes(db: Database, sessionKey: string, parentId: string, scope: str
     .map((r) => runNode(db, r, parentId, scope, now));
 }
 
+const COST_SOURCE_LABELS: Record<CostSource, string> = {
+  user: 'user price file',
+  producer: 'recorded by the producer',
+  'price-table': 'price table',
+  unknown: 'no price known',
+};
+
+/** " (price table: 3 calls, no price known: 1 call)": where a cost came from, for tooltips. */
+export function costSourceText(c: CostSourceCounts | undefined): string {
+  const parts = (Object.keys(COST_SOURCE_LABELS) as CostSource[]).filter((k) => (c?.[k] ?? 0) > 0).map((k) => `${COST_SOURCE_LABELS[k]}: ${plural(c![k]!, 'call')}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
 export function runNode(db: Database, r: RunSummary, parentId: string | null, scope: string, now: number): TreeNode {
   const failed = r.error !== null;
   const start = r.startedTs ?? r.endedTs;
@@ -274,7 +287,7 @@ export function runNode(db: Database, r: RunSummary, parentId: string | null, sc
     `- LLM calls: ${r.llmCalls}`,
     `- Tool calls: ${r.toolCallCount}${r.toolErrorCount ? ` (${r.toolErrorCount} failed)` : ''}`,
     `- Tokens: ${tokenLine(r.tokens)}`,
-    `- Cost: ${formatCost(r.costUsd)}`,
+    `- Cost: ${formatCost(r.costUsd)}${costSourceText(r.costSources)}`,
     `- Stop reason: ${md(r.stopReason ?? '—')}`,
   ];
   if (r.error) lines.push('', `**Error:** ${md(r.error.message)}`);
@@ -334,6 +347,12 @@ export function toolNode(call: ToolCall, eventId: string, parentId: string, scop
     `- Started: ${call.startedTs !== null ? formatDate(call.startedTs) : 'unknown'}`,
     `- Duration: ${call.durationMs !== null ? formatDuration(call.durationMs) : '—'}`,
   ];
+  if (call.tokensAdded !== undefined) {
+    lines.push(
+      `- Context: +${formatTokens(call.tokensAdded)} tok · cost ${formatCost((call.costUsd ?? 0) + (call.carriedCostUsd ?? 0))} ` +
+        `(${formatCost(call.costUsd ?? 0)} entering, ${formatCost(call.carriedCostUsd ?? 0)} re-read by later calls)`,
+    );
+  }
   if (call.isError) lines.push('', `**Error:** ${md(call.error ?? 'tool call failed')}`);
   return {
     id: scoped(scope, `tool:${eventId}`),

@@ -14,7 +14,7 @@ import type { Database } from 'sql.js';
  * Lines of other producers are normalized to OpenClaw's shape (formats/); `events.fmt` and
  * `files.format` say which format they came in.
  */
-export const SCHEMA_VERSION = 11;
+export const SCHEMA_VERSION = 12;
 
 /**
  * The columns of the `runs` view, aggregated over a run's run_events rows (grouped by run); also
@@ -78,14 +78,20 @@ CREATE TABLE run_events (
 CREATE TABLE tool_events (
   ev INTEGER PRIMARY KEY, call TEXT NOT NULL, run INTEGER, skey INTEGER, ts INTEGER NOT NULL,
   phase INTEGER NOT NULL, name INTEGER, is_error INTEGER NOT NULL DEFAULT 0, duration INTEGER,
-  file_path TEXT, exec TEXT, error TEXT, blobs INTEGER NOT NULL DEFAULT 0
+  file_path TEXT, exec TEXT, error TEXT, blobs INTEGER NOT NULL DEFAULT 0,
+  rsize INTEGER -- tool.end: bytes of the recorded result (inline and in result blobs); what shares a call's new context (query/toolCosts.ts)
 );
 CREATE TABLE llm_calls (
   ev INTEGER PRIMARY KEY, run INTEGER, skey INTEGER, ts INTEGER NOT NULL, idx INTEGER,
   provider INTEGER, model INTEGER,
   d_in INTEGER, d_out INTEGER, d_cr INTEGER, d_cw INTEGER, d_total INTEGER,
   c_in INTEGER, c_out INTEGER, c_cr INTEGER, c_cw INTEGER, c_total INTEGER,
-  ctx_used INTEGER, ctx_limit INTEGER, cost REAL, duration INTEGER
+  ctx_used INTEGER, ctx_limit INTEGER, cost REAL, duration INTEGER,
+  -- cost is what the call counts as (see source/prices.ts); p_cost what the producer recorded
+  -- (null: nothing); csrc where cost came from (0 unknown, 1 producer, 2 price table, 3 user
+  -- price file); c_new / c_read the parts of cost paid for new context (input + cache write) and
+  -- for cache reads (the rest is output).
+  p_cost REAL, csrc INTEGER NOT NULL DEFAULT 0, c_new REAL NOT NULL DEFAULT 0, c_read REAL NOT NULL DEFAULT 0
 );
 CREATE TABLE messages (
   ev INTEGER PRIMARY KEY, inbound INTEGER NOT NULL, agent INTEGER, ts INTEGER NOT NULL,

@@ -12,6 +12,7 @@ import { rmSync } from 'node:fs';
 import { TelemetryIndex, type SyncReport } from '../ingest/indexer';
 import { assertOutsideTelemetry, openIndexFile, saveIndexFile } from '../ingest/indexFile';
 import { problems } from '../query/summaryQueries';
+import { readUserPrices } from '../source/prices';
 import { ChainTracker } from '../ops/knosticChain';
 import { TelemetryServer } from '../serve/server';
 import type { ChainStatus, SyncProgress, TreeNode } from '../../protocol/indexTypes';
@@ -62,6 +63,9 @@ export class IndexEngine {
   private scheduler: SyncScheduler<Pass>;
   private readonly progress = new Set<(p: SyncProgress) => void>();
   private heartbeat: NodeJS.Timeout | null = null;
+  /** The user price file (null: none) and the hash of what the index was last given (null: not yet). */
+  private priceFile: string | null = null;
+  private priceHash: string | null = null;
 
   constructor(
     private readonly sql: SqlJsStatic,
@@ -125,6 +129,7 @@ export class IndexEngine {
     this.lock = file ? new IndexLock(file, this.opts.lockStaleMs) : null;
     const opened = openIndexFile(this.sql, file);
     this.index = opened.index;
+    this.priceHash = null;
     if (opened.rebuildReason) {
       this.log('warn', `index rebuilt: ${opened.rebuildReason}`);
       this.emit('notice', { level: 'info', message: `rebuilding the index (${opened.rebuildReason}).` });
@@ -150,6 +155,29 @@ export class IndexEngine {
     this.heartbeat.unref?.();
   }
 
+  /** Prices with this user price file from the next sync on (null: none). */
+  setPriceFile(file: string | null): void {
+    if (file !== this.priceFile) this.priceHash = null;
+    this.priceFile = file;
+  }
+
+  /**
+   * Gives the index the user price file when it changed (read at every sync, so an edit of the
+   * file reprices at the next sync); what is wrong with it is said once per version of the file.
+   */
+  private applyPrices(index: TelemetryIndex): void {
+    const file = this.priceFile ? readUserPrices(this.priceFile) : null;
+    const hash = file?.hash ?? '';
+    if (hash === this.priceHash) return;
+    this.priceHash = hash;
+    index.setPrices(file);
+    if (file?.problems.length) {
+      const message = `price file: ${file.problems.slice(0, 3).join('; ')}${file.problems.length > 3 ? ` (and ${file.problems.length - 3} more)` : ''}`;
+      this.log('warn', message);
+      this.emit('notice', { level: 'warn', message });
+    }
+  }
+
   /** Syncs with `dirs` (coalesced with other requests); progress goes to `onProgress` while this request waits. */
   async sync(dirs: string[], opts: { all?: boolean; signal?: AbortSignal; onProgress?: (p: SyncProgress) => void } = {}): Promise<SyncSummary> {
     if (!this.index) throw new Error('the telemetry index is not open');
@@ -173,6 +201,7 @@ export class IndexEngine {
     const dirs = this.dirs;
     this.setState('indexing');
     try {
+      this.applyPrices(index);
       const report: SyncReport = await index.sync(dirs, {
         signal,
         publishMs: this.opts.publishMs ?? 250,
@@ -185,7 +214,8 @@ export class IndexEngine {
           this.emit('index/changed', { sessionKeys, all: false });
         },
       });
-      const changed = report.added + report.removed + report.problems > 0;
+      const changed = report.added + report.removed + report.problems > 0 || report.repriced === true;
+      if (report.repriced) all = true;
       if (changed || all) {
         this.log('info', `sync: ${report.files} files (${report.changedFiles} changed), +${report.added} −${report.removed} events, ${report.duplicates} duplicates, ${report.problems} problems, ${report.ms} ms${report.cancelled ? ' (cancelled)' : ''}`);
       }
@@ -267,6 +297,7 @@ export class IndexEngine {
     const writer = this.lock?.held ?? false;
     this.index?.close();
     this.index = TelemetryIndex.create(this.sql);
+    this.priceHash = null;
     if (this.file && writer) rmSync(this.file, { force: true });
     this.problemCount = 0;
     this.chains.clear();

@@ -34,8 +34,14 @@ const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((d): d is
 
 export const handlers: Handlers = {
   'index/open': (e, p) => e.open(typeof p.file === 'string' ? p.file : null, strings(p.dirs)),
-  'index/sync': (e, p, ctx) => e.sync(strings(p.dirs), { all: p.all === true, signal: ctx.signal, onProgress: ctx.progress }),
-  'index/reindex': (e, p, ctx) => e.reindex(strings(p.dirs), { signal: ctx.signal, onProgress: ctx.progress }),
+  'index/sync': (e, p, ctx) => {
+    if (p.priceFile !== undefined) e.setPriceFile(typeof p.priceFile === 'string' && p.priceFile ? p.priceFile : null);
+    return e.sync(strings(p.dirs), { all: p.all === true, signal: ctx.signal, onProgress: ctx.progress });
+  },
+  'index/reindex': (e, p, ctx) => {
+    if (p.priceFile !== undefined) e.setPriceFile(typeof p.priceFile === 'string' && p.priceFile ? p.priceFile : null);
+    return e.reindex(strings(p.dirs), { signal: ctx.signal, onProgress: ctx.progress });
+  },
   'index/save': (e) => e.flush(),
   'index/close': (e) => e.close(),
   'index/status': (e) => e.status(),

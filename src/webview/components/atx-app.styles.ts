@@ -61,6 +61,13 @@ export const appStyles = css`
     flex-direction: column;
     overflow: hidden;
   }
+  .expensive-tools {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 4px 6px;
+    margin: 0 0 6px;
+  }
   .split {
     flex: 1 1 auto;
     min-height: 0;

@@ -4,6 +4,7 @@ import { DETAILS_PARTS, type DetailsPart, protocolVersion, type WebviewBootstrap
 import type { AtxEventMap } from '../events';
 import { getHostClient, type HostClient } from '../hostClient';
 import { isFilterActive } from '../state/filter';
+import { formatCost, formatInt } from '../state/format';
 import {
   appendPage,
   detailFileOps,
@@ -396,6 +397,23 @@ export class AtxApp extends LitElement {
     }
   }
 
+  /** The session's most expensive tool calls (cost per tool call, computed by the index); click selects one. */
+  private renderExpensiveTools(m: SessionModel) {
+    const top = m.details?.expensiveTools ?? [];
+    if (!top.length) return nothing;
+    return html`<div class="expensive-tools" role="group" aria-label="Most expensive tool calls">
+      <span class="muted">Most expensive tool calls:</span>
+      ${top.map(
+        (t) => html`<button
+          class="expensive-tool"
+          title=${`${t.toolName} ${t.toolCallId}: +${formatInt(t.tokensAdded)} tokens, ${formatCost(t.costUsd)} entering the context, ${formatCost(t.carriedCostUsd)} re-read by later calls`}
+          ?disabled=${!t.eventId}
+          @click=${() => t.eventId && this.select(t.eventId, { reveal: true, focus: true })}
+        >${t.toolName} ${formatCost(t.totalCostUsd)}</button>`,
+      )}
+    </div>`;
+  }
+
   private renderTimeline(m: SessionModel, ui: UiState) {
     const key = ui.selectedEventId;
     const event = key ? (m.eventById.get(key) ?? null) : null;
@@ -414,7 +432,7 @@ export class AtxApp extends LitElement {
             .selectedKey=${key}
           ></atx-waterfall>`
         : this.renderList(m, ui);
-    return html`<div class="modes" role="group" aria-label="Timeline view">
+    return html`${this.renderExpensiveTools(m)}<div class="modes" role="group" aria-label="Timeline view">
         <button aria-pressed=${mode === 'list' ? 'true' : 'false'} @click=${() => this.setTimelineMode('list')}>List</button>
         <button aria-pressed=${mode === 'waterfall' ? 'true' : 'false'} @click=${() => this.setTimelineMode('waterfall')}>Waterfall</button>
       </div>

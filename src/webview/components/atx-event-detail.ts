@@ -5,7 +5,7 @@ import { emit, emitCommand } from '../events';
 import type { HostClient } from '../hostClient';
 import { describeEvent, type SummaryContext } from '../state/eventSummary';
 import { canDiff, opKind } from '../state/files';
-import { formatCost, formatDateTime, formatDuration, formatInt, prettyPayload, shortId } from '../state/format';
+import { costSourceLabel, formatCost, formatDateTime, formatDuration, formatInt, prettyPayload, shortId } from '../state/format';
 import type { Provenance } from '../state/provenance';
 import type { TimelineGroup } from '../state/timeline';
 import { baseStyles } from './shared.styles';
@@ -127,6 +127,14 @@ export class AtxEventDetail extends LitElement {
       </ul>`;
   }
 
+  /** An LLM call's cost and where it came from (the producer, the price table, the user's price file). */
+  private renderLlmCost(ev: ReplayEvent) {
+    const call = ev.kind === 'llm.call' ? this.summary?.llmByEventId?.get(ev.id) : undefined;
+    if (!call) return nothing;
+    return html`<dt>Cost</dt>
+      <dd class="llm-cost">${formatCost(call.costUsd)} <span class="muted cost-source">${costSourceLabel(call.costSource)}</span></dd>`;
+  }
+
   private renderEvent(ev: ReplayEvent) {
     const s = describeEvent(ev, this.summary);
     const ops = this.fileOps.filter((o) => o.eventId === ev.id);
@@ -140,6 +148,7 @@ export class AtxEventDetail extends LitElement {
         ${ev.runId ? html`<dt>Run</dt><dd class="mono">${ev.runId}</dd>` : nothing}
         <dt>Source</dt>
         <dd class="mono">${ev.file}:${ev.line}</dd>
+        ${this.renderLlmCost(ev)}
       </dl>
       <div class="actions">
         <button @click=${() => emitCommand(this, 'event/openRaw', { eventId: ev.id })}>Open raw event</button>

@@ -3,7 +3,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { ToolCall } from '../../protocol/model';
 import type { HostClient } from '../hostClient';
 import { isInlineBlobRef } from '../state/blobs';
-import { formatDuration, formatTime, prettyPayload } from '../state/format';
+import { formatCost, formatDuration, formatInt, formatTime, prettyPayload } from '../state/format';
 import { baseStyles } from './shared.styles';
 import './atx-blob-view';
 
@@ -100,6 +100,14 @@ export class AtxToolDetail extends LitElement {
         ${t.execCommand ? html`<dt>Command</dt><dd class="mono">${t.execCommand}</dd>` : nothing}
         <dt>Call id</dt>
         <dd class="mono">${t.toolCallId}</dd>
+        ${t.tokensAdded !== undefined
+          ? html`<dt>Cost</dt>
+              <dd class="tool-cost">
+                ${formatCost((t.costUsd ?? 0) + (t.carriedCostUsd ?? 0))}
+                <span class="muted">(+${formatInt(t.tokensAdded)} tokens: ${formatCost(t.costUsd ?? 0)} entering the context,
+                  ${formatCost(t.carriedCostUsd ?? 0)} re-read by later calls)</span>
+              </dd>`
+          : nothing}
       </dl>
       ${this.renderPayload('Parameters', t.params, false)}
       ${this.renderPayload('Result', t.result, t.resultTruncated === true)}

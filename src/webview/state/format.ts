@@ -121,3 +121,17 @@ export function shortId(id: string | null | undefined): string {
   if (!id) return '—';
   return id.length > 12 ? `…${id.slice(-8)}` : id;
 }
+
+/** Where an LLM call's cost came from, in words. */
+export function costSourceLabel(source: string | undefined): string {
+  switch (source) {
+    case 'user':
+      return 'from your price file';
+    case 'producer':
+      return 'recorded by the producer';
+    case 'price-table':
+      return 'from the bundled price table';
+    default:
+      return 'no price known';
+  }
+}
