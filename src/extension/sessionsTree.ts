@@ -205,23 +205,24 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
       this.refreshAll();
       return;
     }
+    if (!change.sessionKeys.length) return;
     const now = Date.now();
-    const roots = await this.rootPages(this.coreFilter(now), now);
-    if (roots.map((r) => r.id).join('\n') !== this.rootIds.join('\n')) {
+    // Only the changed sessions are asked for; the root is asked for again only when its list changes.
+    const fresh = await this.service.request('tree/update', { sessionKeys: change.sessionKeys, shownIds: this.rootIds, filter: this.coreFilter(now), flat: this.flat, now });
+    if (!fresh) {
       // Sessions appeared, vanished or changed order (newest first): refresh from the root.
       this.refreshAll();
       return;
     }
-    const keys = new Set(change.sessionKeys);
-    for (const fresh of roots) {
-      if (!fresh.sessionKey || !keys.has(fresh.sessionKey)) continue;
-      const shown = this.nodes.get(fresh.id);
+    for (const node of fresh) {
+      const shown = this.nodes.get(node.id);
       if (shown) {
-        Object.assign(shown, fresh);
+        Object.assign(shown, node);
         this.emitter.fire(shown);
       }
     }
     // The same sessions nested as subagents elsewhere.
+    const keys = new Set(change.sessionKeys);
     for (const n of this.nodes.values()) {
       if (n.kind === 'subagent' && n.sessionKey && keys.has(n.sessionKey)) this.emitter.fire(n);
     }

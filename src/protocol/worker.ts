@@ -96,6 +96,11 @@ export interface WorkerRequests {
   'export/write': { params: { selection: ExportSelection; out: string; redactPii: boolean; dirs: string[] }; result: ExportResult & { out: string } };
   'retention/plan': { params: { dirs: string[]; policy: RetentionPolicy; now?: number }; result: RetentionPlan };
   'retention/apply': { params: { dirs: string[]; plan: RetentionPlan }; result: ApplyResult };
+  /**
+   * After a live change: fresh nodes of the changed sessions the root shows (`shownIds`, in order),
+   * or null when the root must be asked for again (a session joins or leaves it, or the order changed).
+   */
+  'tree/update': { params: { sessionKeys: string[]; shownIds: string[]; filter: TreeFilter; flat?: boolean; now?: number }; result: TreeNode[] | null };
 }
 
 export type WorkerMethod = keyof WorkerRequests;
@@ -110,6 +115,7 @@ const METHODS: { [M in WorkerMethod]: true } = {
   'sessions/list': true, 'runs/list': true, 'tool/byEvent': true, 'tool/editTexts': true, 'blob/page': true,
   'events/query': true, 'event/get': true, search: true, problems: true, stats: true, 'chains/status': true,
   'export/count': true, 'export/write': true, 'retention/plan': true, 'retention/apply': true,
+  'tree/update': true,
 };
 
 /** Progress reports some requests send before their response. */

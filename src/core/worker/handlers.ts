@@ -11,7 +11,7 @@ import { editTexts, getEvent, toolByEvent } from '../query/detailQueries';
 import { blobPage, eventsQuery, sessionDetails, sessionHeader, sessionView, timelinePage } from '../query/replayView';
 import { countSelection, selectionHasFormat } from '../query/selection';
 import { listRuns, listSessions, problems, search, stats } from '../query/summaryQueries';
-import { childNodes, resolveNode, rootNodes, rootPage } from '../query/tree';
+import { childNodes, resolveNode, rootNodes, rootPage, rootUpdate } from '../query/tree';
 import { exportLines } from '../ops/exportJsonl';
 import { applyRetention, gatherRetentionInput, planRetention } from '../ops/retention';
 import type { WorkerMethod, WorkerParams, WorkerProgress, WorkerResult } from '../../protocol/worker';
@@ -109,4 +109,8 @@ export const handlers: Handlers = {
   },
   'retention/plan': (e, p) => planRetention(gatherRetentionInput(e.db, strings(p.dirs)), p.policy, p.now ?? Date.now()),
   'retention/apply': (e, p) => applyRetention(p.plan, strings(p.dirs)),
+  'tree/update': (e, p) => {
+    const nodes = rootUpdate(e.db, p.filter ?? {}, { sessionKeys: strings(p.sessionKeys), shownIds: strings(p.shownIds), flat: p.flat === true }, p.now ?? Date.now());
+    return nodes ? e.remember(nodes) : null;
+  },
 };
