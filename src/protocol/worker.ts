@@ -51,6 +51,8 @@ export interface WorkerMemory {
   external: number;
   /** Bytes of sql.js's wasm memory (the database lives there). */
   wasmBytes: number;
+  /** The worker's own resident set, when it runs as a process of its own (a thread's is the host's). */
+  rss?: number;
 }
 
 /** How the worker persists: see core/worker/persistence.ts. */

@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
-import { IndexClient } from '../../src/extension/indexClient';
+import { IndexClient, type WorkerMode } from '../../src/extension/indexClient';
 import type { WorkerEventName, WorkerEvents } from '../../src/protocol/worker';
 import type { SyncProgress } from '../../src/protocol/indexTypes';
 import { rootNodes } from '../../src/core/query/tree';
@@ -24,9 +24,9 @@ before(async () => {
 });
 process.on('exit', () => build.cleanup());
 
-function client(engine: Record<string, unknown> = {}, onCrash?: (e: Error) => void) {
+function client(engine: Record<string, unknown> = {}, onCrash?: (e: Error) => void, mode: WorkerMode = 'thread') {
   const events: { event: WorkerEventName; params: unknown; at: number }[] = [];
-  const c = new IndexClient(script, { wasmPath, engine }, onCrash);
+  const c = new IndexClient(script, { wasmPath, engine }, onCrash, mode);
   c.start();
   c.onEvent(<E extends WorkerEventName>(event: E, params: WorkerEvents[E]) => events.push({ event, params, at: Date.now() }));
   return { c, events };
@@ -366,4 +366,47 @@ test('worker: a snapshot whose write fails leaves the previous file and is saved
     t.cleanup();
     store.cleanup();
   }
+});
+
+test('worker as a child process: the same answers; a crash (SIGKILL, mid-sync) fails pending requests and a new process reopens the saved index', async () => {
+  const t = tempDir();
+  const store = tempDir();
+  const file = path.join(store.dir, 'index.sqlite');
+  const crashes: Error[] = [];
+  const { c, events } = client({ lockStaleMs: 200, heartbeatMs: 50 }, (e) => crashes.push(e), 'process');
+  try {
+    writeSessions(t.dir, 3, 20);
+    await c.request('index/open', { file, dirs: [t.dir] });
+    assert.equal((await c.request('index/sync', { dirs: [t.dir] })).added, 60);
+    const local = await rebuild([t.dir]);
+    const now = 1_800_000_000_000;
+    assert.deepEqual(await c.request('tree/root', { filter: {}, now }), rootNodes(local.db, {}, now));
+    local.close();
+    assert.ok(events.some((e) => e.event === 'index/changed'), 'events cross the IPC channel');
+    const memory = await c.request('index/memory', {});
+    assert.ok(memory.heapUsed > 0);
+    assert.ok((memory.rss ?? 0) > memory.heapUsed, 'a process of its own reports its own resident set');
+    assert.equal((await c.request('index/save', {})).saved, true);
+    // Killed in the middle of a sync of more lines.
+    appendFileSync(path.join(t.dir, 'events.jsonl'), Array.from({ length: 3000 }, () => eventLine({ sessionKey: 'agent:main:more' })).join(''));
+    const pending = c.request('index/sync', { dirs: [t.dir] });
+    await new Promise((r) => setTimeout(r, 20));
+    await c.kill();
+    await assert.rejects(pending, /index worker stopped/);
+    assert.equal(crashes.length, 1);
+    assert.match(crashes[0]!.message, /SIGKILL/);
+    c.start();
+    await new Promise((r) => setTimeout(r, 250));
+    const opened = await c.request('index/open', { file, dirs: [t.dir] });
+    assert.equal(opened.fresh, false, 'reopened from disk');
+    await c.request('index/sync', { dirs: [t.dir] });
+    const fresh = await rebuild([t.dir]);
+    assert.deepEqual(await c.request('stats', {}), stats(fresh.db));
+    fresh.close();
+  } finally {
+    await c.terminate();
+    t.cleanup();
+    store.cleanup();
+  }
+  assert.equal(crashes.length, 1, 'terminate is not a crash');
 });

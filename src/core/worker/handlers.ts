@@ -6,6 +6,7 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { assertOutsideTelemetry } from '../ingest/indexFile';
 import { editTexts, getEvent, toolByEvent } from '../query/detailQueries';
 import { blobPage, eventsQuery, sessionDetails, sessionHeader, sessionView, timelinePage } from '../query/replayView';
@@ -38,7 +39,7 @@ export const handlers: Handlers = {
   'index/memory': () => {
     const m = process.memoryUsage();
     // sql.js's heap is a WebAssembly memory: an ArrayBuffer outside the JS heap.
-    return { heapUsed: m.heapUsed, external: m.external, wasmBytes: m.arrayBuffers };
+    return { heapUsed: m.heapUsed, external: m.external, wasmBytes: m.arrayBuffers, ...(isMainThread ? { rss: m.rss } : {}) };
   },
   'tree/root': (e, p) => e.remember(rootNodes(e.db, p.filter ?? {}, p.now ?? Date.now(), e.chainStatuses())),
   'tree/children': (e, p) => {
