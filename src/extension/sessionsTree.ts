@@ -88,9 +88,7 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
     const item = new vscode.TreeItem(node.label, node.expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = node.id;
     item.description = node.description;
-    const tip = new vscode.MarkdownString(node.tooltip);
-    tip.supportThemeIcons = false;
-    item.tooltip = tip;
+    // The tooltip (Markdown, which the host parses for every item it sends) is filled in on hover by resolveTreeItem.
     item.iconPath = new vscode.ThemeIcon(node.icon, node.iconColor ? new vscode.ThemeColor(node.iconColor) : undefined);
     item.contextValue = node.contextValue;
     if (node.kind === 'tool') {
@@ -103,6 +101,14 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
     } else if (node.kind === 'chain' && node.isError) {
       item.command = { command: OPEN_CHAIN_BREAK, title: 'Show Where the Hash Chain Breaks', arguments: [node] };
     }
+    return item;
+  }
+
+  /** The tooltip, when the item is hovered: a refresh of many rows then costs no Markdown. */
+  resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem {
+    const tip = new vscode.MarkdownString(node.tooltip);
+    tip.supportThemeIcons = false;
+    item.tooltip = tip;
     return item;
   }
 
