@@ -281,7 +281,7 @@ async function main() {
   server = await startCodeServer({
     extensionsDir,
     cwd: base,
-    env: { BENCH_PROBE_OUT: probeOut },
+    env: { BENCH_PROBE_OUT: probeOut, ...(process.env.BENCH_PROBE_PROFILE ? { BENCH_PROBE_PROFILE: process.env.BENCH_PROBE_PROFILE } : {}) },
     settings: {
       'agentTelemetry.directories': summary.dirs,
       'agentTelemetry.autoDiscover': false,

@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     await esbuild.build({ entryPoints: [path.resolve(__dirname, '../src/core/worker/worker.ts')], bundle: true, minify: true, platform: 'node', format: 'cjs', target: 'node20', outfile: script, logLevel: 'error' });
     const wasmPath = path.join(path.dirname(createRequire(__filename).resolve('sql.js')), 'sql-wasm.wasm');
     // Saving on its own schedule is part of what is measured: a real index file, default timings.
-    const client = new IndexClient(script, { wasmPath });
+    const client = new IndexClient(script, { wasmPath }, undefined, process.argv.includes('--process') ? 'process' : 'thread');
     client.start();
     let published = 0;
     const began = Date.now();

@@ -60,6 +60,7 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
   const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
   status.name = 'Agent Telemetry';
   status.command = 'agentTelemetry.sessions.focus';
+  const contexts: { ready?: boolean; failed?: boolean } = {};
   const updateStatus = () => {
     status.backgroundColor = undefined;
     if (svc.state === 'failed') {
@@ -78,8 +79,11 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
       status.text = `$(pulse) Agent Telemetry: ${svc.sessionCount} sessions`;
     }
     status.tooltip = svc.state === 'failed' ? `The index could not start: ${svc.failure ?? 'unknown error'}. Open the Sessions view to retry.` : `${svc.directories.length} telemetry folders. Click to open the Sessions view.`;
-    void vscode.commands.executeCommand('setContext', 'agentTelemetry.ready', svc.state === 'ready' || svc.sessionCount > 0);
-    void vscode.commands.executeCommand('setContext', 'agentTelemetry.failed', svc.state === 'failed');
+    // Contexts only when they change (a sync changes the state twice: indexing, then ready).
+    const ready = svc.state === 'ready' || svc.sessionCount > 0;
+    const failed = svc.state === 'failed';
+    if (ready !== contexts.ready) void vscode.commands.executeCommand('setContext', 'agentTelemetry.ready', (contexts.ready = ready));
+    if (failed !== contexts.failed) void vscode.commands.executeCommand('setContext', 'agentTelemetry.failed', (contexts.failed = failed));
   };
   updateStatus();
   status.show();

@@ -4,8 +4,14 @@
  * token sends `cancel` for its id. When the worker dies, every pending request fails and
  * `onCrash` is told (the IndexService restarts it and reopens the index from disk).
  *
+ * The worker runs either as a worker thread of this process (`thread`) or as a child process
+ * (`process`: the same script run by this process's own executable as plain Node, talking over
+ * the IPC channel with the same structured-clone serialisation), so that the index's memory
+ * (sql.js's heap and the database) is not counted in the host's. Both carry the same messages.
+ *
  * No VS Code API here (tokens are taken by shape), so unit tests drive it with a real worker.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import {
   isWorkerMessage, type HostMessage, type WorkerEventName, type WorkerEvents, type WorkerMethod, type WorkerParams,
@@ -33,11 +39,24 @@ interface Pending {
 
 type Listener = <E extends WorkerEventName>(event: E, params: WorkerEvents[E]) => void;
 
+/** Where the worker runs: a thread of this process, or a child process of its own. */
+export type WorkerMode = 'thread' | 'process';
+
+/** The environment variable that hands a child-process worker its `workerData` (JSON). */
+export const WORKER_DATA_ENV = 'AGENT_TELEMETRY_WORKER_DATA';
+
+/** What the client needs of a running worker, whichever way it runs. */
+interface Running {
+  post(m: HostMessage): void;
+  /** Stops it; resolves once it is gone. `hard`: as a crash would (SIGKILL for a process). */
+  stop(hard: boolean): Promise<void>;
+}
+
 /** A request failed because the worker stopped. */
 export class WorkerGoneError extends Error {}
 
 export class IndexClient {
-  private worker: Worker | null = null;
+  private worker: Running | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<Listener>();
@@ -47,6 +66,7 @@ export class IndexClient {
     private readonly script: string,
     private readonly workerData: unknown,
     private readonly onCrash: (err: Error) => void = () => undefined,
+    private readonly mode: WorkerMode = 'thread',
   ) {}
 
   get running(): boolean {
@@ -57,14 +77,56 @@ export class IndexClient {
   start(): void {
     if (this.worker) return;
     this.stopping = false;
-    const w = new Worker(this.script, { workerData: this.workerData });
-    this.worker = w;
-    w.on('message', (m: unknown) => this.receive(m));
-    w.on('error', (err) => this.gone(w, err));
-    w.on('exit', (code) => this.gone(w, new Error(`the index worker exited (code ${code})`)));
+    this.worker = this.mode === 'process' ? this.startProcess() : this.startThread();
   }
 
-  private gone(w: Worker, err: Error): void {
+  private startThread(): Running {
+    const w = new Worker(this.script, { workerData: this.workerData });
+    const running: Running = {
+      post: (m) => w.postMessage(m),
+      stop: async () => {
+        await w.terminate();
+      },
+    };
+    w.on('message', (m: unknown) => this.receive(m));
+    w.on('error', (err) => this.gone(running, err));
+    w.on('exit', (code) => this.gone(running, new Error(`the index worker exited (code ${code})`)));
+    return running;
+  }
+
+  private startProcess(): Running {
+    // This process's executable as plain Node (in VS Code that is Electron: ELECTRON_RUN_AS_NODE),
+    // without the host's own flags (an inspector port, for one).
+    const child: ChildProcess = fork(this.script, [], {
+      execPath: process.execPath,
+      execArgv: [],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', [WORKER_DATA_ENV]: JSON.stringify(this.workerData ?? {}) },
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-2000);
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const running: Running = {
+      post: (m) => {
+        if (child.connected) child.send(m);
+      },
+      stop: async (hard) => {
+        if (child.exitCode === null && child.signalCode === null) child.kill(hard ? 'SIGKILL' : 'SIGTERM');
+        await exited;
+      },
+    };
+    child.on('message', (m: unknown) => this.receive(m));
+    child.on('error', (err) => this.gone(running, err));
+    child.on('exit', (code, signal) =>
+      this.gone(running, new Error(`the index worker exited (${signal ? `signal ${signal}` : `code ${code}`})${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`)),
+    );
+    return running;
+  }
+
+  private gone(w: Running, err: Error): void {
     if (this.worker !== w) return;
     this.worker = null;
     const failure = new WorkerGoneError(`the index worker stopped: ${err.message}`);
@@ -87,10 +149,10 @@ export class IndexClient {
           reject(new Error('cancelled'));
           return;
         }
-        p.cancel = opts.token.onCancellationRequested(() => this.worker?.postMessage({ kind: 'cancel', id } satisfies HostMessage));
+        p.cancel = opts.token.onCancellationRequested(() => this.worker?.post({ kind: 'cancel', id } satisfies HostMessage));
       }
       this.pending.set(id, p);
-      w.postMessage({ kind: 'request', id, method, params } satisfies HostMessage);
+      w.post({ kind: 'request', id, method, params } satisfies HostMessage);
     });
   }
 
@@ -122,12 +184,12 @@ export class IndexClient {
   async terminate(): Promise<void> {
     this.stopping = true;
     const w = this.worker;
-    if (w) await w.terminate();
+    if (w) await w.stop(false);
     this.worker = null;
   }
 
-  /** Test helper: what the worker would see if it died now. */
-  kill(): Promise<number> | undefined {
-    return this.worker?.terminate();
+  /** Test helper: what the host sees when the worker dies now (a killed process, a terminated thread). */
+  async kill(): Promise<void> {
+    await this.worker?.stop(true);
   }
 }

@@ -59,8 +59,12 @@ export class IndexService implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
-    this.client = new IndexClient(vscode.Uri.joinPath(dist, 'worker.js').fsPath, { wasmPath: vscode.Uri.joinPath(dist, 'sql-wasm.wasm').fsPath }, (err) =>
-      this.onCrash(err),
+    // A child process of its own, so the index's memory is not the extension host's.
+    this.client = new IndexClient(
+      vscode.Uri.joinPath(dist, 'worker.js').fsPath,
+      { wasmPath: vscode.Uri.joinPath(dist, 'sql-wasm.wasm').fsPath },
+      (err) => this.onCrash(err),
+      'process',
     );
     this.client.onEvent((event, params) => {
       if (event === 'index/changed') {
@@ -270,7 +274,7 @@ export class IndexService implements vscode.Disposable {
   }
 
   /** For tests: stops the worker as a crash would. */
-  killWorker(): Promise<number> | undefined {
+  killWorker(): Promise<void> {
     return this.client.kill();
   }
 

@@ -35,7 +35,9 @@ export class LiveWatcher implements vscode.Disposable {
     this.dirs = [...dirs];
     for (const dir of dirs) {
       try {
-        const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '**'));
+        // The folder's own files only (a sync reads no deeper; nested log folders are folders of their
+        // own): blobs written into subfolders by an agent at work raise no events.
+        const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*'));
         w.onDidCreate(() => this.schedule());
         w.onDidChange(() => this.schedule());
         w.onDidDelete(() => this.schedule());

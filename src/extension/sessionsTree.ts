@@ -88,9 +88,7 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
     const item = new vscode.TreeItem(node.label, node.expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = node.id;
     item.description = node.description;
-    const tip = new vscode.MarkdownString(node.tooltip);
-    tip.supportThemeIcons = false;
-    item.tooltip = tip;
+    // The tooltip (Markdown, which the host parses for every item it sends) is filled in on hover by resolveTreeItem.
     item.iconPath = new vscode.ThemeIcon(node.icon, node.iconColor ? new vscode.ThemeColor(node.iconColor) : undefined);
     item.contextValue = node.contextValue;
     if (node.kind === 'tool') {
@@ -103,6 +101,14 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
     } else if (node.kind === 'chain' && node.isError) {
       item.command = { command: OPEN_CHAIN_BREAK, title: 'Show Where the Hash Chain Breaks', arguments: [node] };
     }
+    return item;
+  }
+
+  /** The tooltip, when the item is hovered: a refresh of many rows then costs no Markdown. */
+  resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem {
+    const tip = new vscode.MarkdownString(node.tooltip);
+    tip.supportThemeIcons = false;
+    item.tooltip = tip;
     return item;
   }
 
@@ -205,23 +211,24 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
       this.refreshAll();
       return;
     }
+    if (!change.sessionKeys.length) return;
     const now = Date.now();
-    const roots = await this.rootPages(this.coreFilter(now), now);
-    if (roots.map((r) => r.id).join('\n') !== this.rootIds.join('\n')) {
+    // Only the changed sessions are asked for; the root is asked for again only when its list changes.
+    const fresh = await this.service.request('tree/update', { sessionKeys: change.sessionKeys, shownIds: this.rootIds, filter: this.coreFilter(now), flat: this.flat, now });
+    if (!fresh) {
       // Sessions appeared, vanished or changed order (newest first): refresh from the root.
       this.refreshAll();
       return;
     }
-    const keys = new Set(change.sessionKeys);
-    for (const fresh of roots) {
-      if (!fresh.sessionKey || !keys.has(fresh.sessionKey)) continue;
-      const shown = this.nodes.get(fresh.id);
+    for (const node of fresh) {
+      const shown = this.nodes.get(node.id);
       if (shown) {
-        Object.assign(shown, fresh);
+        Object.assign(shown, node);
         this.emitter.fire(shown);
       }
     }
     // The same sessions nested as subagents elsewhere.
+    const keys = new Set(change.sessionKeys);
     for (const n of this.nodes.values()) {
       if (n.kind === 'subagent' && n.sessionKey && keys.has(n.sessionKey)) this.emitter.fire(n);
     }

@@ -51,6 +51,8 @@ export interface WorkerMemory {
   external: number;
   /** Bytes of sql.js's wasm memory (the database lives there). */
   wasmBytes: number;
+  /** The worker's own resident set, when it runs as a process of its own (a thread's is the host's). */
+  rss?: number;
 }
 
 /** How the worker persists: see core/worker/persistence.ts. */
@@ -108,6 +110,11 @@ export interface WorkerRequests {
   'server/status': { params: Record<string, never>; result: ServerStatus };
   /** Uploads the finished runs to an OTLP/HTTP collector (`cursorFile` remembers what was acknowledged). */
   'upload/run': { params: { endpoint: string; cursorFile: string; batchSpans?: number; maxRetries?: number }; result: UploadSummary };
+  /**
+   * After a live change: fresh nodes of the changed sessions the root shows (`shownIds`, in order),
+   * or null when the root must be asked for again (a session joins or leaves it, or the order changed).
+   */
+  'tree/update': { params: { sessionKeys: string[]; shownIds: string[]; filter: TreeFilter; flat?: boolean; now?: number }; result: TreeNode[] | null };
 }
 
 /** The telemetry server as the worker runs it (loopback only: the host never asks for another address). */
@@ -147,6 +154,7 @@ const METHODS: { [M in WorkerMethod]: true } = {
   compare: true,
   'waterfall/page': true,
   'server/start': true, 'server/stop': true, 'server/status': true, 'upload/run': true,
+  'tree/update': true,
 };
 
 /** Progress reports some requests send before their response. */

@@ -4,11 +4,11 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
-import { IndexClient } from '../../src/extension/indexClient';
+import { IndexClient, type WorkerMode } from '../../src/extension/indexClient';
 import type { WorkerEventName, WorkerEvents } from '../../src/protocol/worker';
 import type { SyncProgress } from '../../src/protocol/indexTypes';
 import { rootNodes } from '../../src/core/query/tree';
@@ -25,9 +25,9 @@ before(async () => {
 });
 process.on('exit', () => build.cleanup());
 
-function client(engine: Record<string, unknown> = {}, onCrash?: (e: Error) => void) {
+function client(engine: Record<string, unknown> = {}, onCrash?: (e: Error) => void, mode: WorkerMode = 'thread') {
   const events: { event: WorkerEventName; params: unknown; at: number }[] = [];
-  const c = new IndexClient(script, { wasmPath, engine }, onCrash);
+  const c = new IndexClient(script, { wasmPath, engine }, onCrash, mode);
   c.start();
   c.onEvent(<E extends WorkerEventName>(event: E, params: WorkerEvents[E]) => events.push({ event, params, at: Date.now() }));
   return { c, events };
@@ -271,24 +271,31 @@ test('worker: killed at arbitrary moments while syncing and saving, the saved in
     // Saves after every sync that changed something (no unsaved work allowed). A killed worker's
     // lock names this (living) process, so it is taken over by age: 200 ms here.
     let reopenedWithData = 0;
-    for (const [syncs, killAfterMs] of [[1, 5], [3, 40], [5, 15], [8, 70], [2, 0]] as const) {
+    for (const [syncs, killAfterMs] of [[1, 5], [3, 40], [5, 15], [8, 70], [2, 0], [2, 120]] as const) {
       const { c } = client({ quietMs: 0, maxUnsavedMs: 0, lockStaleMs: 200, heartbeatMs: 50 });
       await new Promise((r) => setTimeout(r, 250));
       const opened = await c.request('index/open', { file, dirs: [t.dir] });
       assert.equal(opened.rebuildReason, undefined, 'the saved index was readable');
       if (!opened.fresh) reopenedWithData++;
+      // Whatever snapshot the last kill left, brought up to date it equals a fresh index of the files.
+      await c.request('index/sync', { dirs: [t.dir] });
+      const now = await rebuild([t.dir]);
+      assert.deepEqual(await c.request('stats', {}), stats(now.db));
+      now.close();
       const append = () => appendFileSync(target, Array.from({ length: 500 }, () => eventLine({ sessionKey: `agent:main:k${syncs}` })).join(''));
       for (let i = 0; i < syncs; i++) {
         append();
         await c.request('index/sync', { dirs: [t.dir] });
       }
-      // One more, killed in the middle of its sync or of the save after it.
+      // On disk before the kill (a snapshot's write goes on beside the next sync).
+      await c.request('index/save', {});
+      // One more, killed in the middle of its sync or of the snapshot after it (export or write).
       append();
       void c.request('index/sync', { dirs: [t.dir] }).catch(() => undefined);
       await new Promise((r) => setTimeout(r, killAfterMs));
       await c.kill();
     }
-    assert.equal(reopenedWithData, 4, 'each kill left a saved index that the next worker used');
+    assert.equal(reopenedWithData, 5, 'each kill left a saved index that the next worker used');
     // What the last kill left: opened as a fresh window would, then brought up to date.
     const { c } = client();
     await c.request('index/open', { file, dirs: [t.dir] });
@@ -332,4 +339,120 @@ test('worker: the user price file given with index/sync prices calls; an edit of
     t.cleanup();
     p.cleanup();
   }
+});
+
+test('worker: work not yet saved when the worker is killed is read again from the logs (appends and a rotation since the snapshot)', async () => {
+  const t = tempDir();
+  const store = tempDir();
+  const file = path.join(store.dir, 'index.sqlite');
+  const active = path.join(t.dir, 'events.jsonl');
+  // No save of its own during the test: only the explicit one below.
+  const engine = { quietMs: 60_000, maxUnsavedMs: 60_000, maxUnsavedChanges: 1e9, lockStaleMs: 200, heartbeatMs: 50 };
+  try {
+    writeSessions(t.dir, 3, 40);
+    let { c } = client(engine);
+    await c.request('index/open', { file, dirs: [t.dir] });
+    await c.request('index/sync', { dirs: [t.dir] });
+    assert.equal((await c.request('index/save', {})).saved, true);
+    const snapshot = readFileSync(file);
+    // Since the snapshot: appends, then the producer rotates the file and starts a new one, then more.
+    appendFileSync(active, Array.from({ length: 300 }, () => eventLine({ sessionKey: 'agent:main:late' })).join(''));
+    assert.equal((await c.request('index/sync', { dirs: [t.dir] })).added, 300);
+    renameSync(active, path.join(t.dir, 'events.2026-01-01.jsonl'));
+    writeFileSync(active, Array.from({ length: 200 }, () => eventLine({ sessionKey: 'agent:main:later' })).join(''));
+    assert.equal((await c.request('index/sync', { dirs: [t.dir] })).added, 200);
+    assert.equal((await c.request('stats', {})).events, 620);
+    await c.kill();
+    assert.deepEqual(readFileSync(file), snapshot, 'nothing was saved after the snapshot');
+
+    ({ c } = client(engine));
+    await new Promise((r) => setTimeout(r, 250));
+    const opened = await c.request('index/open', { file, dirs: [t.dir] });
+    assert.equal(opened.fresh, false);
+    assert.equal((await c.request('stats', {})).events, 120, 'the snapshot as it was saved');
+    const r = await c.request('index/sync', { dirs: [t.dir] });
+    assert.equal(r.added, 500, 'what came after the snapshot is read once, from the offsets it recorded');
+    const fresh = await rebuild([t.dir]);
+    assert.deepEqual(await c.request('stats', {}), stats(fresh.db));
+    assert.deepEqual(await c.request('sessions/list', {}), listSessions(fresh.db));
+    fresh.close();
+    await c.terminate();
+  } finally {
+    t.cleanup();
+    store.cleanup();
+  }
+});
+
+test('worker: a snapshot whose write fails leaves the previous file and is saved again later', async () => {
+  const t = tempDir();
+  const store = tempDir();
+  const file = path.join(store.dir, 'index.sqlite');
+  const { c } = client({ quietMs: 60_000 });
+  try {
+    writeSessions(t.dir, 2, 10);
+    await c.request('index/open', { file, dirs: [t.dir] });
+    await c.request('index/sync', { dirs: [t.dir] });
+    assert.equal((await c.request('index/save', {})).saved, true);
+    const before = readFileSync(file);
+    appendFileSync(path.join(t.dir, 'events.jsonl'), eventLine({ sessionKey: 'agent:main:more' }));
+    await c.request('index/sync', { dirs: [t.dir] });
+    // The worker thread shares this process's pid: its temporary file cannot be created while a folder holds the name.
+    const tmp = `${file}.${process.pid}.tmp`;
+    mkdirSync(tmp);
+    const failed = await c.request('index/save', {});
+    assert.equal(failed.saved, false);
+    assert.match(failed.reason ?? '', /write failed/);
+    assert.deepEqual(readFileSync(file), before, 'the previous snapshot is untouched');
+    rmSync(tmp, { recursive: true });
+    const again = await c.request('index/save', {});
+    assert.equal(again.saved, true, 'still unsaved after the failure, so saved now');
+    assert.notDeepEqual(readFileSync(file), before);
+  } finally {
+    await c.terminate();
+    t.cleanup();
+    store.cleanup();
+  }
+});
+
+test('worker as a child process: the same answers; a crash (SIGKILL, mid-sync) fails pending requests and a new process reopens the saved index', async () => {
+  const t = tempDir();
+  const store = tempDir();
+  const file = path.join(store.dir, 'index.sqlite');
+  const crashes: Error[] = [];
+  const { c, events } = client({ lockStaleMs: 200, heartbeatMs: 50 }, (e) => crashes.push(e), 'process');
+  try {
+    writeSessions(t.dir, 3, 20);
+    await c.request('index/open', { file, dirs: [t.dir] });
+    assert.equal((await c.request('index/sync', { dirs: [t.dir] })).added, 60);
+    const local = await rebuild([t.dir]);
+    const now = 1_800_000_000_000;
+    assert.deepEqual(await c.request('tree/root', { filter: {}, now }), rootNodes(local.db, {}, now));
+    local.close();
+    assert.ok(events.some((e) => e.event === 'index/changed'), 'events cross the IPC channel');
+    const memory = await c.request('index/memory', {});
+    assert.ok(memory.heapUsed > 0);
+    assert.ok((memory.rss ?? 0) > memory.heapUsed, 'a process of its own reports its own resident set');
+    assert.equal((await c.request('index/save', {})).saved, true);
+    // Killed in the middle of a sync of more lines.
+    appendFileSync(path.join(t.dir, 'events.jsonl'), Array.from({ length: 3000 }, () => eventLine({ sessionKey: 'agent:main:more' })).join(''));
+    const pending = c.request('index/sync', { dirs: [t.dir] });
+    await new Promise((r) => setTimeout(r, 20));
+    await c.kill();
+    await assert.rejects(pending, /index worker stopped/);
+    assert.equal(crashes.length, 1);
+    assert.match(crashes[0]!.message, /SIGKILL/);
+    c.start();
+    await new Promise((r) => setTimeout(r, 250));
+    const opened = await c.request('index/open', { file, dirs: [t.dir] });
+    assert.equal(opened.fresh, false, 'reopened from disk');
+    await c.request('index/sync', { dirs: [t.dir] });
+    const fresh = await rebuild([t.dir]);
+    assert.deepEqual(await c.request('stats', {}), stats(fresh.db));
+    fresh.close();
+  } finally {
+    await c.terminate();
+    t.cleanup();
+    store.cleanup();
+  }
+  assert.equal(crashes.length, 1, 'terminate is not a crash');
 });

@@ -1,5 +1,6 @@
 import type { SqlJsStatic } from 'sql.js';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TelemetryIndex, type OpenResult } from './indexer';
 import { telemetryDirHolding } from '../source/confine';
@@ -36,6 +37,30 @@ export function saveIndexFile(index: TelemetryIndex, file: string): number {
   }
   renameSync(tmp, file);
   return bytes.length;
+}
+
+/**
+ * Writes exported index bytes atomically like `saveIndexFile` (a temporary file beside it, flushed,
+ * then renamed over it), but without holding the calling thread: writing and flushing run on
+ * libuv's pool while the thread goes on. One write per file at a time (they share the temporary
+ * name); a failed write removes its temporary file and leaves the previous file as it was.
+ */
+export async function writeIndexFile(bytes: Uint8Array, file: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Throws when `file` would sit inside one of the telemetry directories, links followed (we never write there). */

@@ -165,6 +165,11 @@ export class TelemetryIndex {
     return this.changedSinceExport;
   }
 
+  /** Counts as changed again (a save of its bytes failed). */
+  markUnsaved(): void {
+    this.changedSinceExport = true;
+  }
+
   /** The database as bytes, for saving. Must not be called during a sync. */
   export(): Uint8Array {
     const bytes = this.db.export();

@@ -28,10 +28,12 @@ export interface ReplayOptions {
  * writes the child's run id on subagent.spawn (`runId: childRunId`), other producers the parent's:
  * the recorded run counts when it is a run of the parent session, else the parent's run that was
  * going on when the spawn was written (the latest started, not yet ended). Null when none was.
+ * The first lookup goes through the run's index (`+re.skey` keeps the planner off the session's
+ * index, which would walk every run event of a parent with thousands of runs, once per subagent).
  */
 export function parentRunOf(sp: string): string {
   return `COALESCE(
-    (SELECT re.run FROM run_events re WHERE re.run = ${sp}.run AND re.skey = ${sp}.parent LIMIT 1),
+    (SELECT re.run FROM run_events re WHERE re.run = ${sp}.run AND +re.skey = ${sp}.parent LIMIT 1),
     (SELECT re.run FROM run_events re WHERE re.skey = ${sp}.parent AND re.phase = 0 AND re.ts <= ${sp}.ts
        AND NOT EXISTS (SELECT 1 FROM run_events x WHERE x.run = re.run AND x.phase = 1 AND x.ts < ${sp}.ts)
      ORDER BY re.ts DESC LIMIT 1))`;

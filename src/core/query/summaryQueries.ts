@@ -121,6 +121,8 @@ export interface SessionPageOptions {
   limit?: number;
   /** Start after this session (the `next` of the previous page). */
   after?: SessionCursor;
+  /** Only these sessions (by key); unknown keys are ignored. */
+  keys?: readonly string[];
 }
 
 export interface SessionPage {
@@ -169,6 +171,12 @@ export function sessionPage(db: Database, opts: SessionPageOptions = {}): Sessio
     // Written so that the scan walks the last_ts index from the cursor down and stops at the page's end.
     where.push('ss.last_ts <= ? AND NOT (ss.last_ts = ? AND k.s <= ?)');
     p.push(opts.after.lastTs, opts.after.lastTs, opts.after.sessionKey);
+  }
+  if (opts.keys) {
+    const ids = opts.keys.map((k) => stringId(db, k)).filter((id): id is number => id !== null);
+    if (!ids.length) return { sessions: [], more: false, next: null };
+    where.push(`ss.skey IN (${ids.map(() => '?').join(', ')})`);
+    p.push(...ids);
   }
   const limit = opts.limit !== undefined && opts.limit > 0 ? Math.floor(opts.limit) : -1;
   const filtered = `FROM sessions ss JOIN strings k ON k.id = ss.skey LEFT JOIN strings a ON a.id = ss.agent WHERE ${where.join(' AND ')}`;

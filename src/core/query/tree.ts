@@ -73,6 +73,47 @@ export function rootPage(db: Database, filter: TreeFilter = {}, opts: RootPageOp
   return nodes;
 }
 
+export interface RootUpdateOptions {
+  /** The sessions whose data changed. */
+  sessionKeys: readonly string[];
+  /** The ids the root shows now, in order (hash-chain verdicts, sessions, the `more` node). */
+  shownIds: readonly string[];
+  flat?: boolean;
+}
+
+/**
+ * After a live change: the fresh nodes of the changed sessions the root shows, when the root's
+ * list stays as it is (the same sessions in the same order, newest activity first, none moved past
+ * the page's end), so a view can update those rows in place. Null when the root must be asked for
+ * again: a changed session joins or leaves the root, or the order changed. Costs a query over the
+ * changed sessions and one over the shown ones, not a page over every session.
+ */
+export function rootUpdate(db: Database, filter: TreeFilter, opts: RootUpdateOptions, now = Date.now()): TreeNode[] | null {
+  const shown = new Set(opts.shownIds);
+  const changed = sessionPage(db, { agent: filter.agent, since: filter.since, errorsOnly: filter.errorsOnly, topLevelOnly: !opts.flat, keys: opts.sessionKeys }).sessions;
+  const fresh = new Set<string>();
+  for (const s of changed) {
+    if (!shown.has(`session:${s.sessionKey}`)) return null;
+    fresh.add(s.sessionKey);
+  }
+  for (const k of opts.sessionKeys) if (shown.has(`session:${k}`) && !fresh.has(k)) return null;
+  if (!changed.length) return [];
+  const shownKeys = opts.shownIds.filter((id) => id.startsWith('session:')).map((id) => id.slice('session:'.length));
+  const more = opts.shownIds.find((id) => id.startsWith('more:'));
+  const cursor = more ? parseCursor(more.slice('more:'.length)) : undefined;
+  if (cursor === null) return null;
+  // The shown sessions as the root orders them now, and whether one now sorts after the page's end.
+  const marks = shownKeys.map(() => '?').join(', ');
+  const rows = all(
+    db,
+    `SELECT k.s AS key, ${cursor ? 'NOT (ss.last_ts > ? OR (ss.last_ts = ? AND k.s <= ?))' : '0'} AS past
+       FROM sessions ss JOIN strings k ON k.id = ss.skey WHERE k.s IN (${marks}) ORDER BY ss.last_ts DESC, k.s`,
+    [...(cursor ? [cursor.lastTs, cursor.lastTs, cursor.sessionKey] : []), ...shownKeys],
+  );
+  if (rows.length !== shownKeys.length || rows.some((r, i) => r.key !== shownKeys[i] || r.past === 1)) return null;
+  return changed.map((s) => sessionNode(s, now));
+}
+
 /** The "Show more…" node at the end of a root page. */
 export function moreNode(next: SessionCursor, pageSize: number): TreeNode {
   const cursor = `${next.lastTs}|${next.sessionKey}`;

@@ -4,13 +4,20 @@
  * scheduler after a quiet period or when unsaved work passes a cap, written only by the process
  * holding the index file's lock, and the Knostic hash-chain verdicts of each folder.
  *
+ * Saving: a snapshot of the whole database, taken between syncs, records with its events each
+ * log file's offset. The log files are the journal of what came after: reopening a snapshot and
+ * syncing reads every file on from its recorded offset, so unsaved work costs a re-read after a
+ * crash, never a wrong index. Snapshots are therefore rare: after a quiet period, when the unsaved
+ * work passes a cap (what a reopen would have to read again), and on close. Only the export holds
+ * the worker's thread; the file is written and flushed off-thread while syncs and queries go on.
+ *
  * No threads and no VS Code here: the worker entry (worker.ts) wraps it in messages; tests use it
  * directly too.
  */
 import type { Database, SqlJsStatic } from 'sql.js';
 import { rmSync } from 'node:fs';
 import { TelemetryIndex, type SyncReport } from '../ingest/indexer';
-import { assertOutsideTelemetry, openIndexFile, saveIndexFile } from '../ingest/indexFile';
+import { assertOutsideTelemetry, openIndexFile, writeIndexFile } from '../ingest/indexFile';
 import { problems } from '../query/summaryQueries';
 import { readUserPrices } from '../source/prices';
 import { ChainTracker } from '../ops/knosticChain';
@@ -24,11 +31,11 @@ export type Emit = <E extends WorkerEventName>(event: E, params: WorkerEvents[E]
 
 export interface EngineOptions {
   clock?: Clock;
-  /** Save after this long without a changing sync. */
+  /** Save after this long without a changing sync (default 5 s). */
   quietMs?: number;
-  /** Save anyway once the oldest unsaved change is this old… */
+  /** Save anyway once the oldest unsaved change is this old (default 10 min)… */
   maxUnsavedMs?: number;
-  /** …or this many events were added or removed since the last save. */
+  /** …or this many events were added or removed since the last save (default 200,000: what a reopen after a crash reads again). */
   maxUnsavedChanges?: number;
   /** Publish changed sessions at least this often during a long sync. */
   publishMs?: number;
@@ -66,6 +73,8 @@ export class IndexEngine {
   /** The user price file (null: none) and the hash of what the index was last given (null: not yet). */
   private priceFile: string | null = null;
   private priceHash: string | null = null;
+  /** The snapshot being written to the index file (one at a time), resolving to how it went. */
+  private writing: Promise<SaveResult> | null = null;
 
   constructor(
     private readonly sql: SqlJsStatic,
@@ -79,14 +88,14 @@ export class IndexEngine {
     const opts = this.opts;
     return new SyncScheduler<Pass>({
       clock: opts.clock ?? realClock,
-      quietMs: opts.quietMs ?? 2000,
-      maxUnsavedMs: opts.maxUnsavedMs ?? 30_000,
+      quietMs: opts.quietMs ?? 5000,
+      maxUnsavedMs: opts.maxUnsavedMs ?? 600_000,
       maxUnsavedChanges: opts.maxUnsavedChanges ?? 200_000,
       runPass: (signal, all) => this.pass(signal, all),
-      save: () => {
-        const r = this.save();
-        if (r.saved) this.log('info', `index saved to ${this.file} (${r.bytes} bytes, ${r.ms} ms)`);
-        else if (r.reason) this.log('debug', `index not saved: ${r.reason}`);
+      // The scheduler waits for the export only; the write goes on beside the next syncs.
+      save: async () => {
+        const r = await this.startSave();
+        if (!r.saved && r.reason) this.log('debug', `index not saved: ${r.reason}`);
       },
       onError: (what, err) => this.log('error', `${what} failed: ${(err as Error).stack ?? String(err)}`),
     });
@@ -115,6 +124,7 @@ export class IndexEngine {
     await this.scheduler.quiesce();
     this.scheduler.dispose();
     this.scheduler = this.makeScheduler();
+    await this.writing;
     this.closeIndex();
     if (file) {
       try {
@@ -150,7 +160,7 @@ export class IndexEngine {
       if (!lock) return;
       if (lock.held) lock.touch();
       // Not the writer yet: become it when the lock frees up, and save what this window has.
-      else if (this.index?.dirty && lock.tryAcquire()) void this.scheduler.saveNow().then(() => this.index?.dirty && this.scheduler.noteChanges(1));
+      else if (this.index?.dirty && lock.tryAcquire()) void this.scheduler.saveNow().then(() => this.writing).then(() => this.index?.dirty && this.scheduler.noteChanges(1));
     }, this.opts.heartbeatMs ?? 10_000);
     this.heartbeat.unref?.();
   }
@@ -294,6 +304,8 @@ export class IndexEngine {
   async reindex(dirs: string[], opts: { signal?: AbortSignal; onProgress?: (p: SyncProgress) => void } = {}): Promise<SyncSummary> {
     await this.scheduler.quiesce();
     this.scheduler.discardUnsaved();
+    // A snapshot still being written would land after the file is removed.
+    await this.writing;
     const writer = this.lock?.held ?? false;
     this.index?.close();
     this.index = TelemetryIndex.create(this.sql);
@@ -306,21 +318,54 @@ export class IndexEngine {
     return this.sync(dirs, { ...opts, all: true });
   }
 
-  /** Saves now when something changed and this process writes the file. */
-  save(): SaveResult {
+  /**
+   * Takes a snapshot now (between syncs) when something changed and this process writes the file,
+   * and starts writing it; resolves once the export is done (`writing` follows the write). A write
+   * that fails leaves the previous file and counts the work as unsaved again.
+   */
+  private async startSave(): Promise<SaveResult & { written?: Promise<SaveResult> }> {
+    // One write at a time: they share the temporary file.
+    if (this.writing) await this.writing;
     const index = this.index;
     if (!index || !this.file || !this.lock) return { saved: false, reason: 'the index is kept in memory' };
     if (!index.dirty) return { saved: false, reason: 'unchanged' };
     if (this.scheduler.busy && this.state === 'indexing') return { saved: false, reason: 'a sync is running' };
     if (!this.lock.tryAcquire()) return { saved: false, reason: 'another window writes this index' };
     const t0 = Date.now();
-    const bytes = saveIndexFile(index, this.file);
-    return { saved: true, bytes, ms: Date.now() - t0 };
+    const bytes = index.export();
+    const exportMs = Date.now() - t0;
+    const file = this.file;
+    const write = writeIndexFile(bytes, file).then(
+      (): SaveResult => {
+        const ms = Date.now() - t0;
+        this.log('info', `index saved to ${file} (${bytes.length} bytes; export ${exportMs} ms on the worker's thread, ${ms} ms in all)`);
+        return { saved: true, bytes: bytes.length, ms };
+      },
+      (err: unknown): SaveResult => {
+        this.log('error', `saving the index to ${file} failed: ${(err as Error).message}`);
+        if (this.index === index) {
+          index.markUnsaved();
+          this.scheduler.noteChanges(1);
+        }
+        return { saved: false, reason: `the write failed: ${(err as Error).message}` };
+      },
+    );
+    this.writing = write;
+    void write.finally(() => {
+      if (this.writing === write) this.writing = null;
+    });
+    return { saved: true, bytes: bytes.length, ms: exportMs, written: write };
+  }
+
+  /** Saves now if something changed and this process writes the file; resolves once it is on disk. */
+  async save(): Promise<SaveResult> {
+    const { written, ...started } = await this.startSave();
+    return written ? await written : started;
   }
 
   /** Saves what is unsaved now (between syncs). */
   async flush(): Promise<SaveResult> {
-    const r = this.save();
+    const r = await this.save();
     if (r.saved) this.scheduler.discardUnsaved();
     return r;
   }
@@ -329,7 +374,7 @@ export class IndexEngine {
   async close(): Promise<SaveResult> {
     await this.stopServer();
     await this.scheduler.quiesce();
-    const r = this.save();
+    const r = await this.save();
     this.scheduler.dispose();
     this.closeIndex();
     return r;

@@ -6,13 +6,14 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { assertOutsideTelemetry } from '../ingest/indexFile';
 import { editTexts, getEvent, toolByEvent } from '../query/detailQueries';
 import { blobPage, DETAILS_PAGE_MAX, eventsQuery, sessionDetails, sessionDetailsPage, sessionHeader, sessionView, timelinePage } from '../query/replayView';
 import { compare } from '../query/compare';
 import { countSelection, selectionHasFormat } from '../query/selection';
 import { listRuns, listSessions, problems, search, stats } from '../query/summaryQueries';
-import { childNodes, resolveNode, rootNodes, rootPage } from '../query/tree';
+import { childNodes, resolveNode, rootNodes, rootPage, rootUpdate } from '../query/tree';
 import { waterfallPage } from '../query/waterfall';
 import { exportLines } from '../ops/exportJsonl';
 import { acknowledgedRuns, uploadOtlp } from '../ops/otlpUpload';
@@ -48,7 +49,7 @@ export const handlers: Handlers = {
   'index/memory': () => {
     const m = process.memoryUsage();
     // sql.js's heap is a WebAssembly memory: an ArrayBuffer outside the JS heap.
-    return { heapUsed: m.heapUsed, external: m.external, wasmBytes: m.arrayBuffers };
+    return { heapUsed: m.heapUsed, external: m.external, wasmBytes: m.arrayBuffers, ...(isMainThread ? { rss: m.rss } : {}) };
   },
   'tree/root': (e, p) => e.remember(rootNodes(e.db, p.filter ?? {}, p.now ?? Date.now(), e.chainStatuses())),
   'tree/children': (e, p) => {
@@ -142,5 +143,9 @@ export const handlers: Handlers = {
       ...(p.maxRetries !== undefined ? { maxRetries: p.maxRetries } : {}),
       log: (line) => e.emitLog('warn', line),
     });
+  },
+  'tree/update': (e, p) => {
+    const nodes = rootUpdate(e.db, p.filter ?? {}, { sessionKeys: strings(p.sessionKeys), shownIds: strings(p.shownIds), flat: p.flat === true }, p.now ?? Date.now());
+    return nodes ? e.remember(nodes) : null;
   },
 };

@@ -3,6 +3,10 @@
  * host's requests (src/protocol/worker.ts) with the handler table. Requests run concurrently
  * between the sync's slices; a `cancel` aborts the request's signal; progress and events are
  * posted as they happen. `workerData.wasmPath` names the sql.js wasm file.
+ *
+ * It runs as a worker thread (messages on `parentPort`, `workerData`) or as a child process
+ * (messages on the IPC channel, `workerData` as JSON in $AGENT_TELEMETRY_WORKER_DATA); a child
+ * process whose host went away exits.
  */
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -16,18 +20,46 @@ export interface WorkerData {
   engine?: EngineOptions;
 }
 
-const port = parentPort;
-if (!port) throw new Error('worker.ts runs as a worker thread');
+interface Port {
+  post(m: WorkerMessage): void;
+  onMessage(listener: (m: unknown) => void): void;
+}
 
-const post = (m: WorkerMessage) => port.postMessage(m);
-const data = (workerData ?? {}) as WorkerData;
+function hostPort(): { port: Port; data: WorkerData } {
+  if (parentPort) {
+    const p = parentPort;
+    return { port: { post: (m) => p.postMessage(m), onMessage: (l) => p.on('message', l) }, data: (workerData ?? {}) as WorkerData };
+  }
+  const send = process.send?.bind(process);
+  if (!send) throw new Error('worker.js runs as a worker thread or as a child process with an IPC channel');
+  // The host is gone: nothing is left to answer (a save in progress finishes first).
+  process.on('disconnect', () => setTimeout(() => process.exit(0), 0));
+  let data: WorkerData = {};
+  try {
+    data = JSON.parse(process.env.AGENT_TELEMETRY_WORKER_DATA ?? '{}') as WorkerData;
+  } catch {
+    // the defaults
+  }
+  return {
+    port: {
+      post: (m) => {
+        if (process.connected) send(m);
+      },
+      onMessage: (l) => process.on('message', l),
+    },
+    data,
+  };
+}
+
+const { port, data } = hostPort();
+const post = (m: WorkerMessage) => port.post(m);
 
 const ready = loadSqlJs(data.wasmPath ? readFileSync(data.wasmPath) : undefined).then(
   (sql) => new IndexEngine(sql, (event, params) => post({ kind: 'event', event, params }), data.engine ?? {}),
 );
 const running = new Map<number, AbortController>();
 
-port.on('message', (m: unknown) => {
+port.onMessage((m: unknown) => {
   if (!isHostMessage(m)) {
     post({ kind: 'event', event: 'log', params: { level: 'warn', message: `worker: ignored a malformed message: ${JSON.stringify(m)?.slice(0, 200)}` } });
     return;

@@ -15,6 +15,8 @@
 //   {type:'active', t}                         Agent Telemetry was activated (its view was opened)
 //   {type:'ready', t, ms}                      its API's ready() resolved (the first index is done)
 //   {type:'error', t, message}
+// With $BENCH_PROBE_PROFILE=DIR it also records a CPU profile of the extension host per phase
+// (DIR/<phase>.cpuprofile, node:inspector), to find what runs on the host's thread.
 // The probe never triggers Agent Telemetry itself: it calls ready() only once the extension is active.
 'use strict';
 const fs = require('node:fs');
@@ -77,6 +79,7 @@ function activate() {
       if (!name || name === phase.name) return;
       const ended = phase;
       phase = { name, from: Date.now() };
+      profilePhase(ended.name, name);
       setTimeout(() => {
         const h = /** @type {import('node:perf_hooks').IntervalHistogram} */ (eld);
         const ms = (/** @type {number} */ ns) => Math.round(ns / 1e5) / 10;
@@ -139,6 +142,27 @@ function activate() {
     }, 20),
   );
   timers.push(setInterval(flush, 250));
+}
+
+/** @type {import('node:inspector').Session | undefined} */
+let session;
+/** Stops the profile of the phase that ended (writing it) and starts one for the next. */
+function profilePhase(/** @type {string} */ ended, /** @type {string} */ next) {
+  const dir = process.env.BENCH_PROBE_PROFILE;
+  if (!dir) return;
+  const inspector = require('node:inspector');
+  if (!session) {
+    session = new inspector.Session();
+    session.connect();
+    session.post('Profiler.enable');
+    session.post('Profiler.setSamplingInterval', { interval: 1000 });
+  }
+  const s = session;
+  s.post('Profiler.stop', (/** @type {unknown} */ err, /** @type {any} */ res) => {
+    if (!err && res?.profile) fs.writeFileSync(`${dir}/${ended}.cpuprofile`, JSON.stringify(res.profile));
+    s.post('Profiler.start');
+  });
+  void next;
 }
 
 function deactivate() {
