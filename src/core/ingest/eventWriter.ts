@@ -8,7 +8,7 @@ import { lineHash, normalize, OPENCLAW, UNKNOWN_FORMAT, type MapFile, type MapSt
 import { TRANSCRIPT, TranscriptFile, type TranscriptLookups } from '../source/formats/transcript';
 import { sourceBit } from '../source/formats/sources';
 import {
-  cutDeep, errorText, execCommandOf, filePathOf, idOf, isObj, llmCallTokens, num, str, timeOf, tokensOf, type Obj,
+  cutDeep, errorText, execCommandOf, fileNameOf, filePathOf, idOf, isObj, llmCallTokens, num, str, timeOf, tokensOf, type Obj,
 } from '../source/eventFields';
 
 export type LineOutcome = 'added' | 'duplicate' | 'skipped' | 'problem';
@@ -128,7 +128,7 @@ export class EventWriter {
       owner: p('SELECT file FROM events WHERE eid = ?'),
       link: p('INSERT OR IGNORE INTO session_links (sid, skey) VALUES (?, ?)'),
       run: p('INSERT INTO run_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
-      tool: p('INSERT INTO tool_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)'),
+      tool: p('INSERT INTO tool_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
       llm: p('INSERT INTO llm_calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
       message: p('INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?)'),
       subagent: p('INSERT INTO subagent_events VALUES (?,?,?,?,?,?,?,?,?,?,?)'),
@@ -606,10 +606,11 @@ export class EventWriter {
         const call = str(data.toolCallId) ?? `${o.id}`;
         const failed = end && isFailure(kind, o.error, data);
         if (skey !== null) this.totals.tool(skey, ts, call, failed);
+        const file = filePathOf(name, data);
         st.tool!.run([
           ev, call, run, skey, ts, end ? 1 : 0, this.intern(name), failed ? 1 : 0,
-          end ? num(data.durationMs) : null, filePathOf(name, data), execCommandOf(name, data),
-          end ? errorText(data.error) : null, blobCount(o, data),
+          end ? num(data.durationMs) : null, file, execCommandOf(name, data),
+          end ? errorText(data.error) : null, blobCount(o, data), end && file !== null ? this.intern(fileNameOf(file) || null) : null,
         ]);
         return;
       }

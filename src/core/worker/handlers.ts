@@ -4,10 +4,11 @@
  * each handler reads only the fields it needs) and a context with the request's abort signal and
  * a progress reporter.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { assertOutsideTelemetry } from '../ingest/indexFile';
 import { editTexts, getEvent, toolByEvent } from '../query/detailQueries';
+import { fileActivity } from '../query/fileActivity';
 import { blobPage, eventsQuery, sessionDetails, sessionHeader, sessionView, timelinePage } from '../query/replayView';
 import { countSelection, selectionHasFormat } from '../query/selection';
 import { listRuns, listSessions, problems, search, stats } from '../query/summaryQueries';
@@ -109,4 +110,11 @@ export const handlers: Handlers = {
   },
   'retention/plan': (e, p) => planRetention(gatherRetentionInput(e.db, strings(p.dirs)), p.policy, p.now ?? Date.now()),
   'retention/apply': (e, p) => applyRetention(p.plan, strings(p.dirs)),
+  'files/touched': (e, p) =>
+    fileActivity(e.db, {
+      file: String(p.file),
+      sameName: strings(p.sameName),
+      ...(typeof p.limit === 'number' ? { limit: p.limit } : {}),
+      exists: existsSync,
+    }),
 };
