@@ -7,7 +7,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { assertOutsideTelemetry } from '../ingest/indexFile';
-import { editTexts, getEvent, toolByEvent } from '../query/detailQueries';
+import { getEvent, recordedChange, toolByEvent } from '../query/detailQueries';
 import { fileActivity } from '../query/fileActivity';
 import { blobPage, eventsQuery, sessionDetails, sessionHeader, sessionView, timelinePage } from '../query/replayView';
 import { countSelection, selectionHasFormat } from '../query/selection';
@@ -62,7 +62,7 @@ export const handlers: Handlers = {
   'tool/byEvent': (e, p) => toolByEvent(e.db, p.eventId),
   'tool/editTexts': (e, p) => {
     const call = toolByEvent(e.db, p.eventId);
-    const texts = call ? editTexts(call.params) : null;
+    const texts = call ? recordedChange(call.toolName, call.params) : null;
     return call && texts ? { filePath: call.filePath ?? null, toolName: call.toolName, toolCallId: call.toolCallId, ...texts } : null;
   },
   'blob/page': (e, p) => blobPage(e.db, p.eventId, p.blobId, p.offset, p.maxBytes),
