@@ -84,7 +84,7 @@ Commands:
   tools <runId> [--name TOOL] [--errors-only] [--expand-blobs]
   run <runId>                                one run: model, times, outcome, tokens, cost
   files <sessionKey> [--run RUN]
-  files-touched <path> [--workspace DIR]    the agent runs that read, wrote or edited a local file, under
+  files-touched <path> [--workspace DIR]     the agent runs that read, wrote or edited a local file, under
                                              whichever path they recorded it (a path from another machine
                                              matches by its trailing folders; DIR, default the current one,
                                              holds the other files of that name, which compete for it)
