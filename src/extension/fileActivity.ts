@@ -169,7 +169,7 @@ type TouchItem = vscode.QuickPickItem & { touch: FileTouch };
 const OP_ICON: Record<FileTouch['op'], string> = { read: 'eye', write: 'new-file', edit: 'edit', other: 'file' };
 const OPEN_REPLAY: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('play-circle'), tooltip: 'Open the replay at this tool call' };
 
-/** The quick pick rows of an answer (exported for the extension-host test through the command's return value). */
+/** The quick pick rows of an answer: what, when, and where it ran. */
 export function touchItems(a: FileActivity, now: number): TouchItem[] {
   return a.operations.map((t) => ({
     label: `$(${OP_ICON[t.op]}) ${t.op}${t.isError ? ' (failed)' : ''}`,

@@ -110,11 +110,13 @@ export const handlers: Handlers = {
   },
   'retention/plan': (e, p) => planRetention(gatherRetentionInput(e.db, strings(p.dirs)), p.policy, p.now ?? Date.now()),
   'retention/apply': (e, p) => applyRetention(p.plan, strings(p.dirs)),
-  'files/touched': (e, p) =>
-    fileActivity(e.db, {
-      file: String(p.file),
+  'files/touched': (e, p) => {
+    if (typeof p.file !== 'string' || !p.file) throw new Error('files/touched needs the path of a file');
+    return fileActivity(e.db, {
+      file: p.file,
       sameName: strings(p.sameName),
       ...(typeof p.limit === 'number' ? { limit: p.limit } : {}),
       exists: existsSync,
-    }),
+    });
+  },
 };
