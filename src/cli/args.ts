@@ -92,6 +92,9 @@ Commands:
   subagents <sessionKey>
   errors [--since DATE]
   costs [--group-by model|provider|agent|session|day]
+  compare <a> <b>                            two runs or sessions side by side: duration, tokens, cost,
+                                             calls per tool, files touched, first error (an id is a
+                                             session key or a run id; run:ID / session:KEY when both)
   problems                                   lines the index could not use
   export --out FILE [--session KEY] [--run RUN] [--since DATE] [--until DATE] [--redact-pii]
   export --format otlp --out FILE (--session KEY | --run RUN)

@@ -1,6 +1,6 @@
 /** Human-readable output of the CLI: aligned tables and the replay timeline, one line per event. */
 import { formatDuration } from '../protocol/format';
-import type { ReplayEvent, Tokens } from '../protocol/model';
+import type { CompareError, CompareFileSide, CompareSide, CompareToolStats, Comparison, ReplayEvent, Tokens } from '../protocol/model';
 import { llmCallTokens } from '../core/source/eventFields';
 
 export function table(headers: string[], rows: (string | number)[][]): string {
@@ -113,4 +113,74 @@ function target(d: D): string {
 
 function dur(v: unknown): string {
   return typeof v === 'number' ? formatDuration(v) : '—';
+}
+
+const int = (v: number): string => v.toLocaleString('en-US');
+
+/** A difference with its sign: `+150`, `−300`, `0`. */
+function signed(v: number, show: (abs: number) => string = int): string {
+  return v === 0 ? '0' : `${v > 0 ? '+' : '−'}${show(Math.abs(v))}`;
+}
+
+function sideTitle(s: CompareSide): string {
+  const facts = [s.agentId ? `agent ${s.agentId}` : '', s.models.join(', '), time(s.startedTs)].filter(Boolean);
+  return `${s.kind} ${s.id}${s.kind === 'run' && s.sessionKey ? ` (session ${s.sessionKey})` : ''} · ${facts.join(' · ')}`;
+}
+
+function toolCells(t: CompareToolStats): string[] {
+  return t.calls ? [String(t.calls), String(t.failed), formatDuration(t.totalMs), formatDuration(t.meanMs)] : ['—', '', '', ''];
+}
+
+function fileCell(f: CompareFileSide | null): string {
+  if (!f) return '—';
+  return `${f.ops.join(', ')}${f.count > 1 ? ` · ${f.count} calls` : ''}${f.failed ? ` (${f.failed} failed)` : ''}`;
+}
+
+function errorLine(e: CompareError | null): string {
+  if (!e) return 'none';
+  const what = e.source === 'tool' ? `tool ${e.toolName ?? '?'} ${e.toolCallId ?? ''} (run ${e.runId ?? '—'})` : `run ${e.runId ?? '—'}`;
+  return `${time(e.ts)}  ${what}, event ${e.eventId}: ${clip(e.message, 100)}`;
+}
+
+/** `compare`: the two sides' totals with B − A, calls per tool, files touched, first errors. */
+export function comparison(c: Comparison): string {
+  const { a, b, delta: d } = c;
+  const buckets: [string, keyof Tokens][] = [['input', 'input'], ['output', 'output'], ['cache read', 'cacheRead'], ['cache write', 'cacheWrite'], ['tokens total', 'total']];
+  const totals = fmt3([
+    ['duration', formatDuration(a.durationMs), formatDuration(b.durationMs), d.durationMs === null ? '—' : signed(d.durationMs, formatDuration)],
+    ['runs', `${a.runs}${a.failedRuns ? ` (${a.failedRuns} failed)` : ''}`, `${b.runs}${b.failedRuns ? ` (${b.failedRuns} failed)` : ''}`, signed(b.runs - a.runs)],
+    ...(a.kind === 'run' || b.kind === 'run' ? [['outcome', a.outcome ?? '—', b.outcome ?? '—', '']] : []),
+    ['LLM calls', int(a.llmCalls), int(b.llmCalls), signed(d.llmCalls)],
+    ...buckets.map(([label, k]) => [label, int(a.tokens[k]), int(b.tokens[k]), signed(d.tokens[k])]),
+    ['cost', usd(a.costUsd), usd(b.costUsd), signed(d.costUsd, usd)],
+    ['tool calls', int(a.toolCalls), int(b.toolCalls), signed(d.toolCalls)],
+    ['failed tool calls', int(a.toolErrors), int(b.toolErrors), signed(d.toolErrors)],
+  ]);
+  const tools = c.tools.length
+    ? table(['tool', 'A calls', 'failed', 'total', 'mean', 'B calls', 'failed', 'total', 'mean'], c.tools.map((t) => [t.toolName, ...toolCells(t.a), ...toolCells(t.b)]))
+    : 'no tool calls';
+  const where = { a: 'only A', b: 'only B', both: 'both' } as const;
+  const files = c.files.length
+    ? table(['file', 'in', 'A', 'B'], c.files.map((f) => [f.filePath, where[f.in], fileCell(f.a), fileCell(f.b)]))
+    : 'no files touched';
+  return [
+    `A  ${sideTitle(a)}`,
+    `B  ${sideTitle(b)}`,
+    '',
+    totals,
+    '',
+    'Calls per tool:',
+    tools,
+    '',
+    'Files touched:',
+    files,
+    '',
+    'First error:',
+    `A  ${errorLine(a.firstError)}`,
+    `B  ${errorLine(b.firstError)}`,
+  ].join('\n');
+}
+
+function fmt3(rows: string[][]): string {
+  return table(['', 'A', 'B', 'B − A'], rows);
 }

@@ -17,6 +17,7 @@ import * as summary from '../core/query/summaryQueries';
 import * as answers from '../core/query/answers';
 import { fileActivity } from '../core/query/fileActivity';
 import { fileNameOf } from '../core/source/eventFields';
+import { compare } from '../core/query/compare';
 import { isLoopbackHost, TelemetryServer } from '../core/serve/server';
 import type { TelemetryIndex } from '../core/ingest/indexer';
 import type { LlmCallUsage, RunUsage } from '../protocol/model';
@@ -314,6 +315,14 @@ const COMMANDS: Record<string, Command> = {
       const list = summary.costs(ix.db, by as summary.CostGroup);
       const rows = list.map((c) => [c.key, c.calls, fmt.tokens(c.tokens), fmt.usd(c.costUsd)]);
       return { json: list, text: fmt.table([by, 'calls', 'tokens', 'cost'], rows) };
+    },
+  },
+  compare: {
+    flags: [],
+    positionals: 2,
+    run(ix, args) {
+      const c = compare(ix.db, args.positional[0]!, args.positional[1]!);
+      return { json: c, text: fmt.comparison(c) };
     },
   },
   upload: {

@@ -6,6 +6,7 @@ import { COMMAND_IDS, registerCommands } from './commands';
 import { FILE_ACTIVITY_COMMAND, FileActivityLens, showFileActivity } from './fileActivity';
 import { IndexService } from './indexService';
 import { registerReplayCommands, ReplayPanels } from './replayPanel';
+import { registerCompareCommand } from './compareCommand';
 import { SessionsTree } from './sessionsTree';
 
 /** What `activate` returns: used by the extension-host tests. */
@@ -19,8 +20,10 @@ export interface AgentTelemetryApi {
   childNodes(node: TreeNode): Promise<TreeNode[]>;
   directories(): readonly string[];
   commandIds: readonly string[];
-  /** Keys of the replay panels open now (`session:<key>` / `events`). */
+  /** Keys of the replay panels open now (`session:<key>` / `events` / `compare:["<a>","<b>"]`). */
   openPanels(): string[];
+  /** How a panel's webview requests were answered, in order: the method, or `<method> failed: <message>`; for tests. */
+  panelRequests(key: string): string[];
   /** The index's `stats` now (as `agent-telemetry stats --json` answers). */
   stats(): Promise<Stats>;
   /** The index worker's memory, as the worker itself measures it. */
@@ -63,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
       }
     }),
   );
+  registerCompareCommand(context, panels, svc);
 
   const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
   status.name = 'Agent Telemetry';
@@ -112,9 +116,10 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
     },
     childNodes: (node) => tree.getChildren({ id: node.id } as TreeNode),
     directories: () => svc.directories,
-    commandIds: [...COMMAND_IDS, 'agentTelemetry.openReplay', 'agentTelemetry.openEvents', FILE_ACTIVITY_COMMAND],
+    commandIds: [...COMMAND_IDS, 'agentTelemetry.openReplay', 'agentTelemetry.openEvents', 'agentTelemetry.compareWith', FILE_ACTIVITY_COMMAND],
     fileActivityRequests: () => lens.requests,
     openPanels: () => panels.open,
+    panelRequests: (key) => panels.answered(key),
     stats: () => svc.request('stats', {}),
     memory: () => svc.request('index/memory', {}),
     syncCount: async () => (await svc.request('index/status', {})).syncCount,

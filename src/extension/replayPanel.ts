@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import {
-  isEnvelope, protocolVersion, type CommandHandlers, type Envelope, type NotificationMethod, type Notifications,
+  detailsPartOf, isEnvelope, protocolVersion, type CommandHandlers, type Envelope, type NotificationMethod, type Notifications,
   type PersistedWebviewState, type RequestHandlers, type WebviewBootstrap,
 } from '../protocol/messages';
 import { createNonce, renderWebviewHtml } from '../core/webviewHtml';
@@ -57,6 +57,11 @@ export class ReplayPanels implements vscode.Disposable {
     return [...this.panels.keys()];
   }
 
+  /** How the requests of panel `key`'s webview were answered (see ReplayPanel.answered), for tests. */
+  answered(key: string): string[] {
+    return [...(this.panels.get(key)?.answered ?? [])];
+  }
+
   private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
     return {
       enableScripts: true,
@@ -68,7 +73,7 @@ export class ReplayPanels implements vscode.Disposable {
 
   private adopt(panel: vscode.WebviewPanel, target: WebviewBootstrap): ReplayPanel {
     panel.webview.options = this.options();
-    const rp = new ReplayPanel(panel, target, this.context, this.service, this.log, (t) => this.show(t));
+    const rp = new ReplayPanel(panel, target, this.context, this.service, this.log, (t, focus) => this.show(t, focus));
     const key = keyOf(target);
     this.panels.set(key, rp);
     panel.onDidDispose(() => this.panels.delete(key));
@@ -85,6 +90,8 @@ export class ReplayPanels implements vscode.Disposable {
 const CHANGE_INTERVAL_MS = 1000;
 
 class ReplayPanel {
+  /** The webview's requests as answered, in order: the method, or `<method> failed: <message>` (the last 50). */
+  readonly answered: string[] = [];
   private ready = false;
   private changeTimer: NodeJS.Timeout | undefined;
   private lastChangeSent = 0;
@@ -97,7 +104,7 @@ class ReplayPanel {
     private readonly context: vscode.ExtensionContext,
     private readonly service: IndexService,
     private readonly log: vscode.LogOutputChannel,
-    private readonly openTarget: (t: WebviewBootstrap) => void,
+    private readonly openTarget: (t: WebviewBootstrap, focus?: { runId?: string; eventId?: string }) => void,
   ) {
     panel.title = titleOf(target);
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'telemetry.svg');
@@ -116,7 +123,8 @@ class ReplayPanel {
    * once a second, with the session keys gathered meanwhile.
    */
   indexChanged(sessionKeys: string[], all: boolean): void {
-    if (!(this.target.view === 'events' || all || sessionKeys.includes(this.target.sessionKey))) return;
+    // The compare view does not know its sides' sessions here: it is told every change and picks its own.
+    if (!(this.target.view !== 'session' || all || sessionKeys.includes(this.target.sessionKey))) return;
     for (const k of sessionKeys) this.changedKeys.add(k);
     if (this.changeTimer) return;
     const wait = Math.max(0, this.lastChangeSent + CHANGE_INTERVAL_MS - Date.now());
@@ -154,6 +162,11 @@ class ReplayPanel {
     else this.queued.push(env);
   }
 
+  private recordAnswer(what: string): void {
+    this.answered.push(what);
+    if (this.answered.length > 50) this.answered.shift();
+  }
+
   private async receive(m: unknown): Promise<void> {
     if (!isEnvelope(m)) {
       this.log.warn(`replay: ignored a malformed message from the webview: ${JSON.stringify(m)?.slice(0, 200)}`);
@@ -164,8 +177,10 @@ class ReplayPanel {
         const handler = this.requests[m.method] as (p: unknown) => Promise<unknown>;
         const result = await handler(m.params);
         void this.panel.webview.postMessage({ kind: 'response', id: m.id, ok: true, result });
+        this.recordAnswer(m.method);
       } catch (err) {
         void this.panel.webview.postMessage({ kind: 'response', id: m.id, ok: false, error: (err as Error).message });
+        this.recordAnswer(`${m.method} failed: ${(err as Error).message}`);
       }
     } else if (m.kind === 'command') {
       try {
@@ -193,8 +208,10 @@ class ReplayPanel {
       if (!page) throw new Error(`session ${sessionKey} is not in the index`);
       return page;
     },
-    'session/details': async ({ sessionKey, runId }) => {
-      const details = await this.service.request('session/details', { sessionKey, ...(runId ? { runId } : {}) });
+    'session/details': async ({ sessionKey, runId, part, offset, limit }) => {
+      const only = detailsPartOf(part);
+      const page = only ? { part: only, ...(offset !== undefined ? { offset } : {}), ...(limit !== undefined ? { limit } : {}) } : {};
+      const details = await this.service.request('session/details', { sessionKey, ...(runId ? { runId } : {}), ...page });
       if (!details) throw new Error(`session ${sessionKey} is not in the index`);
       return details;
     },
@@ -209,6 +226,7 @@ class ReplayPanel {
       return page;
     },
     'events/query': (filter) => this.service.request('events/query', filter),
+    'compare/get': ({ a, b }) => this.service.request('compare', { a, b }),
   };
 
   private readonly commands: CommandHandlers = {
@@ -222,7 +240,8 @@ class ReplayPanel {
     'event/openRaw': async ({ eventId }) => {
       await vscode.commands.executeCommand('agentTelemetry.openRawEvent', { eventId });
     },
-    'session/open': ({ sessionKey, runId }) => this.openTarget({ view: 'session', sessionKey, ...(runId ? { runId } : {}) }),
+    'session/open': ({ sessionKey, runId, eventId }) =>
+      this.openTarget({ view: 'session', sessionKey, ...(runId ? { runId } : {}) }, eventId ? { runId, eventId } : undefined),
     'events/export': async (filter) => {
       const target = await vscode.window.showSaveDialog({ filters: { 'JSON Lines': ['jsonl'] }, saveLabel: 'Export filtered events' });
       if (!target) return;
@@ -245,10 +264,12 @@ class ReplayPanel {
 
 
 function keyOf(t: WebviewBootstrap): string {
+  if (t.view === 'compare') return `compare:${JSON.stringify([t.a, t.b])}`;
   return t.view === 'events' ? 'events' : `session:${t.sessionKey}`;
 }
 
 function titleOf(t: WebviewBootstrap): string {
+  if (t.view === 'compare') return `Compare: ${t.a} ↔ ${t.b}`;
   return t.view === 'events' ? 'Agent Telemetry: Events' : `Replay: ${t.sessionKey}`;
 }
 
@@ -257,6 +278,7 @@ function isPersisted(x: unknown): x is PersistedWebviewState {
   const t = (x as { target?: unknown }).target;
   if (typeof t !== 'object' || t === null) return false;
   const v = (t as { view?: unknown }).view;
+  if (v === 'compare') return typeof (t as { a?: unknown }).a === 'string' && typeof (t as { b?: unknown }).b === 'string';
   return v === 'events' || (v === 'session' && typeof (t as { sessionKey?: unknown }).sessionKey === 'string');
 }
 

@@ -12,6 +12,7 @@
  */
 import type {
   BlobInfo,
+  Comparison,
   FileOperation,
   LlmCallUsage,
   ReplayEvent,
@@ -28,7 +29,9 @@ export const protocolVersion = 1;
 /** What the panel shows first; base64 JSON in the root element's `data-bootstrap` attribute (no inline script). */
 export type WebviewBootstrap =
   | { view: 'session'; sessionKey: string; runId?: string }
-  | { view: 'events' };
+  | { view: 'events' }
+  /** Two runs or sessions side by side: `a` and `b` as `compare` takes them (`run:ID`, `session:KEY`, or bare). */
+  | { view: 'compare'; a: string; b: string };
 
 /**
  * The part of the webview's saved state (`vscode.setState`) that the host's `WebviewPanelSerializer` may read to
@@ -99,6 +102,17 @@ export interface SessionDetails {
   llmCalls: (LlmCallUsage & { runId: string })[];
   toolCalls: ToolCall[];
   fileOps: FileOperation[];
+  /** Asked for with `part`: the length of that whole list (the answer holds the page asked for). */
+  total?: number;
+}
+
+/** One list of {@link SessionDetails}: asked for alone, the answer's other lists are empty. */
+export type DetailsPart = 'llmCalls' | 'toolCalls' | 'fileOps';
+export const DETAILS_PARTS: readonly DetailsPart[] = ['llmCalls', 'toolCalls', 'fileOps'];
+
+/** The part named by an untrusted value, or undefined (every list) when it names none. */
+export function detailsPartOf(v: unknown): DetailsPart | undefined {
+  return DETAILS_PARTS.find((p) => p === v);
 }
 
 /** One page of a blob's content. `offset`/`maxBytes` count bytes of the stored file. */
@@ -160,8 +174,12 @@ export interface Requests {
   'session/header': { params: { sessionKey: string; runId?: string }; result: SessionHeader };
   /** Events `offset` to `offset + limit` of the session's (or run's) timeline; the host caps `limit`. */
   'timeline/page': { params: { sessionKey: string; runId?: string; offset: number; limit: number }; result: TimelinePage };
-  /** LLM calls, tool calls (without payloads) and file operations of the session (or run). */
-  'session/details': { params: { sessionKey: string; runId?: string }; result: SessionDetails };
+  /**
+   * LLM calls, tool calls (without payloads) and file operations of the session (or run); with `part`, that list
+   * only, items `offset` to `offset + limit` of it (default: all; the host caps `limit`), with its `total`: a large
+   * session's lists arrive as several small messages.
+   */
+  'session/details': { params: { sessionKey: string; runId?: string; part?: DetailsPart; offset?: number; limit?: number }; result: SessionDetails };
   /** One tool call in full (params, result, blob list without content); `eventId` of its tool.start or tool.end. */
   'tool/get': { params: { eventId: string }; result: ToolCall };
   /**
@@ -171,6 +189,8 @@ export interface Requests {
   'blob/get': { params: { eventId: string; blobId: string; offset?: number; maxBytes?: number }; result: BlobChunk };
   /** Events across all sessions, filtered and paged (the local app telemetry viewer). */
   'events/query': { params: EventsFilter & { offset: number; limit: number }; result: EventsPage };
+  /** Two runs or sessions side by side (the compare view). */
+  'compare/get': { params: { a: string; b: string }; result: Comparison };
 }
 
 /** webview → host, fire-and-forget. */
@@ -183,8 +203,8 @@ export interface Commands {
   'file/diff': { eventId: string };
   /** Open the raw JSONL line of an event in an editor. */
   'event/openRaw': { eventId: string };
-  /** Open (or reveal) the replay of another session, e.g. a subagent's child session. */
-  'session/open': { sessionKey: string; runId?: string };
+  /** Open (or reveal) the replay of another session, e.g. a subagent's child session; at an event when given. */
+  'session/open': { sessionKey: string; runId?: string; eventId?: string };
   /** Export the events matching the filter as JSONL (the host asks where to save). */
   'events/export': EventsFilter;
 }
@@ -250,17 +270,18 @@ const requestSpecs: { [M in RequestMethod]: ParamSpec<RequestParams<M>> } = {
   'session/get': { sessionKey: 'string', runId: 'string?' },
   'session/header': { sessionKey: 'string', runId: 'string?' },
   'timeline/page': { sessionKey: 'string', runId: 'string?', offset: 'number', limit: 'number' },
-  'session/details': { sessionKey: 'string', runId: 'string?' },
+  'session/details': { sessionKey: 'string', runId: 'string?', part: 'string?', offset: 'number?', limit: 'number?' },
   'tool/get': eventIdOnly,
   'blob/get': { eventId: 'string', blobId: 'string', offset: 'number?', maxBytes: 'number?' },
   'events/query': { ...filterSpec, offset: 'number', limit: 'number' },
+  'compare/get': { a: 'string', b: 'string' },
 };
 const commandSpecs: { [M in CommandMethod]: ParamSpec<Commands[M]> } = {
   'webview/ready': { protocolVersion: 'number' },
   'file/open': eventIdOnly,
   'file/diff': eventIdOnly,
   'event/openRaw': eventIdOnly,
-  'session/open': { sessionKey: 'string', runId: 'string?' },
+  'session/open': { sessionKey: 'string', runId: 'string?', eventId: 'string?' },
   'events/export': filterSpec,
 };
 const notificationSpecs: { [M in NotificationMethod]: ParamSpec<Notifications[M]> } = {

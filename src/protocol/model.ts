@@ -289,3 +289,100 @@ export interface FileActivity {
   operations: FileTouch[];
   truncated: boolean;
 }
+
+/** What one side of `compare` is: a run, or a whole session (its own runs; subagent sessions are sessions of their own). */
+export type CompareKind = 'run' | 'session';
+
+/** The first failure of a side: a failed tool call or a failed run, the earliest in replay order. */
+export interface CompareError {
+  ts: number;
+  source: 'tool' | 'run';
+  /** The event that records it (the tool.end, or the run.end): what the replay opens at. */
+  eventId: string;
+  sessionKey: string | null;
+  runId: string | null;
+  /** For a failed tool call: the tool and the call. */
+  toolName: string | null;
+  toolCallId: string | null;
+  message: string;
+}
+
+/** The totals of one side of `compare`. */
+export interface CompareSide {
+  kind: CompareKind;
+  /** The run id or the session key. */
+  id: string;
+  /** The session (of the run, for a run). */
+  sessionKey: string | null;
+  agentId: string | null;
+  /** Models of its runs, in run start order, each once. */
+  models: string[];
+  startedTs: number | null;
+  endedTs: number | null;
+  /** A run: its duration. A session: first to last event. */
+  durationMs: number | null;
+  runs: number;
+  failedRuns: number;
+  llmCalls: number;
+  /** The tokens and cost the index has for the run or session (from its LLM calls). */
+  tokens: Tokens;
+  costUsd: number;
+  toolCalls: number;
+  toolErrors: number;
+  /** A run: its stop reason (`error` when it failed), null while it runs. A session: null. */
+  outcome: string | null;
+  firstError: CompareError | null;
+}
+
+/** One tool's calls on one side of `compare`. */
+export interface CompareToolStats {
+  calls: number;
+  failed: number;
+  /** Sum of the recorded durations. */
+  totalMs: number;
+  /** totalMs over the calls with a recorded duration; null when none has one. */
+  meanMs: number | null;
+}
+
+/** One tool in `compare`: its calls on each side (zeros where it was not called). Sorted by name. */
+export interface CompareToolRow {
+  toolName: string;
+  a: CompareToolStats;
+  b: CompareToolStats;
+}
+
+/** One file's operations on one side of `compare`. */
+export interface CompareFileSide {
+  /** Kinds of operation (`read`, `write`, `edit`, `other`), each once, in that order. */
+  ops: string[];
+  /** Operations on the file (tool calls that recorded it). */
+  count: number;
+  failed: number;
+  /** The tool.end of its last operation: the handle `file/open` takes. */
+  eventId: string;
+}
+
+/** One file in `compare`: touched only in A, only in B or in both. Sorted by path. */
+export interface CompareFileRow {
+  filePath: string;
+  in: 'a' | 'b' | 'both';
+  a: CompareFileSide | null;
+  b: CompareFileSide | null;
+}
+
+/** `compare <a> <b>`: two runs or sessions side by side; `delta` is B − A. */
+export interface Comparison {
+  a: CompareSide;
+  b: CompareSide;
+  delta: {
+    /** null when either duration is unknown. */
+    durationMs: number | null;
+    llmCalls: number;
+    tokens: Tokens;
+    costUsd: number;
+    toolCalls: number;
+    toolErrors: number;
+  };
+  tools: CompareToolRow[];
+  files: CompareFileRow[];
+}

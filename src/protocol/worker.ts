@@ -11,8 +11,8 @@
  * an object the host holds. Both sides check every incoming message with {@link isHostMessage} /
  * {@link isWorkerMessage} before acting on it.
  */
-import type { BlobChunk, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from './messages';
-import type { FileActivity, IndexProblem, RunSummary, SearchHit, SessionSummary, Stats, ToolCall } from './model';
+import type { BlobChunk, EventsFilter, EventsPage, DetailsPart, SessionDetails, SessionHeader, SessionView, TimelinePage } from './messages';
+import type { Comparison, FileActivity, IndexProblem, RunSummary, SearchHit, SessionSummary, Stats, ToolCall } from './model';
 import type {
   ApplyResult, ChainStatus, ExportProgress, ExportResult, ExportSelection, RetentionPlan, RetentionPolicy, SyncProgress,
   TreeFilter, TreeNode,
@@ -79,7 +79,7 @@ export interface WorkerRequests {
   'session/view': { params: { sessionKey: string; runId?: string }; result: SessionView | null };
   'session/header': { params: { sessionKey: string; runId?: string }; result: SessionHeader | null };
   'timeline/page': { params: { sessionKey: string; runId?: string; offset: number; limit: number }; result: TimelinePage | null };
-  'session/details': { params: { sessionKey: string; runId?: string }; result: SessionDetails | null };
+  'session/details': { params: { sessionKey: string; runId?: string; part?: DetailsPart; offset?: number; limit?: number }; result: SessionDetails | null };
   'sessions/list': { params: { limit?: number; agent?: string; since?: number }; result: SessionSummary[] };
   'runs/list': { params: { sessionKey: string }; result: RunSummary[] };
   'tool/byEvent': { params: { eventId: string }; result: ToolCall | null };
@@ -98,6 +98,8 @@ export interface WorkerRequests {
   'retention/apply': { params: { dirs: string[]; plan: RetentionPlan }; result: ApplyResult };
   /** The runs that touched a local file (`sameName`: the other local files of its name; `limit`: operations listed). */
   'files/touched': { params: { file: string; sameName: string[]; limit?: number }; result: FileActivity };
+  /** Two runs or sessions side by side (`compare <a> <b>`); an unknown or ambiguous id fails with its message. */
+  compare: { params: { a: string; b: string }; result: Comparison };
 }
 
 export type WorkerMethod = keyof WorkerRequests;
@@ -113,6 +115,7 @@ const METHODS: { [M in WorkerMethod]: true } = {
   'events/query': true, 'event/get': true, search: true, problems: true, stats: true, 'chains/status': true,
   'export/count': true, 'export/write': true, 'retention/plan': true, 'retention/apply': true,
   'files/touched': true,
+  compare: true,
 };
 
 /** Progress reports some requests send before their response. */

@@ -4,12 +4,14 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { appendFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { sessionDetails, sessionHeader, sessionView, timelinePage, TIMELINE_PAGE_MAX } from '../../src/core/query/replayView';
+import { DETAILS_PAGE_MAX, sessionDetails, sessionDetailsPage, sessionHeader, sessionView, timelinePage, TIMELINE_PAGE_MAX } from '../../src/core/query/replayView';
+import { DETAILS_PARTS } from '../../src/protocol/messages';
 import { listRuns, listSessions } from '../../src/core/query/summaryQueries';
 import { generateSample } from '../../src/core/sample/generate';
 import type { TelemetryIndex } from '../../src/core/ingest/indexer';
-import { rebuild, tempDir } from './helpers';
+import { eventLine, rebuild, tempDir } from './helpers';
 
 const handmade = path.join(__dirname, '..', 'fixtures', 'handmade', 'agents');
 const { dir: tmp, cleanup } = tempDir('atx-replay-paging-');
@@ -87,5 +89,63 @@ test('generated sample: the largest sessions page exactly like sessionView, and 
   const big = sessions[0]!.sessionKey;
   const page = timelinePage(ix.db, big, { offset: 0, limit: 1e9 })!;
   assert.equal(page.events.length, Math.min(page.total, TIMELINE_PAGE_MAX));
+  // Each list of the details, paged on its own: the pages put together are that list of sessionDetails.
+  const whole = sessionDetails(ix.db, big)!;
+  for (const part of DETAILS_PARTS) {
+    const items: unknown[] = [];
+    for (let offset = 0; ; offset += 37) {
+      const p = sessionDetailsPage(ix.db, big, undefined, part, { offset, limit: 37 })!;
+      assert.equal(p.total, whole[part].length, part);
+      for (const other of DETAILS_PARTS) if (other !== part) assert.deepEqual(p[other], [], `${part}: ${other} is empty`);
+      items.push(...p[part]);
+      if (p[part].length < 37) break;
+    }
+    assert.ok(items.length > 37, `${part}: ${items.length} items`);
+    assert.deepEqual(items, whole[part], part);
+    assert.equal(sessionDetailsPage(ix.db, big, undefined, part, { offset: 0, limit: 1e9 })![part].length, Math.min(whole[part].length, DETAILS_PAGE_MAX));
+  }
+  assert.equal(sessionDetailsPage(ix.db, 'agent:nobody:main', undefined, 'llmCalls', { offset: 0, limit: 10 }), null);
+  ix.close();
+});
+
+test('generated sample: a page deep in the session and the last page are the same events as the full view; an append shows in the next pages', async () => {
+  const out = path.join(tmp, 'sample-deep');
+  const sample = await generateSample({ outDir: out, events: 3000 });
+  const ix = await rebuild(sample.dirs);
+  const big = listSessions(ix.db).sort((a, b) => b.toolCallCount - a.toolCallCount)[0]!.sessionKey;
+  const v = sessionView(ix.db, big)!;
+  const total = v.events.length;
+  assert.ok(total > 300, `${total} events`);
+  // Deep pages asked for first, without the pages before them (a jump), then the pages around them.
+  for (const offset of [total - 1, Math.floor(total * 0.8), total - 50, 0, Math.floor(total / 3)]) {
+    const page = timelinePage(ix.db, big, { offset, limit: 40 })!;
+    assert.equal(page.total, total);
+    assert.deepEqual(page.events, v.events.slice(offset, offset + 40), `page at ${offset}`);
+  }
+  assert.equal(sessionHeader(ix.db, big)!.counts.events, total);
+  // Three events of the session appended to a log, at the end of the session and inside it: the next
+  // answers are those of a fresh view, not of the order the pages were cut from before.
+  const agent = /^agent:([^:]+):/.exec(big)![1]!;
+  const dir = sample.dirs.find((d) => d.includes(`${path.sep}${agent}${path.sep}`))!;
+  const log = path.join(dir, readdirSync(dir).find((f) => f === 'events.jsonl')!);
+  const last = v.events[total - 1]!.ts;
+  const middle = v.events[Math.floor(total / 2)]!.ts;
+  appendFileSync(log, [
+    eventLine({ sessionKey: big, agentId: agent, runId: 'run-appended', ts: last + 1000, kind: 'run.start', data: {} }),
+    eventLine({ sessionKey: big, agentId: agent, runId: 'run-appended', ts: middle, kind: 'error', data: { message: 'APPENDED-IN-THE-MIDDLE' } }),
+    eventLine({ sessionKey: big, agentId: agent, runId: 'run-appended', ts: last + 2000, kind: 'run.end', data: { durationMs: 1000 } }),
+  ].join(''));
+  await ix.sync(sample.dirs, { sliceMs: 0 });
+  const after = sessionView(ix.db, big)!;
+  assert.equal(after.events.length, total + 3);
+  const h = sessionHeader(ix.db, big)!;
+  assert.equal(h.counts.events, total + 3);
+  assert.deepEqual(h.runs, after.runs);
+  const tail = timelinePage(ix.db, big, { offset: total - 2, limit: 10 })!;
+  assert.deepEqual(tail.events, after.events.slice(total - 2));
+  assert.deepEqual(tail.events.slice(-2).map((e) => e.kind), ['run.start', 'run.end']);
+  const at = after.events.findIndex((e) => (e.data as { message?: string } | null)?.message === 'APPENDED-IN-THE-MIDDLE');
+  assert.ok(at > 0 && at < total);
+  assert.deepEqual(timelinePage(ix.db, big, { offset: at - 5, limit: 10 })!.events, after.events.slice(at - 5, at + 5));
   ix.close();
 });

@@ -14,7 +14,7 @@ import { canDiff, fileOpsOf, fileSummary, fileTotals, opKind } from '../../src/w
 import { eventPredicate, kindCounts, toggleKind } from '../../src/webview/state/filter';
 import { formatBytes, formatCost, formatDuration, formatPercent, formatTokens, oneLine, prettyPayload } from '../../src/webview/state/format';
 import { buildProvenance, linkedEvent, provenanceRole } from '../../src/webview/state/provenance';
-import { appendPage, fullyLoaded, headerModel, withDetails } from '../../src/webview/state/sessionModel';
+import { appendPage, fullyLoaded, hasDetails, headerModel, tokenPointsOf, withDetails, withDetailsPart } from '../../src/webview/state/sessionModel';
 import { buildRows, groupByRun, revealEvent, rowIndexOfEvent, toggleCollapsed } from '../../src/webview/state/timeline';
 import { barLayout, MIN_BAR_PX, niceMax, seriesMaxima, ticks, tokenBars, tokenSeries } from '../../src/webview/state/tokens';
 import { decodeBootstrap, defaultUiState, initialUiState, sanitizeUiState } from '../../src/webview/state/uiState';
@@ -372,9 +372,21 @@ describe('event summaries', () => {
     assert.equal(m.groups.filter((g) => g.runId).length, 2);
     assert.deepEqual(m.kinds, kindCounts(v.events));
     assert.equal(m.eventById.size, v.events.length);
-    assert.equal(m.points, null);
+    assert.equal(tokenPointsOf(m), null);
+    const beforeDetails = m;
     m = withDetails(m, { llmCalls: v.llmCalls, toolCalls: v.toolCalls, fileOps: v.fileOps });
-    assert.equal(m.points?.length, v.llmCalls.length);
+    assert.equal(tokenPointsOf(m)?.length, v.llmCalls.length);
+    // the lists one at a time, in any order, make the same model; the chart waits for the LLM calls only
+    const lists = { llmCalls: v.llmCalls, toolCalls: v.toolCalls, fileOps: v.fileOps };
+    let partial = withDetailsPart(withDetailsPart(beforeDetails, 'fileOps', lists), 'toolCalls', lists);
+    assert.equal(tokenPointsOf(partial), null);
+    assert.equal(hasDetails(partial, 'fileOps'), true);
+    assert.equal(hasDetails(partial, 'llmCalls'), false);
+    partial = withDetailsPart(partial, 'llmCalls', lists);
+    assert.deepEqual(partial.details, m.details);
+    assert.deepEqual(partial.summary, m.summary);
+    assert.deepEqual(tokenPointsOf(partial), tokenPointsOf(m));
+    assert.equal(tokenPointsOf(m), tokenPointsOf(m), 'built once per details');
     assert.equal(m.summary.toolsById?.size, v.toolCalls.length);
   });
 });
@@ -418,8 +430,9 @@ describe('protocol shape check', () => {
       'tool/get': async () => { throw new Error('n/a'); },
       'blob/get': async (p) => ({ id: p.blobId, role: 'result', size: 0, hashOk: null }),
       'events/query': async () => ({ stats: { sessions: 0, runs: 0, toolCalls: 0, errors: 0, tokens: tokens(0, 0), costUsd: 0 }, total: 0, rows: [] }),
+      'compare/get': async () => { throw new Error('n/a'); },
     };
-    assert.equal(Object.keys(handlers).length, 7);
+    assert.equal(Object.keys(handlers).length, 8);
   });
 });
 
@@ -453,4 +466,27 @@ test('countOf: singular for exactly one, plural otherwise', async () => {
   assert.equal(countOf(1, 'run'), '1 run');
   assert.equal(countOf(0, 'run'), '0 runs');
   assert.equal(countOf(1200, 'tool call'), '1,200 tool calls');
+});
+
+describe('compare view: target and messages', () => {
+  test('a compare bootstrap round-trips; a malformed one is refused; a saved state of another target is not reused', () => {
+    const target = { view: 'compare', a: 'session:agent:main:try-1', b: 'run-t2' } as const;
+    assert.deepEqual(decodeBootstrap(encodeBootstrap(target)), target);
+    assert.equal(decodeBootstrap(encodeBootstrap({ view: 'compare', a: 'x' } as never)), null);
+    assert.equal(decodeBootstrap(encodeBootstrap({ view: 'compare', a: '', b: 'y' } as never)), null);
+    const saved = defaultUiState(target);
+    assert.deepEqual(sanitizeUiState(JSON.parse(JSON.stringify(saved)))?.target, target);
+    assert.deepEqual(initialUiState(target, saved)?.target, target);
+    const other = initialUiState({ view: 'compare', a: 'run-t2', b: 'session:agent:main:try-1' }, saved);
+    assert.deepEqual(other?.target, { view: 'compare', a: 'run-t2', b: 'session:agent:main:try-1' });
+    assert.equal(initialUiState({ view: 'session', sessionKey: 'run-t2' }, saved)?.target.view, 'session');
+  });
+
+  test('compare/get and session/open at an event are valid envelopes; wrong shapes are not', () => {
+    assert.ok(isEnvelope({ kind: 'request', id: 1, method: 'compare/get', params: { a: 'x', b: 'y' } }));
+    assert.ok(isEnvelope({ kind: 'command', method: 'session/open', params: { sessionKey: 's', runId: 'r', eventId: 'e' } }));
+    assert.equal(isEnvelope({ kind: 'request', id: 1, method: 'compare/get', params: { a: 'x' } }), false);
+    assert.equal(isEnvelope({ kind: 'request', id: 1, method: 'compare/get', params: { a: 'x', b: 2 } }), false);
+    assert.equal(isEnvelope({ kind: 'command', method: 'session/open', params: { sessionKey: 's', eventId: 5 } }), false);
+  });
 });

@@ -62,6 +62,16 @@ test('worker: open, sync and answer queries by id; the answers equal an in-proce
     const view = await c.request('session/view', { sessionKey: 'agent:main:s1' });
     assert.equal(view?.events.length, 20);
     assert.equal(await c.request('session/view', { sessionKey: 'nope' }), null);
+    // The panel's paged requests: a page deep in the timeline, and a list of the details in pages (an unknown
+    // part is ignored: every list).
+    const header = await c.request('session/header', { sessionKey: 'agent:main:s1' });
+    assert.equal(header?.counts.events, 20);
+    assert.deepEqual((await c.request('timeline/page', { sessionKey: 'agent:main:s1', offset: 15, limit: 10 }))?.events, view!.events.slice(15));
+    const p2 = await c.request('session/details', { sessionKey: 'agent:main:s1', part: 'fileOps', offset: 10, limit: 5 });
+    assert.deepEqual(p2, { llmCalls: [], toolCalls: [], fileOps: view!.fileOps.slice(10, 15), total: view!.fileOps.length });
+    const everything = await c.request('session/details', { sessionKey: 'agent:main:s1', part: 'nonsense' as never });
+    assert.deepEqual(everything?.fileOps, view!.fileOps);
+    assert.equal(everything?.total, undefined);
     const call = await c.request('tool/byEvent', { eventId: tools[0]!.eventId! });
     assert.equal(call?.toolName, 'read');
     // A bad id is an answer (null), an unknown node has no children.

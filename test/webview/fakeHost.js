@@ -18,7 +18,9 @@
   window.__acquireCount = () => acquired;
   window.__latencyMs = 5;
 
-  const deliver = (data) => setTimeout(() => window.dispatchEvent(new MessageEvent('message', { data })), window.__latencyMs);
+  // A real webview receives a copy of what the host posted (deserialised on its own thread, in the task that
+  // dispatches the message): so does this one, so the cost of a large answer is counted where it falls.
+  const deliver = (data) => setTimeout(() => window.dispatchEvent(new MessageEvent('message', { data: structuredClone(data) })), window.__latencyMs);
   window.__notify = (method, params) => deliver({ kind: 'notification', method, params });
 
   /** A session of `count` events in runs of 50, for the virtualisation test. */
@@ -28,6 +30,7 @@
     const runs = [];
     const llmCalls = [];
     const fileOps = [];
+    const toolCalls = [];
     const errorLinks = [];
     // one failed run, late in the session: a failed tool.end (the cause) then a failed run.end
     const failingRun = Math.floor((count * 0.83) / 50);
@@ -55,7 +58,10 @@
           llmCalls.push({ callIndex: call++, ts: t, provider: 'anthropic', model: 'm', delta, cumulative: { ...delta, total: cumulative }, context: { used: cumulative, limit: 200000 }, costUsd: 0.001, durationMs: 10, eventId: id, runId });
         } else if (kind.startsWith('tool')) {
           data = { toolName: 'read', toolCallId: `tc-${n - (kind === 'tool.end' ? 1 : 0)}`, params: { file_path: `/src/file-${n}.ts` }, durationMs: 3 };
-          if (kind === 'tool.end') fileOps.push({ ts: t, runId, toolCallId: data.toolCallId, toolName: 'read', filePath: `/src/file-${n}.ts`, isError: false, op: 'read', eventId: id });
+          if (kind === 'tool.end') {
+            fileOps.push({ ts: t, runId, toolCallId: data.toolCallId, toolName: 'read', filePath: `/src/file-${n}.ts`, isError: false, op: 'read', eventId: id });
+            toolCalls.push({ toolCallId: data.toolCallId, toolName: 'read', runId, sessionKey, startedTs: t - 250, endedTs: t, durationMs: 3, isError: false, error: null, filePath: `/src/file-${n}.ts`, execCommand: null, params: null, result: null, blobs: [] });
+          }
         } else {
           data = { model: 'm', provider: 'anthropic' };
         }
@@ -77,7 +83,7 @@
     }
     const total = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
     const session = { sessionKey, agentId: 'bulk', runCount: runs.length, toolCallCount: 0, failedRunCount: 0, toolErrorCount: 0, tokens: total, costUsd: 0, firstTs: events[0].ts, lastTs: t };
-    return { session, runs, events, llmCalls, toolCalls: [], fileOps, errorLinks };
+    return { session, runs, events, llmCalls, toolCalls, fileOps, errorLinks };
   }
 
   function matches(ev, p) {
@@ -97,6 +103,7 @@
 
   // Generated before the app starts, so that its cost is not counted as the app's (tests measure long tasks
   // after `__hostReadyAt`).
+  const indexToolCalls = new WeakMap();
   if (fx.scenario === 'big') viewFor({});
   window.__hostReadyAt = performance.now();
 
@@ -126,11 +133,27 @@
     },
     'session/details': (p) => {
       const v = viewFor(p);
-      const toolCalls = v.toolCalls.map((c) => {
-        const { resultTruncated, ...rest } = c;
-        return { ...rest, params: null, result: null, blobs: [] };
-      });
-      return { llmCalls: v.llmCalls, toolCalls, fileOps: v.fileOps };
+      // tool calls as the index has them (no payloads), made once per session: the host's own work is not the
+      // webview's, so it is kept out of the tasks the tests measure
+      const lists = {
+        llmCalls: () => v.llmCalls,
+        toolCalls: () => {
+          if (!indexToolCalls.has(v)) {
+            indexToolCalls.set(v, v.toolCalls.map((c) => {
+              const { resultTruncated, ...rest } = c;
+              return { ...rest, params: null, result: null, blobs: [] };
+            }));
+          }
+          return indexToolCalls.get(v);
+        },
+        fileOps: () => v.fileOps,
+      };
+      if (p.part === undefined) return { llmCalls: lists.llmCalls(), toolCalls: lists.toolCalls(), fileOps: lists.fileOps() };
+      // with `part`: items offset..offset+limit of that list (the host caps limit at 5,000) and its total
+      const list = lists[p.part]();
+      const offset = p.offset ?? 0;
+      const page = list.slice(offset, offset + Math.min(p.limit ?? 5000, 5000));
+      return { llmCalls: [], toolCalls: [], fileOps: [], [p.part]: page, total: list.length };
     },
     'tool/get': (p) => {
       const t = fx.tools[p.eventId];
@@ -180,6 +203,14 @@
       const rows = [...all].sort((a, b) => b.ts - a.ts);
       return { stats, total: all.length, rows: (variant ? rows : all).slice(p.offset, p.offset + p.limit) };
     },
+  };
+
+  // The compare view: the comparison of the fixture's two ids (either order is not the same answer: only that one).
+  handlers['compare/get'] = (p) => {
+    const c = fx.compare;
+    if (p.a !== c.a) throw new Error(`no run or session ${p.a}`);
+    if (p.b !== c.b) throw new Error(`no run or session ${p.b}`);
+    return c.comparison;
   };
 
   window.acquireVsCodeApi = () => {

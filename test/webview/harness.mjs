@@ -45,7 +45,10 @@ export async function importTs(entry) {
 }
 
 export function loadFixture() {
-  return JSON.parse(fs.readFileSync(path.join(here, 'fixtures/session-main.json'), 'utf8'));
+  const fixture = JSON.parse(fs.readFileSync(path.join(here, 'fixtures/session-main.json'), 'utf8'));
+  // the compare view's answer (core's compare() of test/fixtures/compare, checked by test/unit/compare.test.ts)
+  fixture.compare = JSON.parse(fs.readFileSync(path.join(here, 'fixtures/compare.json'), 'utf8'));
+  return fixture;
 }
 
 /** Starts the page server on 127.0.0.1 (random port). */
@@ -79,7 +82,12 @@ export async function startServer({ renderWebviewHtml, webviewCsp }, fixture) {
       const nonce = randomBytes(18).toString('base64url');
       const view = url.searchParams.get('view') ?? 'session';
       const sessionKey = url.searchParams.get('session') ?? fixture.sessionView.session.sessionKey;
-      const bootstrap = view === 'events' ? { view: 'events' } : { view: 'session', sessionKey };
+      const bootstrap =
+        view === 'events'
+          ? { view: 'events' }
+          : view === 'compare'
+            ? { view: 'compare', a: url.searchParams.get('a') ?? fixture.compare.a, b: url.searchParams.get('b') ?? fixture.compare.b }
+            : { view: 'session', sessionKey };
       const theme = url.searchParams.get('theme') ?? 'dark';
       const scenario = url.searchParams.get('scenario') ?? 'main';
       let page = renderWebviewHtml({

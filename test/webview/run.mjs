@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { buildWebview, importTs, launchBrowser, loadFixture, startServer } from './harness.mjs';
 import { registerTests } from './tests.mjs';
 import { registerMoreTests } from './tests2.mjs';
+import { registerCompareTests } from './testsCompare.mjs';
 
 const only = process.argv[2];
 const tests = [];
@@ -51,6 +52,7 @@ async function checkPage(page) {
 const ctx = { open, fixture, protocol, html, origin };
 registerTests(test, ctx);
 registerMoreTests(test, ctx);
+registerCompareTests(test, ctx);
 
 let passed = 0;
 let failed = 0;

@@ -1,6 +1,5 @@
 import { isFailure } from '../../protocol/failure';
 import type { Database, SqlValue, Statement } from 'sql.js';
-import { createHash } from 'node:crypto';
 import { encodeEventId } from '../store/eventIds';
 import { SessionTotals } from './sessionTotals';
 import type { RawLine } from '../source/lineReader';
@@ -504,7 +503,7 @@ export class EventWriter {
     }
     this.lastTs = ts;
     // Events without an id get one from their bytes: stable across renames and .gz copies.
-    const eid = encodeEventId(idOf(o.id) ?? `sha1:${createHash('sha1').update(l.text!).digest('hex').slice(0, 20)}`);
+    const eid = encodeEventId(idOf(o.id) ?? `sha1:${lineHash(l.text!).slice(0, 20)}`);
     const agent = this.intern(idOf(o.agentId));
     // message.inbound's sessionKey is the channel conversation, not an agent session.
     const skey = kind === 'message.inbound' ? null : this.intern(idOf(o.sessionKey));

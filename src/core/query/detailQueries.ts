@@ -8,15 +8,12 @@ import { errorText, fileOpOf, isObj, str, type Obj } from '../source/eventFields
 import { decodeEventId, encodeEventId } from '../store/eventIds';
 import { PayloadReader } from '../source/payloads';
 import { TRANSCRIPT } from '../source/formats/transcript';
-import { all, money, n, numOrNull, one, type Row, stringId, textOrNull, tokensFrom } from '../store/sql';
+import { all, allValues, memoWhileUnchanged, money, n, numOrNull, one, type Row, stringId, textOrNull, tokensFrom } from '../store/sql';
 
 const EVENT_COLS = `e.id AS ev, e.eid, e.ts, e.line, e.off, e.len, f.path, f.dir, f.gzip, f.rank,
   st.s AS kind, rk.s AS run, a.s AS agent`;
 const EVENT_JOINS = `FROM events e JOIN files f ON f.id = e.file JOIN strings st ON st.id = e.kind
   LEFT JOIN strings rk ON rk.id = e.run LEFT JOIN strings a ON a.id = e.agent`;
-/** What ordering and paging a replay needs of an event; the rest is read for the page only (see hydrate). */
-const LIGHT_COLS = 'e.id AS ev, e.ts, e.off, f.rank, e.run AS run_sid';
-const LIGHT_JOINS = 'FROM events e JOIN files f ON f.id = e.file';
 
 export interface ReplayOptions {
   runId?: string;
@@ -44,9 +41,11 @@ export function parentRunOf(sp: string): string {
  * subagents it spawned, and channel messages attributed to its runs.
  */
 export function replay(db: Database, sessionKey: string, opts: ReplayOptions = {}): ReplayEvent[] {
-  const rows = replayRows(db, sessionKey, opts);
-  if (!rows) return [];
-  return rowsToEvents(rows.rows, sessionKey, opts.expandBlobs === true);
+  const order = replayOrder(db, sessionKey, opts.runId);
+  if (!order) return [];
+  const since = opts.since;
+  const rows = since === undefined ? order.rows : order.rows.filter((r) => r.ts >= since);
+  return rowsToEvents(hydrate(db, rows), sessionKey, opts.expandBlobs === true);
 }
 
 /**
@@ -57,9 +56,14 @@ export function replay(db: Database, sessionKey: string, opts: ReplayOptions = {
 export function replayPage(db: Database, sessionKey: string, opts: { runId?: string; offset: number; limit: number }): { events: ReplayEvent[]; total: number } | null {
   const offset = Math.max(0, Math.floor(opts.offset));
   const limit = Math.max(0, Math.floor(opts.limit));
-  const r = replayRows(db, sessionKey, { runId: opts.runId, first: offset + limit });
-  if (!r) return null;
-  return { events: rowsToEvents(hydrate(db, r.rows.slice(offset, offset + limit)), sessionKey, false), total: r.total };
+  const order = replayOrder(db, sessionKey, opts.runId);
+  if (!order) return null;
+  return { events: rowsToEvents(hydrate(db, order.rows.slice(offset, offset + limit)), sessionKey, false), total: order.rows.length };
+}
+
+/** Number of events in a session's replay (as `replay` has them); null when the session (or run) is unknown. */
+export function replayCount(db: Database, sessionKey: string, runId?: string): number | null {
+  return replayOrder(db, sessionKey, runId)?.rows.length ?? null;
 }
 
 function rowsToEvents(rows: Row[], sessionKey: string, expandBlobs: boolean): ReplayEvent[] {
@@ -71,84 +75,90 @@ function rowsToEvents(rows: Row[], sessionKey: string, expandBlobs: boolean): Re
   }
 }
 
-const REPLAY_ORDER = 'ORDER BY e.ts, f.rank, e.off';
+/** One event of a replay before its line is read: what ordering and paging need, and where it came from. */
+interface OrderRow {
+  /** The event's rowid. */
+  ev: number;
+  ts: number;
+  /** The file's place among the logs. */
+  rank: number;
+  off: number;
+  /** The session key (strings id) of the source that brought it in; null for messages. */
+  skey: number | null;
+  /** A message: the run (strings id) it was attributed to. */
+  attributedRun?: number;
+}
+
+interface ReplayOrder {
+  rows: OrderRow[];
+}
 
 /**
- * The rows of `replay`, sorted, without reading any line back. With `first`, only the rows that can
- * be among the first `first` of the replay are read (each source ordered and cut at `first`; the
- * merged rows are exact up to the earliest cut), and `total` is counted in SQL.
+ * The events of `replay` in order, without reading any line back (ids and sort keys only). Kept until
+ * the index changes, so the panel's header and each of its pages, however deep, share one ordering.
  */
-function replayRows(db: Database, sessionKey: string, opts: ReplayOptions & { first?: number }): { rows: Row[]; total: number; light: boolean } | null {
+function replayOrder(db: Database, sessionKey: string, runId?: string): ReplayOrder | null {
+  return memoWhileUnchanged(db, `replay-order\n${sessionKey}\n${runId ?? ''}`, () => computeOrder(db, sessionKey, runId));
+}
+
+function computeOrder(db: Database, sessionKey: string, runId?: string): ReplayOrder | null {
   const key = stringId(db, sessionKey);
   if (key === null) return null;
-  const run = opts.runId !== undefined ? stringId(db, opts.runId) : undefined;
+  const run = runId !== undefined ? stringId(db, runId) : undefined;
   if (run === null) return null;
-  const since = opts.since ?? -1e15;
+  const files = fileTable(db);
   // With a run: a subagent.spawn belongs to the parent's run it was spawned from (see
   // parentRunOf), whatever runId it carries; so do the ends of the subagents it spawned.
   const runFilter = run !== undefined
     ? 'AND e.run = ? AND NOT EXISTS (SELECT 1 FROM subagent_events sp WHERE sp.ev = e.id AND sp.phase = 0)'
     : '';
   const rp: SqlValue[] = run !== undefined ? [run] : [];
-  // Paging reads light rows (ids and sort keys) and the page's rows in full afterwards.
-  const light = opts.first !== undefined;
-  const J = light ? LIGHT_JOINS : EVENT_JOINS;
-  const parts: { sql: string; params: SqlValue[]; key: string }[] = [
-    { sql: `${J} WHERE e.skey = ? AND e.ts >= ? ${runFilter}`, params: [key, since, ...rp], key: 'e.skey' },
-    {
-      sql: `${J} JOIN session_links l ON l.sid = e.sid
-       WHERE e.skey IS NULL AND l.skey = ? AND e.ts >= ? ${run !== undefined ? 'AND 0' : ''}`,
-      params: [key, since],
-      key: 'l.skey',
-    },
+  // Each source selects the event's rowid, ts, offset, file and the session key it is replayed under.
+  const COLS = 'e.id, e.ts, e.off, e.file';
+  const parts: { sql: string; params: SqlValue[] }[] = [
+    { sql: `SELECT ${COLS}, e.skey FROM events e WHERE e.skey = ? ${runFilter}`, params: [key, ...rp] },
   ];
-  if (run !== undefined) {
+  if (run === undefined) {
+    // Events without a key, linked to the session by their sessionId (through the partial index on sid).
     parts.push({
-      sql: `${J}
-       JOIN subagent_events sp ON sp.ev = e.id AND sp.phase = 0 WHERE sp.parent = ? AND e.ts >= ? AND ${parentRunOf('sp')} = ?`,
-      params: [key, since, run],
-      key: 'e.skey',
+      sql: `SELECT ${COLS}, l.skey FROM session_links l CROSS JOIN events e ON e.sid = l.sid AND e.skey IS NULL WHERE l.skey = ?`,
+      params: [key],
+    });
+  } else {
+    parts.push({
+      sql: `SELECT ${COLS}, e.skey FROM subagent_events sp CROSS JOIN events e ON e.id = sp.ev
+       WHERE sp.parent = ? AND sp.phase = 0 AND ${parentRunOf('sp')} = ?`,
+      params: [key, run],
     });
   }
-  parts.push(
-    {
-      sql: `${J}
+  parts.push({
+    sql: `SELECT ${COLS}, e.skey FROM events e
        WHERE e.id IN (SELECT se.ev FROM subagent_events se WHERE se.phase = 1 AND se.child IN
          (SELECT sp.child FROM subagent_events sp WHERE sp.phase = 0 AND sp.parent = ? ${run !== undefined ? `AND ${parentRunOf('sp')} = ?` : ''}))
-       AND e.skey <> ? AND e.ts >= ?`,
-      params: [key, ...rp, key, since],
-      key: 'e.skey',
-    },
-  );
-  const first = opts.first;
-  const rows: Row[] = [];
-  let total = 0;
-  /** The sort key of the earliest last row of a source that was cut: rows after it may be missing. */
-  let cutAt: Row | null = null;
+       AND e.skey <> ?`,
+    params: [key, ...rp, key],
+  });
+  const rows: OrderRow[] = [];
   for (const part of parts) {
-    const cols = light ? `${LIGHT_COLS}, ${part.key} AS skey_id` : `${EVENT_COLS}, (SELECT s FROM strings WHERE id = ${part.key}) AS session_key`;
-    const got = all(db, `SELECT ${cols} ${part.sql} ${first !== undefined ? `${REPLAY_ORDER} LIMIT ?` : ''}`, first !== undefined ? [...part.params, first] : part.params);
-    rows.push(...got);
-    if (first !== undefined && got.length >= first) {
-      total += n(one(db, `SELECT COUNT(*) AS c ${part.sql}`, part.params)?.c);
-      const last = got[got.length - 1];
-      if (last && (!cutAt || compareRows(last, cutAt) < 0)) cutAt = last;
-    } else {
-      total += got.length;
+    for (const v of allValues(db, part.sql, part.params)) {
+      rows.push({ ev: v[0] as number, ts: v[1] as number, off: v[2] as number, rank: files.get(v[3] as number)?.rank ?? 0, skey: (v[4] as number | null) ?? null });
     }
   }
-  const messages = attributedMessages(db, key, run ?? null, since, light);
-  total += messages.length;
-  rows.push(...messages);
-  if (!light) fixSpawnRuns(db, rows);
-  rows.sort(compareRows);
-  if (cutAt) {
-    const at = cutAt;
-    let end = rows.length;
-    while (end > 0 && compareRows(rows[end - 1]!, at) > 0) end--;
-    rows.length = end;
-  }
-  return { rows, total, light };
+  for (const m of attributedMessages(db, files, key, run ?? null)) rows.push(m);
+  rows.sort(compareOrder);
+  return { rows };
+}
+
+/** Every indexed file's directory and rank, by id (a few hundred rows at most). */
+function fileTable(db: Database): Map<number, { dir: string; rank: number }> {
+  const out = new Map<number, { dir: string; rank: number }>();
+  for (const v of allValues(db, 'SELECT id, dir, rank FROM files')) out.set(v[0] as number, { dir: v[1] as string, rank: n(v[2]) });
+  return out;
+}
+
+/** The replay's order: time, then the file's place among the logs, then the line's offset. */
+function compareOrder(x: OrderRow, y: OrderRow): number {
+  return x.ts - y.ts || x.rank - y.rank || x.off - y.off;
 }
 
 /** A spawn may carry the child's run id: shown under the parent's run it came from. */
@@ -160,33 +170,33 @@ function fixSpawnRuns(db: Database, rows: Row[]): void {
   }
 }
 
+/** Most rowids bound in one query when reading rows in full. */
+const HYDRATE_CHUNK = 500;
+
 /**
- * Light rows (LIGHT_COLS) in full (EVENT_COLS and session_key), in the same order: the session key
- * of the source they came from, and the run a message was attributed to.
+ * Ordered rows in full (EVENT_COLS and session_key), in the same order: the session key of the
+ * source they came from, and the run a message was attributed to when its line names none.
  */
-function hydrate(db: Database, light: Row[]): Row[] {
-  if (!light.length) return [];
+function hydrate(db: Database, order: readonly OrderRow[]): Row[] {
+  if (!order.length) return [];
   const full = new Map<number, Row>();
-  for (const r of all(db, `SELECT ${EVENT_COLS} ${EVENT_JOINS} WHERE e.id IN (${light.map(() => '?').join(',')})`, light.map((r) => r.ev ?? null))) {
-    full.set(r.ev as number, r);
+  for (let at = 0; at < order.length; at += HYDRATE_CHUNK) {
+    const ids = order.slice(at, at + HYDRATE_CHUNK).map((r) => r.ev);
+    for (const r of all(db, `SELECT ${EVENT_COLS} ${EVENT_JOINS} WHERE e.id IN (${ids.map(() => '?').join(',')})`, ids)) full.set(r.ev as number, r);
   }
-  const keys = new Map<number, string | null>();
-  const out = light.map((l) => {
-    const r = { ...full.get(l.ev as number)! };
-    const k = l.skey_id;
-    if (typeof k === 'number' && !keys.has(k)) keys.set(k, textOrNull(one(db, 'SELECT s FROM strings WHERE id = ?', [k])?.s));
-    r.session_key = typeof k === 'number' ? (keys.get(k) ?? null) : null;
-    // A message's run is the one it was attributed to, when its line names none.
-    if ('inbound' in l) r.run = r.run ?? l.run ?? null;
+  const names = new Map<number, string | null>();
+  const name = (id: number) => {
+    if (!names.has(id)) names.set(id, textOrNull(one(db, 'SELECT s FROM strings WHERE id = ?', [id])?.s));
+    return names.get(id) ?? null;
+  };
+  const out = order.map((o) => {
+    const r = { ...full.get(o.ev)! };
+    r.session_key = o.skey === null ? null : name(o.skey);
+    if (o.attributedRun !== undefined) r.run = r.run ?? name(o.attributedRun);
     return r;
   });
   fixSpawnRuns(db, out);
   return out;
-}
-
-/** The replay's order: time, then the file's place among the logs, then the line's offset. */
-function compareRows(x: Row, y: Row): number {
-  return n(x.ts) - n(y.ts) || n(x.rank) - n(y.rank) || n(x.off) - n(y.off);
 }
 
 function toReplayEvent(r: Row, reader: PayloadReader, expandBlobs: boolean, sessionKey: string): ReplayEvent {
@@ -225,56 +235,73 @@ export function blobsOf(dir: string, event: Obj, content: boolean): BlobInfo[] {
   return blobRefsOf(event).map((ref) => readBlob(dir, ref, { content }));
 }
 
+
 /**
  * Messages carry no agent session (inbound's sessionKey is the channel conversation, outbound has
  * none), so they are attributed by directory and time: an inbound message to the next run that
  * starts within 2 minutes in the same directory, an outbound one to the last run that ended (or
- * was running) up to 2 minutes before it.
+ * was running) up to 2 minutes before it. Runs are placed by the run events of that directory
+ * around the session's time there (2 minutes either side of the messages looked at).
  */
-function attributedMessages(db: Database, key: number, run: number | null, since: number, light = false): Row[] {
+function attributedMessages(db: Database, files: Map<number, { dir: string; rank: number }>, key: number, run: number | null): OrderRow[] {
   const WINDOW = 120_000;
-  const mine = all(
+  // The session's time span per directory (its runs' events there).
+  const spans = allValues(
     db,
-    `SELECT re.run, MIN(re.ts) AS start, MAX(re.ts) AS end, f.dir FROM run_events re JOIN events e ON e.id = re.ev
-     JOIN files f ON f.id = e.file WHERE re.skey = ? ${run !== null ? 'AND re.run = ?' : ''} GROUP BY re.run, f.dir`,
+    `SELECT f.dir, MIN(re.ts), MAX(re.ts) FROM run_events re JOIN events e ON e.id = re.ev JOIN files f ON f.id = e.file
+     WHERE re.skey = ? ${run !== null ? 'AND re.run = ?' : ''} GROUP BY f.dir`,
     run !== null ? [key, run] : [key],
-  );
-  const out: Row[] = [];
-  const runNames = new Map<number, string | null>();
-  for (const dir of new Set(mine.map((m) => m.dir as string))) {
-    const lo = Math.min(...mine.filter((m) => m.dir === dir).map((m) => n(m.start))) - WINDOW;
-    const hi = Math.max(...mine.filter((m) => m.dir === dir).map((m) => n(m.end))) + WINDOW;
-    // Every run of that directory around then, whatever its session: a message goes to the nearest.
-    const runs = all(
-      db,
-      `SELECT re.run, MAX(re.skey) AS skey, MIN(re.ts) AS start, MAX(re.ts) AS end FROM run_events re JOIN events e ON e.id = re.ev
-       JOIN files f ON f.id = e.file WHERE re.ts BETWEEN ? AND ? AND f.dir = ? GROUP BY re.run ORDER BY start`,
-      [lo - WINDOW, hi + WINDOW, dir],
-    );
-    const starts = runs.map((r) => n(r.start));
-    const msgs = all(
-      db,
-      `SELECT ${light ? LIGHT_COLS : EVENT_COLS}, NULL AS session_key, m.inbound ${light ? LIGHT_JOINS : EVENT_JOINS} JOIN messages m ON m.ev = e.id
-       WHERE m.ts BETWEEN ? AND ? AND m.ts >= ? AND f.dir = ?`,
-      [lo, hi, since, dir],
-    );
-    for (const msg of msgs) {
-      const t = n(msg.ts);
-      const i = firstAtOrAfter(starts, t);
-      let target: Row | undefined;
-      if (msg.inbound === 1) {
-        const next = runs[i];
-        if (next && n(next.start) - t <= WINDOW) target = next;
-      } else {
-        const prev = runs[t === starts[i] ? i : i - 1];
-        if (prev && t - n(prev.end) <= WINDOW) target = prev;
-      }
-      if (target && target.skey === key && (run === null || target.run === run)) {
-        const id = target.run as number;
-        if (!runNames.has(id)) runNames.set(id, textOrNull(one(db, 'SELECT s FROM strings WHERE id = ?', [id])?.s));
-        msg.run = msg.run ?? runNames.get(id) ?? null;
-        out.push(msg);
-      }
+  ).map((v) => ({ dir: v[0] as string, lo: n(v[1]) - WINDOW, hi: n(v[2]) + WINDOW }));
+  if (!spans.length) return [];
+  const byDir = new Map(spans.map((s) => [s.dir, s]));
+  const lo = Math.min(...spans.map((s) => s.lo));
+  const hi = Math.max(...spans.map((s) => s.hi));
+  // Every run of those directories around then, whatever its session: a message goes to the nearest.
+  // One read for all directories, grouped here per directory and run.
+  interface RunSpan { run: number; skey: number | null; start: number; end: number }
+  const runsOf = new Map<string, Map<number, RunSpan>>();
+  for (const v of allValues(db, 'SELECT re.run, re.skey, re.ts, e.file FROM run_events re JOIN events e ON e.id = re.ev WHERE re.ts BETWEEN ? AND ?', [lo - WINDOW, hi + WINDOW])) {
+    const dir = files.get(v[3] as number)?.dir;
+    const span = dir === undefined ? undefined : byDir.get(dir);
+    const ts = v[2] as number;
+    if (!span || ts < span.lo - WINDOW || ts > span.hi + WINDOW) continue;
+    let runs = runsOf.get(span.dir);
+    if (!runs) runsOf.set(span.dir, (runs = new Map()));
+    const id = v[0] as number;
+    const skey = (v[1] as number | null) ?? null;
+    const r = runs.get(id);
+    if (!r) runs.set(id, { run: id, skey, start: ts, end: ts });
+    else {
+      if (ts < r.start) r.start = ts;
+      if (ts > r.end) r.end = ts;
+      if (skey !== null && (r.skey === null || skey > r.skey)) r.skey = skey;
+    }
+  }
+  const sorted = new Map<string, { runs: RunSpan[]; starts: number[] }>();
+  for (const [dir, runs] of runsOf) {
+    const list = [...runs.values()].sort((a, b) => a.start - b.start || a.run - b.run);
+    sorted.set(dir, { runs: list, starts: list.map((r) => r.start) });
+  }
+  const out: OrderRow[] = [];
+  for (const v of allValues(db, 'SELECT e.id, e.ts, e.off, e.file, m.inbound FROM messages m JOIN events e ON e.id = m.ev WHERE m.ts BETWEEN ? AND ?', [lo, hi])) {
+    const file = files.get(v[3] as number);
+    const span = file && byDir.get(file.dir);
+    const t = v[1] as number;
+    if (!file || !span || t < span.lo || t > span.hi) continue;
+    const dirRuns = sorted.get(span.dir);
+    if (!dirRuns) continue;
+    const { runs, starts } = dirRuns;
+    const i = firstAtOrAfter(starts, t);
+    let target: RunSpan | undefined;
+    if (v[4] === 1) {
+      const next = runs[i];
+      if (next && next.start - t <= WINDOW) target = next;
+    } else {
+      const prev = runs[t === starts[i] ? i : i - 1];
+      if (prev && t - prev.end <= WINDOW) target = prev;
+    }
+    if (target && target.skey === key && (run === null || target.run === run)) {
+      out.push({ ev: v[0] as number, ts: t, off: v[2] as number, rank: file.rank, skey: null, attributedRun: target.run });
     }
   }
   return out;

@@ -4,15 +4,15 @@
  */
 import { isErrorValue, isFailure } from '../../protocol/failure';
 import type { Database, SqlValue } from 'sql.js';
-import type { BlobChunk, ErrorLink, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from '../../protocol/messages';
+import type { BlobChunk, DetailsPart, ErrorLink, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from '../../protocol/messages';
 import type { LlmCallUsage, ReplayEvent, Seed001Stats, ToolCall } from '../../protocol/model';
 import { blobRefsOf, readBlob } from '../source/blobs';
-import { eventDir, files, llmCallFromRow, replay, replayPage, toolCallFromRow, tools, usagePerCall } from './detailQueries';
+import { eventDir, files, llmCallFromRow, replay, replayCount, replayPage, toolCallFromRow, tools, usagePerCall } from './detailQueries';
 import { isObj } from '../source/eventFields';
 import { decodeEventId, encodeEventId } from '../store/eventIds';
 import { selectionWhere } from './selection';
 import { PayloadReader } from '../source/payloads';
-import { all, n, one, stringId, textOrNull } from '../store/sql';
+import { all, memoWhileUnchanged, n, one, stringId, textOrNull } from '../store/sql';
 import { getSession, listRuns, seed001Cards } from './summaryQueries';
 
 /** Largest blob page sent to the webview at once. */
@@ -51,16 +51,15 @@ export function sessionHeader(db: Database, sessionKey: string, runId?: string):
   const runs = listRuns(db, sessionKey).filter((r) => !runId || r.runId === runId);
   if (runId && !runs.length) return null;
   const scope = runScope(db, sessionKey, runId);
-  const count = (sql: string) => n(one(db, sql, scope.params)?.c);
-  const timeline = replayPage(db, sessionKey, { runId, offset: 0, limit: 0 });
   return {
     session,
     runs,
     counts: {
-      events: timeline?.total ?? 0,
-      llmCalls: count(`SELECT COUNT(*) AS c FROM llm_calls WHERE run IN (${scope.runs})`),
-      toolCalls: count(`SELECT COUNT(*) AS c FROM (SELECT DISTINCT run, call FROM tool_events WHERE run IN (${scope.runs}))`),
-      fileOps: count(`SELECT COUNT(*) AS c FROM file_operations WHERE skey = ?1 ${runId ? 'AND run = ?2' : ''}`),
+      events: replayCount(db, sessionKey, runId) ?? 0,
+      // The runs' own counts are over the same LLM calls and tool calls as the details' lists.
+      llmCalls: runs.reduce((s, r) => s + r.llmCalls, 0),
+      toolCalls: runs.reduce((s, r) => s + r.toolCallCount, 0),
+      fileOps: n(one(db, `SELECT COUNT(*) AS c FROM file_operations WHERE skey = ?1 ${runId ? 'AND run = ?2' : ''}`, scope.params)?.c),
     },
     errorLinks: errorLinksOf(db, scope),
   };
@@ -75,13 +74,15 @@ export function timelinePage(db: Database, sessionKey: string, opts: { runId?: s
 
 /**
  * The LLM calls, tool calls and file operations of `sessionView`, from the index only: tool calls
- * carry no params, result or blobs (`toolByEvent` reads them when one is shown).
+ * carry no params, result or blobs (`toolByEvent` reads them when one is shown). With `part`, only
+ * that list is read (the others are empty).
  */
-export function sessionDetails(db: Database, sessionKey: string, runId?: string): SessionDetails | null {
+export function sessionDetails(db: Database, sessionKey: string, runId?: string, part?: DetailsPart): SessionDetails | null {
   if (!getSession(db, sessionKey)) return null;
   const scope = runScope(db, sessionKey, runId);
+  const want = (p: DetailsPart) => part === undefined || part === p;
   const perRun = new Map<string, number>();
-  const llmCalls = all(
+  const llmCalls = !want('llmCalls') ? [] : all(
     db,
     `SELECT c.*, rk.s AS run_name, pv.s AS provider_name, m.s AS model_name, e.eid FROM llm_calls c JOIN events e ON e.id = c.ev
      JOIN strings rk ON rk.id = c.run LEFT JOIN strings pv ON pv.id = c.provider LEFT JOIN strings m ON m.id = c.model
@@ -93,18 +94,35 @@ export function sessionDetails(db: Database, sessionKey: string, runId?: string)
     perRun.set(run, i + 1);
     return { ...llmCallFromRow(r, i), runId: run };
   });
-  const toolCalls = all(
+  const toolCalls = !want('toolCalls') ? [] : all(
     db,
     `SELECT t.*, nm.s AS tool_name, rk.s AS run_name, k.s AS session_key FROM tool_calls t JOIN strings rk ON rk.id = t.run
      LEFT JOIN strings nm ON nm.id = t.name LEFT JOIN strings k ON k.id = t.skey
      WHERE t.run IN (${scope.runs}) ORDER BY COALESCE(t.started_ts, t.ended_ts), t.tool_call_id`,
     scope.params,
   ).map((r): ToolCall => toolCallFromRow(r, textOrNull(r.run_name), textOrNull(r.session_key)));
-  return { llmCalls, toolCalls, fileOps: files(db, sessionKey, { runId }) };
+  return { llmCalls, toolCalls, fileOps: want('fileOps') ? files(db, sessionKey, { runId }) : [] };
+}
+
+/** Most items of one list a `session/details` answer with `part` carries. */
+export const DETAILS_PAGE_MAX = 5000;
+
+/**
+ * Items `offset` to `offset + limit` (capped at DETAILS_PAGE_MAX) of one list of `sessionDetails`, the
+ * others empty, and the list's length. The list is read once and kept until the index changes, so
+ * paging through it costs one query. Null when the session is unknown.
+ */
+export function sessionDetailsPage(db: Database, sessionKey: string, runId: string | undefined, part: DetailsPart, page: { offset: number; limit: number }): SessionDetails | null {
+  const whole = memoWhileUnchanged(db, `details\n${sessionKey}\n${runId ?? ''}\n${part}`, () => sessionDetails(db, sessionKey, runId, part));
+  if (!whole) return null;
+  const offset = Math.max(0, Math.floor(page.offset));
+  const limit = Math.min(Math.max(0, Math.floor(page.limit)), DETAILS_PAGE_MAX);
+  const list = whole[part];
+  return { llmCalls: [], toolCalls: [], fileOps: [], [part]: list.slice(offset, offset + limit), total: list.length };
 }
 
 /** The runs of a session (or the one run) as a subquery over `?1` (session key id) and `?2` (run id). */
-function runScope(db: Database, sessionKey: string, runId?: string): { runs: string; params: SqlValue[] } {
+export function runScope(db: Database, sessionKey: string, runId?: string): { runs: string; params: SqlValue[] } {
   const key = stringId(db, sessionKey) ?? -1;
   // The session's runs as listRuns has them (the `runs` view's MAX(skey) is the session), without
   // grouping every run of the index: a run event of the session, and none of a greater key.

@@ -35,6 +35,8 @@ interface SessionState {
   /** A run started whose user message is not written yet. */
   userAt: number | null;
   assistant: Pending | null;
+  /** Tool results of the pending assistant message's calls, written after it (a call may start after another's result). */
+  results: { ts: number; message: Record<string, unknown> }[];
   updatedAt: number;
   model: string | null;
   provider: string | null;
@@ -96,20 +98,22 @@ export class TranscriptTap {
         s.assistant?.calls.push({ type: 'toolCall', id: String(ev.data.toolCallId), name: String(ev.data.toolName), arguments: ev.data.params ?? {} });
         return;
       case 'tool.end': {
-        this.flushAssistant(s, 'toolUse');
         const isError = ev.data.isError === true;
         const text = isError && typeof ev.data.error === 'string' ? ev.data.error : this.resultText(ev);
-        this.entry(s, ev.ts, 'message', {
-          message: { role: 'toolResult', toolCallId: ev.data.toolCallId, toolName: ev.data.toolName, content: [{ type: 'text', text }], isError, timestamp: ev.ts },
-        });
+        const message = { role: 'toolResult', toolCallId: ev.data.toolCallId, toolName: ev.data.toolName, content: [{ type: 'text', text }], isError, timestamp: ev.ts };
+        if (s.assistant) s.results.push({ ts: ev.ts, message });
+        else this.entry(s, ev.ts, 'message', { message });
         return;
       }
       case 'compaction.end':
+        this.flushAssistant(s, 'toolUse');
         this.entry(s, ev.ts, 'compaction', { summary: `Compacted ${String(ev.data.compactedCount ?? 0)} messages.`, firstKeptEntryId: s.last, tokensBefore: 0 });
         return;
       case 'run.end': {
         const stop = ev.data.stopReason === 'error' ? 'error' : ev.data.stopReason === 'aborted' ? 'aborted' : 'stop';
         const message = ev.error?.message;
+        // A message that asked for tools is done once their results are in: the stop is a message of its own.
+        if (s.assistant?.calls.length && stop !== 'stop') this.flushAssistant(s, 'toolUse');
         if (!s.assistant && stop !== 'stop') {
           // The agent gave up after a tool error: pi records an empty assistant message that stopped with it.
           s.assistant = { ts: ev.ts, started: ev.ts, provider: s.provider ?? '', model: s.model ?? '', calls: [], text: '',
@@ -132,7 +136,7 @@ export class TranscriptTap {
     const old = this.sessions.get(ev.sessionKey);
     if (old) this.flush(old);
     const s: SessionState = {
-      key: ev.sessionKey, agent, sessionId, file: path.join(dir, `${sessionId}.jsonl`), buf: [], last: null, next: 1, userAt: null, assistant: null,
+      key: ev.sessionKey, agent, sessionId, file: path.join(dir, `${sessionId}.jsonl`), buf: [], last: null, next: 1, userAt: null, assistant: null, results: [],
       updatedAt: ev.ts, model: typeof ev.data.model === 'string' ? ev.data.model : null, provider: typeof ev.data.provider === 'string' ? ev.data.provider : null,
     };
     this.sessions.set(ev.sessionKey, s);
@@ -161,6 +165,8 @@ export class TranscriptTap {
     };
     if (stop !== 'stop' && !a.calls.length) message.errorMessage = errorMessage ?? stop;
     this.entry(s, a.ts, 'message', { message });
+    for (const r of s.results) this.entry(s, r.ts, 'message', { message: r.message });
+    s.results = [];
   }
 
   private resultText(ev: SampleEvent): string {

@@ -17,6 +17,7 @@ import path from 'node:path';
 import type { TelemetryIndex } from '../ingest/indexer';
 import { saveIndexFile } from '../ingest/indexFile';
 import * as answers from '../query/answers';
+import { AmbiguousIdError, compare } from '../query/compare';
 import { parseSince } from '../since';
 import { DailyAppender } from './appender';
 import { HttpError, MAX_BODY_BYTES, parseJsonBody, readBody } from './body';
@@ -254,6 +255,17 @@ export class TelemetryServer {
       if (parts.length === 3 && parts[2] === 'tools') return answers.toolsAnswer(db, id, { name: q.get('name') ?? undefined, errorsOnly: boolParam(q, 'errors-only'), expandBlobs: boolParam(q, 'expand-blobs') });
       if (parts.length === 3 && parts[2] === 'usage') return answers.usageAnswer(db, id, boolParam(q, 'per-call'));
       if (parts.length === 3 && parts[2] === 'files') return answers.filesAnswer(db, { runId: id });
+    }
+    if (parts[0] === 'compare' && parts.length === 1) {
+      const a = q.get('a');
+      const b = q.get('b');
+      if (!a || !b) throw new HttpError(400, 'compare needs a and b (run ids or session keys)');
+      try {
+        return compare(db, a, b);
+      } catch (e) {
+        if (e instanceof AmbiguousIdError) throw new HttpError(400, e.message);
+        throw e;
+      }
     }
     throw new HttpError(404, `no route ${route}`);
   }

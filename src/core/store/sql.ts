@@ -3,13 +3,36 @@ import type { Tokens } from '../../protocol/model';
 
 export type Row = Record<string, SqlValue>;
 
-/** Runs a query and returns its rows as objects. */
+/**
+ * Runs a query and returns its rows as objects. The column names are read once per query (sql.js's
+ * getAsObject reads them again for every row, which costs more than the row itself on large answers).
+ */
 export function all(db: Database, sql: string, params: SqlValue[] = []): Row[] {
   const stmt = db.prepare(sql);
   try {
     stmt.bind(params);
     const out: Row[] = [];
-    while (stmt.step()) out.push(stmt.getAsObject());
+    let names: string[] | null = null;
+    while (stmt.step()) {
+      names ??= stmt.getColumnNames();
+      const values = stmt.get();
+      const row: Row = {};
+      for (let i = 0; i < names.length; i++) row[names[i]!] = values[i]!;
+      out.push(row);
+    }
+    return out;
+  } finally {
+    stmt.free();
+  }
+}
+
+/** Runs a query and returns its rows as arrays of column values (for large answers read by position). */
+export function allValues(db: Database, sql: string, params: SqlValue[] = []): SqlValue[][] {
+  const stmt = db.prepare(sql);
+  try {
+    stmt.bind(params);
+    const out: SqlValue[][] = [];
+    while (stmt.step()) out.push(stmt.get());
     return out;
   } finally {
     stmt.free();
@@ -56,4 +79,31 @@ export function money(v: SqlValue | undefined): number {
 export function stringId(db: Database, value: string): number | null {
   const r = one(db, 'SELECT id FROM strings WHERE s = ?', [value]);
   return r ? (r.id as number) : null;
+}
+
+/** Answers kept per database, by key, while it has not changed (see memoWhileUnchanged). */
+const memos = new WeakMap<Database, { changes: number; entries: Map<string, unknown> }>();
+
+/**
+ * `compute()`'s answer for `key`, computed once and kept while the database has not changed: SQLite's
+ * `total_changes()` moves with every row written or deleted, so any sync or retention drops what was kept.
+ * At most `keep` answers are kept per database (the least recently used goes first).
+ */
+export function memoWhileUnchanged<T>(db: Database, key: string, compute: () => T, keep = 8): T {
+  const changes = n(one(db, 'SELECT total_changes() AS c')?.c);
+  let memo = memos.get(db);
+  if (!memo || memo.changes !== changes) {
+    memo = { changes, entries: new Map() };
+    memos.set(db, memo);
+  }
+  if (memo.entries.has(key)) {
+    const hit = memo.entries.get(key) as T;
+    memo.entries.delete(key);
+    memo.entries.set(key, hit);
+    return hit;
+  }
+  const value = compute();
+  memo.entries.set(key, value);
+  if (memo.entries.size > keep) memo.entries.delete(memo.entries.keys().next().value!);
+  return value;
 }

@@ -9,12 +9,14 @@ import path from 'node:path';
 import { assertOutsideTelemetry } from '../ingest/indexFile';
 import { getEvent, recordedChange, toolByEvent } from '../query/detailQueries';
 import { fileActivity } from '../query/fileActivity';
-import { blobPage, eventsQuery, sessionDetails, sessionHeader, sessionView, timelinePage } from '../query/replayView';
+import { blobPage, DETAILS_PAGE_MAX, eventsQuery, sessionDetails, sessionDetailsPage, sessionHeader, sessionView, timelinePage } from '../query/replayView';
+import { compare } from '../query/compare';
 import { countSelection, selectionHasFormat } from '../query/selection';
 import { listRuns, listSessions, problems, search, stats } from '../query/summaryQueries';
 import { childNodes, resolveNode, rootNodes, rootPage } from '../query/tree';
 import { exportLines } from '../ops/exportJsonl';
 import { applyRetention, gatherRetentionInput, planRetention } from '../ops/retention';
+import { detailsPartOf } from '../../protocol/messages';
 import type { WorkerMethod, WorkerParams, WorkerProgress, WorkerResult } from '../../protocol/worker';
 import type { IndexEngine } from './engine';
 
@@ -56,7 +58,10 @@ export const handlers: Handlers = {
   'session/view': (e, p) => sessionView(e.db, p.sessionKey, p.runId),
   'session/header': (e, p) => sessionHeader(e.db, p.sessionKey, p.runId),
   'timeline/page': (e, p) => timelinePage(e.db, p.sessionKey, { ...(p.runId !== undefined ? { runId: p.runId } : {}), offset: p.offset, limit: p.limit }),
-  'session/details': (e, p) => sessionDetails(e.db, p.sessionKey, p.runId),
+  'session/details': (e, p) => {
+    const part = detailsPartOf(p.part);
+    return part ? sessionDetailsPage(e.db, p.sessionKey, p.runId, part, { offset: p.offset ?? 0, limit: p.limit ?? DETAILS_PAGE_MAX }) : sessionDetails(e.db, p.sessionKey, p.runId);
+  },
   'sessions/list': (e, p) => listSessions(e.db, p),
   'runs/list': (e, p) => listRuns(e.db, p.sessionKey),
   'tool/byEvent': (e, p) => toolByEvent(e.db, p.eventId),
@@ -119,4 +124,5 @@ export const handlers: Handlers = {
       exists: existsSync,
     });
   },
+  compare: (e, p) => compare(e.db, String(p.a), String(p.b)),
 };

@@ -1,6 +1,6 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { protocolVersion, type WebviewBootstrap } from '../../protocol/messages';
+import { DETAILS_PARTS, type DetailsPart, protocolVersion, type WebviewBootstrap } from '../../protocol/messages';
 import type { AtxEventMap } from '../events';
 import { getHostClient, type HostClient } from '../hostClient';
 import { isFilterActive } from '../state/filter';
@@ -11,11 +11,15 @@ import {
   headerModel,
   type SessionModel,
   timelinePageMax,
+  hasDetails,
   timelinePageSize,
-  withDetails,
+  tokenPointsOf,
+  withDetailsPart,
 } from '../state/sessionModel';
-import type { ReplayEvent } from '../../protocol/model';
+import type { Comparison, ReplayEvent } from '../../protocol/model';
 
+/** Items of a details list asked for per `session/details` request (small answers: each is received in one task). */
+const detailsPageSize = 2500;
 /** While a jump loads many pages, the timeline is regrouped at most this often. */
 const applyEveryMs = 300;
 import { buildRows, groupKeyOfRun, revealEvent, type TimelineRow, toggleCollapsed } from '../state/timeline';
@@ -23,6 +27,7 @@ import { decodeBootstrap, defaultUiState, initialUiState, sameTarget, type Tab, 
 import { appStyles } from './atx-app.styles';
 import { baseStyles } from './shared.styles';
 import { renderSessionHeader, renderTabs } from './appChrome';
+import './atx-compare';
 import './atx-event-detail';
 import './atx-events';
 import './atx-files';
@@ -48,6 +53,7 @@ export class AtxApp extends LitElement {
   @state() private failure: string | null = null;
   @state() private revealRequest = 0;
   @state() private eventsRefresh = 0;
+  @state() private comparison: Comparison | null = null;
   private rows: TimelineRow[] = [];
   /** Move keyboard focus to the list after the next reveal (user jumps, not restores or refreshes). */
   private focusListAfterReveal = false;
@@ -67,11 +73,33 @@ export class AtxApp extends LitElement {
     host.onNotification('index/didChange', (p) => {
       const t = this.ui?.target;
       if (t?.view === 'session' && p.sessionKeys.includes(t.sessionKey)) void this.load();
+      if (t?.view === 'compare' && this.comparison && p.sessionKeys.some((k) => k === this.comparison?.a.sessionKey || k === this.comparison?.b.sessionKey)) {
+        void this.loadComparison();
+      }
       this.eventsRefresh++;
     });
     this.listen();
     host.command('webview/ready', { protocolVersion });
-    void this.load();
+    if (this.ui?.target.view === 'compare') void this.loadComparison();
+    else void this.load();
+  }
+
+  /** The compare view: asks the host for the comparison of its two ids (again after a change of either side). */
+  private async loadComparison(): Promise<void> {
+    const t = this.ui?.target;
+    if (!t || t.view !== 'compare' || !this.host) return;
+    const seq = ++this.loadSeq;
+    this.loading = true;
+    try {
+      const c = await this.host.request('compare/get', { a: t.a, b: t.b });
+      if (seq !== this.loadSeq) return;
+      this.comparison = c;
+      this.failure = null;
+    } catch (err) {
+      if (seq === this.loadSeq) this.failure = err instanceof Error ? err.message : String(err);
+    } finally {
+      if (seq === this.loadSeq) this.loading = false;
+    }
   }
 
   private listen(): void {
@@ -169,16 +197,33 @@ export class AtxApp extends LitElement {
     return appendPage(start, { offset: 0, total, events });
   }
 
-  /** The lists behind Tokens, Files and the tool rows, asked once the timeline has painted. */
+  /**
+   * The lists behind Tokens, Files and the tool rows, asked once the timeline has painted: one list per request
+   * (the open tab's first), so that no single answer is large enough to hold up the page while it is received.
+   */
   private async loadDetails(seq: number): Promise<void> {
     const t = this.ui?.target;
     if (!t || t.view !== 'session' || !this.host || this.detailsSeq === seq) return;
     this.detailsSeq = seq;
-    await yieldToBrowser();
+    const first: DetailsPart | null = this.ui?.tab === 'files' ? 'fileOps' : this.ui?.tab === 'tokens' ? 'llmCalls' : null;
+    const parts = first ? [first, ...DETAILS_PARTS.filter((p) => p !== first)] : DETAILS_PARTS;
     try {
-      const details = await this.host.request('session/details', { sessionKey: t.sessionKey, runId: t.runId });
-      if (seq !== this.loadSeq || !this.model) return;
-      this.model = withDetails(this.model, details);
+      for (const part of parts) {
+        // each list in pages, added to the model once whole
+        const items: unknown[] = [];
+        let total = Infinity;
+        while (items.length < total) {
+          await yieldToBrowser();
+          const answer = await this.host.request('session/details', { sessionKey: t.sessionKey, runId: t.runId, part, offset: items.length, limit: detailsPageSize });
+          if (seq !== this.loadSeq || !this.model) return;
+          const got: unknown[] = answer[part];
+          for (const x of got) items.push(x);
+          total = answer.total ?? items.length;
+          if (!got.length) break;
+        }
+        if (seq !== this.loadSeq || !this.model) return;
+        this.model = withDetailsPart(this.model, part, { llmCalls: [], toolCalls: [], fileOps: [], [part]: items });
+      }
     } catch (err) {
       if (seq === this.loadSeq) this.failure = err instanceof Error ? err.message : String(err);
     }
@@ -340,11 +385,13 @@ export class AtxApp extends LitElement {
     switch (ui.tab) {
       case 'timeline':
         return this.renderTimeline(m, ui);
-      case 'tokens':
-        if (!m.points) return html`<div class="muted">Loading LLM calls…</div>`;
-        return html`<atx-token-chart .points=${m.points} .selectedKey=${ui.selectedEventId}></atx-token-chart>`;
+      case 'tokens': {
+        const points = tokenPointsOf(m);
+        if (!points) return html`<div class="muted">Loading LLM calls…</div>`;
+        return html`<atx-token-chart .points=${points} .selectedKey=${ui.selectedEventId}></atx-token-chart>`;
+      }
       case 'files':
-        if (!m.details) return html`<div class="muted">Loading file operations…</div>`;
+        if (!m.details || !hasDetails(m, 'fileOps')) return html`<div class="muted">Loading file operations…</div>`;
         return html`<atx-files .fileOps=${m.details.fileOps} .runs=${m.header.runs} .runId=${ui.filesRunId}></atx-files>`;
     }
   }
@@ -352,6 +399,7 @@ export class AtxApp extends LitElement {
   override render() {
     const ui = this.ui;
     if (!ui) return html`<div class="alert" role="alert">Nothing to show: the panel was opened without a target.</div>`;
+    if (ui.target.view === 'compare') return html`<atx-compare .comparison=${this.comparison} .failure=${this.failure}></atx-compare>`;
     const sessionTabs = ui.target.view === 'session';
     return html`${sessionTabs ? renderSessionHeader(this.model?.header ?? null, this) : nothing}
       ${renderTabs(ui.tab, sessionTabs, this.setTab)}

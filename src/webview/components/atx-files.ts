@@ -11,7 +11,7 @@ import { baseStyles, tableStyles } from './shared.styles';
 export const FILES_VIRTUAL_FROM = 200;
 const fileRowHeight = 30;
 /** Run options added to the run select per task. */
-const runOptionsSlice = 150;
+const runOptionsSlice = 50;
 
 /** The columns and header row of the files table (plain and virtualised). */
 const tableHead = html`<colgroup>

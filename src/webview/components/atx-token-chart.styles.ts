@@ -111,9 +111,10 @@ export const tokenChartStyles = css`
     stroke: var(--vscode-focusBorder);
     stroke-width: 2;
   }
-  .call.sel .bar,
-  .call.sel .ctx {
+  .sel-mark {
+    fill: none;
     stroke: var(--vscode-focusBorder);
     stroke-width: 2;
+    pointer-events: none;
   }
 `;

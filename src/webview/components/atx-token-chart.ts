@@ -40,6 +40,8 @@ export class AtxTokenChart extends LitElement {
   /** The calls shown, [start, end) indexes into `points`; null for all. */
   @state() private range: { start: number; end: number } | null = null;
   private bars: TokenBar[] = [];
+  /** The plot as last drawn: redrawn when the bars, the width, the selection or the focused bar change, not on hover. */
+  private plotTemplate: SVGTemplateResult | null = null;
   @query('.plot') private plot?: HTMLElement;
   private resizeObserver?: ResizeObserver;
 
@@ -62,6 +64,9 @@ export class AtxTokenChart extends LitElement {
       this.bars = tokenBars(this.points, this.width - left - right, r?.start ?? 0, r?.end ?? this.points.length);
       if (this.focusIndex >= this.bars.length) this.focusIndex = 0;
       if (this.hovered !== null && this.hovered >= this.bars.length) this.hovered = null;
+    }
+    if (!this.plotTemplate || ['points', 'range', 'width', 'selectedKey', 'focusIndex'].some((k) => changed.has(k))) {
+      this.plotTemplate = this.points.length ? this.renderPlot() : null;
     }
   }
 
@@ -114,21 +119,50 @@ export class AtxTokenChart extends LitElement {
     const full = max.contextPct >= 100;
     const summed = pts.some((p) => p.to > p.from);
     const yC = (v: number) => bc.top + bc.h - (v / max.cumulative) * bc.h;
-    let path = '';
-    pts.forEach((p, i) => {
-      const cx = left + x(i) + barWidth / 2;
-      path += `${i === 0 || (p.runStart && !summed) ? 'M' : 'L'}${cx.toFixed(1)},${yC(p.runCumulative).toFixed(1)} `;
-    });
-    const selected = this.selectedKey === null ? -1 : this.points.findIndex((p) => p.eventId === this.selectedKey);
+    // Each series is one <path> (a subpath per bar), so the drawing costs a few elements whatever the number of
+    // bars; only the hit areas are one element per bar.
+    const parts: Record<(typeof tokenParts)[number], string[]> = { input: [], output: [], cacheRead: [], cacheWrite: [] };
+    const ctx: string[] = [];
+    const seps: string[] = [];
+    const dots: string[] = [];
+    const r = step > 8 ? 3 : 1.5;
+    const bw = barWidth.toFixed(1);
+    const rect = (x0: number, y: number, h: number) => `M${x0.toFixed(1)},${y.toFixed(1)}h${bw}v${h.toFixed(1)}h-${bw}z`;
+    let line = '';
+    const labels: SVGTemplateResult[] = [];
     // Run separators and labels only where they stay apart: never a hatch of lines.
     let lastLabel = -Infinity;
+    pts.forEach((p, i) => {
+      const x0 = left + x(i);
+      let y = bd.top + bd.h;
+      for (const part of tokenParts) {
+        const hgt = ((p.delta[part] || 0) / max.delta) * bd.h;
+        y -= hgt;
+        if (hgt > 0) parts[part].push(rect(x0, y, hgt));
+      }
+      const pct = p.contextPct === null ? 0 : Math.min(max.contextPct, p.contextPct);
+      const ch = (pct / max.contextPct) * bx.h;
+      if (ch > 0) ctx.push(rect(x0, bx.top + bx.h - ch, ch));
+      const sx = left + i * step;
+      const sep = p.runStart && !summed && step >= 3;
+      if (sep) seps.push(`M${sx.toFixed(1)},${bd.top}V${bx.top + bx.h}`);
+      if ((i === 0 || sep) && sx - lastLabel >= 72) {
+        lastLabel = sx;
+        labels.push(svg`<text class="tick run-label" x=${sx + 4} y=${bd.top + 10}>run ${shortId(p.runId)}</text>`);
+      }
+      if (i % labelEvery === 0) labels.push(svg`<text class="tick" x=${x0 + barWidth / 2} y=${height - 6} text-anchor="middle">#${p.callIndex}</text>`);
+      const cx = x0 + barWidth / 2;
+      const cy = yC(p.runCumulative);
+      line += `${i === 0 || (p.runStart && !summed) ? 'M' : 'L'}${cx.toFixed(1)},${cy.toFixed(1)} `;
+      dots.push(`M${(cx - r).toFixed(1)},${cy.toFixed(1)}a${r},${r} 0 1,0 ${2 * r},0a${r},${r} 0 1,0 -${2 * r},0`);
+    });
+    const selected = this.selectedKey === null ? -1 : this.points.findIndex((p) => p.eventId === this.selectedKey);
+    const sel = selected < 0 ? -1 : pts.findIndex((p) => selected >= p.from && selected <= p.to);
+    const selBar = sel >= 0 ? pts[sel]! : null;
     return svg`
       <text class="band-title" x=${left} y=${bd.top - 8}>Tokens added per LLM call${summed ? ` (each bar sums ${pts[0]!.to - pts[0]!.from + 1} calls)` : ''}</text>
       <text class="band-title" x=${left} y=${bc.top - 8}>Cumulative tokens (per run${summed ? ', largest in each bar' : ''})</text>
       <text class="band-title" x=${left} y=${bx.top - 8}>Context used vs limit${full ? '' : ` (zoomed to 0–${max.contextPct}% of the limit)`}</text>
-      ${this.hovered !== null
-        ? svg`<rect class="hover-bg" x=${left + this.hovered * step} y=${bd.top - 4} width=${Math.max(step, 1)} height=${bx.top + bx.h - bd.top + 8}></rect>`
-        : nothing}
       ${this.axis(bd.top, bd.h, max.delta, formatTokens, w)}
       ${this.axis(bc.top, bc.h, max.cumulative, formatTokens, w)}
       ${this.axis(bx.top, bx.h, max.contextPct, (n) => `${+n.toFixed(1)}%`, w)}
@@ -136,51 +170,43 @@ export class AtxTokenChart extends LitElement {
         ? svg`<line class="limit" x1=${left} x2=${left + w} y1=${bx.top} y2=${bx.top}></line>
             <text class="tick limit-label" x=${left + w} y=${bx.top - 3} text-anchor="end">limit</text>`
         : nothing}
-      ${pts.map((p, i) => {
-        const x0 = left + x(i);
-        let y = bd.top + bd.h;
-        const stack = tokenParts.map((part) => {
-          const v = p.delta[part] || 0;
-          const hgt = (v / max.delta) * bd.h;
-          y -= hgt;
-          return hgt > 0 ? svg`<rect class="bar part-${part}" x=${x0} y=${y} width=${barWidth} height=${hgt}></rect>` : nothing;
-        });
-        const pct = p.contextPct === null ? 0 : Math.min(max.contextPct, p.contextPct);
-        const ch = (pct / max.contextPct) * bx.h;
-        const sx = left + i * step;
-        const sep = p.runStart && !summed && step >= 3;
-        const label = (i === 0 || sep) && sx - lastLabel >= 72;
-        if (label) lastLabel = sx;
-        const sel = selected >= p.from && selected <= p.to;
-        return svg`<g class="call ${sel ? 'sel' : ''}">
-          ${sep ? svg`<line class="run-sep" x1=${sx} x2=${sx} y1=${bd.top} y2=${bx.top + bx.h}></line>` : nothing}
-          ${label ? svg`<text class="tick run-label" x=${sx + 4} y=${bd.top + 10}>run ${shortId(p.runId)}</text>` : nothing}
-          ${stack}
-          ${ch > 0 ? svg`<rect class="ctx" x=${x0} y=${bx.top + bx.h - ch} width=${barWidth} height=${ch}></rect>` : nothing}
-          ${i % labelEvery === 0 ? svg`<text class="tick" x=${x0 + barWidth / 2} y=${height - 6} text-anchor="middle">#${p.callIndex}</text>` : nothing}
-        </g>`;
-      })}
-      <path class="cumul" d=${path}></path>
-      ${pts.map((p, i) => svg`<circle class="dot" cx=${left + x(i) + barWidth / 2} cy=${yC(p.runCumulative)} r=${step > 8 ? 3 : 1.5}></circle>`)}
-      ${pts.map((p, i) => {
-        const label = this.describe(p);
-        return svg`<rect
-          class="hit"
-          data-i=${i}
-          data-event-id=${p.eventId ?? ''}
-          data-calls=${p.to - p.from + 1}
-          x=${left + i * step} y=${bd.top - 4} width=${Math.max(step, 1)} height=${bx.top + bx.h - bd.top + 8}
-          tabindex=${i === this.focusIndex ? 0 : -1}
-          role="button"
-          aria-label=${label}
-          @mouseenter=${() => (this.hovered = i)}
-          @focus=${() => ((this.hovered = i), (this.focusIndex = i))}
-          @click=${() => this.activate(i)}
-          @keydown=${(e: KeyboardEvent) => this.onKeyDown(e, i)}
-        ><title>${label}</title></rect>`;
-      })}
+      ${seps.length ? svg`<path class="run-sep" d=${seps.join('')}></path>` : nothing}
+      ${tokenParts.map((part) => svg`<path class="bar part-${part}" d=${parts[part].join('')}></path>`)}
+      <path class="ctx" d=${ctx.join('')}></path>
+      ${selBar ? svg`<rect class="sel-mark" x=${left + x(sel) - 1} y=${bd.top - 2} width=${barWidth + 2} height=${bx.top + bx.h - bd.top + 4}></rect>` : nothing}
+      ${labels}
+      <path class="cumul" d=${line}></path>
+      <path class="dot" d=${dots.join('')}></path>
+      <g class="hits" @mouseover=${this.onHitEvent} @focusin=${this.onHitEvent} @click=${this.onHitEvent} @keydown=${this.onHitEvent}>
+        ${pts.map(
+          (p, i) => svg`<rect class="hit" data-i=${i} data-event-id=${p.eventId ?? ''} data-calls=${p.to - p.from + 1}
+            x=${left + i * step} y=${bd.top - 4} width=${Math.max(step, 1)} height=${bx.top + bx.h - bd.top + 8}
+            tabindex=${i === this.focusIndex ? 0 : -1} role="button" aria-label=${this.describe(p)}></rect>`,
+        )}
+      </g>
     `;
   }
+
+  /** The highlight behind the hovered bar (drawn apart from the plot, which hovering does not redraw). */
+  private renderHover(): SVGTemplateResult | typeof nothing {
+    if (this.hovered === null) return nothing;
+    const { step } = barLayout(this.bars.length, this.width - left - right);
+    const { delta: bd, ctx: bx } = bands;
+    return svg`<rect class="hover-bg" x=${left + this.hovered * step} y=${bd.top - 4} width=${Math.max(step, 1)} height=${bx.top + bx.h - bd.top + 8}></rect>`;
+  }
+
+  /** One listener for every bar's hit area (hover, focus, click, keys), by the bar's `data-i`. */
+  private onHitEvent = (e: Event): void => {
+    const i = Number((e.target as Element).getAttribute?.('data-i') ?? NaN);
+    if (!Number.isInteger(i)) return;
+    if (e.type === 'mouseover') this.hovered = i;
+    else if (e.type === 'focusin') {
+      this.hovered = i;
+      this.focusIndex = i;
+    }
+    else if (e.type === 'click') this.activate(i);
+    else if (e.type === 'keydown') this.onKeyDown(e as KeyboardEvent, i);
+  };
 
   private describe(p: TokenBar): string {
     if (p.to > p.from) {
@@ -230,7 +256,7 @@ export class AtxTokenChart extends LitElement {
       ${this.renderReadout()}
       <div class="plot" @mouseleave=${() => (this.hovered = null)}>
         <svg width=${this.width} height=${height} role="group" aria-label="Token growth: ${this.points.length} LLM calls${this.bars.length < this.points.length ? `, ${this.bars.length} bars` : ''}">
-          ${this.renderPlot()}
+          ${this.renderHover()}${this.plotTemplate}
         </svg>
       </div>`;
   }

@@ -3,7 +3,7 @@
  * the timeline page by page (`timeline/page`, a prefix of the timeline: events 0 to `events.length`), then the
  * lists behind the Tokens and Files tabs (`session/details`). Each step returns a new model object.
  */
-import type { SessionDetails, SessionHeader, TimelinePage } from '../../protocol/messages';
+import { DETAILS_PARTS, type DetailsPart, type SessionDetails, type SessionHeader, type TimelinePage } from '../../protocol/messages';
 import type { FileOperation, LlmCallUsage, ReplayEvent, ToolCall } from '../../protocol/model';
 import type { SummaryContext } from './eventSummary';
 import { buildProvenance, type Provenance } from './provenance';
@@ -28,9 +28,10 @@ export interface SessionModel {
   summary: SummaryContext;
   /** Kinds of the loaded events, with counts, in first-seen order. */
   kinds: { kind: string; count: number }[];
+  /** The lists asked for so far (empty lists until their part is in: see `detailParts`). */
   details: SessionDetails | null;
-  /** Token chart points, once the details are in. */
-  points: TokenPoint[] | null;
+  /** Which lists of the details are in. */
+  detailParts: readonly DetailsPart[];
 }
 
 /** The model right after `session/header`: no event, no details yet. */
@@ -46,7 +47,7 @@ export function headerModel(header: SessionHeader): SessionModel {
     summary: { sessionKey: header.session.sessionKey },
     kinds: [],
     details: null,
-    points: null,
+    detailParts: [],
   };
 }
 
@@ -82,15 +83,40 @@ export function appendPage(m: SessionModel, page: TimelinePage): SessionModel {
 
 /** Adds the LLM calls, tool calls and file operations (tool rows describe their call, the Tokens tab draws). */
 export function withDetails(m: SessionModel, details: SessionDetails): SessionModel {
-  const llmByEventId = new Map<string, LlmCallUsage>();
-  for (const c of details.llmCalls) if (c.eventId) llmByEventId.set(c.eventId, c);
-  const toolsById = new Map<string, ToolCall>(details.toolCalls.map((t) => [t.toolCallId, t]));
-  return {
-    ...m,
-    details,
-    summary: { llmByEventId, toolsById, sessionKey: m.header.session.sessionKey },
-    points: tokenSeries(details.llmCalls),
-  };
+  return DETAILS_PARTS.reduce((acc, part) => withDetailsPart(acc, part, details), m);
+}
+
+/** Adds one list of the details (`session/details` asked with `part`); the lists already in stay. */
+export function withDetailsPart(m: SessionModel, part: DetailsPart, answer: SessionDetails): SessionModel {
+  const details: SessionDetails = { ...(m.details ?? { llmCalls: [], toolCalls: [], fileOps: [] }), [part]: answer[part] };
+  const summary: SummaryContext = { ...m.summary };
+  if (part === 'llmCalls') {
+    const llmByEventId = new Map<string, LlmCallUsage>();
+    for (const c of details.llmCalls) if (c.eventId) llmByEventId.set(c.eventId, c);
+    summary.llmByEventId = llmByEventId;
+  } else if (part === 'toolCalls') {
+    summary.toolsById = new Map<string, ToolCall>(details.toolCalls.map((t) => [t.toolCallId, t]));
+  }
+  return { ...m, details, summary, detailParts: m.detailParts.includes(part) ? m.detailParts : [...m.detailParts, part] };
+}
+
+/** Whether a list of the details is in. */
+export function hasDetails(m: SessionModel, part: DetailsPart): boolean {
+  return m.detailParts.includes(part);
+}
+
+const pointsByCalls = new WeakMap<SessionDetails['llmCalls'], TokenPoint[]>();
+
+/**
+ * The token chart's points, once the details are in (null before). Built when the Tokens tab first draws them,
+ * not when the details arrive: tens of thousands of calls cost time the other tabs do not need to wait for.
+ */
+export function tokenPointsOf(m: SessionModel): TokenPoint[] | null {
+  const calls = m.details?.llmCalls;
+  if (!calls || !hasDetails(m, 'llmCalls')) return null;
+  let points = pointsByCalls.get(calls);
+  if (!points) pointsByCalls.set(calls, (points = tokenSeries(calls)));
+  return points;
 }
 
 /** File operations of the session, or none before the details arrive. */

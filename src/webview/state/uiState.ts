@@ -53,6 +53,7 @@ const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((s): s is
 export function parseTarget(x: unknown): WebviewBootstrap | null {
   if (!isObj(x)) return null;
   if (x.view === 'events') return { view: 'events' };
+  if (x.view === 'compare') return typeof x.a === 'string' && x.a && typeof x.b === 'string' && x.b ? { view: 'compare', a: x.a, b: x.b } : null;
   if (x.view !== 'session' || typeof x.sessionKey !== 'string' || !x.sessionKey) return null;
   return typeof x.runId === 'string' ? { view: 'session', sessionKey: x.sessionKey, runId: x.runId } : { view: 'session', sessionKey: x.sessionKey };
 }
@@ -90,8 +91,9 @@ export function sanitizeUiState(x: unknown): UiState | null {
 }
 
 export function sameTarget(a: WebviewBootstrap, b: WebviewBootstrap): boolean {
-  if (a.view !== b.view) return false;
-  return a.view === 'events' || (b.view === 'session' && a.sessionKey === b.sessionKey);
+  if (a.view === 'events' || b.view === 'events') return a.view === b.view;
+  if (a.view === 'compare' || b.view === 'compare') return a.view === 'compare' && b.view === 'compare' && a.a === b.a && a.b === b.b;
+  return a.sessionKey === b.sessionKey;
 }
 
 /**

@@ -390,6 +390,50 @@ try {
     assert((await stepButton('openSample').getAttribute('aria-checked')) === 'false', 'the sample step is not done: Open Sample was never run');
   });
 
+
+  // ---------------------------------------------------------------- Compare with… (issue 11, item 4)
+  await step('Compare with… from a session\'s context menu: pick the other session, the compare view shows both', async () => {
+    await runCommand('View: Close All Editors');
+    // the activity bar icon toggles the side bar: click it only when the view is not shown
+    if (!(await view().isVisible())) await activityBarItem(page, 'Agent Telemetry').click();
+    const session = row(1, 'agent:coder:review').first();
+    await session.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await session.locator('.label-name').click({ button: 'right' });
+    const item = page.locator('.context-view .monaco-menu .action-item').filter({ hasText: 'Compare with…' });
+    await item.first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await item.first().click();
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await until('the other session offered (not the first)', async () => {
+      const labels = await page.locator('.quick-input-list .monaco-list-row .label-name').allTextContents();
+      return labels.includes('agent:main:main') && !labels.includes('agent:coder:review');
+    });
+    await input.fill('main:main');
+    await pickExactly('agent:main:main');
+    const tab = page.locator('.tabs-container .tab.active');
+    await until('the compare tab', async () => (await tab.getAttribute('aria-label'))?.includes('Compare: session:agent:coder:review ↔ session:agent:main:main'));
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await until('both sides in the compare view', async () => (await frame.locator('atx-compare .sides').textContent())?.includes('agent:main:main'));
+    const cellsOf = async (tr) => (await tr.locator('> th, > td').allTextContents()).map((c) => readable(c).replace(/\s+/g, ' ').trim()).join(' | ');
+    const cost = await cellsOf(frame.locator('atx-compare tr[data-measure="Cost"]'));
+    // A (the review session) recorded no cost; B (main) one LLM call of $0.0087
+    assert(cost === 'Cost | $0 | $0.0087 | +$0.0087', `cost row: ${cost}`);
+    const file = await cellsOf(frame.locator('atx-compare tr[data-in]').first());
+    assert(/greeting\.ts \| only B \| — \| read, edit · 2 calls$/.test(file), `file row: ${file}`);
+    const firstError = readable(await frame.locator('atx-compare li[data-side="A"]').textContent()).replace(/\s+/g, ' ');
+    assert(/tool exec toolu_ui_fail \(run run-ui-2\): exit code 1/.test(firstError), `first error of A: ${firstError}`);
+    await page.mouse.move(900, 760);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(shotsDir, 'compare-dark.png') });
+  });
+
+  await step('the compare view: clicking a file opens it like Open File', async () => {
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await frame.locator('atx-compare tr[data-in] button').first().click();
+    const tab = page.locator('.tabs-container .tab.active');
+    await until('the greeting.ts tab', async () => (await tab.getAttribute('aria-label'))?.includes('greeting.ts'));
+  });
+
   // ---------------------------------------------------------------- file activity in the editor
   await step('file activity: src/greeting.ts shows the lens "1 agent run touched this file"; clicking it lists the read and the edit; picking the edit opens its diff', async () => {
     await page.locator('.part.sidebar').click({ position: { x: 150, y: 400 } });

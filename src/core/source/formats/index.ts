@@ -3,7 +3,6 @@
  * plugin's shape. OpenClaw events (they have `kind`) pass through untouched; the other producers
  * are tried in a fixed order; a line in no known format is kept as one `(unknown format)` event.
  */
-import { createHash } from 'node:crypto';
 import { timeOf, type Obj } from '../eventFields';
 import { flowcore } from './flowcore';
 import { claudeCode } from './claudeCode';
@@ -13,8 +12,9 @@ import { otlp } from './otlp';
 import { phase1 } from './phase1';
 import { seed001 } from './seed001';
 import { transcript } from './transcript';
-import { lineEventId, statelessState, type Format, type MapContext, type MapFile, type MapState, type OpenClawShaped } from './types';
+import { lineEventId, lineHash, statelessState, type Format, type MapContext, type MapFile, type MapState, type OpenClawShaped } from './types';
 
+export { lineHash } from './types';
 export type { MapContext, MapFile, MapState, OpenClawShaped, TranscriptFileContext } from './types';
 
 export const OPENCLAW = 'openclaw';
@@ -46,9 +46,6 @@ export function normalize(o: Obj, ctx: MapContext): Normalized {
   };
 }
 
-export function lineHash(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
-}
 
 /**
  * A line read back on its own (replay, tool details): the event with id `eid` among what the line

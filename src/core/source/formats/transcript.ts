@@ -21,11 +21,10 @@
  */
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { execCommandOf, filePathOf, idOf, isObj, num, str, timeOf, type Obj } from '../eventFields';
 import {
-  lineEventId, type Format, type MapContext, type OpenClawShaped, type TranscriptFileContext, type TranscriptPlace,
+  lineEventId, lineHash, type Format, type MapContext, type OpenClawShaped, type TranscriptFileContext, type TranscriptPlace,
 } from './types';
 
 export const TRANSCRIPT = 'openclaw-transcript';
@@ -78,7 +77,8 @@ export const transcript: Format = {
     const kindOf = (k: string) => (place.onPath ? k : ABANDONED + k);
     const ev = (i: number | string, kind: string, data: Obj, error?: unknown): OpenClawShaped => ({
       id: typeof i === 'number' ? lineEventId(ctx, i) : lineEventId(ctx, 0, i),
-      ts, kind: kindOf(kind), ...base, runId: place.runId, data: { ...data, entryId },
+      // `data` is always a fresh object: it takes the entry id without a copy.
+      ts, kind: kindOf(kind), ...base, runId: place.runId, data: Object.assign(data, { entryId }),
       ...(error != null ? { error } : {}),
     });
     // An entry without a valid time is reported by the writer (placed after the previous event).
@@ -191,19 +191,26 @@ export interface SessionsEntry {
   updatedAt: number;
 }
 
-const sessionsCache = new Map<string, { mtime: number; size: number; entries: SessionsEntry[] }>();
+/** The entries of a `sessions.json`, by the base name of their session file and by session id. */
+export interface SessionsIndex {
+  byFile: Map<string, SessionsEntry[]>;
+  byId: Map<string, SessionsEntry[]>;
+}
+
+const NO_SESSIONS: SessionsIndex = { byFile: new Map(), byId: new Map() };
+const sessionsCache = new Map<string, { mtime: number; size: number; index: SessionsIndex }>();
 
 /** The entries of `sessions.json` in `dir` (none when absent or unreadable); re-read when it changes. */
-export function readSessionsIndex(dir: string): SessionsEntry[] {
+export function readSessionsIndex(dir: string): SessionsIndex {
   const file = path.join(dir, 'sessions.json');
   let st;
   try {
     st = statSync(file);
   } catch {
-    return [];
+    return NO_SESSIONS;
   }
   const hit = sessionsCache.get(file);
-  if (hit && hit.mtime === st.mtimeMs && hit.size === st.size) return hit.entries;
+  if (hit && hit.mtime === st.mtimeMs && hit.size === st.size) return hit.index;
   let entries: SessionsEntry[] = [];
   try {
     const o: unknown = JSON.parse(readFileSync(file, 'utf8'));
@@ -223,8 +230,18 @@ export function readSessionsIndex(dir: string): SessionsEntry[] {
   } catch {
     entries = [];
   }
-  sessionsCache.set(file, { mtime: st.mtimeMs, size: st.size, entries });
-  return entries;
+  const index: SessionsIndex = { byFile: new Map(), byId: new Map() };
+  const add = (m: Map<string, SessionsEntry[]>, k: string, e: SessionsEntry) => {
+    const list = m.get(k);
+    if (list) list.push(e);
+    else m.set(k, [e]);
+  };
+  for (const e of entries) {
+    if (e.sessionFile !== null) add(index.byFile, path.basename(e.sessionFile), e);
+    if (e.sessionId !== null) add(index.byId, e.sessionId, e);
+  }
+  sessionsCache.set(file, { mtime: st.mtimeMs, size: st.size, index });
+  return index;
 }
 
 /** What the index knows that a transcript needs (implemented by the event writer). */
@@ -246,10 +263,8 @@ export function transcriptSession(file: string, headerId: string | null, lookups
   const topic = TOPIC.exec(stem);
   // A thread's file belongs to the session it is a topic of.
   const sessionId = topic ? topic[1]! : headerId ?? stem;
-  const entries = readSessionsIndex(path.dirname(file));
-  const byFile = entries.filter((e) => e.sessionFile !== null && path.basename(e.sessionFile) === name);
-  const byId = entries.filter((e) => e.sessionId === sessionId);
-  const found = [...(byFile.length ? byFile : byId)].sort((a, b) => b.updatedAt - a.updatedAt || (a.key < b.key ? -1 : 1))[0];
+  const sessions = readSessionsIndex(path.dirname(file));
+  const found = [...(sessions.byFile.get(name) ?? sessions.byId.get(sessionId) ?? [])].sort((a, b) => b.updatedAt - a.updatedAt || (a.key < b.key ? -1 : 1))[0];
   const known = found?.key ?? lookups.keyOfSessionId(sessionId);
   // Without a key the session id names the session; it is then not written as a session id, so
   // that a plugin log linking it to its key later is not contradicted.
@@ -360,7 +375,7 @@ export class TranscriptFile implements TranscriptFileContext {
       }
       if (!isObj(o) || isTranscriptHeader(o) || typeof o.type !== 'string') continue;
       // The same mapping as indexing, for what it records about entries and tool calls.
-      transcript.map(o, { hash: createHash('sha1').update(line.replace(/\r$/, '')).digest('hex'), state, file: { id: 0, path: this.file } });
+      transcript.map(o, { hash: lineHash(line.replace(/\r$/, '')), state, file: { id: 0, path: this.file } });
     }
     // What the path is now: the chain of parents of the last entry.
     const onPath = new Set<string>();

@@ -2,6 +2,7 @@
  * Shared shapes of the format adapters: each maps a parsed line of its producer onto events in the
  * OpenClaw plugin's shape, which the index already understands (see eventWriter.ts).
  */
+import { hash } from 'node:crypto';
 import type { Obj } from '../eventFields';
 
 /** Where a line sits in its (decompressed) file. */
@@ -103,6 +104,11 @@ export interface Format {
   name: string;
   detect(o: Obj): boolean;
   map(o: Obj, ctx: MapContext): { events: OpenClawShaped[]; problems: string[] };
+}
+
+/** The sha1 (hex) of a line's text: what ids of events without their own id are made from. */
+export function lineHash(text: string): string {
+  return hash('sha1', text, 'hex');
 }
 
 /** The id of the i-th event made from a line (the index stores `sha1:` ids as text). */
