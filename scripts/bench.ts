@@ -13,6 +13,8 @@ import { loadSqlJs } from '../src/core/store/sqljs';
 import { TelemetryIndex } from '../src/core/ingest/indexer';
 import { listRuns, listSessions, search } from '../src/core/query/summaryQueries';
 import { replay, tools } from '../src/core/query/detailQueries';
+import { fileActivity } from '../src/core/query/fileActivity';
+import { all } from '../src/core/store/sql';
 import { classifyTelemetryFile } from '../src/core/source/telemetryFiles';
 
 function arg(name: string): string | undefined {
@@ -132,6 +134,13 @@ async function main(): Promise<void> {
     const qSearch = timeIt(() => search(ix.db, pick(words, qi++), 50), 10);
     console.log(`queries (ms): sessions ${JSON.stringify(qSessions)} · replay(run) ${JSON.stringify(qReplay)} · replay(session) ${JSON.stringify(qReplaySession)} · tools ${JSON.stringify(qTools)} · search ${JSON.stringify(qSearch)}`);
 
+    // The editor's file activity: workspace files standing for the most touched recorded paths.
+    const touched = all(ix.db, 'SELECT file_path, COUNT(*) AS c FROM tool_events WHERE fname IS NOT NULL GROUP BY file_path ORDER BY c DESC LIMIT 20')
+      .map((r) => `/ws/${String(r.file_path).split(/[\\/]/).slice(-2).join('/')}`);
+    let fileOps = 0;
+    const qFiles = touched.length ? timeIt(() => (fileOps = fileActivity(ix.db, { file: pick(touched, qi++), limit: 500, exists: () => false }).operationCount), 20) : null;
+    console.log(`file activity (ms): ${JSON.stringify(qFiles)} (last answer: ${fileOps} operations)`);
+
     // Live tail: 1,000 events appended to an active log, then one sync.
     const active = path.join(sample.dirs[0]!, 'events.jsonl');
     let text = '';
@@ -156,6 +165,7 @@ async function main(): Promise<void> {
       peakRssMb: Math.round(peakRssMb),
       queryMs: { sessions: qSessions, replayRun: qReplay, replaySession: qReplaySession, toolsOfRun: qTools, search: qSearch },
       append1000Ms: round(appendMs, 1),
+      fileActivityMs: qFiles,
       transcripts: { files: trFiles.length, lines: tr.lines, parseLinesPerSec: Math.round(trParseRate), ingestLinesPerSec: Math.round(trRate), ratioToParse: round(trRate / trParseRate, 3) },
       targets: { ratioToParse: 0.2, dbBytesPerEvent: 400 },
     };

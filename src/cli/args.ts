@@ -15,7 +15,7 @@ export interface ParsedArgs {
 }
 
 /** Options that take a value; everything else starting with `--` is a switch. */
-const VALUED = new Set(['dir', 'index', 'prices', 'since', 'until', 'agent', 'limit', 'run', 'name', 'group-by', 'out', 'session', 'max-age-days', 'max-size-mb', 'max-sessions', 'before', 'host', 'port', 'receive-dir', 'token', 'format', 'otlp-endpoint', 'batch', 'cursor', 'max-retries']);
+const VALUED = new Set(['dir', 'index', 'prices', 'since', 'until', 'agent', 'limit', 'run', 'name', 'group-by', 'out', 'session', 'max-age-days', 'max-size-mb', 'max-sessions', 'before', 'host', 'port', 'receive-dir', 'token', 'format', 'otlp-endpoint', 'batch', 'cursor', 'max-retries', 'workspace']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const out: ParsedArgs = { dirs: [], index: null, noIndex: false, prices: null, json: false, command: null, positional: [], flags: new Map() };
@@ -89,6 +89,10 @@ Commands:
   tools <runId> [--name TOOL] [--errors-only] [--expand-blobs]
   run <runId>                                one run: model, times, outcome, tokens, cost
   files <sessionKey> [--run RUN]
+  files-touched <path> [--workspace DIR]     the agent runs that read, wrote or edited a local file, under
+                                             whichever path they recorded it (a path from another machine
+                                             matches by its trailing folders; DIR, default the current one,
+                                             holds the other files of that name, which compete for it)
   usage <runId> [--per-call]                 --per-call: each LLM call with its cost source
   subagents <sessionKey>
   errors [--since DATE]

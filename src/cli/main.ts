@@ -1,6 +1,6 @@
 /** `agent-telemetry`: the command-line adapter over src/core. */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { discoverTelemetryDirs, expandLogDir, isDir, logRootOf } from '../core/source/discover';
@@ -16,6 +16,8 @@ import { parseSince } from '../core/since';
 import { loadSqlJs } from '../core/store/sqljs';
 import * as summary from '../core/query/summaryQueries';
 import * as answers from '../core/query/answers';
+import { fileActivity } from '../core/query/fileActivity';
+import { fileNameOf } from '../core/source/eventFields';
 import { compare } from '../core/query/compare';
 import { isLoopbackHost, TelemetryServer } from '../core/serve/server';
 import type { TelemetryIndex } from '../core/ingest/indexer';
@@ -255,6 +257,25 @@ const COMMANDS: Record<string, Command> = {
       const list = answers.filesAnswer(ix.db, { sessionKey: args.positional[0]!, runId: strFlag(args, 'run') });
       const rows = list.map((f) => [fmt.time(f.ts), f.toolName, f.isError ? 'error' : 'ok', f.filePath]);
       return { json: list, text: list.length ? fmt.table(['time', 'tool', 'outcome', 'file'], rows) : 'no file operations' };
+    },
+  },
+  'files-touched': {
+    flags: ['workspace'],
+    positionals: 1,
+    run(ix, args) {
+      const file = path.resolve(args.positional[0]!);
+      const workspace = path.resolve(strFlag(args, 'workspace') ?? process.cwd());
+      const a = fileActivity(ix.db, { file, sameName: filesNamed(workspace, fileNameOf(file)), exists: existsSync });
+      if (!a.operationCount) return { json: a, text: `${file}: no agent run touched it` };
+      const ops = (['edit', 'write', 'read', 'other'] as const).filter((o) => a.byOp[o]).map((o) => `${a.byOp[o]} ${o}${a.byOp[o] === 1 ? '' : 's'}`);
+      const rows = a.operations.map((o) => [fmt.time(o.ts), o.op, o.toolName, o.isError ? 'error' : 'ok', o.sessionKey ?? '—', o.runId ?? '—', o.agentId ?? '—', o.filePath]);
+      const text = [
+        `${file}: ${a.runCount} agent run${a.runCount === 1 ? '' : 's'} in ${a.sessionCount} session${a.sessionCount === 1 ? '' : 's'} (${ops.join(', ')}), last ${fmt.time(a.lastTs)}`,
+        `recorded as: ${a.recordedPaths.map((r) => `${r.path}${r.shared === 1 ? ' (by name only)' : ''}`).join(', ')}`,
+        '',
+        fmt.table(['time', 'op', 'tool', 'outcome', 'session', 'run', 'agent', 'recorded path'], rows),
+      ].join('\n');
+      return { json: a, text };
     },
   },
   usage: {
@@ -554,6 +575,32 @@ function applyText(r: ApplyResult, removedEvents: number): string {
 }
 
 /** A runtime error (exit 1) when the index has no events for the session. */
+/**
+ * The files named `name` under `root` (what competes with the file asked about for a recorded
+ * path); dependency and VCS folders are skipped, and the walk stops after `maxDirs` folders.
+ */
+function filesNamed(root: string, name: string, maxDirs = 20_000): string[] {
+  const found: string[] = [];
+  const queue = [root];
+  for (let seen = 0; queue.length && seen < maxDirs; seen++) {
+    const dir = queue.shift()!;
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      if (e.isDirectory()) {
+        if (e.name !== 'node_modules' && e.name !== '.git') queue.push(path.join(dir, e.name));
+      } else if (e.isFile() && e.name === name) {
+        found.push(path.join(dir, e.name));
+      }
+    }
+  }
+  return found;
+}
+
 function knownSession(ix: TelemetryIndex, key: string): void {
   answers.knownSession(ix.db, key);
 }

@@ -1,9 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { bestPathMatch } from '../core/query/pathMatch';
+import { bestPathMatch, recordedPathIsHere } from '../core/query/pathMatch';
 import { generateSample } from '../core/sample/generate';
 import { addDirectories } from './config';
+import { workspaceFilesNamed } from './fileActivity';
 import { applyRetentionCommand, exportCommand, PLAN_SCHEME, PlanDocuments } from './exportRetention';
 import type { IndexService } from './indexService';
 import type { FilterState, SessionsTree } from './sessionsTree';
@@ -125,7 +126,7 @@ export function registerCommands(context: vscode.ExtensionContext, service: Inde
     const recorded = node?.eventId ? ((await service.request('tool/byEvent', { eventId: node.eventId }))?.filePath ?? node.filePath) : node?.filePath;
     if (!recorded) return void vscode.window.showInformationMessage('Agent Telemetry: this tool call has no file.');
     let file = recorded;
-    if (!existsSync(recorded)) {
+    if (!recordedPathIsHere(recorded, existsSync)) {
       const match = await bestWorkspaceMatch(recorded);
       const message = `Agent Telemetry: the recorded file ${recorded} does not exist on this machine (it may have been moved, deleted, or recorded elsewhere).`;
       if (!match) return void vscode.window.showWarningMessage(message);
@@ -266,9 +267,7 @@ export function registerCommands(context: vscode.ExtensionContext, service: Inde
 
 /** The workspace file that best matches a path recorded elsewhere (same name, most shared parent folders). */
 async function bestWorkspaceMatch(recorded: string): Promise<vscode.Uri | null> {
-  const name = path.basename(recorded.replace(/\\/g, '/'));
-  if (!name || !vscode.workspace.workspaceFolders?.length) return null;
-  const found = await vscode.workspace.findFiles(`**/${name.replace(/[[\]{}*?]/g, '?')}`, '**/node_modules/**', 200);
+  const found = await workspaceFilesNamed(path.basename(recorded.replace(/\\/g, '/')));
   const best = bestPathMatch(recorded, found.map((u) => u.fsPath));
   return best ? vscode.Uri.file(best) : null;
 }

@@ -3,6 +3,7 @@ import type { TreeNode } from '../protocol/indexTypes';
 import type { Stats } from '../protocol/model';
 import type { WorkerMemory } from '../protocol/worker';
 import { COMMAND_IDS, registerCommands } from './commands';
+import { FILE_ACTIVITY_COMMAND, FileActivityLens, showFileActivity } from './fileActivity';
 import { IndexService } from './indexService';
 import { LocalServer, SERVER_COMMAND_IDS, type ServerStatusBar } from './localServer';
 import type { ServerStatus } from '../protocol/worker';
@@ -33,6 +34,8 @@ export interface AgentTelemetryApi {
   syncCount(): Promise<number>;
   /** The index state now (`failed` when the worker or sql.js could not start). */
   state(): string;
+  /** How many `files/touched` requests the file-activity lens made (one per file shown, until the index changes). */
+  fileActivityRequests(): number;
   /** For tests: stops the worker as a crash would (the host restarts it). */
   killWorker(): Promise<void>;
   /** The local telemetry server's status and what its status bar item shows. */
@@ -53,6 +56,20 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
   const panels = new ReplayPanels(context, svc, log);
   context.subscriptions.push(panels);
   registerReplayCommands(context, panels, svc);
+  const lens = new FileActivityLens(svc, log);
+  context.subscriptions.push(
+    lens,
+    vscode.languages.registerCodeLensProvider({ scheme: 'file' }, lens),
+    vscode.commands.registerCommand(FILE_ACTIVITY_COMMAND, async (arg?: vscode.Uri | { uri?: vscode.Uri; pick?: number }) => {
+      try {
+        return await showFileActivity(lens, svc, arg);
+      } catch (err) {
+        log.error(`${FILE_ACTIVITY_COMMAND}: ${(err as Error).stack ?? String(err)}`);
+        void vscode.window.showErrorMessage(`Agent Telemetry: ${(err as Error).message}`);
+        return undefined;
+      }
+    }),
+  );
   registerCompareCommand(context, panels, svc);
   const localServer = new LocalServer(context, svc, log);
   context.subscriptions.push(localServer);
@@ -114,7 +131,8 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
     },
     childNodes: (node) => tree.getChildren({ id: node.id } as TreeNode),
     directories: () => svc.directories,
-    commandIds: [...COMMAND_IDS, ...SERVER_COMMAND_IDS, 'agentTelemetry.openReplay', 'agentTelemetry.openEvents', 'agentTelemetry.compareWith'],
+    commandIds: [...COMMAND_IDS, ...SERVER_COMMAND_IDS, 'agentTelemetry.openReplay', 'agentTelemetry.openEvents', 'agentTelemetry.compareWith', FILE_ACTIVITY_COMMAND],
+    fileActivityRequests: () => lens.requests,
     openPanels: () => panels.open,
     panelRequests: (key) => panels.answered(key),
     stats: () => svc.request('stats', {}),

@@ -113,6 +113,11 @@ export class IndexService implements vscode.Disposable {
     return this.starting;
   }
 
+  /** Whether the index was started (by the view, a command or a test); features that must not start it check this. */
+  get started(): boolean {
+    return this.starting !== undefined;
+  }
+
   /** Waits for start. */
   async ready(): Promise<void> {
     await this.start();

@@ -17,3 +17,18 @@ export function formatDuration(ms: number | null | undefined): string {
   const mins = Math.round(ms / 60_000);
   return `${Math.floor(mins / 60)}h ${String(mins % 60).padStart(2, '0')}m`;
 }
+
+/** "just now", "5 min ago", "3 h ago", "2 d ago", or a date for older times. */
+export function relativeTime(ts: number, now: number): string {
+  const d = now - ts;
+  if (d < 0) return formatDate(ts);
+  if (d < 60_000) return 'just now';
+  if (d < 3_600_000) return `${Math.floor(d / 60_000)} min ago`;
+  if (d < 86_400_000) return `${Math.floor(d / 3_600_000)} h ago`;
+  if (d < 30 * 86_400_000) return `${Math.floor(d / 86_400_000)} d ago`;
+  return new Date(ts).toISOString().slice(0, 10);
+}
+
+export function formatDate(ts: number): string {
+  return new Date(ts).toISOString().replace('T', ' ').slice(0, 19);
+}

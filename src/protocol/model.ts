@@ -302,6 +302,37 @@ export interface ChainVerdict {
   events: number;
 }
 
+/** One operation of `files-touched`: a tool call that read, wrote or edited the file, with where it ran. */
+export interface FileTouch extends FileOperation {
+  sessionKey: string | null;
+  agentId: string | null;
+  op: 'read' | 'write' | 'edit' | 'other';
+  eventId: string;
+  /** The run's model, when its run.start named one. */
+  model: string | null;
+}
+
+/**
+ * `files-touched <path>`: the agent runs that read, wrote or edited a local file, under whichever
+ * path they recorded it (see pathMatch.ts: the paths Open File would resolve to this file).
+ */
+export interface FileActivity {
+  /** The local file asked about. */
+  file: string;
+  /** The recorded paths standing for it, with the trailing segments each shares with it (1: the name only). */
+  recordedPaths: { path: string; shared: number }[];
+  /** Distinct runs (a tool call recorded without a run counts as its session's run). */
+  runCount: number;
+  sessionCount: number;
+  operationCount: number;
+  byOp: { read: number; write: number; edit: number; other: number };
+  /** The newest operation's time. */
+  lastTs: number | null;
+  /** Newest first; at most the limit asked for (`truncated` says when more exist). */
+  operations: FileTouch[];
+  truncated: boolean;
+}
+
 /** What one side of `compare` is: a run, or a whole session (its own runs; subagent sessions are sessions of their own). */
 export type CompareKind = 'run' | 'session';
 

@@ -12,7 +12,7 @@
  * {@link isWorkerMessage} before acting on it.
  */
 import type { BlobChunk, EventsFilter, EventsPage, DetailsPart, SessionDetails, SessionHeader, SessionView, TimelinePage, WaterfallPage } from './messages';
-import type { Comparison, IndexProblem, RunSummary, SearchHit, SessionSummary, Stats, ToolCall } from './model';
+import type { Comparison, FileActivity, IndexProblem, RunSummary, SearchHit, SessionSummary, Stats, ToolCall } from './model';
 import type {
   ApplyResult, ChainStatus, ExportProgress, ExportResult, ExportSelection, RetentionPlan, RetentionPolicy, SyncProgress,
   TreeFilter, TreeNode,
@@ -100,6 +100,8 @@ export interface WorkerRequests {
   /** `uploadCursor`: the OTLP upload's cursor file, for `policy.onlyUploaded`. */
   'retention/plan': { params: { dirs: string[]; policy: RetentionPolicy; now?: number; uploadCursor?: string }; result: RetentionPlan };
   'retention/apply': { params: { dirs: string[]; plan: RetentionPlan }; result: ApplyResult };
+  /** The runs that touched a local file (`sameName`: the other local files of its name; `limit`: operations listed). */
+  'files/touched': { params: { file: string; sameName: string[]; limit?: number }; result: FileActivity };
   /** Two runs or sessions side by side (`compare <a> <b>`); an unknown or ambiguous id fails with its message. */
   compare: { params: { a: string; b: string }; result: Comparison };
   /** One page of the waterfall of a session (or one run of it); null when the session or run is unknown. */
@@ -151,6 +153,7 @@ const METHODS: { [M in WorkerMethod]: true } = {
   'sessions/list': true, 'runs/list': true, 'tool/byEvent': true, 'tool/editTexts': true, 'blob/page': true,
   'events/query': true, 'event/get': true, search: true, problems: true, stats: true, 'chains/status': true,
   'export/count': true, 'export/write': true, 'retention/plan': true, 'retention/apply': true,
+  'files/touched': true,
   compare: true,
   'waterfall/page': true,
   'server/start': true, 'server/stop': true, 'server/status': true, 'upload/run': true,

@@ -456,3 +456,23 @@ test('worker as a child process: the same answers; a crash (SIGKILL, mid-sync) f
   }
   assert.equal(crashes.length, 1, 'terminate is not a crash');
 });
+
+test('files/touched through the worker: the fixture file-activity answer, a limit, a bad request refused; a write shows as a change against nothing', async () => {
+  const fixture = path.join(__dirname, '..', 'fixtures', 'file-activity');
+  const src = path.join(fixture, 'workspace', 'src', 'greeting.ts');
+  const lib = path.join(fixture, 'workspace', 'lib', 'greeting.ts');
+  const { c } = client();
+  try {
+    await c.request('index/open', { file: null, dirs: [path.join(fixture, 'telemetry')] });
+    await c.request('index/sync', { dirs: [path.join(fixture, 'telemetry')] });
+    const a = await c.request('files/touched', { file: src, sameName: [lib, src], limit: 2 });
+    assert.deepEqual([a.runCount, a.sessionCount, a.operationCount, a.truncated], [3, 2, 4, true]);
+    assert.deepEqual(a.operations.map((o) => [o.op, o.runId]), [['read', 'run-fa-3'], ['write', 'run-fa-2']]);
+    await assert.rejects(c.request('files/touched', { file: '', sameName: [] }), /needs the path of a file/);
+    const write = await c.request('tool/editTexts', { eventId: a.operations[1]!.eventId });
+    assert.equal(write?.oldText, '');
+    assert.match(write?.newText ?? '', /punctuation = '!'/);
+  } finally {
+    await c.terminate();
+  }
+});

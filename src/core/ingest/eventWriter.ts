@@ -8,7 +8,7 @@ import { TRANSCRIPT, TranscriptFile, type TranscriptLookups } from '../source/fo
 import { sourceBit } from '../source/formats/sources';
 import { costSourceCode, Pricer } from '../source/prices';
 import {
-  cutDeep, errorText, execCommandOf, filePathOf, idOf, isObj, llmCallTokens, num, str, timeOf, tokensOf, type Obj,
+  cutDeep, errorText, execCommandOf, fileNameOf, filePathOf, idOf, isObj, llmCallTokens, num, str, timeOf, tokensOf, type Obj,
 } from '../source/eventFields';
 
 export type LineOutcome = 'added' | 'duplicate' | 'skipped' | 'problem';
@@ -131,7 +131,7 @@ export class EventWriter {
       owner: p('SELECT file FROM events WHERE eid = ?'),
       link: p('INSERT OR IGNORE INTO session_links (sid, skey) VALUES (?, ?)'),
       run: p('INSERT INTO run_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
-      tool: p('INSERT INTO tool_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
+      tool: p('INSERT INTO tool_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
       llm: p('INSERT INTO llm_calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
       message: p('INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?)'),
       subagent: p('INSERT INTO subagent_events VALUES (?,?,?,?,?,?,?,?,?,?,?)'),
@@ -609,10 +609,12 @@ export class EventWriter {
         const call = str(data.toolCallId) ?? `${o.id}`;
         const failed = end && isFailure(kind, o.error, data);
         if (skey !== null) this.totals.tool(skey, ts, call, failed);
+        const file = filePathOf(name, data);
         st.tool!.run([
           ev, call, run, skey, ts, end ? 1 : 0, this.intern(name), failed ? 1 : 0,
-          end ? num(data.durationMs) : null, filePathOf(name, data), execCommandOf(name, data),
+          end ? num(data.durationMs) : null, file, execCommandOf(name, data),
           end ? errorText(data.error) : null, blobCount(o, data), end ? resultSize(o, data) : null,
+          end && file !== null ? this.intern(fileNameOf(file) || null) : null,
         ]);
         return;
       }

@@ -589,6 +589,17 @@ export function eventDir(db: Database, eventId: string): string | null {
 }
 
 /** Raw tool-call input (string form) for edit diffs: old/new text of an edit call. */
+/**
+ * The change a tool call recorded, for the diff editor: an edit's old and new text, or a write's
+ * content (against nothing).
+ */
+export function recordedChange(toolName: string, params: unknown): { oldText: string; newText: string } | null {
+  const edit = editTexts(params);
+  if (edit || fileOpOf(toolName) !== 'write' || !isObj(params)) return edit;
+  const content = str(params.content);
+  return content !== null ? { oldText: '', newText: content } : null;
+}
+
 export function editTexts(params: unknown): { oldText: string; newText: string } | null {
   if (!isObj(params)) return null;
   const oldText = str(params.old_string) ?? str(params.oldText) ?? str(params.old_str);

@@ -1,7 +1,7 @@
 import type { Database } from 'sql.js';
 import type { ChainStatus, TreeFilter, TreeNode } from '../../protocol/indexTypes';
 import type { ChainVerdict, CostSource, CostSourceCounts, ReplayEvent, RunSummary, SessionSource, SessionSummary, SubagentNode, ToolCall, Tokens } from '../../protocol/model';
-import { formatDuration } from '../../protocol/format';
+import { formatDate, formatDuration, relativeTime } from '../../protocol/format';
 import { editTexts, getEvent, replay, subagents, toolByEvent, tools } from './detailQueries';
 import { fileOpOf, isObj, str } from '../source/eventFields';
 import { decodeEventId } from '../store/eventIds';
@@ -516,20 +516,8 @@ function toolIcon(call: ToolCall): string {
   }
 }
 
-/** "just now", "5 min ago", "3 h ago", "2 d ago", or a date for older times. */
-export function relativeTime(ts: number, now: number): string {
-  const d = now - ts;
-  if (d < 0) return formatDate(ts);
-  if (d < 60_000) return 'just now';
-  if (d < 3_600_000) return `${Math.floor(d / 60_000)} min ago`;
-  if (d < 86_400_000) return `${Math.floor(d / 3_600_000)} h ago`;
-  if (d < 30 * 86_400_000) return `${Math.floor(d / 86_400_000)} d ago`;
-  return new Date(ts).toISOString().slice(0, 10);
-}
-
-export function formatDate(ts: number): string {
-  return new Date(ts).toISOString().replace('T', ' ').slice(0, 19);
-}
+// Shared with the extension host (the file-activity lens): one wording of times everywhere.
+export { formatDate, relativeTime };
 
 export function formatTokens(n: number): string {
   if (n < 1000) return String(n);

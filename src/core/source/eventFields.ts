@@ -55,6 +55,17 @@ export function filePathOf(toolName: string | null, data: Obj): string | null {
   return str(params.file_path) ?? str(params.path) ?? str(params.filePath) ?? null;
 }
 
+/** A path's segments, with `/` or `\\` as separators (a path recorded on Windows reads the same on Linux); `.` segments dropped. */
+export function pathSegments(p: string): string[] {
+  return p.split(/[\\/]+/).filter((s) => s !== '' && s !== '.');
+}
+
+/** A path's last segment (the file's name), or '' when it has none. */
+export function fileNameOf(p: string): string {
+  const segs = pathSegments(p);
+  return segs[segs.length - 1] ?? '';
+}
+
 /** The shell command of an exec-like tool call. */
 export function execCommandOf(toolName: string | null, data: Obj): string | null {
   const direct = str(data.execCommand);

@@ -79,7 +79,8 @@ CREATE TABLE tool_events (
   ev INTEGER PRIMARY KEY, call TEXT NOT NULL, run INTEGER, skey INTEGER, ts INTEGER NOT NULL,
   phase INTEGER NOT NULL, name INTEGER, is_error INTEGER NOT NULL DEFAULT 0, duration INTEGER,
   file_path TEXT, exec TEXT, error TEXT, blobs INTEGER NOT NULL DEFAULT 0,
-  rsize INTEGER -- tool.end: bytes of the recorded result (inline and in result blobs); what shares a call's new context (query/toolCosts.ts)
+  rsize INTEGER, -- tool.end: bytes of the recorded result (inline and in result blobs); what shares a call's new context (query/toolCosts.ts)
+  fname INTEGER -- on a tool.end with a file: the file's name (last path segment), a strings id
 );
 CREATE TABLE llm_calls (
   ev INTEGER PRIMARY KEY, run INTEGER, skey INTEGER, ts INTEGER NOT NULL, idx INTEGER,
@@ -149,6 +150,8 @@ export const QUERY_INDEXES: readonly string[] = [
   'CREATE INDEX IF NOT EXISTS tool_events_call ON tool_events (call)',
   // Newest-first scans (quick search) stop after enough hits instead of sorting every tool call.
   'CREATE INDEX IF NOT EXISTS tool_events_ts ON tool_events (ts)',
+  // A workspace file → the operations on files of its name, wherever they were recorded (fileActivity.ts).
+  'CREATE INDEX IF NOT EXISTS tool_events_fname ON tool_events (fname) WHERE fname IS NOT NULL',
   'CREATE INDEX IF NOT EXISTS llm_calls_run ON llm_calls (run)',
   'CREATE INDEX IF NOT EXISTS llm_calls_skey ON llm_calls (skey)',
   'CREATE INDEX IF NOT EXISTS messages_ts ON messages (ts)',

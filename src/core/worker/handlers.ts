@@ -4,11 +4,12 @@
  * each handler reads only the fields it needs) and a context with the request's abort signal and
  * a progress reporter.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { assertOutsideTelemetry } from '../ingest/indexFile';
-import { editTexts, getEvent, toolByEvent } from '../query/detailQueries';
+import { getEvent, recordedChange, toolByEvent } from '../query/detailQueries';
+import { fileActivity } from '../query/fileActivity';
 import { blobPage, DETAILS_PAGE_MAX, eventsQuery, sessionDetails, sessionDetailsPage, sessionHeader, sessionView, timelinePage } from '../query/replayView';
 import { compare } from '../query/compare';
 import { countSelection, selectionHasFormat } from '../query/selection';
@@ -75,7 +76,7 @@ export const handlers: Handlers = {
   'tool/byEvent': (e, p) => toolByEvent(e.db, p.eventId),
   'tool/editTexts': (e, p) => {
     const call = toolByEvent(e.db, p.eventId);
-    const texts = call ? editTexts(call.params) : null;
+    const texts = call ? recordedChange(call.toolName, call.params) : null;
     return call && texts ? { filePath: call.filePath ?? null, toolName: call.toolName, toolCallId: call.toolCallId, ...texts } : null;
   },
   'blob/page': (e, p) => blobPage(e.db, p.eventId, p.blobId, p.offset, p.maxBytes),
@@ -127,6 +128,15 @@ export const handlers: Handlers = {
     return planRetention(input, p.policy, p.now ?? Date.now());
   },
   'retention/apply': (e, p) => applyRetention(p.plan, strings(p.dirs)),
+  'files/touched': (e, p) => {
+    if (typeof p.file !== 'string' || !p.file) throw new Error('files/touched needs the path of a file');
+    return fileActivity(e.db, {
+      file: p.file,
+      sameName: strings(p.sameName),
+      ...(typeof p.limit === 'number' ? { limit: p.limit } : {}),
+      exists: existsSync,
+    });
+  },
   compare: (e, p) => compare(e.db, String(p.a), String(p.b)),
   'waterfall/page': (e, p) => waterfallPage(e.db, p.sessionKey, { ...(p.runId !== undefined ? { runId: p.runId } : {}), offset: p.offset, limit: p.limit }),
   'server/start': (e, p) => e.startServer(p.port, p.receiveDir),
