@@ -89,6 +89,9 @@ Commands:
   errors [--since DATE]
   costs [--group-by model|provider|agent|session|day]
   problems                                   lines the index could not use
+  search <query> [--limit N]                 full-text search of tool arguments and results, messages,
+                                             prompts and errors, best first ("a phrase", prefix*, -exclude,
+                                             a OR b; quote a query of several words)
   export --out FILE [--session KEY] [--run RUN] [--since DATE] [--until DATE] [--redact-pii]
   export --format otlp --out FILE (--session KEY | --run RUN)
                                              runs as OpenTelemetry traces (OTLP/JSON lines, GenAI

@@ -3,6 +3,7 @@ import type { TreeNode } from '../protocol/indexTypes';
 import type { Stats } from '../protocol/model';
 import type { WorkerMemory } from '../protocol/worker';
 import { COMMAND_IDS, registerCommands } from './commands';
+import { registerSearchTelemetry, SEARCH_TELEMETRY, searchPickerState } from './searchTelemetry';
 import { IndexService } from './indexService';
 import { registerReplayCommands, ReplayPanels } from './replayPanel';
 import { SessionsTree } from './sessionsTree';
@@ -18,6 +19,8 @@ export interface AgentTelemetryApi {
   childNodes(node: TreeNode): Promise<TreeNode[]>;
   directories(): readonly string[];
   commandIds: readonly string[];
+  /** What Search Telemetry… shows now: the query answered, its hits, or the error shown. */
+  searchPicker(): { query: string; hits: number; error: string | null };
   /** Keys of the replay panels open now (`session:<key>` / `events`). */
   openPanels(): string[];
   /** The index's `stats` now (as `agent-telemetry stats --json` answers). */
@@ -43,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
   const tree = new SessionsTree(svc, context.globalState);
   context.subscriptions.push(tree);
   registerCommands(context, svc, tree, log);
+  registerSearchTelemetry(context, svc, log);
   const panels = new ReplayPanels(context, svc, log);
   context.subscriptions.push(panels);
   registerReplayCommands(context, panels, svc);
@@ -95,7 +99,8 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
     },
     childNodes: (node) => tree.getChildren({ id: node.id } as TreeNode),
     directories: () => svc.directories,
-    commandIds: [...COMMAND_IDS, 'agentTelemetry.openReplay', 'agentTelemetry.openEvents'],
+    commandIds: [...COMMAND_IDS, 'agentTelemetry.openReplay', 'agentTelemetry.openEvents', SEARCH_TELEMETRY],
+    searchPicker: () => ({ ...searchPickerState }),
     openPanels: () => panels.open,
     stats: () => svc.request('stats', {}),
     memory: () => svc.request('index/memory', {}),

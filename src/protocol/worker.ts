@@ -12,7 +12,7 @@
  * {@link isWorkerMessage} before acting on it.
  */
 import type { BlobChunk, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from './messages';
-import type { IndexProblem, RunSummary, SearchHit, SessionSummary, Stats, ToolCall } from './model';
+import type { FullSearchResult, IndexProblem, RunSummary, SearchHit, SessionSummary, Stats, ToolCall } from './model';
 import type {
   ApplyResult, ChainStatus, ExportProgress, ExportResult, ExportSelection, RetentionPlan, RetentionPolicy, SyncProgress,
   TreeFilter, TreeNode,
@@ -96,6 +96,8 @@ export interface WorkerRequests {
   'export/write': { params: { selection: ExportSelection; out: string; redactPii: boolean; dirs: string[] }; result: ExportResult & { out: string } };
   'retention/plan': { params: { dirs: string[]; policy: RetentionPolicy; now?: number }; result: RetentionPlan };
   'retention/apply': { params: { dirs: string[]; plan: RetentionPlan }; result: ApplyResult };
+  /** Full-text search over tool arguments/results, messages, prompts and errors (a bad query is an error response saying why). */
+  'search/full': { params: { query: string; limit?: number }; result: FullSearchResult };
 }
 
 export type WorkerMethod = keyof WorkerRequests;
@@ -110,6 +112,7 @@ const METHODS: { [M in WorkerMethod]: true } = {
   'sessions/list': true, 'runs/list': true, 'tool/byEvent': true, 'tool/editTexts': true, 'blob/page': true,
   'events/query': true, 'event/get': true, search: true, problems: true, stats: true, 'chains/status': true,
   'export/count': true, 'export/write': true, 'retention/plan': true, 'retention/apply': true,
+  'search/full': true,
 };
 
 /** Progress reports some requests send before their response. */

@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { TelemetryIndex } from '../ingest/indexer';
 import { saveIndexFile } from '../ingest/indexFile';
+import { SearchQueryError } from '../query/fullSearch';
 import * as answers from '../query/answers';
 import { parseSince } from '../since';
 import { DailyAppender } from './appender';
@@ -248,6 +249,16 @@ export class TelemetryServer {
     }
     if (parts[0] === 'sessions' && parts.length === 3 && parts[2] === 'replay' && id) {
       return answers.replayAnswer(db, id, { runId: q.get('run') ?? undefined, since: this.since(q), expandBlobs: boolParam(q, 'expand-blobs') });
+    }
+    if (parts[0] === 'search' && parts.length === 1) {
+      // What was appended since the last fill is made searchable first (bounded).
+      this.opts.index.fillSearch({ maxMs: 250 });
+      try {
+        return answers.searchAnswer(db, q.get('q') ?? '', { limit: intParam(q, 'limit') });
+      } catch (e) {
+        if (e instanceof SearchQueryError) throw new HttpError(400, e.message);
+        throw e;
+      }
     }
     if (parts[0] === 'runs' && id) {
       if (parts.length === 2) return answers.runAnswer(db, id);

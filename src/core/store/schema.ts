@@ -1,4 +1,5 @@
 import type { Database } from 'sql.js';
+import { SEARCH_FTS_DDL } from './searchStore';
 
 /**
  * The index schema. Bump SCHEMA_VERSION on any change: an index of another version is dropped and
@@ -14,7 +15,7 @@ import type { Database } from 'sql.js';
  * Lines of other producers are normalized to OpenClaw's shape (formats/); `events.fmt` and
  * `files.format` say which format they came in.
  */
-export const SCHEMA_VERSION = 11;
+export const SCHEMA_VERSION = 12;
 
 /**
  * The columns of the `runs` view, aggregated over a run's run_events rows (grouped by run); also
@@ -90,6 +91,8 @@ CREATE TABLE usage_snapshots (
   t_in INTEGER, t_out INTEGER, t_cr INTEGER, t_cw INTEGER, t_total INTEGER,
   ctx_used INTEGER, ctx_limit INTEGER, cost REAL
 );
+-- Full-text search (searchStore.ts): contentless, docid = events.id, filled after ingest.
+${SEARCH_FTS_DDL};
 CREATE TABLE problems (
   id INTEGER PRIMARY KEY, file INTEGER NOT NULL, line INTEGER NOT NULL, off INTEGER NOT NULL, reason TEXT NOT NULL
 );

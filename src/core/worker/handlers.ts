@@ -109,4 +109,5 @@ export const handlers: Handlers = {
   },
   'retention/plan': (e, p) => planRetention(gatherRetentionInput(e.db, strings(p.dirs)), p.policy, p.now ?? Date.now()),
   'retention/apply': (e, p) => applyRetention(p.plan, strings(p.dirs)),
+  'search/full': (e, p) => e.fullSearch(String(p.query ?? ''), typeof p.limit === 'number' ? p.limit : undefined),
 };
