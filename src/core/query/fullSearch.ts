@@ -10,7 +10,7 @@
  *
  * Ranking: BM25 (k1 = 1.2, b = 0.75, idf = ln(1 + (N − df + 0.5) / (df + 0.5)), the average length
  * as matchinfo gives it: rounded to a whole number) computed from matchinfo('pcnalx') over the newest
- * RANK_WINDOW matching events; ties go to the newer event. A query matching more events than that
+ * RANK_WINDOW matching events; ties go to the newer event (the higher rowid). A query matching more events than that
  * ranks only the newest ones (the answer says so: `capped`), which keeps a query for a word that
  * is everywhere as fast as one for a rare word.
  */
@@ -183,30 +183,29 @@ export function fullSearch(db: Database, query: string, opts: FullSearchOptions 
     throw new SearchQueryError(`cannot search for "${query}": ${(err as Error).message}`);
   }
   const capped = window.length >= RANK_WINDOW;
-  // Stale documents (events that left the index) have no events row: dropped by the join.
-  const score = new Map(window.map(([id, sc]) => [id, sc]));
-  const rows: Record<string, SqlValue>[] = [];
-  const CHUNK = 500;
-  for (let i = 0; i < window.length; i += CHUNK) {
-    const ids = window.slice(i, i + CHUNK).map(([id]) => id);
-    rows.push(...all(db, `SELECT e.id, e.ts FROM events e WHERE e.id IN (${ids.join(',')})`));
+  // Best first; equal scores: the newer document (higher rowid) first. The window came newest first
+  // and the sort is stable, so only the score is compared.
+  const score = new Map(window);
+  window.sort((x, y) => y[1] - x[1]);
+  // Stale documents (events that left the index) have no events row: skipped, and the next ones looked up.
+  const details = new Map<number, Record<string, SqlValue>>();
+  const top: number[] = [];
+  for (let at = 0; at < window.length && top.length < limit; ) {
+    const ids = window.slice(at, at + limit - top.length + 8).map(([id]) => id);
+    at += ids.length;
+    for (const r of all(
+      db,
+      `SELECT e.id, e.eid, e.ts, e.off, e.len, k.s AS kind, rk.s AS run, a.s AS agent, f.path, f.gzip,
+         (SELECT s FROM strings WHERE id = COALESCE(e.skey, (SELECT skey FROM session_links WHERE sid = e.sid))) AS skey
+       FROM events e JOIN files f ON f.id = e.file JOIN strings k ON k.id = e.kind
+       LEFT JOIN strings rk ON rk.id = e.run LEFT JOIN strings a ON a.id = e.agent
+       WHERE e.id IN (${ids.join(',')})`,
+    )) {
+      details.set(Number(r.id), r);
+    }
+    for (const id of ids) if (details.has(id) && top.length < limit) top.push(id);
   }
-  const ranked = rows.length;
-  rows.sort((x, y) => score.get(Number(y.id))! - score.get(Number(x.id))! || Number(y.ts) - Number(x.ts) || Number(y.id) - Number(x.id));
-  const top = rows.slice(0, limit).map((r) => Number(r.id));
-  const details = new Map(
-    (top.length
-      ? all(
-          db,
-          `SELECT e.id, e.eid, e.ts, e.off, e.len, k.s AS kind, rk.s AS run, a.s AS agent, f.path, f.gzip,
-             (SELECT s FROM strings WHERE id = COALESCE(e.skey, (SELECT skey FROM session_links WHERE sid = e.sid))) AS skey
-           FROM events e JOIN files f ON f.id = e.file JOIN strings k ON k.id = e.kind
-           LEFT JOIN strings rk ON rk.id = e.run LEFT JOIN strings a ON a.id = e.agent
-           WHERE e.id IN (${top.join(',')})`,
-        )
-      : []
-    ).map((r) => [Number(r.id), r]),
-  );
+  const ranked = window.length;
   const reader = new PayloadReader();
   try {
     const hits = top.map((id): FullSearchHit => {
