@@ -1,6 +1,7 @@
 /**
  * "Search Telemetry…": full-text search of what agents said and returned, as you type. Each
- * keystroke waits a moment (debounced) and replaces the previous request (cancelled); Enter opens
+ * keystroke waits a moment (debounced) and replaces the previous request (cancelled); while the
+ * search index is still being filled the query is asked again, so hits appear as it fills. Enter opens
  * the replay of the hit's session at that event (or the raw line, for an event of no session).
  */
 import * as vscode from 'vscode';
@@ -9,6 +10,8 @@ import type { IndexService } from './indexService';
 
 export const SEARCH_TELEMETRY = 'agentTelemetry.searchTelemetry';
 const DEBOUNCE_MS = 150;
+/** While the search index is still being filled, the open query is asked again this often. */
+const REFRESH_MS = 700;
 
 /** What the picker shows now (for tests: the query answered and how many hits). */
 export const searchPickerState: { query: string; hits: number; error: string | null } = { query: '', hits: 0, error: null };
@@ -66,6 +69,11 @@ export function registerSearchTelemetry(context: vscode.ExtensionContext, servic
           if (cts.token.isCancellationRequested) return;
           qp.items = r.hits.length ? [...r.hits.map(itemOf), ...footer(r)] : [{ label: `$(search) no events match ${query}`, alwaysShow: true }, ...footer(r)];
           Object.assign(searchPickerState, { query, hits: r.hits.length, error: null });
+          // Still filling (a first index): ask again shortly, so the hits grow while the picker is open.
+          if (!r.index.complete && !timer) {timer = setTimeout(() => {
+            timer = undefined;
+            if (qp.value.trim() === query) void run(query).catch(() => undefined);
+          }, REFRESH_MS);}
         } catch (err) {
           if (cts.token.isCancellationRequested) return;
           const message = (err as Error).message;
@@ -78,7 +86,10 @@ export function registerSearchTelemetry(context: vscode.ExtensionContext, servic
       };
       qp.onDidChangeValue((t) => {
         if (timer) clearTimeout(timer);
-        timer = setTimeout(() => void run(t).catch((err: unknown) => log.warn(`search: ${(err as Error).message}`)), DEBOUNCE_MS);
+        timer = setTimeout(() => {
+          timer = undefined;
+          void run(t).catch((err: unknown) => log.warn(`search: ${(err as Error).message}`));
+        }, DEBOUNCE_MS);
       });
       const chosen = await new Promise<FullSearchHit | undefined>((resolve) => {
         qp.onDidAccept(() => {

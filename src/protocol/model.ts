@@ -302,7 +302,7 @@ export interface SearchIndexProgress {
 export interface FullSearchResult {
   query: string;
   hits: FullSearchHit[];
-  /** Matches ranked: the newest RANK_WINDOW (5000) matches of the query (see fullSearch.ts), counting documents of events that left the index until the search index is rebuilt. */
+  /** Matches ranked: the newest RANK_WINDOW (2000) matches of the query (see fullSearch.ts), counting documents of events that left the index until the search index is rebuilt. */
   ranked: number;
   /** True when the query matched more events than were ranked (narrow the query to see older ones). */
   capped: boolean;

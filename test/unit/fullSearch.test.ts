@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TelemetryIndex } from '../../src/core/ingest/indexer';
-import { fullSearch, parseSearchQuery, SearchQueryError } from '../../src/core/query/fullSearch';
+import { fullSearch, parseSearchQuery, RANK_WINDOW, SearchQueryError } from '../../src/core/query/fullSearch';
 import { SEARCH_TEXT_MAX } from '../../src/core/source/searchText';
 import { searchState } from '../../src/core/store/searchStore';
 import type { FullSearchHit } from '../../src/protocol/model';
@@ -280,12 +280,12 @@ test('a query matching more than the ranking window ranks the newest matches and
   try {
     mkdirSync(dir, { recursive: true });
     let text = '';
-    for (let i = 0; i < 5100; i++) text += ev(`evt_w${i}`, 'message.outbound', { to: 'u', contentPreview: i === 0 ? 'wren wren wren wren' : `wren ${i}` });
+    for (let i = 0; i < RANK_WINDOW + 100; i++) text += ev(`evt_w${i}`, 'message.outbound', { to: 'u', contentPreview: i === 0 ? 'wren wren wren wren' : `wren ${i}` });
     writeFileSync(path.join(dir, 'events.jsonl'), text);
     const ix = await indexed([dir]);
     const r = fullSearch(ix.db, 'wren', { limit: 5 });
-    assert.deepEqual([r.ranked, r.capped, r.hits.length], [5000, true, 5]);
-    // The oldest event (the best match by BM25) is outside the newest 5000 matches.
+    assert.deepEqual([r.ranked, r.capped, r.hits.length], [RANK_WINDOW, true, 5]);
+    // The oldest event (the best match by BM25) is outside the newest RANK_WINDOW matches.
     assert.ok(!r.hits.some((h) => h.eventId === 'evt_w0'));
     assert.equal(fullSearch(ix.db, '"wren wren"').hits[0]!.eventId, 'evt_w0');
     ix.close();

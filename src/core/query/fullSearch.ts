@@ -24,7 +24,7 @@ import { searchProgress } from '../store/searchStore';
 import { isObj, str } from '../source/eventFields';
 
 /** Most matches ranked per query (the newest ones). */
-export const RANK_WINDOW = 5000;
+export const RANK_WINDOW = 2000;
 /** Characters of a snippet (before the ellipses). */
 const SNIPPET_CHARS = 160;
 /** Characters shown before the first match. */

@@ -63,9 +63,9 @@ export function resetSearchIndex(db: Database): void {
  */
 export function searchProgress(db: Database): SearchIndexProgress {
   const s = searchState(db);
-  const r = db.exec('SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM events')[0]?.values[0] ?? [0, 0];
-  const lo = Number(r[0]);
-  const hi = Number(r[1]);
+  // Two queries: MIN and MAX together would scan the table; each alone is one b-tree lookup.
+  const lo = Number(db.exec('SELECT COALESCE(MIN(id), 0) FROM events')[0]?.values[0]?.[0] ?? 0);
+  const hi = Number(db.exec('SELECT COALESCE(MAX(id), 0) FROM events')[0]?.values[0]?.[0] ?? 0);
   const complete = s.cursor >= hi;
   const percent = complete ? 100 : Math.max(0, Math.min(99, Math.floor((100 * (s.cursor - lo + 1)) / (hi - lo + 1))));
   return { complete, percent, documents: s.docs - s.stale, stale: s.stale };
