@@ -44,7 +44,7 @@ function footer(r: FullSearchResult): Item[] {
 
 export function registerSearchTelemetry(context: vscode.ExtensionContext, service: IndexService, log: vscode.LogOutputChannel): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand(SEARCH_TELEMETRY, async (arg?: { query?: string }) => {
+    vscode.commands.registerCommand(SEARCH_TELEMETRY, async (arg?: { query?: string; openFirst?: boolean }) => {
       await service.ready();
       const qp = vscode.window.createQuickPick<Item>();
       qp.title = 'Search Telemetry: tool arguments and results, messages, prompts, errors';
@@ -53,6 +53,8 @@ export function registerSearchTelemetry(context: vscode.ExtensionContext, servic
       qp.matchOnDescription = false;
       qp.matchOnDetail = false;
       let timer: NodeJS.Timeout | undefined;
+      /** With `openFirst` (keybindings, tests): the best hit of the given query is opened as soon as there is one. */
+      let openBest: ((h: FullSearchHit) => void) | null = null;
       let current: vscode.CancellationTokenSource | undefined;
       const run = async (text: string) => {
         current?.cancel();
@@ -69,6 +71,7 @@ export function registerSearchTelemetry(context: vscode.ExtensionContext, servic
           if (cts.token.isCancellationRequested) return;
           qp.items = r.hits.length ? [...r.hits.map(itemOf), ...footer(r)] : [{ label: `$(search) no events match ${query}`, alwaysShow: true }, ...footer(r)];
           Object.assign(searchPickerState, { query, hits: r.hits.length, error: null });
+          if (openBest && r.hits[0] && r.index.complete) openBest(r.hits[0]);
           // Still filling (a first index): ask again shortly, so the hits grow while the picker is open.
           if (!r.index.complete && !timer) {timer = setTimeout(() => {
             timer = undefined;
@@ -97,6 +100,7 @@ export function registerSearchTelemetry(context: vscode.ExtensionContext, servic
           if (hit) resolve(hit);
         });
         qp.onDidHide(() => resolve(undefined));
+        if (arg?.openFirst) openBest = resolve;
         qp.show();
         if (arg?.query) {
           qp.value = arg.query;
