@@ -12,6 +12,7 @@ import { SEARCH_TEXT_MAX } from '../../src/core/source/searchText';
 import { searchState } from '../../src/core/store/searchStore';
 import type { FullSearchHit } from '../../src/protocol/model';
 import { eventLine, rebuild, runCliCaptured, sql, tempDir } from './helpers';
+import { jsonOf, request, startServer } from './serveHelpers';
 
 const T0 = 1_795_000_000_000;
 let n = 0;
@@ -315,4 +316,26 @@ test('CLI: search prints ranked hits with snippets, --json the FullSearchResult,
   const bad = await runCliCaptured(NOW, ...dirs, '--no-index', 'search', '"npm test');
   assert.equal(bad.code, 2);
   assert.match(bad.err, /unclosed quote/);
+});
+
+test('serve: GET /telemetry/search answers what `search --json` prints; bad syntax is a 400 saying why', async () => {
+  const fixture = path.join(__dirname, '..', 'fixtures', 'handmade', 'agents');
+  const dirs = ['main', 'coder'].map((a) => path.join(fixture, a, 'telemetry'));
+  const tmp = tempDir();
+  const srv = await startServer({ dirs, receiveDir: path.join(tmp.dir, 'received') });
+  try {
+    const got = await request(srv.port, { path: `/telemetry/search?q=${encodeURIComponent('"npm test"')}&limit=3` });
+    assert.equal(got.status, 200, got.body.toString());
+    const rd = path.join(tmp.dir, 'received');
+    const cli = await runCliCaptured(0, ...[...dirs, path.join(rd, 'otlp'), path.join(rd, 'flowcore')].flatMap((d) => ['--dir', d]), '--no-index', '--json', 'search', '"npm test"', '--limit', '3');
+    assert.equal(cli.code, 0, cli.err);
+    assert.deepEqual(jsonOf(got), JSON.parse(cli.out));
+    assert.equal((jsonOf(got) as { hits: unknown[] }).hits.length, 3);
+    const bad = await request(srv.port, { path: `/telemetry/search?q=${encodeURIComponent('"open')}` });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.toString(), /unclosed quote/);
+  } finally {
+    await srv.stop();
+    tmp.cleanup();
+  }
 });
