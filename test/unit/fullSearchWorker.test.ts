@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { IndexClient } from '../../src/extension/indexClient';
+import { RANK_WINDOW } from '../../src/core/query/fullSearch';
 import { eventLine, tempDir } from './helpers';
 
 const build = tempDir('atx-search-worker-build-');
@@ -67,7 +68,7 @@ test('worker: search/full finds what the background fill indexed, follows append
     c.start();
     await c.request('index/open', { file: indexFile, dirs: [dir] });
     const again = await c.request('search/full', { query: 'routine', limit: 1 });
-    assert.deepEqual([again.index.complete, again.ranked, again.index.documents], [true, 3000, 3002]);
+    assert.deepEqual([again.index.complete, again.ranked, again.capped, again.index.documents], [true, Math.min(3000, RANK_WINDOW), 3000 > RANK_WINDOW, 3002]);
   } finally {
     await c.terminate();
     t.cleanup();
