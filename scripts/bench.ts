@@ -15,6 +15,7 @@ import { listRuns, listSessions, search } from '../src/core/query/summaryQueries
 import { replay, tools } from '../src/core/query/detailQueries';
 import { fileActivity } from '../src/core/query/fileActivity';
 import { all } from '../src/core/store/sql';
+import { fullSearch } from '../src/core/query/fullSearch';
 import { classifyTelemetryFile } from '../src/core/source/telemetryFiles';
 
 function arg(name: string): string | undefined {
@@ -145,13 +146,43 @@ async function main(): Promise<void> {
     const active = path.join(sample.dirs[0]!, 'events.jsonl');
     let text = '';
     for (let i = 0; i < 1000; i++) {
-      text += `${JSON.stringify({ id: `evt_bench${i.toString(16).padStart(8, '0')}`, ts: Date.now() + i, seq: i, agentId: 'main', sessionKey: 'agent:main:bench', sessionId: 'bench', runId: 'run-bench', kind: 'tool.end', data: { toolName: 'read', toolCallId: `b${i}`, isError: false, durationMs: 3, params: { file_path: '/p/x.ts' } }, source: 'hook' })}\n`;
+      // Every 200th one runs a command with a word found nowhere else (the "rare" queries below).
+      const params = i % 200 === 0 ? { command: `./deploy.sh --target pterodactyl-${i}` } : { file_path: '/p/x.ts' };
+      text += `${JSON.stringify({ id: `evt_bench${i.toString(16).padStart(8, '0')}`, ts: Date.now() + i, seq: i, agentId: 'main', sessionKey: 'agent:main:bench', sessionId: 'bench', runId: 'run-bench', kind: 'tool.end', data: { toolName: i % 200 === 0 ? 'exec' : 'read', toolCallId: `b${i}`, isError: false, durationMs: 3, params }, source: 'hook' })}\n`;
     }
     appendFileSync(active, text);
     const t2 = performance.now();
     const tail = await ix.sync(sample.dirs, { sliceMs: 0 });
     const appendMs = performance.now() - t2;
     console.log(`append 1,000 events → indexed in ${appendMs.toFixed(1)} ms (${tail.added} added)`);
+
+    // Full-text search: the search index is filled after ingest (not part of the ratio above), then
+    // queried with words that are everywhere, in some events, in a handful, and nowhere.
+    const beforeSearch = ix.export().length;
+    const tf = performance.now();
+    const filled = ix.fillSearch({ maxMs: Infinity });
+    const searchFillMs = performance.now() - tf;
+    const afterSearch = ix.export().length;
+    const eventsNow = report.added + tail.added;
+    console.log(`search index: ${filled.documents} documents of ${eventsNow} events filled in ${(searchFillMs / 1000).toFixed(2)} s; index ${(beforeSearch / eventsNow).toFixed(0)} → ${(afterSearch / eventsNow).toFixed(0)} bytes/event`);
+    const searchQueries: Record<string, string[]> = {
+      common: ['token', 'src', 'error', 'refresh token', 'auth*'],
+      phrase: ['"refresh token"', '"rate limit"', '"npm test"'],
+      rare: ['pterodactyl', 'deploy pterodactyl*'],
+      absent: ['xylophone', 'zzqqvv', '"token xylophone"'],
+    };
+    const matches: Record<string, number> = {};
+    for (const q of Object.values(searchQueries).flat()) matches[q] = fullSearch(ix.db, q).ranked;
+    const allQueries = Object.values(searchQueries).flat();
+    const qFull = timeIt(() => fullSearch(ix.db, pick(allQueries, qi++), { limit: 50 }), 60);
+    const qFullBy = Object.fromEntries(Object.entries(searchQueries).map(([k, qs]) => [k, timeIt(() => fullSearch(ix.db, pick(qs, qi++), { limit: 50 }), 20)]));
+    console.log(`fullSearch (ms): all ${JSON.stringify(qFull)} · ${Object.entries(qFullBy).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(' · ')}; matches ranked ${JSON.stringify(matches)}`);
+    // Appended events becoming searchable: one more append, its sync, then the fill.
+    appendFileSync(active, text.replace(/evt_bench/g, 'evt_bench2'));
+    await ix.sync(sample.dirs, { sliceMs: 0 });
+    const t3 = performance.now();
+    ix.fillSearch({ maxMs: Infinity });
+    const searchAppendMs = performance.now() - t3;
 
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
     const result = {
@@ -166,8 +197,15 @@ async function main(): Promise<void> {
       queryMs: { sessions: qSessions, replayRun: qReplay, replaySession: qReplaySession, toolsOfRun: qTools, search: qSearch },
       append1000Ms: round(appendMs, 1),
       fileActivityMs: qFiles,
+      fullSearch: {
+        p50: qFull.p50, p95: qFull.p95, byKind: qFullBy, queries: searchQueries, matchesRanked: matches,
+        fillMs: Math.round(searchFillMs), fillEventsPerSec: Math.round(eventsNow / (searchFillMs / 1000)), documents: filled.documents,
+        dbBytesBefore: beforeSearch, dbBytesAfter: afterSearch,
+        bytesPerEventBefore: round(beforeSearch / eventsNow, 1), bytesPerEventAfter: round(afterSearch / eventsNow, 1),
+        append1000SearchableMs: round(searchAppendMs, 1),
+      },
       transcripts: { files: trFiles.length, lines: tr.lines, parseLinesPerSec: Math.round(trParseRate), ingestLinesPerSec: Math.round(trRate), ratioToParse: round(trRate / trParseRate, 3) },
-      targets: { ratioToParse: 0.2, dbBytesPerEvent: 400 },
+      targets: { ratioToParse: 0.2, dbBytesPerEvent: 400, fullSearchP95Ms: 300 },
     };
     console.log(JSON.stringify(result));
   } finally {

@@ -102,6 +102,9 @@ Commands:
                                              calls per tool, files touched, first error (an id is a
                                              session key or a run id; run:ID / session:KEY when both)
   problems                                   lines the index could not use
+  search <query> [--limit N]                 full-text search of tool arguments and results, messages,
+                                             prompts and errors, best first ("a phrase", prefix*, -exclude,
+                                             a OR b; quote a query of several words)
   export --out FILE [--session KEY] [--run RUN] [--since DATE] [--until DATE] [--redact-pii]
   export --format otlp --out FILE (--session KEY | --run RUN)
                                              runs as OpenTelemetry traces (OTLP/JSON lines, GenAI

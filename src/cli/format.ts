@@ -1,6 +1,6 @@
 /** Human-readable output of the CLI: aligned tables and the replay timeline, one line per event. */
 import { formatDuration } from '../protocol/format';
-import type { CompareError, CompareFileSide, CompareSide, CompareToolStats, Comparison, ReplayEvent, Tokens } from '../protocol/model';
+import type { CompareError, CompareFileSide, CompareSide, CompareToolStats, Comparison, FullSearchResult, ReplayEvent, SearchSnippet, Tokens } from '../protocol/model';
 import { llmCallTokens } from '../core/source/eventFields';
 
 export function table(headers: string[], rows: (string | number)[][]): string {
@@ -183,4 +183,30 @@ export function comparison(c: Comparison): string {
 
 function fmt3(rows: string[][]): string {
   return table(['', 'A', 'B', 'B − A'], rows);
+}
+
+/** The snippet's text with the matched words between « and ». */
+export function marked(s: SearchSnippet): string {
+  let out = '';
+  let at = 0;
+  for (const h of s.highlights) {
+    out += `${s.text.slice(at, h.start)}«${s.text.slice(h.start, h.end)}»`;
+    at = h.end;
+  }
+  return out + s.text.slice(at);
+}
+
+/** `search <query>`: one block per hit (where, then the snippet), and how complete the answer is. */
+export function searchHits(r: FullSearchResult): string {
+  const lines: string[] = [];
+  for (const h of r.hits) {
+    const what = [h.kind, h.toolName, h.field ? `(${h.field})` : null].filter(Boolean).join(' ');
+    lines.push(`${time(h.ts)}  ${what}  ${h.sessionKey ?? '—'}  ${h.runId ?? '—'}  ${h.eventId}  score ${h.score.toFixed(2)}`);
+    lines.push(`    ${marked(h.snippet)}`);
+  }
+  if (!r.hits.length) lines.push(`no events match ${r.query}`);
+  const shown = r.hits.length < r.ranked ? `${r.hits.length} of ${r.ranked} matches` : `${r.ranked} match${r.ranked === 1 ? '' : 'es'}`;
+  if (r.hits.length) lines.push('', r.capped ? `${shown} (only the newest ${r.ranked} matches are ranked: narrow the query to reach older ones)` : shown);
+  if (!r.index.complete) lines.push(`the search index is ${r.index.percent}% built: older events are not searchable yet`);
+  return lines.join('\n');
 }

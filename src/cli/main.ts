@@ -19,6 +19,7 @@ import * as answers from '../core/query/answers';
 import { fileActivity } from '../core/query/fileActivity';
 import { fileNameOf } from '../core/source/eventFields';
 import { compare } from '../core/query/compare';
+import { SearchQueryError } from '../core/query/fullSearch';
 import { isLoopbackHost, TelemetryServer } from '../core/serve/server';
 import type { TelemetryIndex } from '../core/ingest/indexer';
 import type { LlmCallUsage, RunUsage } from '../protocol/model';
@@ -290,6 +291,23 @@ const COMMANDS: Record<string, Command> = {
       }
       const u = answers.usageAnswer(ix.db, runId, false) as RunUsage;
       return { json: u, text: `run ${runId}: ${u.calls} LLM calls · ${fmt.tokens(u.tokens)} tokens (in ${u.tokens.input}, out ${u.tokens.output}, cache read ${u.tokens.cacheRead}, cache write ${u.tokens.cacheWrite}) · ${fmt.usd(u.costUsd)}${u.context.limit ? ` · peak context ${u.context.used}/${u.context.limit}` : ''}` };
+    },
+  },
+  search: {
+    flags: ['limit'],
+    positionals: 1,
+    run(ix, args, _now, ctx) {
+      // What the last sync added is made searchable first (a first run over a large folder takes a while).
+      ix.fillSearch({ maxMs: Infinity });
+      if (ctx.indexFile && ix.dirty) saveIndexFile(ix, ctx.indexFile);
+      let r;
+      try {
+        r = answers.searchAnswer(ix.db, args.positional[0]!, { limit: intFlag(args, 'limit') });
+      } catch (e) {
+        if (e instanceof SearchQueryError) throw new UsageError(e.message);
+        throw e;
+      }
+      return { json: r, text: fmt.searchHits(r) };
     },
   },
   subagents: {

@@ -4,6 +4,7 @@ import type { Stats } from '../protocol/model';
 import type { WorkerMemory } from '../protocol/worker';
 import { COMMAND_IDS, registerCommands } from './commands';
 import { FILE_ACTIVITY_COMMAND, FileActivityLens, showFileActivity } from './fileActivity';
+import { registerSearchTelemetry, SEARCH_TELEMETRY, searchPickerState } from './searchTelemetry';
 import { IndexService } from './indexService';
 import { LocalServer, SERVER_COMMAND_IDS, type ServerStatusBar } from './localServer';
 import type { ServerStatus } from '../protocol/worker';
@@ -22,6 +23,8 @@ export interface AgentTelemetryApi {
   childNodes(node: TreeNode): Promise<TreeNode[]>;
   directories(): readonly string[];
   commandIds: readonly string[];
+  /** What Search Telemetry… shows now: the query answered, its hits, or the error shown. */
+  searchPicker(): { query: string; hits: number; error: string | null };
   /** Keys of the replay panels open now (`session:<key>` / `events` / `compare:["<a>","<b>"]`). */
   openPanels(): string[];
   /** How a panel's webview requests were answered, in order: the method, or `<method> failed: <message>`; for tests. */
@@ -53,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
   const tree = new SessionsTree(svc, context.globalState);
   context.subscriptions.push(tree);
   registerCommands(context, svc, tree, log);
+  registerSearchTelemetry(context, svc, log);
   const panels = new ReplayPanels(context, svc, log);
   context.subscriptions.push(panels);
   registerReplayCommands(context, panels, svc);
@@ -131,8 +135,9 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
     },
     childNodes: (node) => tree.getChildren({ id: node.id } as TreeNode),
     directories: () => svc.directories,
-    commandIds: [...COMMAND_IDS, ...SERVER_COMMAND_IDS, 'agentTelemetry.openReplay', 'agentTelemetry.openEvents', 'agentTelemetry.compareWith', FILE_ACTIVITY_COMMAND],
+    commandIds: [...COMMAND_IDS, ...SERVER_COMMAND_IDS, 'agentTelemetry.openReplay', 'agentTelemetry.openEvents', 'agentTelemetry.compareWith', FILE_ACTIVITY_COMMAND, SEARCH_TELEMETRY],
     fileActivityRequests: () => lens.requests,
+    searchPicker: () => ({ ...searchPickerState }),
     openPanels: () => panels.open,
     panelRequests: (key) => panels.answered(key),
     stats: () => svc.request('stats', {}),

@@ -429,3 +429,53 @@ export interface Comparison {
   tools: CompareToolRow[];
   files: CompareFileRow[];
 }
+
+/** Which part of an event a full-text search hit was found in. */
+export type SearchField = 'args' | 'result' | 'message' | 'prompt' | 'reply' | 'error' | 'label';
+
+/**
+ * A piece of an event's text around what matched: plain text (never markup), with the matched
+ * words as [start, end) offsets into `text` (UTF-16 code units, as JavaScript strings index).
+ */
+export interface SearchSnippet {
+  text: string;
+  highlights: { start: number; end: number }[];
+}
+
+/** One event found by full-text search (`search <query>`, Search Telemetry…). */
+export interface FullSearchHit {
+  eventId: string;
+  sessionKey: string | null;
+  runId: string | null;
+  kind: string;
+  ts: number;
+  agentId: string | null;
+  /** The tool of a tool event. */
+  toolName: string | null;
+  /** The part of the event the snippet is from (null when the text could not be read back). */
+  field: SearchField | null;
+  /** BM25 over the event's searchable text: higher is better (see fullSearch.ts). */
+  score: number;
+  snippet: SearchSnippet;
+}
+
+/** How far the search index is filled (it is filled in the background after indexing). */
+export interface SearchIndexProgress {
+  complete: boolean;
+  /** Share of the events considered so far (100 when complete). */
+  percent: number;
+  /** Events that have a search document. */
+  documents: number;
+  /** Documents of events that left the index, still in the search index until it is rebuilt. */
+  stale: number;
+}
+
+export interface FullSearchResult {
+  query: string;
+  hits: FullSearchHit[];
+  /** Matches ranked: the newest RANK_WINDOW (2000) matches of the query (see fullSearch.ts), counting documents of events that left the index until the search index is rebuilt. */
+  ranked: number;
+  /** True when the query matched more events than were ranked (narrow the query to see older ones). */
+  capped: boolean;
+  index: SearchIndexProgress;
+}

@@ -12,7 +12,7 @@
  * {@link isWorkerMessage} before acting on it.
  */
 import type { BlobChunk, EventsFilter, EventsPage, DetailsPart, SessionDetails, SessionHeader, SessionView, TimelinePage, WaterfallPage } from './messages';
-import type { Comparison, FileActivity, IndexProblem, RunSummary, SearchHit, SessionSummary, Stats, ToolCall } from './model';
+import type { Comparison, FileActivity, FullSearchResult, IndexProblem, RunSummary, SearchHit, SessionSummary, Stats, ToolCall } from './model';
 import type {
   ApplyResult, ChainStatus, ExportProgress, ExportResult, ExportSelection, RetentionPlan, RetentionPolicy, SyncProgress,
   TreeFilter, TreeNode,
@@ -117,6 +117,8 @@ export interface WorkerRequests {
    * or null when the root must be asked for again (a session joins or leaves it, or the order changed).
    */
   'tree/update': { params: { sessionKeys: string[]; shownIds: string[]; filter: TreeFilter; flat?: boolean; now?: number }; result: TreeNode[] | null };
+  /** Full-text search over tool arguments/results, messages, prompts and errors (a bad query is an error response saying why). */
+  'search/full': { params: { query: string; limit?: number }; result: FullSearchResult };
 }
 
 /** The telemetry server as the worker runs it (loopback only: the host never asks for another address). */
@@ -158,6 +160,7 @@ const METHODS: { [M in WorkerMethod]: true } = {
   'waterfall/page': true,
   'server/start': true, 'server/stop': true, 'server/status': true, 'upload/run': true,
   'tree/update': true,
+  'search/full': true,
 };
 
 /** Progress reports some requests send before their response. */

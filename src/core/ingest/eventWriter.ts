@@ -1,6 +1,7 @@
 import { isFailure } from '../../protocol/failure';
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { encodeEventId } from '../store/eventIds';
+import { noteSearchDeletes, searchState } from '../store/searchStore';
 import { SessionTotals } from './sessionTotals';
 import type { RawLine } from '../source/lineReader';
 import { lineHash, normalize, OPENCLAW, UNKNOWN_FORMAT, type MapFile, type MapState } from '../source/formats';
@@ -107,7 +108,8 @@ export class EventWriter {
       this.strings.set(row[1] as string, row[0] as number);
     }
     this.nextString = this.maxId('strings') + 1;
-    this.nextEvent = this.maxId('events') + 1;
+    // Never a rowid the search index may still hold a document for (see searchStore.ts).
+    this.nextEvent = Math.max(this.maxId('events'), searchState(db).cursor) + 1;
     this.loadLinks();
   }
 
@@ -714,6 +716,7 @@ export class EventWriter {
     }
     const count = (this.db.exec(`SELECT COUNT(*) FROM events WHERE file = ${fileId}`)[0]?.values[0]?.[0] as number) ?? 0;
     if (count === 0) return 0;
+    noteSearchDeletes(this.db, fileId);
     for (const t of DERIVED) this.db.run(`DELETE FROM ${t} WHERE ev IN (SELECT id FROM events WHERE file = ?)`, [fileId]);
     this.db.run('DELETE FROM events WHERE file = ?', [fileId]);
     // Links are derived from events: recompute them from what is left.

@@ -9,6 +9,9 @@ import { classifyTelemetryFile } from '../source/telemetryFiles';
 import { EventWriter } from './eventWriter';
 import { Pricer, type UserPriceFile } from '../source/prices';
 import type { SyncProgress } from '../../protocol/indexTypes';
+import type { SearchIndexProgress } from '../../protocol/model';
+import { fillSearchIndex, type FillOptions } from './searchIndex';
+import { searchState } from '../store/searchStore';
 
 export type { SyncProgress } from '../../protocol/indexTypes';
 
@@ -265,6 +268,17 @@ export class TelemetryIndex {
     if (report.added || report.removed || report.problems) this.changedSinceExport = true;
     report.ms = Date.now() - started;
     return report;
+  }
+
+  /**
+   * Makes events searchable (full-text search, see searchIndex.ts) for about `maxMs` of work;
+   * resumes where the last call stopped. Must not be called during a sync.
+   */
+  fillSearch(opts: FillOptions = {}): SearchIndexProgress {
+    const before = searchState(this.db).cursor;
+    const p = fillSearchIndex(this.db, opts);
+    if (searchState(this.db).cursor !== before) this.changedSinceExport = true;
+    return p;
   }
 
   /** Pairs the files on disk with the known ones; what changed is dropped or reset, the rest planned. */

@@ -4,8 +4,9 @@
  * message, the server answers 404 with it).
  */
 import type { Database } from 'sql.js';
-import type { FileOperation, LlmCallUsage, ReplayEvent, RunSummary, RunUsage, SessionSummary, ToolCall } from '../../protocol/model';
+import type { FullSearchResult, FileOperation, LlmCallUsage, ReplayEvent, RunSummary, RunUsage, SessionSummary, ToolCall } from '../../protocol/model';
 import * as detail from './detailQueries';
+import { fullSearch } from './fullSearch';
 import * as summary from './summaryQueries';
 
 export class NotFoundError extends Error {}
@@ -68,4 +69,12 @@ export function knownSession(db: Database, key: string): void {
 
 export function knownRun(db: Database, runId: string): void {
   if (!summary.getRun(db, runId) && !detail.usage(db, runId)) throw new NotFoundError(`no run ${runId}`);
+}
+
+/**
+ * `search <query>` (full-text): the best `limit` events (fullSearch.ts). A query with bad syntax
+ * throws SearchQueryError, whose message says what to fix.
+ */
+export function searchAnswer(db: Database, query: string, opts: { limit?: number } = {}): FullSearchResult {
+  return fullSearch(db, query, opts);
 }

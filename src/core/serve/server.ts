@@ -17,6 +17,7 @@ import path from 'node:path';
 import type { Database } from 'sql.js';
 import { TelemetryIndex } from '../ingest/indexer';
 import { saveIndexFile } from '../ingest/indexFile';
+import { SearchQueryError } from '../query/fullSearch';
 import * as answers from '../query/answers';
 import { AmbiguousIdError, compare } from '../query/compare';
 import { parseSince } from '../since';
@@ -32,6 +33,8 @@ import { decodeTraces, encodeStatus, encodeTraceResponse, otlpEncodingOf, type O
 export interface ServedIndex {
   readonly db: Database;
   sync(dirs: string[]): Promise<unknown>;
+  /** Makes what was indexed since the last fill searchable, for at most `maxMs`. */
+  fillSearch(opts: { maxMs?: number }): unknown;
 }
 
 export interface ServerOptions {
@@ -268,6 +271,16 @@ export class TelemetryServer {
     }
     if (parts[0] === 'sessions' && parts.length === 3 && parts[2] === 'replay' && id) {
       return answers.replayAnswer(db, id, { runId: q.get('run') ?? undefined, since: this.since(q), expandBlobs: boolParam(q, 'expand-blobs') });
+    }
+    if (parts[0] === 'search' && parts.length === 1) {
+      // What was appended since the last fill is made searchable first (bounded).
+      this.opts.index.fillSearch({ maxMs: 250 });
+      try {
+        return answers.searchAnswer(db, q.get('q') ?? '', { limit: intParam(q, 'limit') });
+      } catch (e) {
+        if (e instanceof SearchQueryError) throw new HttpError(400, e.message);
+        throw e;
+      }
     }
     if (parts[0] === 'runs' && id) {
       if (parts.length === 2) return answers.runAnswer(db, id);

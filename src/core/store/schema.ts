@@ -1,4 +1,5 @@
 import type { Database } from 'sql.js';
+import { SEARCH_FTS_DDL } from './searchStore';
 
 /**
  * The index schema. Bump SCHEMA_VERSION on any change: an index of another version is dropped and
@@ -107,6 +108,8 @@ CREATE TABLE usage_snapshots (
   t_in INTEGER, t_out INTEGER, t_cr INTEGER, t_cw INTEGER, t_total INTEGER,
   ctx_used INTEGER, ctx_limit INTEGER, cost REAL
 );
+-- Full-text search (searchStore.ts): contentless, docid = events.id, filled after ingest.
+${SEARCH_FTS_DDL};
 CREATE TABLE problems (
   id INTEGER PRIMARY KEY, file INTEGER NOT NULL, line INTEGER NOT NULL, off INTEGER NOT NULL, reason TEXT NOT NULL
 );

@@ -20,6 +20,9 @@ import { TelemetryIndex, type SyncReport } from '../ingest/indexer';
 import { assertOutsideTelemetry, openIndexFile, writeIndexFile } from '../ingest/indexFile';
 import { problems } from '../query/summaryQueries';
 import { readUserPrices } from '../source/prices';
+import { fullSearch } from '../query/fullSearch';
+import { searchProgress } from '../ingest/searchIndex';
+import type { FullSearchResult } from '../../protocol/model';
 import { ChainTracker } from '../ops/knosticChain';
 import { TelemetryServer } from '../serve/server';
 import type { ChainStatus, SyncProgress, TreeNode } from '../../protocol/indexTypes';
@@ -43,6 +46,8 @@ export interface EngineOptions {
   heartbeatMs?: number;
   /** A lock nobody touched for this long is taken over. */
   lockStaleMs?: number;
+  /** Work per slice of the background search-index fill. Default 50 ms. */
+  searchSliceMs?: number;
 }
 
 interface Pass extends PassResult {
@@ -149,6 +154,7 @@ export class IndexEngine {
     this.sessionCount = this.countSessions();
     this.log('info', `index: ${file ?? '(in memory)'}${this.lock ? (this.lock.held ? ' (writer)' : ' (another window writes it; kept in memory here)') : ''}; directories: ${dirs.join(', ') || '(none)'}`);
     this.setState('ready');
+    this.kickSearch();
     return { file, ...(opened.rebuildReason ? { rebuildReason: opened.rebuildReason } : {}), fresh: this.sessionCount === 0 };
   }
 
@@ -248,6 +254,53 @@ export class IndexEngine {
       return { summary, cancelled: report.cancelled, changes: index.dirty ? Math.max(1, report.added + report.removed) : 0 };
     } finally {
       this.setState('ready');
+      // After the pass (the scheduler is busy until it returns): make what it added searchable.
+      setTimeout(() => this.kickSearch(), 0);
+    }
+  }
+
+  private searchFill: Promise<void> | null = null;
+
+  /**
+   * Fills the full-text search index in the background (see searchIndex.ts), one slice at a time
+   * with the event loop free in between, and only while no sync runs (the end of a pass kicks it
+   * again). Each slice counts as unsaved work, so the scheduler saves once the fill goes quiet.
+   */
+  private kickSearch(): void {
+    const index = this.index;
+    if (this.searchFill || !index) return;
+    const fill = async (): Promise<void> => {
+      for (;;) {
+        if (this.index !== index || this.scheduler.busy) return;
+        const wasDirty = index.dirty;
+        const p = index.fillSearch({ maxMs: this.opts.searchSliceMs ?? 50 });
+        if (index.dirty && (!wasDirty || !p.complete)) this.scheduler.noteChanges(1);
+        if (p.complete) return;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    };
+    // Cleared when done (never synchronously: the promise is stored first).
+    this.searchFill = fill()
+      .catch((err: unknown) => this.log('error', `search index: ${(err as Error).message}`))
+      .finally(() => {
+        this.searchFill = null;
+      });
+  }
+
+  /** Full-text search (fullSearch.ts) over what the search index holds; a fill still to do is started. */
+  fullSearch(query: string, limit?: number): FullSearchResult {
+    const r = fullSearch(this.db, query, limit === undefined ? {} : { limit });
+    if (!r.index.complete) this.kickSearch();
+    return r;
+  }
+
+  /** Waits until the search index holds every event (tests, the CLI's equivalent is fillSearch). */
+  async searchSettled(): Promise<void> {
+    for (;;) {
+      await this.searchFill;
+      await this.scheduler.quiesce();
+      if (!this.index || searchProgress(this.index.db).complete) return;
+      this.kickSearch();
     }
   }
 
@@ -417,7 +470,11 @@ export class IndexEngine {
     await this.stopServer(false);
     // The index as the server sees it: the engine's database, synced through the scheduler.
     const db = () => this.db;
-    const served = { get db() { return db(); }, sync: () => this.sync(this.hostDirs()) };
+    const served = {
+      get db() { return db(); },
+      sync: () => this.sync(this.hostDirs()),
+      fillSearch: (opts: { maxMs?: number }) => this.index?.fillSearch(opts),
+    };
     const server = new TelemetryServer({ index: served, dirs: [], receiveDir, port, indexFile: null, log: (l) => this.log('warn', `telemetry server: ${l}`) });
     this.server = server;
     this.serverDirs = server.indexedDirs;

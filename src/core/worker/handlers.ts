@@ -158,4 +158,5 @@ export const handlers: Handlers = {
     const nodes = rootUpdate(e.db, p.filter ?? {}, { sessionKeys: strings(p.sessionKeys), shownIds: strings(p.shownIds), flat: p.flat === true }, p.now ?? Date.now());
     return nodes ? e.remember(nodes) : null;
   },
+  'search/full': (e, p) => e.fullSearch(String(p.query ?? ''), typeof p.limit === 'number' ? p.limit : undefined),
 };

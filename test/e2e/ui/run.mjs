@@ -434,6 +434,30 @@ try {
     await until('the greeting.ts tab', async () => (await tab.getAttribute('aria-label'))?.includes('greeting.ts'));
   });
 
+  // ---- Search Telemetry… (full-text search): type a query, Enter on a hit, the replay selects that event.
+  await step('Search Telemetry…: type a query, pick a hit, the replay selects that event; screenshot search-dark.png', async () => {
+    await page.locator('.part.sidebar').click({ position: { x: 150, y: 400 } }).catch(() => undefined);
+    await runCommand('Agent Telemetry: Search Telemetry…');
+    const input = page.locator('.quick-input-widget input');
+    await until('the search picker', async () => (await page.locator('.quick-input-widget .quick-input-title').textContent())?.includes('Search Telemetry'));
+    await input.pressSequentially('"npm run lint"', { delay: 20 });
+    const hit = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'npm run lint' }).first();
+    await hit.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    const detail = (await hit.textContent()) ?? '';
+    assert(detail.includes('agent:coder:review') && detail.includes('tool.end'), `the hit names its session and kind: ${detail}`);
+    await page.mouse.move(900, 760);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(shotsDir, 'search-dark.png') });
+    await page.keyboard.press('Enter');
+    const tab = page.locator('.tabs-container .tab.active');
+    await until('the replay tab of the hit', async () => (await tab.getAttribute('aria-label'))?.includes('Replay: agent:coder:review'));
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await until('the hit selected in the timeline', async () => {
+      const selected = frame.locator('.row.event[aria-selected="true"]');
+      return (await selected.count()) === 1 && /npm run lint/.test((await selected.first().textContent()) ?? '');
+    });
+  });
+
   // ---- waterfall (issue 11, item 3)
   await step('the Timeline as a waterfall: a tool call bar opens its detail; screenshot waterfall-dark.png', async () => {
     // one webview at a time, so the frame below is the replay's
