@@ -100,13 +100,25 @@ export interface TimelinePage {
  * blobs or `resultTruncated` (`tool/get` has them, and hashes blobs only then).
  */
 export interface SessionDetails {
-  llmCalls: (LlmCallUsage & { runId: string })[];
+  llmCalls: (LlmCallUsage & { runId: string; contextByTool?: ContextByTool[] })[];
   toolCalls: ToolCall[];
   fileOps: FileOperation[];
   /** Asked for with `part`: the length of that whole list (the answer holds the page asked for). */
   total?: number;
   /** The session's most expensive tool calls (first ingestion + re-reads), most expensive first. */
   expensiveTools?: ExpensiveToolCall[];
+}
+
+/**
+ * Tokens of an LLM call's context (input + cache read + cache write) that came from the results of
+ * one tool: those that entered so far in the run and were not compacted away. The rest of the
+ * context is `toolName` "(no tool)" (prompts, system prompt, the assistant's messages). Largest
+ * first, "(no tool)" last; the parts add up to the context. Always set by the index on
+ * `session/details`; optional only for hand-made data.
+ */
+export interface ContextByTool {
+  toolName: string;
+  tokens: number;
 }
 
 /** One list of {@link SessionDetails}: asked for alone, the answer's other lists are empty. */

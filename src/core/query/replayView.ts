@@ -5,7 +5,7 @@
 import { isErrorValue, isFailure } from '../../protocol/failure';
 import type { Database, SqlValue } from 'sql.js';
 import type { BlobChunk, DetailsPart, ErrorLink, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from '../../protocol/messages';
-import type { LlmCallUsage, ReplayEvent, Seed001Stats, ToolCall } from '../../protocol/model';
+import type { ReplayEvent, Seed001Stats, ToolCall } from '../../protocol/model';
 import { blobRefsOf, readBlob } from '../source/blobs';
 import { eventDir, files, llmCallFromRow, replay, replayCount, replayPage, toolCallFromRow, tools, usagePerCall } from './detailQueries';
 import { isObj } from '../source/eventFields';
@@ -83,17 +83,17 @@ export function sessionDetails(db: Database, sessionKey: string, runId?: string,
   const scope = runScope(db, sessionKey, runId);
   const want = (p: DetailsPart) => part === undefined || part === p;
   const perRun = new Map<string, number>();
-  const llmCalls = !want('llmCalls') ? [] : all(
+  const llmRows = !want('llmCalls') ? [] : all(
     db,
     `SELECT c.*, rk.s AS run_name, pv.s AS provider_name, m.s AS model_name, e.eid FROM llm_calls c JOIN events e ON e.id = c.ev
      JOIN strings rk ON rk.id = c.run LEFT JOIN strings pv ON pv.id = c.provider LEFT JOIN strings m ON m.id = c.model
      WHERE c.run IN (${scope.runs}) ORDER BY c.ts, c.idx, e.id`,
     scope.params,
-  ).map((r): LlmCallUsage & { runId: string } => {
+  ).map((r) => {
     const run = r.run_name as string;
     const i = perRun.get(run) ?? 0;
     perRun.set(run, i + 1);
-    return { ...llmCallFromRow(r, i), runId: run };
+    return { ...llmCallFromRow(r, i), runId: run, ev: r.ev as number, runNo: r.run as number };
   });
   const toolRows = !want('toolCalls') ? [] : all(
     db,
@@ -102,7 +102,9 @@ export function sessionDetails(db: Database, sessionKey: string, runId?: string,
      WHERE t.run IN (${scope.runs}) ORDER BY COALESCE(t.started_ts, t.ended_ts), t.tool_call_id`,
     scope.params,
   );
-  const costs = toolCosts(db, [...new Set(toolRows.map((r) => r.run as number))]).tools;
+  const report = toolCosts(db, [...new Set([...llmRows.map((r) => r.runNo), ...toolRows.map((r) => r.run as number)])]);
+  const costs = report.tools;
+  const llmCalls = llmRows.map(({ ev, runNo: _, ...c }) => ({ ...c, contextByTool: report.contextByCall.get(ev) ?? [] }));
   const toolCalls = toolRows.map((r): ToolCall => {
     const c = costs.get(toolKey(r.run as number, r.tool_call_id as string));
     return { ...toolCallFromRow(r, textOrNull(r.run_name), textOrNull(r.session_key)), tokensAdded: c?.tokensAdded ?? 0, costUsd: money(c?.costUsd), carriedCostUsd: money(c?.carriedCostUsd) };
