@@ -60,7 +60,7 @@ export interface SessionView {
   /** All events of the session in (ts, file order). `data` included, blobs not expanded (`blobs` absent). */
   events: ReplayEvent[];
   /** Every LLM call of every run, with `eventId` set so the token chart can jump to the timeline. */
-  llmCalls: (LlmCallUsage & { runId: string })[];
+  llmCalls: (LlmCallUsage & { runId: string; contextByTool?: ContextByTool[] })[];
   /** Tool calls; `params`/`result` may be omitted (undefined) to keep the answer small: `tool/get` has them. */
   toolCalls: ToolCall[];
   /** Files touched, each with `eventId` set: that id is what `file/open` and `file/diff` take. */

@@ -4,7 +4,7 @@
  */
 import { isErrorValue, isFailure } from '../../protocol/failure';
 import type { Database, SqlValue } from 'sql.js';
-import type { BlobChunk, DetailsPart, ErrorLink, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from '../../protocol/messages';
+import type { BlobChunk, ContextByTool, DetailsPart, ErrorLink, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from '../../protocol/messages';
 import type { ReplayEvent, Seed001Stats, ToolCall } from '../../protocol/model';
 import { blobRefsOf, readBlob } from '../source/blobs';
 import { eventDir, files, llmCallFromRow, replay, replayCount, replayPage, toolCallFromRow, tools, usagePerCall } from './detailQueries';
@@ -25,7 +25,8 @@ export function sessionView(db: Database, sessionKey: string, runId?: string): S
   if (!session) return null;
   const runs = listRuns(db, sessionKey).filter((r) => !runId || r.runId === runId);
   const events = replay(db, sessionKey, { runId });
-  const llmCalls = runs.flatMap((r) => usagePerCall(db, r.runId).map((c) => ({ ...c, runId: r.runId })));
+  const byTool = contextByToolOf(db, runScope(db, sessionKey, runId));
+  const llmCalls = runs.flatMap((r) => usagePerCall(db, r.runId).map((c) => ({ ...c, runId: r.runId, contextByTool: byTool.get(c.eventId ?? '') ?? [] })));
   // Params and results can be large: the panel fetches them per call with tool/get.
   const toolCalls: ToolCall[] = runs.flatMap((r) => tools(db, r.runId).map((t) => ({ ...t, params: null, result: null })));
   return {
@@ -37,6 +38,13 @@ export function sessionView(db: Database, sessionKey: string, runId?: string): S
     fileOps: files(db, sessionKey, { runId }),
     errorLinks: errorLinks(events),
   };
+}
+
+/** The context of each LLM call of the runs by the tool that put it there (toolCosts.ts), by the call's event id. */
+function contextByToolOf(db: Database, scope: { runs: string; params: SqlValue[] }): Map<string, ContextByTool[]> {
+  const rows = all(db, `SELECT c.ev, c.run, e.eid FROM llm_calls c JOIN events e ON e.id = c.ev WHERE c.run IN (${scope.runs})`, scope.params);
+  const report = toolCosts(db, [...new Set(rows.map((r) => r.run as number))]);
+  return new Map(rows.map((r) => [decodeEventId(r.eid), report.contextByCall.get(r.ev as number) ?? []]));
 }
 
 /** Most events one `timeline/page` answer carries. */
