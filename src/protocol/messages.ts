@@ -60,7 +60,7 @@ export interface SessionView {
   /** All events of the session in (ts, file order). `data` included, blobs not expanded (`blobs` absent). */
   events: ReplayEvent[];
   /** Every LLM call of every run, with `eventId` set so the token chart can jump to the timeline. */
-  llmCalls: (LlmCallUsage & { runId: string })[];
+  llmCalls: (LlmCallUsage & { runId: string; contextByTool?: ContextByTool[] })[];
   /** Tool calls; `params`/`result` may be omitted (undefined) to keep the answer small: `tool/get` has them. */
   toolCalls: ToolCall[];
   /** Files touched, each with `eventId` set: that id is what `file/open` and `file/diff` take. */
@@ -100,13 +100,25 @@ export interface TimelinePage {
  * blobs or `resultTruncated` (`tool/get` has them, and hashes blobs only then).
  */
 export interface SessionDetails {
-  llmCalls: (LlmCallUsage & { runId: string })[];
+  llmCalls: (LlmCallUsage & { runId: string; contextByTool?: ContextByTool[] })[];
   toolCalls: ToolCall[];
   fileOps: FileOperation[];
   /** Asked for with `part`: the length of that whole list (the answer holds the page asked for). */
   total?: number;
   /** The session's most expensive tool calls (first ingestion + re-reads), most expensive first. */
   expensiveTools?: ExpensiveToolCall[];
+}
+
+/**
+ * Tokens of an LLM call's context (input + cache read + cache write) that came from the results of
+ * one tool: those that entered so far in the run and were not compacted away. The rest of the
+ * context is `toolName` "(no tool)" (prompts, system prompt, the assistant's messages). Largest
+ * first, "(no tool)" last; the parts add up to the context. Always set by the index on
+ * `session/details`; optional only for hand-made data.
+ */
+export interface ContextByTool {
+  toolName: string;
+  tokens: number;
 }
 
 /** One list of {@link SessionDetails}: asked for alone, the answer's other lists are empty. */

@@ -25,6 +25,8 @@ export interface AtxEventMap {
   'atx-command': CommandDetail;
   /** The timeline shows placeholder rows: load the timeline up to row `upTo` (rows before any filter). */
   'atx-need-rows': { upTo: number };
+  /** The Tokens tab's "Colour context by tool" toggle. */
+  'atx-tokens-by-tool': { on: boolean };
 }
 
 /** Dispatches a typed, bubbling, composed custom event from `el`. */
@@ -48,5 +50,6 @@ declare global {
     'atx-files-run': CustomEvent<{ runId: string | null }>;
     'atx-command': CustomEvent<CommandDetail>;
     'atx-need-rows': CustomEvent<{ upTo: number }>;
+    'atx-tokens-by-tool': CustomEvent<{ on: boolean }>;
   }
 }

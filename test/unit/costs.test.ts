@@ -185,6 +185,46 @@ test('per run, tool-attributed cost + "(no tool)" equals the run\'s cost, on bot
   }
 });
 
+test('the context of each LLM call by the tool that put it there, worked out by hand', async () => {
+  const ix = await indexOf([DIR], PRICES);
+  const det = sessionDetails(ix.db, 'agent:dev:main')!;
+  const by = (i: number) => det.llmCalls[i]!.contextByTool!.map((p) => [p.toolName, p.tokens]);
+  // Context = input + cache read + cache write. run-d1:
+  //   call 0: 1000 tokens, no result has entered yet: all "(no tool)".
+  //   call 1: 4300 tokens; call_a (read) entered with 800, call_b (exec) with 2400 (see the test
+  //           above): 4300 − 3200 = 1100 "(no tool)".
+  //   call 2: 4800 tokens; call_b and call_a re-read (2400 + 800, within its 4300 cache reads),
+  //           call_c (write) entered with 450: 4800 − 3650 = 1150 "(no tool)".
+  //   call 3: a compaction came before it: nothing carried; its 300 input tokens are "(no tool)".
+  //   call_d (read) ended after the last call: in no call's context.
+  assert.deepEqual(det.llmCalls.map((c) => c.callIndex), [0, 1, 2, 3]);
+  assert.deepEqual(by(0), [['(no tool)', 1000]]);
+  assert.deepEqual(by(1), [['exec', 2400], ['read', 800], ['(no tool)', 1100]]);
+  assert.deepEqual(by(2), [['exec', 2400], ['read', 800], ['write', 450], ['(no tool)', 1150]]);
+  assert.deepEqual(by(3), [['(no tool)', 300]]);
+  // A page of the LLM calls alone carries it too.
+  assert.deepEqual(sessionDetails(ix.db, 'agent:dev:main', undefined, 'llmCalls')!.llmCalls[2]!.contextByTool, det.llmCalls[2]!.contextByTool);
+});
+
+test('per LLM call, the tool parts never exceed the call\'s context and all parts add up to it, on both hand-made fixtures', async () => {
+  for (const [dirs, prices] of [[[DIR], PRICES], [HANDMADE_DIRS, null]] as const) {
+    const ix = await indexOf([...dirs], prices);
+    let withTools = 0;
+    for (const s of listSessions(ix.db)) {
+      for (const c of sessionDetails(ix.db, s.sessionKey)!.llmCalls) {
+        const ctx = c.delta.input + c.delta.cacheRead + c.delta.cacheWrite;
+        const parts = c.contextByTool!;
+        const tools = parts.filter((p) => p.toolName !== '(no tool)');
+        assert.ok(parts.every((p) => Number.isInteger(p.tokens) && p.tokens > 0), 'whole, positive tokens');
+        assert.ok(tools.reduce((a, p) => a + p.tokens, 0) <= ctx, `${s.sessionKey} call ${c.callIndex}: tools within the context`);
+        assert.equal(parts.reduce((a, p) => a + p.tokens, 0), ctx, `${s.sessionKey} call ${c.callIndex}: parts add up`);
+        if (tools.length) withTools++;
+      }
+    }
+    assert.ok(withTools > 0, 'some call carries tool results');
+  }
+});
+
 test('CLI: costs --group-by tool and tool,model sum to stats.costUsd; tools and usage --per-call carry the fields', async () => {
   for (const args of [['--dir', DIR, '--prices', PRICES], ['--dir', HANDMADE_DIRS[0]!, '--dir', HANDMADE_DIRS[1]!]]) {
     const run = async (...a: string[]) => {

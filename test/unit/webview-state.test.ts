@@ -16,7 +16,7 @@ import { formatBytes, formatCost, formatDuration, formatPercent, formatTokens, o
 import { buildProvenance, linkedEvent, provenanceRole } from '../../src/webview/state/provenance';
 import { appendPage, fullyLoaded, hasDetails, headerModel, tokenPointsOf, withDetails, withDetailsPart } from '../../src/webview/state/sessionModel';
 import { buildRows, groupByRun, revealEvent, rowIndexOfEvent, toggleCollapsed } from '../../src/webview/state/timeline';
-import { barLayout, MIN_BAR_PX, niceMax, seriesMaxima, ticks, tokenBars, tokenSeries } from '../../src/webview/state/tokens';
+import { barLayout, MIN_BAR_PX, niceMax, seriesMaxima, ticks, tokenBars, tokenSeries, toolBands } from '../../src/webview/state/tokens';
 import { decodeBootstrap, defaultUiState, initialUiState, sanitizeUiState } from '../../src/webview/state/uiState';
 import { moveIndex, scrollToCenter, scrollToReveal, visibleWindow } from '../../src/webview/state/virtual';
 
@@ -192,6 +192,36 @@ describe('token chart level of detail', () => {
     assert.equal(bars.length, 100);
     assert.equal(bars[0]!.eventId, 'e4000');
     assert.deepEqual(tokenBars(points, 800, 10, 5), []);
+  });
+});
+
+describe('context by tool bands', () => {
+  // 8 tools t0..t7 (t_k has k + 1 tokens per call, "(no tool)" 100), 3000 calls: summed into bars.
+  const calls = Array.from({ length: 3000 }, (_, i) => {
+    const delta = { input: 100, output: 1, cacheRead: 0, cacheWrite: 0, total: 101 };
+    const contextByTool = [...Array.from({ length: 8 }, (_, k) => ({ toolName: `t${k}`, tokens: k + 1 })), { toolName: '(no tool)', tokens: 100 }];
+    return { callIndex: i, ts: i, provider: 'p', model: 'm', delta, cumulative: delta, context: { used: null, limit: null }, costUsd: 0, durationMs: 1, eventId: `e${i}`, runId: 'r', contextByTool };
+  });
+  const points = tokenSeries(calls);
+
+  test('the top 6 tools by tokens, then "other tools" and "(no tool)"; each bar sums its calls; nothing lost', () => {
+    const bars = tokenBars(points, 800);
+    assert.ok(bars.length < points.length, 'calls are summed into bars');
+    const { names, values } = toolBands(points, bars);
+    assert.deepEqual(names, ['t7', 't6', 't5', 't4', 't3', 't2', 'other tools', '(no tool)']);
+    const b = bars[0]!;
+    const n = b.to - b.from + 1;
+    // t7 has 8 tokens per call; "other tools" is t1 + t0 = 2 + 1; "(no tool)" 100.
+    assert.deepEqual(values[0], [8 * n, 7 * n, 6 * n, 5 * n, 4 * n, 3 * n, 3 * n, 100 * n]);
+    const total = values.flat().reduce((a, v) => a + v, 0);
+    assert.equal(total, points.length * (36 + 100));
+  });
+
+  test('calls without a breakdown (hand-made data) give empty bands', () => {
+    const plain = tokenSeries(calls.slice(0, 3).map(({ contextByTool: _, ...c }) => c));
+    const { names, values } = toolBands(plain, tokenBars(plain, 800));
+    assert.deepEqual(names, ['(no tool)']);
+    assert.deepEqual(values, [[0], [0], [0]]);
   });
 });
 

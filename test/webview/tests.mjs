@@ -116,6 +116,74 @@ export function registerTests(test, { fixture }) {
     assert.match(await deepText(page.locator('atx-event-detail')), new RegExp(calls[index].eventId));
   });
 
+  test('token chart: "Colour context by tool" stacks the context by tool from core\'s breakdown, with a legend; kept on reload', async ({ open }) => {
+    const page = await open();
+    await tab(page, 'tokens').click();
+    const calls = fixture.sessionView.llmCalls;
+    await page.locator('atx-token-chart .hit').first().waitFor();
+    const toggle = page.locator('atx-token-chart button.by-tool-toggle');
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
+    assert.equal(await page.locator('atx-token-chart path.tool-band').count(), 0);
+    assert.equal(await page.locator('atx-token-chart path.ctx').count(), 1);
+    // the expected bands, from the fixture (core's contextByTool): tools by tokens over every call, then "(no tool)"
+    const totals = new Map();
+    for (const c of calls) for (const t of c.contextByTool) totals.set(t.toolName, (totals.get(t.toolName) ?? 0) + t.tokens);
+    const tools = [...totals].filter(([n]) => n !== '(no tool)').sort((a, b) => b[1] - a[1]).map(([n]) => n);
+    assert.deepEqual(tools, ['exec', 'read'], 'the fixture has results of two tools in the context');
+    const names = [...tools, '(no tool)'];
+    // keyboard: the toggle is a button reached by focus and pressed with Enter
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    await until(async () => (await toggle.getAttribute('aria-pressed')) === 'true', 'toggle on');
+    // the legend names each band, in stacking order, with its tokens over the bars shown
+    const legend = page.locator('atx-token-chart .tool-legend li');
+    await legend.first().waitFor();
+    assert.deepEqual(await legend.evaluateAll((els) => els.map((e) => e.getAttribute('data-tool'))), names);
+    const legendText = (await legend.allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+    assert.deepEqual(legendText, names.map((n) => `${n} ${totals.get(n).toLocaleString('en-US')}`));
+    assert.ok(totals.get('exec') === 4220 && totals.get('read') === 1600, 'exec 1,520 + 1,350 + 1,350; read 400 in four calls');
+    // one band path per name, a box per call where that tool has tokens; the percent band is gone
+    assert.equal(await page.locator('atx-token-chart path.ctx').count(), 0);
+    assert.match(await deepText(page.locator('atx-token-chart')), /Context by the tool that put it there \(tokens\)/);
+    for (const n of names) {
+      const d = await page.locator(`atx-token-chart path.tool-band[data-tool="${n}"]`).getAttribute('d');
+      const boxes = (d.match(/M/g) ?? []).length;
+      assert.equal(boxes, calls.filter((c) => c.contextByTool.some((t) => t.toolName === n && t.tokens > 0)).length, `boxes of ${n}`);
+    }
+    // each band has a chart colour of the theme
+    const fills = await page.locator('atx-token-chart path.tool-band').evaluateAll((els) => els.map((e) => getComputedStyle(e).fill));
+    assert.equal(new Set(fills).size, names.length, `distinct fills ${fills}`);
+    // stacked: in a call with exec, read and "(no tool)", exec sits at the bottom and "(no tool)" on top
+    const index = calls.findIndex((c) => c.runId === ids.runA && c.callIndex === 3);
+    const call = calls[index];
+    const hit = page.locator('atx-token-chart .hit').nth(index);
+    await hit.hover();
+    const expected = names.map((n) => [n, call.contextByTool.find((t) => t.toolName === n)?.tokens ?? 0]).filter(([, t]) => t > 0);
+    assert.deepEqual(expected, [['exec', 1350], ['read', 400], ['(no tool)', 7150]]);
+    await until(async () => /LLM call #3/.test(await page.locator('atx-token-chart .readout').textContent()), 'readout');
+    assert.match(await page.locator('atx-token-chart .readout .by-tool').textContent(), /context by tool: exec 1,350 · read 400 · \(no tool\) 7,150/);
+    const box = await hit.boundingBox();
+    const yOf = async (n) => {
+      const d = await page.locator(`atx-token-chart path.tool-band[data-tool="${n}"]`).getAttribute('d');
+      const svgBox = await page.locator('atx-token-chart svg').boundingBox();
+      // the box of this bar: its x lies within the hit area
+      const m = [...d.matchAll(/M([\d.]+),([\d.]+)h[\d.]+v([\d.]+)/g)].find((m) => svgBox.x + Number(m[1]) >= box.x && svgBox.x + Number(m[1]) < box.x + box.width);
+      return { y: Number(m[2]), h: Number(m[3]) };
+    };
+    const [exec, read, none] = [await yOf('exec'), await yOf('read'), await yOf('(no tool)')];
+    assert.ok(Math.abs(exec.y - (read.y + read.h)) < 0.2 && Math.abs(read.y - (none.y + none.h)) < 0.2, 'stacked exec < read < (no tool)');
+    assert.ok(Math.abs(exec.h / read.h - 1350 / 400) < 0.05, 'heights in proportion to the tokens');
+    // kept in the UI state: on after a reload, and off again with a click
+    const saved = await page.evaluate(() => JSON.parse(sessionStorage.getItem('atx-test-vscode-state')));
+    assert.equal(saved.tokensByTool, true);
+    await page.reload();
+    await page.locator('atx-token-chart .tool-legend li').first().waitFor();
+    assert.equal(await page.locator('atx-token-chart button.by-tool-toggle').getAttribute('aria-pressed'), 'true');
+    await page.locator('atx-token-chart button.by-tool-toggle').click();
+    await until(async () => (await page.locator('atx-token-chart path.ctx').count()) === 1, 'percent band back');
+    assert.equal(await page.locator('atx-token-chart .tool-legend').count(), 0);
+  });
+
   test('error provenance: cause and failure highlighted; "Jump to cause" scrolls to and selects the cause', async ({ open }) => {
     const page = await open({}, { viewport: { width: 1280, height: 560 } });
     const cause = page.locator('atx-timeline .row.cause');

@@ -4,8 +4,8 @@
  */
 import { isErrorValue, isFailure } from '../../protocol/failure';
 import type { Database, SqlValue } from 'sql.js';
-import type { BlobChunk, DetailsPart, ErrorLink, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from '../../protocol/messages';
-import type { LlmCallUsage, ReplayEvent, Seed001Stats, ToolCall } from '../../protocol/model';
+import type { BlobChunk, ContextByTool, DetailsPart, ErrorLink, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from '../../protocol/messages';
+import type { ReplayEvent, Seed001Stats, ToolCall } from '../../protocol/model';
 import { blobRefsOf, readBlob } from '../source/blobs';
 import { eventDir, files, llmCallFromRow, replay, replayCount, replayPage, toolCallFromRow, tools, usagePerCall } from './detailQueries';
 import { isObj } from '../source/eventFields';
@@ -25,7 +25,8 @@ export function sessionView(db: Database, sessionKey: string, runId?: string): S
   if (!session) return null;
   const runs = listRuns(db, sessionKey).filter((r) => !runId || r.runId === runId);
   const events = replay(db, sessionKey, { runId });
-  const llmCalls = runs.flatMap((r) => usagePerCall(db, r.runId).map((c) => ({ ...c, runId: r.runId })));
+  const byTool = contextByToolOf(db, runScope(db, sessionKey, runId));
+  const llmCalls = runs.flatMap((r) => usagePerCall(db, r.runId).map((c) => ({ ...c, runId: r.runId, contextByTool: byTool.get(c.eventId ?? '') ?? [] })));
   // Params and results can be large: the panel fetches them per call with tool/get.
   const toolCalls: ToolCall[] = runs.flatMap((r) => tools(db, r.runId).map((t) => ({ ...t, params: null, result: null })));
   return {
@@ -37,6 +38,13 @@ export function sessionView(db: Database, sessionKey: string, runId?: string): S
     fileOps: files(db, sessionKey, { runId }),
     errorLinks: errorLinks(events),
   };
+}
+
+/** The context of each LLM call of the runs by the tool that put it there (toolCosts.ts), by the call's event id. */
+function contextByToolOf(db: Database, scope: { runs: string; params: SqlValue[] }): Map<string, ContextByTool[]> {
+  const rows = all(db, `SELECT c.ev, c.run, e.eid FROM llm_calls c JOIN events e ON e.id = c.ev WHERE c.run IN (${scope.runs})`, scope.params);
+  const report = toolCosts(db, [...new Set(rows.map((r) => r.run as number))]);
+  return new Map(rows.map((r) => [decodeEventId(r.eid), report.contextByCall.get(r.ev as number) ?? []]));
 }
 
 /** Most events one `timeline/page` answer carries. */
@@ -83,17 +91,17 @@ export function sessionDetails(db: Database, sessionKey: string, runId?: string,
   const scope = runScope(db, sessionKey, runId);
   const want = (p: DetailsPart) => part === undefined || part === p;
   const perRun = new Map<string, number>();
-  const llmCalls = !want('llmCalls') ? [] : all(
+  const llmRows = !want('llmCalls') ? [] : all(
     db,
     `SELECT c.*, rk.s AS run_name, pv.s AS provider_name, m.s AS model_name, e.eid FROM llm_calls c JOIN events e ON e.id = c.ev
      JOIN strings rk ON rk.id = c.run LEFT JOIN strings pv ON pv.id = c.provider LEFT JOIN strings m ON m.id = c.model
      WHERE c.run IN (${scope.runs}) ORDER BY c.ts, c.idx, e.id`,
     scope.params,
-  ).map((r): LlmCallUsage & { runId: string } => {
+  ).map((r) => {
     const run = r.run_name as string;
     const i = perRun.get(run) ?? 0;
     perRun.set(run, i + 1);
-    return { ...llmCallFromRow(r, i), runId: run };
+    return { ...llmCallFromRow(r, i), runId: run, ev: r.ev as number, runNo: r.run as number };
   });
   const toolRows = !want('toolCalls') ? [] : all(
     db,
@@ -102,7 +110,9 @@ export function sessionDetails(db: Database, sessionKey: string, runId?: string,
      WHERE t.run IN (${scope.runs}) ORDER BY COALESCE(t.started_ts, t.ended_ts), t.tool_call_id`,
     scope.params,
   );
-  const costs = toolCosts(db, [...new Set(toolRows.map((r) => r.run as number))]).tools;
+  const report = toolCosts(db, [...new Set([...llmRows.map((r) => r.runNo), ...toolRows.map((r) => r.run as number)])]);
+  const costs = report.tools;
+  const llmCalls = llmRows.map(({ ev, runNo: _, ...c }) => ({ ...c, contextByTool: report.contextByCall.get(ev) ?? [] }));
   const toolCalls = toolRows.map((r): ToolCall => {
     const c = costs.get(toolKey(r.run as number, r.tool_call_id as string));
     return { ...toolCallFromRow(r, textOrNull(r.run_name), textOrNull(r.session_key)), tokensAdded: c?.tokensAdded ?? 0, costUsd: money(c?.costUsd), carriedCostUsd: money(c?.carriedCostUsd) };

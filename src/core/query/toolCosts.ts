@@ -29,6 +29,11 @@ import { decodeEventId } from '../store/eventIds';
  * So, per run, the tool calls' costUsd + carriedCostUsd + "(no tool)" equals the run's cost: each
  * pool is handed out at most once. The first call of a run has no earlier call to grow from: a
  * result that ended before any call of its run adds nothing.
+ *
+ * The same walk gives, per LLM call, the context it read (input + cache read + cache write) by the
+ * tool whose results put it there: the tokens entering at that call (1.) plus the tokens re-read
+ * from earlier results (2., scaled down with them), summed per tool name; the rest is "(no tool)".
+ * The parts add up to the call's context.
  */
 
 /** The attributed cost of one tool call. */
@@ -46,6 +51,11 @@ export interface ToolCostReport {
   noTool: Map<string, number>;
   /** Sum of the runs' LLM call costs. */
   totalCostUsd: number;
+  /**
+   * Per LLM call (key: its event row, `llm_calls.ev`), its context by tool, largest first, then
+   * NO_TOOL; tools that put nothing in it are left out.
+   */
+  contextByCall: Map<number, ContextPart[]>;
 }
 
 export interface AttributedTool extends ToolCost {
@@ -59,11 +69,18 @@ export interface AttributedTool extends ToolCost {
 
 export const NO_TOOL = '(no tool)';
 
+/** Tokens of one LLM call's context put there by the results of one tool (or NO_TOOL). */
+export interface ContextPart {
+  toolName: string;
+  tokens: number;
+}
+
 export function toolKey(run: number, toolCallId: string): string {
   return `${run}\u0000${toolCallId}`;
 }
 
 interface Call {
+  ev: number;
   ts: number;
   tIn: number;
   tOut: number;
@@ -87,20 +104,20 @@ interface Ended {
  * the runs' LLM calls, tool calls and their sessions' compactions in three queries.
  */
 export function toolCosts(db: Database, runs: number[] | null): ToolCostReport {
-  const report: ToolCostReport = { tools: new Map(), noTool: new Map(), totalCostUsd: 0 };
+  const report: ToolCostReport = { tools: new Map(), noTool: new Map(), totalCostUsd: 0, contextByCall: new Map() };
   if (runs !== null && runs.length === 0) return report;
   const inRuns = (col: string) => (runs === null ? `${col} IS NOT NULL` : `${col} IN (${runs.join(',')})`);
   const callsByRun = new Map<number, Call[]>();
   for (const r of all(
     db,
-    `SELECT c.run, c.ts, c.skey, c.d_in, c.d_out, c.d_cr, c.d_cw, c.cost, c.c_new, c.c_read, m.s AS model
+    `SELECT c.run, c.ev, c.ts, c.skey, c.d_in, c.d_out, c.d_cr, c.d_cw, c.cost, c.c_new, c.c_read, m.s AS model
      FROM llm_calls c LEFT JOIN strings m ON m.id = c.model WHERE ${inRuns('c.run')} ORDER BY c.run, c.ts, c.idx, c.ev`,
   )) {
     const run = r.run as number;
     let list = callsByRun.get(run);
     if (!list) callsByRun.set(run, (list = []));
     list.push({
-      ts: n(r.ts), tIn: n(r.d_in), tOut: n(r.d_out), tCr: n(r.d_cr), tCw: n(r.d_cw), cost: n(r.cost), cNew: n(r.c_new), cRead: n(r.c_read),
+      ev: n(r.ev), ts: n(r.ts), tIn: n(r.d_in), tOut: n(r.d_out), tCr: n(r.d_cr), tCw: n(r.d_cw), cost: n(r.cost), cNew: n(r.c_new), cRead: n(r.c_read),
       model: (r.model as string | null) ?? '', skey: (r.skey as number | null) ?? null,
     });
   }
@@ -171,6 +188,7 @@ function attributeRun(calls: Call[], ended: Ended[], compactions: number[], repo
     const A = entering.length ? Math.max(0, Math.min(N, growth)) : 0;
     const shares = shareOut(A, entering.map((e) => e.size));
     let usedN = 0;
+    const byTool = new Map<string, number>();
     const carried = live;
     live = [...live];
     entering.forEach((e, i) => {
@@ -181,6 +199,7 @@ function attributeRun(calls: Call[], ended: Ended[], compactions: number[], repo
       e.tool.costUsd += cost;
       add(e.tool.byModel, c.model, cost);
       usedN += tokens;
+      add(byTool, e.tool.name, tokens);
       live.push({ tool: e.tool, tokens });
     });
     // 2. Results re-read.
@@ -193,6 +212,13 @@ function attributeRun(calls: Call[], ended: Ended[], compactions: number[], repo
       x.tool.carriedCostUsd += cost;
       add(x.tool.byModel, c.model, cost);
     }
+    // The re-read tokens, scaled down with the results when the call read less.
+    const reread = shareOut(fromR + fromN, carried.map((x) => x.tokens));
+    carried.forEach((x, i) => add(byTool, x.tool.name, reread[i]!));
+    const parts: ContextPart[] = [...byTool].map(([toolName, tokens]) => ({ toolName, tokens })).sort((a, b) => b.tokens - a.tokens || (a.toolName < b.toolName ? -1 : 1));
+    const toolTokens = parts.reduce((s, p) => s + p.tokens, 0);
+    if (N + R - toolTokens > 0) parts.push({ toolName: NO_TOOL, tokens: N + R - toolTokens });
+    report.contextByCall.set(c.ev, parts);
     // 3. The rest.
     const rest = (N - usedN - fromN) * newRate + (R - fromR) * readRate + (c.cost - c.cNew - c.cRead);
     add(report.noTool, c.model, rest);

@@ -124,6 +124,7 @@ export class AtxApp extends LitElement {
     on('atx-files-run', (d) => this.patch({ filesRunId: d.runId }));
     on('atx-command', (c) => this.host?.command(c.method, c.params as never));
     on('atx-need-rows', (d) => void this.needEvents(d.upTo));
+    on('atx-tokens-by-tool', (d) => this.patch({ tokensByTool: d.on }));
   }
 
   private patch(p: Partial<UiState>): void {
@@ -478,7 +479,7 @@ export class AtxApp extends LitElement {
       case 'tokens': {
         const points = tokenPointsOf(m);
         if (!points) return html`<div class="muted">Loading LLM calls…</div>`;
-        return html`<atx-token-chart .points=${points} .selectedKey=${ui.selectedEventId}></atx-token-chart>`;
+        return html`<atx-token-chart .points=${points} .selectedKey=${ui.selectedEventId} .byTool=${ui.tokensByTool}></atx-token-chart>`;
       }
       case 'files':
         if (!m.details || !hasDetails(m, 'fileOps')) return html`<div class="muted">Loading file operations…</div>`;

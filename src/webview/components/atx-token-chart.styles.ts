@@ -117,4 +117,57 @@ export const tokenChartStyles = css`
     stroke-width: 2;
     pointer-events: none;
   }
+  .tool-controls {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 6px 14px;
+    margin: 6px 0;
+  }
+  .by-tool-toggle[aria-pressed='true'] {
+    background: var(--vscode-button-background);
+    color: var(--vscode-button-foreground);
+  }
+  .tool-legend {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 4px 14px;
+    margin: 0;
+    padding: 0;
+    list-style: none;
+    overflow-wrap: anywhere;
+  }
+  .tool-c0 {
+    fill: var(--vscode-charts-blue);
+    background: var(--vscode-charts-blue);
+  }
+  .tool-c1 {
+    fill: var(--vscode-charts-orange);
+    background: var(--vscode-charts-orange);
+  }
+  .tool-c2 {
+    fill: var(--vscode-charts-green);
+    background: var(--vscode-charts-green);
+  }
+  .tool-c3 {
+    fill: var(--vscode-charts-purple);
+    background: var(--vscode-charts-purple);
+  }
+  .tool-c4 {
+    fill: var(--vscode-charts-red);
+    background: var(--vscode-charts-red);
+  }
+  .tool-c5 {
+    fill: var(--vscode-charts-yellow);
+    background: var(--vscode-charts-yellow);
+  }
+  .tool-other {
+    fill: var(--vscode-charts-lines, var(--vscode-descriptionForeground));
+    background: var(--vscode-charts-lines, var(--vscode-descriptionForeground));
+  }
+  .tool-none {
+    fill: var(--vscode-charts-foreground, var(--vscode-foreground));
+    background: var(--vscode-charts-foreground, var(--vscode-foreground));
+    opacity: 0.3;
+  }
 `;

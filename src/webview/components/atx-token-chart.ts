@@ -2,7 +2,7 @@ import { html, LitElement, nothing, svg, type SVGTemplateResult } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { emit } from '../events';
 import { formatCost, formatInt, formatPercent, formatTime, formatTokens, shortId } from '../state/format';
-import { barLayout, seriesMaxima, ticks, tokenBars, tokenParts, type TokenBar, type TokenPoint } from '../state/tokens';
+import { barLayout, niceMax, NO_TOOL, OTHER_TOOLS, seriesMaxima, ticks, tokenBars, tokenParts, toolBands, type TokenBar, type TokenPoint } from '../state/tokens';
 import { baseStyles } from './shared.styles';
 import { tokenChartStyles } from './atx-token-chart.styles';
 
@@ -25,7 +25,12 @@ const partLabel: Record<(typeof tokenParts)[number], string> = {
  * summed into bars (see `tokenBars`), so the drawing stays small on any session; clicking such a bar zooms in
  * on its calls, and "Show all" zooms back out.
  *
+ * With `byTool` ("Colour context by tool"), the context band instead stacks, per bar, the tokens of the
+ * context by the tool whose results put them there (core's breakdown, summed over a bar's calls): the top tools,
+ * "other tools" and "(no tool)", with a text legend.
+ *
  * @fires atx-select - a call was clicked (key = its llm.call event id, reveal = true)
+ * @fires atx-tokens-by-tool - the "Colour context by tool" button was pressed (on = the new state)
  */
 @customElement('atx-token-chart')
 export class AtxTokenChart extends LitElement {
@@ -33,6 +38,7 @@ export class AtxTokenChart extends LitElement {
 
   @property({ attribute: false }) points: TokenPoint[] = [];
   @property({ attribute: false }) selectedKey: string | null = null;
+  @property({ type: Boolean }) byTool = false;
 
   @state() private width = 720;
   @state() private hovered: number | null = null;
@@ -40,6 +46,8 @@ export class AtxTokenChart extends LitElement {
   /** The calls shown, [start, end) indexes into `points`; null for all. */
   @state() private range: { start: number; end: number } | null = null;
   private bars: TokenBar[] = [];
+  /** The context bands by tool of the bars (only while `byTool`). */
+  private bands: { names: string[]; values: number[][] } | null = null;
   /** The plot as last drawn: redrawn when the bars, the width, the selection or the focused bar change, not on hover. */
   private plotTemplate: SVGTemplateResult | null = null;
   @query('.plot') private plot?: HTMLElement;
@@ -65,7 +73,8 @@ export class AtxTokenChart extends LitElement {
       if (this.focusIndex >= this.bars.length) this.focusIndex = 0;
       if (this.hovered !== null && this.hovered >= this.bars.length) this.hovered = null;
     }
-    if (!this.plotTemplate || ['points', 'range', 'width', 'selectedKey', 'focusIndex'].some((k) => changed.has(k))) {
+    if (['points', 'range', 'width', 'byTool'].some((k) => changed.has(k))) this.bands = this.byTool ? toolBands(this.points, this.bars) : null;
+    if (!this.plotTemplate || ['points', 'range', 'width', 'selectedKey', 'focusIndex', 'byTool'].some((k) => changed.has(k))) {
       this.plotTemplate = this.points.length ? this.renderPlot() : null;
     }
   }
@@ -123,6 +132,9 @@ export class AtxTokenChart extends LitElement {
     // bars; only the hit areas are one element per bar.
     const parts: Record<(typeof tokenParts)[number], string[]> = { input: [], output: [], cacheRead: [], cacheWrite: [] };
     const ctx: string[] = [];
+    const tb = this.bands;
+    const toolPaths: string[][] = tb ? tb.names.map(() => []) : [];
+    const toolMax = tb ? niceMax(Math.max(0, ...tb.values.map((v) => v.reduce((a, b) => a + b, 0)))) : 1;
     const seps: string[] = [];
     const dots: string[] = [];
     const r = step > 8 ? 3 : 1.5;
@@ -142,7 +154,14 @@ export class AtxTokenChart extends LitElement {
       }
       const pct = p.contextPct === null ? 0 : Math.min(max.contextPct, p.contextPct);
       const ch = (pct / max.contextPct) * bx.h;
-      if (ch > 0) ctx.push(rect(x0, bx.top + bx.h - ch, ch));
+      if (tb) {
+        let ty = bx.top + bx.h;
+        tb.values[i]!.forEach((v, k) => {
+          const th = (v / toolMax) * bx.h;
+          ty -= th;
+          if (th > 0) toolPaths[k]!.push(rect(x0, ty, th));
+        });
+      } else if (ch > 0) ctx.push(rect(x0, bx.top + bx.h - ch, ch));
       const sx = left + i * step;
       const sep = p.runStart && !summed && step >= 3;
       if (sep) seps.push(`M${sx.toFixed(1)},${bd.top}V${bx.top + bx.h}`);
@@ -162,17 +181,21 @@ export class AtxTokenChart extends LitElement {
     return svg`
       <text class="band-title" x=${left} y=${bd.top - 8}>Tokens added per LLM call${summed ? ` (each bar sums ${pts[0]!.to - pts[0]!.from + 1} calls)` : ''}</text>
       <text class="band-title" x=${left} y=${bc.top - 8}>Cumulative tokens (per run${summed ? ', largest in each bar' : ''})</text>
-      <text class="band-title" x=${left} y=${bx.top - 8}>Context used vs limit${full ? '' : ` (zoomed to 0–${max.contextPct}% of the limit)`}</text>
+      ${tb
+        ? svg`<text class="band-title" x=${left} y=${bx.top - 8}>Context by the tool that put it there (tokens${summed ? ', summed per bar' : ''})</text>`
+        : svg`<text class="band-title" x=${left} y=${bx.top - 8}>Context used vs limit${full ? '' : ` (zoomed to 0–${max.contextPct}% of the limit)`}</text>`}
       ${this.axis(bd.top, bd.h, max.delta, formatTokens, w)}
       ${this.axis(bc.top, bc.h, max.cumulative, formatTokens, w)}
-      ${this.axis(bx.top, bx.h, max.contextPct, (n) => `${+n.toFixed(1)}%`, w)}
-      ${full
+      ${tb ? this.axis(bx.top, bx.h, toolMax, formatTokens, w) : this.axis(bx.top, bx.h, max.contextPct, (n) => `${+n.toFixed(1)}%`, w)}
+      ${full && !tb
         ? svg`<line class="limit" x1=${left} x2=${left + w} y1=${bx.top} y2=${bx.top}></line>
             <text class="tick limit-label" x=${left + w} y=${bx.top - 3} text-anchor="end">limit</text>`
         : nothing}
       ${seps.length ? svg`<path class="run-sep" d=${seps.join('')}></path>` : nothing}
       ${tokenParts.map((part) => svg`<path class="bar part-${part}" d=${parts[part].join('')}></path>`)}
-      <path class="ctx" d=${ctx.join('')}></path>
+      ${tb
+        ? tb.names.map((name, k) => svg`<path class="tool-band ${bandClass(tb.names, k)}" data-tool=${name} d=${toolPaths[k]!.join('')}></path>`)
+        : svg`<path class="ctx" d=${ctx.join('')}></path>`}
       ${selBar ? svg`<rect class="sel-mark" x=${left + x(sel) - 1} y=${bd.top - 2} width=${barWidth + 2} height=${bx.top + bx.h - bd.top + 4}></rect>` : nothing}
       ${labels}
       <path class="cumul" d=${line}></path>
@@ -237,6 +260,32 @@ export class AtxTokenChart extends LitElement {
       <span>run total ${formatInt(p.runCumulative)} · session ${formatInt(p.sessionCumulative)}</span>
       <span>context ${p.contextUsed === null ? '—' : formatInt(p.contextUsed)} / ${p.contextLimit === null ? '—' : formatInt(p.contextLimit)}${p.contextPct === null ? '' : ` (${formatPercent(p.contextUsed, p.contextLimit)})`}</span>
       <span>${formatCost(p.costUsd)}</span>
+      ${this.renderByTool(i)}
+    </div>`;
+  }
+
+  /** The hovered bar's context by tool, as text (only while `byTool`). */
+  private renderByTool(i: number) {
+    const tb = this.bands;
+    const v = tb?.values[i];
+    if (!tb || !v) return nothing;
+    const parts = tb.names.map((name, k) => [name, v[k]!] as const).filter(([, t]) => t > 0);
+    return html`<span class="by-tool">context by tool: ${parts.length ? parts.map(([name, t]) => `${name} ${formatInt(t)}`).join(' · ') : '—'}</span>`;
+  }
+
+  /** The "Colour context by tool" toggle and, while on, the legend of its bands with each band's tokens. */
+  private renderToolControls() {
+    const tb = this.bands;
+    const toggle = html`<button class="by-tool-toggle" aria-pressed=${this.byTool ? 'true' : 'false'} @click=${() => emit(this, 'atx-tokens-by-tool', { on: !this.byTool })}>
+      Colour context by tool
+    </button>`;
+    if (!tb) return html`<div class="tool-controls">${toggle}</div>`;
+    const totals = tb.names.map((_, k) => tb.values.reduce((s, v) => s + v[k]!, 0));
+    return html`<div class="tool-controls">
+      ${toggle}
+      <ul class="tool-legend" aria-label="Context by tool (tokens over the bars shown)">
+        ${tb.names.map((name, k) => html`<li data-tool=${name}><i class="swatch ${bandClass(tb.names, k)}"></i><span class="name">${name}</span> <span class="muted">${formatInt(totals[k]!)}</span></li>`)}
+      </ul>
     </div>`;
   }
 
@@ -245,8 +294,9 @@ export class AtxTokenChart extends LitElement {
     return html`<div class="legend" aria-hidden="true">
         ${tokenParts.map((k) => html`<span><i class="swatch part-${k}"></i>${partLabel[k]}</span>`)}
         <span><i class="swatch cumul-swatch"></i>cumulative</span>
-        <span><i class="swatch ctx"></i>context used</span>
+        ${this.byTool ? nothing : html`<span><i class="swatch ctx"></i>context used</span>`}
       </div>
+      ${this.renderToolControls()}
       ${this.range
         ? html`<div class="zoom">
             <span class="muted">LLM calls ${formatInt(this.range.start + 1)}–${formatInt(this.range.end)} of ${formatInt(this.points.length)}</span>
@@ -260,6 +310,14 @@ export class AtxTokenChart extends LitElement {
         </svg>
       </div>`;
   }
+}
+
+/** The colour class of band `k`: a chart colour per top tool, then "other tools" and "(no tool)". */
+function bandClass(names: readonly string[], k: number): string {
+  const name = names[k];
+  if (k === names.length - 1 && name === NO_TOOL) return 'tool-none';
+  if (name === OTHER_TOOLS && k === names.length - 2) return 'tool-other';
+  return `tool-c${k}`;
 }
 
 declare global {

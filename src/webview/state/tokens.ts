@@ -1,4 +1,5 @@
 /** Token growth per LLM call: the series and the chart's scale math. */
+import type { ContextByTool } from '../../protocol/messages';
 import type { LlmCallUsage, Tokens } from '../../protocol/model';
 
 /** The four parts of a call's delta, in stacking order (bottom first). */
@@ -27,6 +28,8 @@ export interface TokenPoint {
   costUsd: number;
   /** First call of a run that is not the first in the chart: the chart draws a separator before it. */
   runStart: boolean;
+  /** The call's context by the tool whose results put it there (summed over a bar's calls); null when not known. */
+  contextByTool: ContextByTool[] | null;
 }
 
 function partsTotal(t: Tokens): number {
@@ -34,7 +37,7 @@ function partsTotal(t: Tokens): number {
 }
 
 /** One point per call, in the order given (the session's order). */
-export function tokenSeries(calls: readonly (LlmCallUsage & { runId: string })[]): TokenPoint[] {
+export function tokenSeries(calls: readonly (LlmCallUsage & { runId: string; contextByTool?: ContextByTool[] })[]): TokenPoint[] {
   let session = 0;
   let prevRun: string | null = null;
   return calls.map((c, index) => {
@@ -58,6 +61,7 @@ export function tokenSeries(calls: readonly (LlmCallUsage & { runId: string })[]
       contextPct: used != null && limit ? (used / limit) * 100 : null,
       costUsd: c.costUsd,
       runStart: prevRun !== null && prevRun !== c.runId,
+      contextByTool: c.contextByTool ?? null,
     };
     prevRun = c.runId;
     return point;
@@ -132,6 +136,8 @@ export function tokenBars(points: readonly TokenPoint[], width: number, start = 
     let contextPct: number | null = null;
     let costUsd = 0;
     let runStart = false;
+    const byTool = new Map<string, number>();
+    let anyByTool = false;
     for (let i = from; i <= to; i++) {
       const p = points[i]!;
       for (const k of tokenParts) delta[k] += p.delta[k] || 0;
@@ -141,9 +147,45 @@ export function tokenBars(points: readonly TokenPoint[], width: number, start = 
       if (p.contextPct !== null) contextPct = Math.max(contextPct ?? 0, p.contextPct);
       costUsd += p.costUsd;
       runStart ||= p.runStart && i > lo;
+      if (p.contextByTool) {
+        anyByTool = true;
+        for (const t of p.contextByTool) byTool.set(t.toolName, (byTool.get(t.toolName) ?? 0) + t.tokens);
+      }
     }
+    const contextByTool = anyByTool ? [...byTool].map(([toolName, tokens]) => ({ toolName, tokens })) : null;
     const last = points[to]!;
-    bars.push({ ...first, delta, deltaTotal, runCumulative, contextPct, costUsd, runStart, sessionCumulative: last.sessionCumulative, from, to });
+    bars.push({ ...first, delta, deltaTotal, runCumulative, contextPct, costUsd, runStart, contextByTool, sessionCumulative: last.sessionCumulative, from, to });
   }
   return bars;
+}
+
+/** The context part no tool put there (prompts, system prompt, the assistant's messages), as core names it. */
+export const NO_TOOL = '(no tool)';
+/** The band that gathers the tools past the top ones. */
+export const OTHER_TOOLS = 'other tools';
+/** How many tools get a band of their own. */
+export const TOP_TOOLS = 6;
+
+/**
+ * The bands of "colour context by tool", bottom first: the `top` tools with the most context tokens over all
+ * the points (ties by name), then "other tools" (when there are more), then "(no tool)"; and per bar, the
+ * tokens of each band (same order). Bars without a breakdown have all zeros.
+ */
+export function toolBands(points: readonly TokenPoint[], bars: readonly TokenBar[], top = TOP_TOOLS): { names: string[]; values: number[][] } {
+  const totals = new Map<string, number>();
+  for (const p of points) for (const t of p.contextByTool ?? []) if (t.toolName !== NO_TOOL) totals.set(t.toolName, (totals.get(t.toolName) ?? 0) + t.tokens);
+  const ranked = [...totals].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([name]) => name);
+  const named = ranked.slice(0, top);
+  const names = [...named, ...(ranked.length > top ? [OTHER_TOOLS] : []), NO_TOOL];
+  const index = new Map(named.map((n, i) => [n, i]));
+  const other = names.indexOf(OTHER_TOOLS);
+  const values = bars.map((b) => {
+    const v = names.map(() => 0);
+    for (const t of b.contextByTool ?? []) {
+      const i = t.toolName === NO_TOOL ? names.length - 1 : (index.get(t.toolName) ?? other);
+      v[i]! += t.tokens;
+    }
+    return v;
+  });
+  return { names, values };
 }

@@ -28,6 +28,8 @@ export interface UiState extends PersistedWebviewState {
   filesRunId: string | null;
   /** The Timeline tab as a list of events or as a waterfall of calls on a time axis. */
   timelineMode: TimelineMode;
+  /** The Tokens tab draws the context as bands by the tool that put it there. */
+  tokensByTool: boolean;
 }
 
 export type TimelineMode = 'list' | 'waterfall';
@@ -45,6 +47,7 @@ export function defaultUiState(target: WebviewBootstrap): UiState {
     events: { ...emptyEventsUi },
     filesRunId: target.view === 'session' ? (target.runId ?? null) : null,
     timelineMode: 'list',
+    tokensByTool: false,
   };
 }
 
@@ -93,6 +96,7 @@ export function sanitizeUiState(x: unknown): UiState | null {
     events: { from: strOr(e.from, ''), to: strOr(e.to, ''), kind: strOr(e.kind, ''), text: strOr(e.text, ''), offset },
     filesRunId: typeof x.filesRunId === 'string' ? x.filesRunId : null,
     timelineMode: x.timelineMode === 'waterfall' ? 'waterfall' : 'list',
+    tokensByTool: x.tokensByTool === true,
   };
 }
 
