@@ -360,7 +360,9 @@ export class AtxApp extends LitElement {
       if (r) next = { ...next, collapsed: [...r.collapsed], filter: r.filter };
       if (!opts.keepTab) next.tab = 'timeline';
       this.revealRequest++;
-      this.focusListAfterReveal = opts.focus === true;
+      // Only while the panel has the keyboard: a load that ends after the user moved on (the command
+      // palette, an editor) must not take the focus back and close what they opened.
+      this.focusListAfterReveal = opts.focus === true && document.hasFocus();
     }
     this.ui = next;
   }

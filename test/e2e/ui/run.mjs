@@ -202,7 +202,8 @@ async function runCommand(title) {
       // The palette closes when something else takes the focus as it opens (a webview finishing its load):
       // then it is opened again.
       await input.fill(`>${title}`, { timeout: 3000 });
-      break;
+      await pickExactly(title, 5000);
+      return;
     } catch (err) {
       if (attempt >= 5) throw err;
       // The key went to a webview (its iframe keeps the keyboard): give the workbench the focus back.
@@ -210,15 +211,14 @@ async function runCommand(title) {
       await page.locator('.part.sidebar .composite.title').click().catch(() => undefined);
     }
   }
-  await pickExactly(title);
 }
 
 /** Clicks the quick-pick row whose label is exactly `label` (the first row may be another match). */
-async function pickExactly(label) {
+async function pickExactly(label, timeout = STEP_TIMEOUT) {
   const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
   const item = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
-  await item.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
-  await item.click();
+  await item.waitFor({ state: 'visible', timeout });
+  await item.click({ timeout });
 }
 
 try {
@@ -413,6 +413,11 @@ try {
         await input.waitFor({ state: 'visible', timeout: 5000 });
         break;
       } catch (err) {
+        // The menu may ignore a click that comes as it opens (it stays open, the item highlighted): Enter runs it.
+        if (await item.first().isVisible().catch(() => false)) {
+          await page.keyboard.press('Enter');
+          if (await input.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false)) break;
+        }
         // the picker lost the focus as it opened (see runCommand): ask again
         if (attempt >= 3) throw err;
         await page.keyboard.press('Escape').catch(() => undefined);
