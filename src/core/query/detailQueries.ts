@@ -312,7 +312,7 @@ function attributedMessages(db: Database, files: Map<number, { dir: string; rank
 }
 
 /** Index of the first element >= t in an ascending array (its length when none). */
-function firstAtOrAfter(sorted: number[], t: number): number {
+export function firstAtOrAfter(sorted: number[], t: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {

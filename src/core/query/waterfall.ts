@@ -29,7 +29,7 @@ import type { WaterfallPage, WaterfallSpan } from '../../protocol/messages';
 import { decodeEventId } from '../store/eventIds';
 import { TOOL_CALLS_COLUMNS } from '../store/schema';
 import { all, n, numOrNull, stringId, textOrNull } from '../store/sql';
-import { parentRunOf } from './detailQueries';
+import { firstAtOrAfter, parentRunOf } from './detailQueries';
 import { runScope } from './replayView';
 import { getSession } from './summaryQueries';
 
@@ -234,14 +234,8 @@ function sessionRuns(db: Database, sessionKey: string, runId: string | undefined
 
 /** The latest step end strictly before `t` in an ascending list, or `t` itself when there is none. */
 function previousEnd(sorted: number[], t: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo > 0 ? sorted[lo - 1]! : t;
+  const i = firstAtOrAfter(sorted, t);
+  return i > 0 ? sorted[i - 1]! : t;
 }
 
 /** Packs calls in start order into the lowest lane free at their start (a lane is free once its last call ended). */
