@@ -3,6 +3,7 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 import { encodeEventId } from '../store/eventIds';
 import { noteSearchDeletes, searchState } from '../store/searchStore';
 import { SessionTotals } from './sessionTotals';
+import { RowBatch } from './rowBatch';
 import type { RawLine } from '../source/lineReader';
 import { lineHash, normalize, OPENCLAW, UNKNOWN_FORMAT, type MapFile, type MapState } from '../source/formats';
 import { TRANSCRIPT, TranscriptFile, type TranscriptLookups } from '../source/formats/transcript';
@@ -44,11 +45,15 @@ const DERIVED = ['run_events', 'tool_events', 'llm_calls', 'messages', 'subagent
  */
 export class EventWriter {
   private readonly strings = new Map<string, number>();
+  /** The same strings by id (strings are never deleted from the index). */
+  private readonly names: (string | undefined)[] = [];
   private nextString = 1;
   private nextEvent = 1;
   /** sessionId → sessionKey, learnt from events that carry both. */
   private readonly links = new Map<number, number>();
   private stmts: Record<string, Statement> | null = null;
+  /** Rows of the tables written once per event, inserted many per statement (see rowBatch.ts). */
+  private readonly rows: Record<'event' | 'run' | 'tool' | 'llm' | 'message' | 'subagent' | 'usage', RowBatch>;
   readonly totals: SessionTotals;
   /** Set during a bulk first index (no eid index yet): event id → the file that has it. */
   private bulkOwners: Map<string | number, number> | null = null;
@@ -104,12 +109,30 @@ export class EventWriter {
 
   constructor(private readonly db: Database) {
     this.totals = new SessionTotals(db);
-    for (const row of db.exec('SELECT id, s FROM strings')[0]?.values ?? []) {
+    const b = (head: string, columns: number) => new RowBatch(db, head, columns);
+    this.rows = {
+      event: b('INSERT INTO events (id, eid, ts, kind, agent, skey, sid, run, file, off, len, line, err, fmt)', 14),
+      run: b('INSERT INTO run_events', 18),
+      tool: b('INSERT INTO tool_events', 15),
+      llm: b('INSERT INTO llm_calls', 25),
+      message: b('INSERT INTO messages', 9),
+      subagent: b('INSERT INTO subagent_events', 11),
+      usage: b('INSERT INTO usage_snapshots', 14),
+    };
+    this.loadFromIndex();
+  }
+
+  /** What is kept in memory of the index: the interned strings, the next ids, the session links. */
+  private loadFromIndex(): void {
+    this.strings.clear();
+    this.names.length = 0;
+    for (const row of this.db.exec('SELECT id, s FROM strings')[0]?.values ?? []) {
       this.strings.set(row[1] as string, row[0] as number);
+      this.names[row[0] as number] = row[1] as string;
     }
     this.nextString = this.maxId('strings') + 1;
     // Never a rowid the search index may still hold a document for (see searchStore.ts).
-    this.nextEvent = Math.max(this.maxId('events'), searchState(db).cursor) + 1;
+    this.nextEvent = Math.max(this.maxId('events'), searchState(this.db).cursor, this.nextEvent - 1) + 1;
     this.loadLinks();
   }
 
@@ -132,12 +155,6 @@ export class EventWriter {
       event: p('INSERT OR IGNORE INTO events (id, eid, ts, kind, agent, skey, sid, run, file, off, len, line, err, fmt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
       owner: p('SELECT file FROM events WHERE eid = ?'),
       link: p('INSERT OR IGNORE INTO session_links (sid, skey) VALUES (?, ?)'),
-      run: p('INSERT INTO run_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
-      tool: p('INSERT INTO tool_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
-      llm: p('INSERT INTO llm_calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
-      message: p('INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?)'),
-      subagent: p('INSERT INTO subagent_events VALUES (?,?,?,?,?,?,?,?,?,?,?)'),
-      usage: p('INSERT INTO usage_snapshots VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
       problem: p('INSERT INTO problems (file, line, off, reason) VALUES (?,?,?,?)'),
       unlinked: p('SELECT MIN(ts), MAX(ts), MAX(agent) FROM events WHERE skey IS NULL AND sid = ?'),
       otherLlm: p('SELECT 1 FROM llm_calls c JOIN events e ON e.id = c.ev WHERE c.run = ? AND (e.fmt IS NULL OR e.fmt <> ?) LIMIT 1'),
@@ -148,6 +165,7 @@ export class EventWriter {
   /** Prepared statements do not survive `db.export()`; they are made again on next use. */
   resetStatements(): void {
     this.totals.resetStatements();
+    for (const r of Object.values(this.rows)) r.free();
     if (!this.stmts) return;
     for (const st of Object.values(this.stmts)) st.free();
     this.stmts = null;
@@ -157,10 +175,12 @@ export class EventWriter {
     this.db.run('BEGIN');
   }
   commit(): void {
+    this.flushRows();
     this.totals.flush();
     this.db.run('COMMIT');
   }
   rollback(): void {
+    for (const r of Object.values(this.rows)) r.discard();
     this.totals.discard();
     this.forgetMapState();
     try {
@@ -168,11 +188,19 @@ export class EventWriter {
     } catch {
       // no transaction open
     }
+    // Strings and links written in the transaction are gone: forget them too.
+    this.loadFromIndex();
   }
 
 
+  /** Writes the rows waiting in batches: before any read of the tables they go to. */
+  flushRows(): void {
+    for (const r of Object.values(this.rows)) r.flush();
+  }
+
   /** A bulk first index starts (the index is empty and its eid index dropped) or ends. */
   setBulk(on: boolean): void {
+    this.flushRows();
     this.bulkOwners = on ? new Map() : null;
   }
 
@@ -184,6 +212,7 @@ export class EventWriter {
       id = this.nextString++;
       this.statements.string!.run([id, v]);
       this.strings.set(v, id);
+      this.names[id] = v;
     }
     return id;
   }
@@ -253,6 +282,7 @@ export class EventWriter {
 
   /** The run a session is in, from the index: its latest run activity, unless that run ended. */
   private openRunInIndex(key: string): string | null {
+    this.flushRows();
     const k = this.strings.get(key);
     if (k === undefined) return null;
     const r = this.db.exec(
@@ -270,6 +300,7 @@ export class EventWriter {
 
   /** Tool calls of a session started and not ended, for one tool name, from the index. */
   private openToolsInIndex(key: string, name: string): string[] {
+    this.flushRows();
     const k = this.strings.get(key);
     const nm = this.strings.get(name);
     if (k === undefined || nm === undefined) return [];
@@ -317,7 +348,7 @@ export class EventWriter {
   }
 
   private stringOf(id: number): string | null {
-    return (this.db.exec('SELECT s FROM strings WHERE id = ?', [id])[0]?.values[0]?.[0] as string | undefined) ?? null;
+    return this.names[id] ?? null;
   }
 
   private transcriptOf(f: MapFile): TranscriptFile {
@@ -333,6 +364,7 @@ export class EventWriter {
       this.transcripts.set(f.id, t);
       if (!whole && upTo > 0) {
         // Read before (another process): the events must be of the session it belongs to now.
+        this.flushRows();
         const k = this.db.exec('SELECT st.s FROM events e JOIN strings st ON st.id = e.skey WHERE e.file = ? LIMIT 1', [f.id])[0]?.values[0]?.[0];
         if (typeof k === 'string' && k !== t.file.sessionKey) this.rereads.add(f.id);
       }
@@ -352,6 +384,7 @@ export class EventWriter {
     // During a bulk first index every run seen so far is in memory already; an index of
     // transcripts alone has no other runs to look for.
     if (!this.bulkOwners && this.hasOtherRuns()) {
+      this.flushRows();
       const tf = this.strings.get(TRANSCRIPT) ?? -1;
       for (const r of this.db.exec(
         `SELECT rk.s, MIN(CASE WHEN re.phase = 0 THEN re.ts END) AS st, MAX(CASE WHEN re.phase = 1 THEN re.ts END) AS en
@@ -369,6 +402,7 @@ export class EventWriter {
   private otherRunsExist: boolean | null = null;
   private hasOtherRuns(): boolean {
     if (this.otherRunsExist === null) {
+      this.flushRows();
       const tf = this.strings.get(TRANSCRIPT) ?? -1;
       this.otherRunsExist = this.db.exec('SELECT 1 FROM run_events re JOIN events e ON e.id = re.ev WHERE e.fmt IS NULL OR e.fmt <> ? LIMIT 1', [tf]).length > 0;
     }
@@ -426,6 +460,7 @@ export class EventWriter {
     if (key === null) return;
     const r = this.runIdsOf(this.otherRunsOf(skey)).get(name);
     const lo = (r?.start ?? ts) - RUN_MATCH_MS;
+    this.flushRows();
     const hi = (r?.end ?? r?.start ?? ts) + RUN_MATCH_MS;
     for (const row of this.db.exec(
       `SELECT e.file, re.ts, rk.s FROM run_events re JOIN events e ON e.id = re.ev JOIN strings rk ON rk.id = re.run
@@ -458,6 +493,7 @@ export class EventWriter {
       other = this.otherLlmRuns.has(run);
       // A transcript run only shares its id with another log's run (see otherRunAt).
       if (!other && !this.bulkOwners && this.hasOtherRuns()) {
+        this.flushRows();
         const st = this.statements.otherLlm!;
         st.bind([run, tf]);
         other = st.step();
@@ -475,6 +511,7 @@ export class EventWriter {
     const tf = this.strings.get(TRANSCRIPT);
     const set = new Set<number>();
     if (tf !== undefined) {
+      this.flushRows();
       for (const r of this.db.exec('SELECT DISTINCT c.run FROM llm_calls c JOIN events e ON e.id = c.ev WHERE e.fmt = ? AND c.run IS NOT NULL', [tf])[0]?.values ?? []) {
         set.add(r[0] as number);
       }
@@ -484,6 +521,7 @@ export class EventWriter {
 
   /** Another log's llm.call in run `run`: the transcript's calls of that run stop counting. */
   private dropTranscriptLlm(run: number, tf: number): void {
+    this.flushRows();
     this.transcriptRuns().delete(run);
     const rows = this.db.exec(
       `SELECT c.skey, COUNT(*), SUM(d_in), SUM(d_out), SUM(d_cr), SUM(d_cw), SUM(d_total), SUM(c.cost), MIN(c.ts)
@@ -523,7 +561,7 @@ export class EventWriter {
       // Bulk mode: the eid index is built at the end; ids seen so far are remembered here.
       owner = this.bulkOwners.get(eid);
       if (owner === undefined) {
-        st.event!.run([ev, eid, ts, this.intern(kind)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0, fmt]);
+        this.rows.event.add([ev, eid, ts, this.intern(kind)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0, fmt]);
         this.bulkOwners.set(eid, file.id);
       }
     } else {
@@ -545,6 +583,7 @@ export class EventWriter {
       st.link!.run([sessionId, skey]);
       this.transcriptsNamedBy(sessionId, fmt);
       // Events seen earlier with only this sessionId now belong to the session too.
+      this.flushRows();
       st.unlinked!.bind([sessionId]);
       if (st.unlinked!.step()) {
         const [first, last, ag] = st.unlinked!.get() as (number | null)[];
@@ -576,6 +615,7 @@ export class EventWriter {
   private transcriptsNamedBy(sessionId: number, fmt: number | null): void {
     const tf = this.strings.get(TRANSCRIPT);
     if (tf === undefined || fmt === tf) return;
+    this.flushRows();
     for (const r of this.db.exec('SELECT DISTINCT file FROM events WHERE skey = ? AND fmt = ?', [sessionId, tf])[0]?.values ?? []) {
       this.rereads.add(r[0] as number);
     }
@@ -593,7 +633,7 @@ export class EventWriter {
         const t = end ? tokensOf(data.usage) : null;
         const error = end ? errorText(o.error) : null;
         if (skey !== null) this.totals.run(skey, ts, run, error !== null);
-        st.run!.run([
+        this.rows.run.add([
           ev, run, end ? 1 : 0, skey, ts, this.intern(str(data.model)), this.intern(str(data.provider)),
           end ? null : data.isHeartbeat === true ? 1 : 0, end ? num(data.durationMs) : null,
           t?.input ?? null, t?.output ?? null, t?.cacheRead ?? null, t?.cacheWrite ?? null, t?.total ?? null,
@@ -612,7 +652,7 @@ export class EventWriter {
         const failed = end && isFailure(kind, o.error, data);
         if (skey !== null) this.totals.tool(skey, ts, call, failed);
         const file = filePathOf(name, data);
-        st.tool!.run([
+        this.rows.tool.add([
           ev, call, run, skey, ts, end ? 1 : 0, this.intern(name), failed ? 1 : 0,
           end ? num(data.durationMs) : null, file, execCommandOf(name, data),
           end ? errorText(data.error) : null, blobCount(o, data), end ? resultSize(o, data) : null,
@@ -639,7 +679,7 @@ export class EventWriter {
           }
         }
         if (skey !== null) this.totals.llm(skey, ts, d?.input ?? 0, d?.output ?? 0, d?.cacheRead ?? 0, d?.cacheWrite ?? 0, d?.total ?? 0, cost);
-        st.llm!.run([
+        this.rows.llm.add([
           ev, run, skey, ts, num(data.callIndex), this.intern(provider), this.intern(model),
           d?.input ?? 0, d?.output ?? 0, d?.cacheRead ?? 0, d?.cacheWrite ?? 0, d?.total ?? 0,
           c?.input ?? null, c?.output ?? null, c?.cacheRead ?? null, c?.cacheWrite ?? null, c?.total ?? null,
@@ -651,7 +691,7 @@ export class EventWriter {
       case 'message.inbound':
       case 'message.outbound': {
         const inbound = kind === 'message.inbound';
-        st.message!.run([
+        this.rows.message.add([
           ev, inbound ? 1 : 0, agent, ts, str(data.channel), str(inbound ? data.from : data.to),
           str(data.conversationId) ?? (inbound ? idOf(o.sessionKey) : null), str(data.contentPreview),
           typeof data.success === 'boolean' ? (data.success ? 1 : 0) : null,
@@ -663,7 +703,7 @@ export class EventWriter {
         const spawn = kind === 'subagent.spawn';
         const child = this.intern(idOf(spawn ? data.childSessionKey : data.targetSessionKey) ?? (spawn ? null : idOf(o.sessionKey)));
         if (child === null) return;
-        st.subagent!.run([
+        this.rows.subagent.add([
           ev, spawn ? 0 : 1, spawn ? skey : null, child, run, spawn ? this.intern(idOf(data.agentId)) : null,
           str(data.label), spawn ? null : str(data.outcome), spawn ? null : num(data.durationMs),
           spawn ? null : errorText(data.error), ts,
@@ -673,7 +713,7 @@ export class EventWriter {
       case 'usage.snapshot': {
         const t = tokensOf(data.usage);
         const ctx = isObj(data.context) ? data.context : {};
-        st.usage!.run([
+        this.rows.usage.add([
           ev, skey, run, ts, this.intern(str(data.provider)), this.intern(str(data.model)),
           t?.input ?? null, t?.output ?? null, t?.cacheRead ?? null, t?.cacheWrite ?? null, t?.total ?? null,
           num(ctx.used), num(ctx.limit), num(data.costUsd),
@@ -688,6 +728,7 @@ export class EventWriter {
    * price table changed) and sums the sessions' costs again. Returns the session keys touched.
    */
   reprice(): number[] {
+    this.flushRows();
     const rows = this.db.exec(
       `SELECT c.ev, c.ts, p.s, m.s, c.d_in, c.d_out, c.d_cr, c.d_cw, c.p_cost FROM llm_calls c
        LEFT JOIN strings p ON p.id = c.provider LEFT JOIN strings m ON m.id = c.model`,
@@ -708,6 +749,7 @@ export class EventWriter {
 
   /** Removes a file's events and everything derived from them; returns how many. */
   deleteFileEvents(fileId: number, touched: Set<number>): number {
+    this.flushRows();
     this.forgetMapState();
     for (const row of this.db.exec(
       `SELECT DISTINCT COALESCE(e.skey, l.skey) FROM events e LEFT JOIN session_links l ON l.sid = e.sid WHERE e.file = ${fileId}`,

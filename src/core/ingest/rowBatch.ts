@@ -1,0 +1,63 @@
+import type { Database, SqlValue, Statement } from 'sql.js';
+
+/**
+ * Rows for one table, inserted `per` at a time by one multi-row INSERT: sqlite runs one statement
+ * for many rows and sql.js crosses into wasm once per batch instead of once per row. Rows wait here
+ * until the batch is full or `flush()` is called; whoever reads the table in the same transaction
+ * must flush first (the event writer does before each of its reads, and at commit).
+ */
+export class RowBatch {
+  private readonly values: SqlValue[] = [];
+  private rows = 0;
+  private single: Statement | null = null;
+  private multi: Statement | null = null;
+
+  constructor(
+    private readonly db: Database,
+    /** `INSERT [OR …] INTO table [(columns)]` */
+    private readonly head: string,
+    private readonly columns: number,
+    private readonly per = 32,
+  ) {}
+
+  get pending(): number {
+    return this.rows;
+  }
+
+  add(row: SqlValue[]): void {
+    if (row.length !== this.columns) throw new Error(`${this.head}: ${row.length} values for ${this.columns} columns`);
+    for (let i = 0; i < row.length; i++) this.values.push(row[i]!);
+    if (++this.rows === this.per) this.flush();
+  }
+
+  flush(): void {
+    if (this.rows === 0) return;
+    if (this.rows === this.per) {
+      this.multi ??= this.db.prepare(`${this.head} VALUES ${placeholders(this.columns, this.per)}`);
+      this.multi.run(this.values);
+    } else {
+      this.single ??= this.db.prepare(`${this.head} VALUES ${placeholders(this.columns, 1)}`);
+      for (let r = 0; r < this.rows; r++) this.single.run(this.values.slice(r * this.columns, (r + 1) * this.columns));
+    }
+    this.values.length = 0;
+    this.rows = 0;
+  }
+
+  /** Forgets the rows not yet written (the transaction is rolled back). */
+  discard(): void {
+    this.values.length = 0;
+    this.rows = 0;
+  }
+
+  /** Frees the statements (they do not survive `db.export()`); they are made again on next use. */
+  free(): void {
+    this.single?.free();
+    this.multi?.free();
+    this.single = this.multi = null;
+  }
+}
+
+function placeholders(columns: number, rows: number): string {
+  const one = `(${new Array<string>(columns).fill('?').join(',')})`;
+  return new Array<string>(rows).fill(one).join(',');
+}
