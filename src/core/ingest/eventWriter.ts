@@ -4,6 +4,7 @@ import { encodeEventId } from '../store/eventIds';
 import { noteSearchDeletes, searchState } from '../store/searchStore';
 import { SessionTotals } from './sessionTotals';
 import { RowBatch } from './rowBatch';
+import { FastStatement } from '../store/fastInsert';
 import type { RawLine } from '../source/lineReader';
 import { lineHash, normalize, OPENCLAW, UNKNOWN_FORMAT, type MapFile, type MapState } from '../source/formats';
 import { TRANSCRIPT, TranscriptFile, type TranscriptLookups } from '../source/formats/transcript';
@@ -52,6 +53,8 @@ export class EventWriter {
   /** sessionId → sessionKey, learnt from events that carry both. */
   private readonly links = new Map<number, number>();
   private stmts: Record<string, Statement> | null = null;
+  /** The events insert of a sync that is not a bulk first index (one row at a time: it may be a duplicate). */
+  private eventInsert: FastStatement | null = null;
   /** Rows of the tables written once per event, inserted many per statement (see rowBatch.ts). */
   private readonly rows: Record<'event' | 'run' | 'tool' | 'llm' | 'message' | 'subagent' | 'usage', RowBatch>;
   readonly totals: SessionTotals;
@@ -152,10 +155,10 @@ export class EventWriter {
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
       string: p('INSERT INTO strings (id, s) VALUES (?, ?)'),
-      event: p('INSERT OR IGNORE INTO events (id, eid, ts, kind, agent, skey, sid, run, file, off, len, line, err, fmt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)'),
       owner: p('SELECT file FROM events WHERE eid = ?'),
       link: p('INSERT OR IGNORE INTO session_links (sid, skey) VALUES (?, ?)'),
       problem: p('INSERT INTO problems (file, line, off, reason) VALUES (?,?,?,?)'),
+      format: p('UPDATE files SET format = ? WHERE id = ?'),
       unlinked: p('SELECT MIN(ts), MAX(ts), MAX(agent) FROM events WHERE skey IS NULL AND sid = ?'),
       otherLlm: p('SELECT 1 FROM llm_calls c JOIN events e ON e.id = c.ev WHERE c.run = ? AND (e.fmt IS NULL OR e.fmt <> ?) LIMIT 1'),
     };
@@ -166,6 +169,8 @@ export class EventWriter {
   resetStatements(): void {
     this.totals.resetStatements();
     for (const r of Object.values(this.rows)) r.free();
+    this.eventInsert?.free();
+    this.eventInsert = null;
     if (!this.stmts) return;
     for (const st of Object.values(this.stmts)) st.free();
     this.stmts = null;
@@ -202,7 +207,11 @@ export class EventWriter {
   setBulk(on: boolean): void {
     this.flushRows();
     this.bulkOwners = on ? new Map() : null;
+    this.keylessSids.clear();
   }
+
+  /** During a bulk first index: the session ids of events written without a session key. */
+  private readonly keylessSids = new Set<number>();
 
   /** The id of a string, interned on first sight. */
   private intern(v: string | null): number | null {
@@ -250,7 +259,10 @@ export class EventWriter {
 
   /** A line of another producer: mapped onto 0..n OpenClaw-shaped events (formats/). */
   private ingestNormalized(file: FileRef, l: RawLine, o: Obj, touched: Set<number>): LineOutcome {
-    const n = normalize(o, { hash: lineHash(l.text!), state: this.mapState, ...(file.path ? { file: { id: file.id, path: file.path, offset: file.offset ?? 0 } } : {}), at: { offset: l.offset, length: l.length, line: l.line } });
+    // The line's hash names events that have no id of their own: computed only when asked for.
+    let hash: string | undefined;
+    const text = l.text!;
+    const n = normalize(o, { get hash() { return (hash ??= lineHash(text)); }, state: this.mapState, ...(file.path ? { file: { id: file.id, path: file.path, offset: file.offset ?? 0 } } : {}), at: { offset: l.offset, length: l.length, line: l.line } });
     if (file.format == null) this.setFormat(file, n.format);
     for (const p of n.problems) this.problem(file.id, l.line, l.offset, p);
     if (n.format === UNKNOWN_FORMAT) this.reportUnknownOnce(file, l);
@@ -270,7 +282,7 @@ export class EventWriter {
 
   private setFormat(file: FileRef, format: string): void {
     file.format = format;
-    this.db.run('UPDATE files SET format = ? WHERE id = ?', [format, file.id]);
+    this.statements.format!.run([format, file.id]);
   }
 
   private reportUnknownOnce(file: FileRef, l: RawLine): void {
@@ -364,7 +376,7 @@ export class EventWriter {
       this.transcripts.set(f.id, t);
       if (!whole && upTo > 0) {
         // Read before (another process): the events must be of the session it belongs to now.
-        this.flushRows();
+        this.rows.event.flush();
         const k = this.db.exec('SELECT st.s FROM events e JOIN strings st ON st.id = e.skey WHERE e.file = ? LIMIT 1', [f.id])[0]?.values[0]?.[0];
         if (typeof k === 'string' && k !== t.file.sessionKey) this.rereads.add(f.id);
       }
@@ -565,7 +577,8 @@ export class EventWriter {
         this.bulkOwners.set(eid, file.id);
       }
     } else {
-      st.event!.run([ev, eid, ts, this.intern(kind)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0, fmt]);
+      this.eventInsert ??= FastStatement.prepare(this.db, 'INSERT OR IGNORE INTO events (id, eid, ts, kind, agent, skey, sid, run, file, off, len, line, err, fmt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)');
+      this.eventInsert.run([ev, eid, ts, this.intern(kind)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0, fmt]);
       if (this.db.getRowsModified() === 0) {
         st.owner!.bind([eid]);
         owner = st.owner!.step() ? (st.owner!.get()[0] as number) : null;
@@ -583,13 +596,18 @@ export class EventWriter {
       st.link!.run([sessionId, skey]);
       this.transcriptsNamedBy(sessionId, fmt);
       // Events seen earlier with only this sessionId now belong to the session too.
-      this.flushRows();
-      st.unlinked!.bind([sessionId]);
-      if (st.unlinked!.step()) {
-        const [first, last, ag] = st.unlinked!.get() as (number | null)[];
-        if (first != null && last != null) this.totals.span(skey, first, last, ag ?? null);
+      // (A bulk first index knows which session ids have such events: no query for the others.)
+      if (!this.bulkOwners || this.keylessSids.has(sessionId)) {
+        this.rows.event.flush();
+        st.unlinked!.bind([sessionId]);
+        if (st.unlinked!.step()) {
+          const [first, last, ag] = st.unlinked!.get() as (number | null)[];
+          if (first != null && last != null) this.totals.span(skey, first, last, ag ?? null);
+        }
+        st.unlinked!.reset();
       }
-      st.unlinked!.reset();
+    } else if (skey === null && sessionId !== null && this.bulkOwners) {
+      this.keylessSids.add(sessionId);
     }
     const key = skey ?? (sessionId !== null ? this.links.get(sessionId) ?? null : null);
     if (key !== null) {
@@ -615,7 +633,7 @@ export class EventWriter {
   private transcriptsNamedBy(sessionId: number, fmt: number | null): void {
     const tf = this.strings.get(TRANSCRIPT);
     if (tf === undefined || fmt === tf) return;
-    this.flushRows();
+    this.rows.event.flush();
     for (const r of this.db.exec('SELECT DISTINCT file FROM events WHERE skey = ? AND fmt = ?', [sessionId, tf])[0]?.values ?? []) {
       this.rereads.add(r[0] as number);
     }
@@ -623,7 +641,6 @@ export class EventWriter {
 
   /** Writes the kind-specific row. */
   private derive(kind: string, ev: number, ts: number, o: Obj, data: Obj, agent: number | null, skey: number | null, run: number | null, fmt: number | null): void {
-    const st = this.statements;
     const tf = this.strings.get(TRANSCRIPT);
     switch (kind) {
       case 'run.start':

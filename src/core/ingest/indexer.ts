@@ -1,4 +1,4 @@
-import type { Database, SqlJsStatic } from 'sql.js';
+import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
@@ -163,7 +163,24 @@ export class TelemetryIndex {
     return true;
   }
 
-  /** true when something changed since the last `export()`. */
+  /** Statements run once per file, prepared once (they do not survive `db.export()`). */
+  private readonly stmts = new Map<string, Statement>();
+  private statement(sql: string): Statement {
+    let st = this.stmts.get(sql);
+    if (!st) this.stmts.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
+  private run(sql: string, params: SqlValue[]): void {
+    this.statement(sql).run(params);
+  }
+
+  private resetStatements(): void {
+    this.writer.resetStatements();
+    for (const st of this.stmts.values()) st.free();
+    this.stmts.clear();
+  }
+
+    /** true when something changed since the last `export()`. */
   get dirty(): boolean {
     return this.changedSinceExport;
   }
@@ -176,13 +193,13 @@ export class TelemetryIndex {
   /** The database as bytes, for saving. Must not be called during a sync. */
   export(): Uint8Array {
     const bytes = this.db.export();
-    this.writer.resetStatements();
+    this.resetStatements();
     this.changedSinceExport = false;
     return bytes;
   }
 
   close(): void {
-    this.writer.resetStatements();
+    this.resetStatements();
     this.db.close();
   }
 
@@ -385,11 +402,14 @@ export class TelemetryIndex {
   }
 
   private insertFile(dir: string, f: DiskFile): FileRow {
-    this.db.run(
+    this.run(
       'INSERT INTO files (dir, path, dev, ino, size, mtime, gzip, active, rank) VALUES (?, ?, ?, ?, 0, 0, ?, ?, ?)',
       [dir, f.path, f.dev, f.ino, f.gzip ? 1 : 0, f.active ? 1 : 0, f.rank],
     );
-    const id = this.db.exec('SELECT last_insert_rowid()')[0]!.values[0]![0] as number;
+    const last = this.statement('SELECT last_insert_rowid()');
+    last.step();
+    const id = last.get()[0] as number;
+    last.reset();
     this.changedSinceExport = true;
     return { id, dir, path: f.path, dev: f.dev, ino: f.ino, size: 0, mtime: 0, gzip: f.gzip ? 1 : 0, active: f.active ? 1 : 0, rank: f.rank, offset: 0, line: 0, head_len: 0, head_hash: null, dups: 0, format: null };
   }
@@ -493,7 +513,7 @@ export class TelemetryIndex {
     // While a file is only partly read, keep size/mtime at "unknown" so the next sync reads on.
     row.size = partial ? -1 : disk.size;
     row.mtime = partial ? -1 : disk.mtime;
-    this.db.run('UPDATE files SET offset = ?, line = ?, size = ?, mtime = ?, head_len = ?, head_hash = ?, dups = ?, dev = ?, ino = ? WHERE id = ?', [
+    this.run('UPDATE files SET offset = ?, line = ?, size = ?, mtime = ?, head_len = ?, head_hash = ?, dups = ?, dev = ?, ino = ? WHERE id = ?', [
       row.offset, row.line, row.size, row.mtime, row.head_len, row.head_hash, row.dups, disk.dev, disk.ino, row.id,
     ]);
   }

@@ -1,16 +1,17 @@
-import type { Database, SqlValue, Statement } from 'sql.js';
+import type { Database, SqlValue } from 'sql.js';
+import { FastStatement } from '../store/fastInsert';
 
 /**
  * Rows for one table, inserted `per` at a time by one multi-row INSERT: sqlite runs one statement
- * for many rows and sql.js crosses into wasm once per batch instead of once per row. Rows wait here
+ * for many rows, whose values are bound the fast way (store/fastInsert.ts). Rows wait here
  * until the batch is full or `flush()` is called; whoever reads the table in the same transaction
  * must flush first (the event writer does before each of its reads, and at commit).
  */
 export class RowBatch {
   private readonly values: SqlValue[] = [];
   private rows = 0;
-  private single: Statement | null = null;
-  private multi: Statement | null = null;
+  private single: FastStatement | null = null;
+  private multi: FastStatement | null = null;
 
   constructor(
     private readonly db: Database,
@@ -33,10 +34,10 @@ export class RowBatch {
   flush(): void {
     if (this.rows === 0) return;
     if (this.rows === this.per) {
-      this.multi ??= this.db.prepare(`${this.head} VALUES ${placeholders(this.columns, this.per)}`);
+      this.multi ??= FastStatement.prepare(this.db, `${this.head} VALUES ${placeholders(this.columns, this.per)}`);
       this.multi.run(this.values);
     } else {
-      this.single ??= this.db.prepare(`${this.head} VALUES ${placeholders(this.columns, 1)}`);
+      this.single ??= FastStatement.prepare(this.db, `${this.head} VALUES ${placeholders(this.columns, 1)}`);
       for (let r = 0; r < this.rows; r++) this.single.run(this.values.slice(r * this.columns, (r + 1) * this.columns));
     }
     this.values.length = 0;

@@ -2,6 +2,7 @@ import initSqlJs from 'sql.js';
 import type { SqlJsStatic } from 'sql.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { useSqlModule } from './fastInsert';
 
 let loading: Promise<SqlJsStatic> | undefined;
 
@@ -14,7 +15,10 @@ export function loadSqlJs(wasmBinary?: Uint8Array): Promise<SqlJsStatic> {
   if (!loading) {
     const bytes = wasmBinary ?? findWasm();
     const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    loading = initSqlJs({ wasmBinary: buffer }).catch((err: unknown) => {
+    loading = initSqlJs({ wasmBinary: buffer }).then((module) => {
+      useSqlModule(module);
+      return module;
+    }).catch((err: unknown) => {
       loading = undefined;
       throw err;
     });

@@ -375,7 +375,8 @@ export class TranscriptFile implements TranscriptFileContext {
       }
       if (!isObj(o) || isTranscriptHeader(o) || typeof o.type !== 'string') continue;
       // The same mapping as indexing, for what it records about entries and tool calls.
-      transcript.map(o, { hash: lineHash(line.replace(/\r$/, '')), state, file: { id: 0, path: this.file } });
+      let hash: string | undefined;
+      transcript.map(o, { get hash() { return (hash ??= lineHash(line.replace(/\r$/, ''))); }, state, file: { id: 0, path: this.file } });
     }
     // What the path is now: the chain of parents of the last entry.
     const onPath = new Set<string>();
