@@ -128,6 +128,8 @@ export class EventWriter {
   /** What is kept in memory of the index: the interned strings, the next ids, the session links. */
   private loadFromIndex(): void {
     this.strings.clear();
+    this.lastString.length = 0;
+    this.lastId.length = 0;
     this.names.length = 0;
     for (const row of this.db.exec('SELECT id, s FROM strings')[0]?.values ?? []) {
       this.strings.set(row[1] as string, row[0] as number);
@@ -213,9 +215,24 @@ export class EventWriter {
   /** During a bulk first index: the session ids of events written without a session key. */
   private readonly keylessSids = new Set<number>();
 
-  /** The id of a string, interned on first sight. */
-  private intern(v: string | null): number | null {
+  /** The last string interned at each call site that passes one (`slot`), and its id. */
+  private readonly lastString: (string | null)[] = [];
+  private readonly lastId: (number | null)[] = [];
+
+  /**
+   * The id of a string, interned on first sight. Call sites of the hot path pass a `slot`: a
+   * value equal to the one they interned last (the same agent, session, run, kind… as the event
+   * before) is answered without a map lookup.
+   */
+  private intern(v: string | null, slot = -1): number | null {
     if (v === null) return null;
+    if (slot >= 0) {
+      if (v === this.lastString[slot]) return this.lastId[slot]!;
+      const id = this.intern(v);
+      this.lastString[slot] = v;
+      this.lastId[slot] = id;
+      return id;
+    }
     let id = this.strings.get(v);
     if (id === undefined) {
       id = this.nextString++;
@@ -560,11 +577,11 @@ export class EventWriter {
     this.lastTs = ts;
     // Events without an id get one from their bytes: stable across renames and .gz copies.
     const eid = encodeEventId(idOf(o.id) ?? `sha1:${lineHash(l.text!).slice(0, 20)}`);
-    const agent = this.intern(idOf(o.agentId));
+    const agent = this.intern(idOf(o.agentId), 0);
     // message.inbound's sessionKey is the channel conversation, not an agent session.
-    const skey = kind === 'message.inbound' ? null : this.intern(idOf(o.sessionKey));
-    const sessionId = this.intern(idOf(o.sessionId));
-    const run = this.intern(idOf(o.runId));
+    const skey = kind === 'message.inbound' ? null : this.intern(idOf(o.sessionKey), 1);
+    const sessionId = this.intern(idOf(o.sessionId), 2);
+    const run = this.intern(idOf(o.runId), 3);
     const failed = isFailure(kind, o.error, data);
     const ev = this.nextEvent;
     const st = this.statements;
@@ -573,12 +590,12 @@ export class EventWriter {
       // Bulk mode: the eid index is built at the end; ids seen so far are remembered here.
       owner = this.bulkOwners.get(eid);
       if (owner === undefined) {
-        this.rows.event.add([ev, eid, ts, this.intern(kind)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0, fmt]);
+        this.rows.event.add([ev, eid, ts, this.intern(kind, 4)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0, fmt]);
         this.bulkOwners.set(eid, file.id);
       }
     } else {
       this.eventInsert ??= FastStatement.prepare(this.db, 'INSERT OR IGNORE INTO events (id, eid, ts, kind, agent, skey, sid, run, file, off, len, line, err, fmt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)');
-      this.eventInsert.run([ev, eid, ts, this.intern(kind)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0, fmt]);
+      this.eventInsert.run([ev, eid, ts, this.intern(kind, 4)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0, fmt]);
       if (this.db.getRowsModified() === 0) {
         st.owner!.bind([eid]);
         owner = st.owner!.step() ? (st.owner!.get()[0] as number) : null;
@@ -670,7 +687,7 @@ export class EventWriter {
         if (skey !== null) this.totals.tool(skey, ts, call, failed);
         const file = filePathOf(name, data);
         this.rows.tool.add([
-          ev, call, run, skey, ts, end ? 1 : 0, this.intern(name), failed ? 1 : 0,
+          ev, call, run, skey, ts, end ? 1 : 0, this.intern(name, 7), failed ? 1 : 0,
           end ? num(data.durationMs) : null, file, execCommandOf(name, data),
           end ? errorText(data.error) : null, blobCount(o, data), end ? resultSize(o, data) : null,
           end && file !== null ? this.intern(fileNameOf(file) || null) : null,
@@ -697,7 +714,7 @@ export class EventWriter {
         }
         if (skey !== null) this.totals.llm(skey, ts, d?.input ?? 0, d?.output ?? 0, d?.cacheRead ?? 0, d?.cacheWrite ?? 0, d?.total ?? 0, cost);
         this.rows.llm.add([
-          ev, run, skey, ts, num(data.callIndex), this.intern(provider), this.intern(model),
+          ev, run, skey, ts, num(data.callIndex), this.intern(provider, 5), this.intern(model, 6),
           d?.input ?? 0, d?.output ?? 0, d?.cacheRead ?? 0, d?.cacheWrite ?? 0, d?.total ?? 0,
           c?.input ?? null, c?.output ?? null, c?.cacheRead ?? null, c?.cacheWrite ?? null, c?.total ?? null,
           num(ctx.used), num(ctx.limit), cost, num(data.durationMs),

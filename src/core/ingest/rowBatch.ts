@@ -8,8 +8,7 @@ import { FastStatement } from '../store/fastInsert';
  * must flush first (the event writer does before each of its reads, and at commit).
  */
 export class RowBatch {
-  private readonly values: SqlValue[] = [];
-  private rows = 0;
+  private readonly waiting: SqlValue[][] = [];
   private single: FastStatement | null = null;
   private multi: FastStatement | null = null;
 
@@ -22,32 +21,30 @@ export class RowBatch {
   ) {}
 
   get pending(): number {
-    return this.rows;
+    return this.waiting.length;
   }
 
   add(row: SqlValue[]): void {
     if (row.length !== this.columns) throw new Error(`${this.head}: ${row.length} values for ${this.columns} columns`);
-    for (let i = 0; i < row.length; i++) this.values.push(row[i]!);
-    if (++this.rows === this.per) this.flush();
+    if (this.waiting.push(row) === this.per) this.flush();
   }
 
   flush(): void {
-    if (this.rows === 0) return;
-    if (this.rows === this.per) {
+    const n = this.waiting.length;
+    if (n === 0) return;
+    if (n === this.per) {
       this.multi ??= FastStatement.prepare(this.db, `${this.head} VALUES ${placeholders(this.columns, this.per)}`);
-      this.multi.run(this.values);
+      this.multi.runRows(this.waiting);
     } else {
       this.single ??= FastStatement.prepare(this.db, `${this.head} VALUES ${placeholders(this.columns, 1)}`);
-      for (let r = 0; r < this.rows; r++) this.single.run(this.values.slice(r * this.columns, (r + 1) * this.columns));
+      for (const row of this.waiting) this.single.run(row);
     }
-    this.values.length = 0;
-    this.rows = 0;
+    this.waiting.length = 0;
   }
 
   /** Forgets the rows not yet written (the transaction is rolled back). */
   discard(): void {
-    this.values.length = 0;
-    this.rows = 0;
+    this.waiting.length = 0;
   }
 
   /** Frees the statements (they do not survive `db.export()`); they are made again on next use. */

@@ -48,6 +48,8 @@ let js = Buffer.allocUnsafe(1 << 16);
 let wasm = 0;
 let wasmBytes = 0;
 const spans: number[] = [];
+/** `run`'s one row, as `runRaw` takes rows. */
+const one: (SqlValue[] | undefined)[] = [undefined];
 
 export class FastStatement {
   private readonly ptr: number;
@@ -68,30 +70,42 @@ export class FastStatement {
 
   /** Binds `values` (positional), steps once, resets. */
   run(values: SqlValue[]): void {
-    if (!this.ptr || !api || !this.runRaw(api, values)) this.stmt.run(values);
+    one[0] = values;
+    try {
+      if (!this.ptr || !api || !this.runRaw(api, one)) this.stmt.run(values);
+    } finally {
+      one[0] = undefined;
+    }
+  }
+
+  /** Binds the rows one after the other (a multi-row statement: `rows` × their length parameters), steps once, resets. */
+  runRows(rows: SqlValue[][]): void {
+    if (!this.ptr || !api || !this.runRaw(api, rows)) this.stmt.run(rows.flat());
   }
 
   free(): void {
     this.stmt.free();
   }
 
-  private runRaw(a: RawApi, values: SqlValue[]): boolean {
+  private runRaw(a: RawApi, rows: readonly (SqlValue[] | undefined)[]): boolean {
     // Strings first, into the JS buffer, then into wasm memory in one copy.
     let used = 0;
     spans.length = 0;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (typeof v === 'string') {
-        if (used + v.length * 3 > js.length) {
-          const bigger = Buffer.allocUnsafe(Math.max(js.length * 2, used + v.length * 3));
-          js.copy(bigger, 0, 0, used);
-          js = bigger;
+    for (const values of rows) {
+      for (let i = 0; i < values!.length; i++) {
+        const v = values![i];
+        if (typeof v === 'string') {
+          if (used + v.length * 3 > js.length) {
+            const bigger = Buffer.allocUnsafe(Math.max(js.length * 2, used + v.length * 3));
+            js.copy(bigger, 0, 0, used);
+            js = bigger;
+          }
+          const n = js.write(v, used, 'utf8');
+          spans.push(used, n);
+          used += n;
+        } else if (v !== null && typeof v !== 'number' && typeof v !== 'boolean') {
+          return false;
         }
-        const n = js.write(v, used, 'utf8');
-        spans.push(used, n);
-        used += n;
-      } else if (v !== null && typeof v !== 'number' && typeof v !== 'boolean') {
-        return false;
       }
     }
     if (used > wasmBytes) {
@@ -107,18 +121,22 @@ export class FastStatement {
     const p = this.ptr;
     let ok = true;
     let s = 0;
-    for (let i = 0; i < values.length && ok; i++) {
-      const v = values[i];
-      if (v === null || v === undefined) continue;
-      let rc: number;
-      if (typeof v === 'string') {
-        rc = a._sqlite3_bind_text(p, i + 1, wasm + spans[s]!, spans[s + 1]!, 0);
-        s += 2;
-      } else {
-        const x = typeof v === 'boolean' ? (v ? 1 : 0) : (v as number);
-        rc = x === (x | 0) ? a._sqlite3_bind_int(p, i + 1, x) : a._sqlite3_bind_double(p, i + 1, x);
+    let at = 0;
+    for (const values of rows) {
+      for (let i = 0; i < values!.length && ok; i++) {
+        const v = values![i];
+        at++;
+        if (v === null || v === undefined) continue;
+        let rc: number;
+        if (typeof v === 'string') {
+          rc = a._sqlite3_bind_text(p, at, wasm + spans[s]!, spans[s + 1]!, 0);
+          s += 2;
+        } else {
+          const x = typeof v === 'boolean' ? (v ? 1 : 0) : (v as number);
+          rc = x === (x | 0) ? a._sqlite3_bind_int(p, at, x) : a._sqlite3_bind_double(p, at, x);
+        }
+        ok = rc === 0;
       }
-      ok = rc === 0;
     }
     const rc = ok ? a._sqlite3_step(p) : -1;
     a._sqlite3_reset(p);
