@@ -23,6 +23,8 @@
 //
 // Options: --events N (300000) · --rate N (1000) · --seconds N (60) · --catchup N (60) · --seed S (42)
 //          --no-package (reuse dist/agent-telemetry-explorer.vsix) · --keep (keep the temp folder) · --verbose
+//          --trace DIR: the extension and its worker write a timing trace of the live path (src/core/trace.ts)
+//          to DIR/trace.jsonl, and the live phase's observations go to DIR/live.json (for scripts/bench-host-trace.mjs)
 // Not part of CI: it takes minutes.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -42,7 +44,7 @@ import {
   workbenchUrl,
 } from './e2e/vscode.mjs';
 
-const USAGE = 'usage: npm run bench:host -- [--events N] [--rate N] [--seconds N] [--catchup N] [--seed S] [--no-package] [--keep] [--verbose]';
+const USAGE = 'usage: npm run bench:host -- [--events N] [--rate N] [--seconds N] [--catchup N] [--seed S] [--no-package] [--keep] [--verbose] [--trace DIR]';
 const TARGETS = { stallMs: 50, longTaskMs: 50, appendVisibleP95Ms: 1000, hostRssMb: 200 };
 const LIVE_KEY = 'agent:main:webchat:direct:bench-live';
 const TABS = ['Tokens', 'Files', 'Events', 'Timeline'];
@@ -54,7 +56,7 @@ const GRACE_MS = 10_000;
 
 // ------------------------------------------------------------------ arguments
 function parseArgs(argv) {
-  const o = { events: 300_000, rate: 1000, seconds: 60, catchup: 60, seed: 42, pack: true, keep: false, verbose: false };
+  const o = { events: 300_000, rate: 1000, seconds: 60, catchup: 60, seed: 42, pack: true, keep: false, verbose: false, trace: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') {
@@ -63,7 +65,11 @@ function parseArgs(argv) {
     } else if (a === '--no-package') o.pack = false;
     else if (a === '--keep') o.keep = true;
     else if (a === '--verbose') o.verbose = true;
-    else {
+    else if (a === '--trace' || a.startsWith('--trace=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (!v) usage('--trace needs a folder');
+      o.trace = path.resolve(v);
+    } else {
       const m = /^--(events|rate|seconds|catchup|seed)(?:=(.*))?$/.exec(a);
       if (!m) usage(`unknown argument: ${a}`);
       const v = m[2] ?? argv[++i];
@@ -264,6 +270,10 @@ async function main() {
   }
   if (!fs.existsSync(vsix)) throw new Error(`${path.relative(REPO_ROOT, vsix)} is missing: run npm run package (or drop --no-package)`);
 
+  if (opts.trace) {
+    fs.mkdirSync(opts.trace, { recursive: true });
+    fs.rmSync(path.join(opts.trace, 'trace.jsonl'), { force: true });
+  }
   log(`generating ${opts.events} events`);
   const telemetry = path.join(base, 'telemetry');
   const summary = JSON.parse(
@@ -281,7 +291,11 @@ async function main() {
   server = await startCodeServer({
     extensionsDir,
     cwd: base,
-    env: { BENCH_PROBE_OUT: probeOut, ...(process.env.BENCH_PROBE_PROFILE ? { BENCH_PROBE_PROFILE: process.env.BENCH_PROBE_PROFILE } : {}) },
+    env: {
+      BENCH_PROBE_OUT: probeOut,
+      ...(process.env.BENCH_PROBE_PROFILE ? { BENCH_PROBE_PROFILE: process.env.BENCH_PROBE_PROFILE } : {}),
+      ...(opts.trace ? { AGENT_TELEMETRY_TRACE: path.join(opts.trace, 'trace.jsonl') } : {}),
+    },
     settings: {
       'agentTelemetry.directories': summary.dirs,
       'agentTelemetry.autoDiscover': false,
@@ -381,6 +395,7 @@ async function main() {
   setPhase('idle2');
   if (!hostQuiet(readProbe(probeOut))) log(`  the extension host was still busy after ${QUIET_TIMEOUT / 1000} s`);
   const written = JSON.parse(writerOut.trim());
+  if (opts.trace) fs.writeFileSync(path.join(opts.trace, 'live.json'), JSON.stringify({ from: p2, to: p2End, observed, runs: written.runs }));
   // latency of the k-th run: the first observation counting at least k runs, minus when it was written
   const latencies = [];
   let unseen = 0;
