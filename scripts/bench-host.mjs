@@ -23,6 +23,8 @@
 //
 // Options: --events N (300000) · --rate N (1000) · --seconds N (60) · --catchup N (60) · --seed S (42)
 //          --no-package (reuse dist/agent-telemetry-explorer.vsix) · --keep (keep the temp folder) · --verbose
+//          --baseline: the same workbench and probe without Agent Telemetry installed; prints the extension
+//          host's RSS and heap after it settled (what the host holds without us, to compare with)
 //          --trace DIR: the extension and its worker write a timing trace of the live path (src/core/trace.ts)
 //          to DIR/trace.jsonl, and the live phase's observations go to DIR/live.json (for scripts/bench-host-trace.mjs)
 // Not part of CI: it takes minutes.
@@ -44,7 +46,7 @@ import {
   workbenchUrl,
 } from './e2e/vscode.mjs';
 
-const USAGE = 'usage: npm run bench:host -- [--events N] [--rate N] [--seconds N] [--catchup N] [--seed S] [--no-package] [--keep] [--verbose] [--trace DIR]';
+const USAGE = 'usage: npm run bench:host -- [--events N] [--rate N] [--seconds N] [--catchup N] [--seed S] [--no-package] [--keep] [--verbose] [--trace DIR] [--baseline]';
 const TARGETS = { stallMs: 50, longTaskMs: 50, appendVisibleP95Ms: 1000, hostRssMb: 200 };
 const LIVE_KEY = 'agent:main:webchat:direct:bench-live';
 const TABS = ['Tokens', 'Files', 'Events', 'Timeline'];
@@ -56,7 +58,7 @@ const GRACE_MS = 10_000;
 
 // ------------------------------------------------------------------ arguments
 function parseArgs(argv) {
-  const o = { events: 300_000, rate: 1000, seconds: 60, catchup: 60, seed: 42, pack: true, keep: false, verbose: false, trace: '' };
+  const o = { events: 300_000, rate: 1000, seconds: 60, catchup: 60, seed: 42, pack: true, keep: false, verbose: false, trace: '', baseline: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') {
@@ -65,6 +67,7 @@ function parseArgs(argv) {
     } else if (a === '--no-package') o.pack = false;
     else if (a === '--keep') o.keep = true;
     else if (a === '--verbose') o.verbose = true;
+    else if (a === '--baseline') o.baseline = true;
     else if (a === '--trace' || a.startsWith('--trace=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
       if (!v) usage('--trace needs a folder');
@@ -264,11 +267,11 @@ let rssTimer;
 async function main() {
   const vsix = path.join(REPO_ROOT, 'dist', 'agent-telemetry-explorer.vsix');
   if (!fs.existsSync(codeServerBin())) throw new Error(`code-server not found at ${codeServerBin()}: set E2E_CACHE or run bash scripts/e2e/install.sh`);
-  if (opts.pack) {
+  if (opts.pack && !opts.baseline) {
     log('npm run package');
     run('npm', ['run', '-s', 'package']);
   }
-  if (!fs.existsSync(vsix)) throw new Error(`${path.relative(REPO_ROOT, vsix)} is missing: run npm run package (or drop --no-package)`);
+  if (!opts.baseline && !fs.existsSync(vsix)) throw new Error(`${path.relative(REPO_ROOT, vsix)} is missing: run npm run package (or drop --no-package)`);
 
   if (opts.trace) {
     fs.mkdirSync(opts.trace, { recursive: true });
@@ -285,7 +288,8 @@ async function main() {
   log(`sample: ${summary.events} events, ${summary.sessions} sessions, ${summary.files.length} files; largest session ${largest.key} (${largest.events} events)`);
 
   const extensionsDir = path.join(base, 'extensions');
-  await installVsix(vsix, extensionsDir);
+  if (opts.baseline) fs.mkdirSync(extensionsDir, { recursive: true });
+  else await installVsix(vsix, extensionsDir);
   const workspace = path.join(base, 'workspace');
   fs.mkdirSync(workspace, { recursive: true });
   server = await startCodeServer({
@@ -294,6 +298,7 @@ async function main() {
     env: {
       BENCH_PROBE_OUT: probeOut,
       ...(process.env.BENCH_PROBE_PROFILE ? { BENCH_PROBE_PROFILE: process.env.BENCH_PROBE_PROFILE } : {}),
+      ...(process.env.BENCH_PROBE_HEAP ? { BENCH_PROBE_HEAP: process.env.BENCH_PROBE_HEAP } : {}),
       ...(opts.trace ? { AGENT_TELEMETRY_TRACE: path.join(opts.trace, 'trace.jsonl') } : {}),
     },
     settings: {
@@ -318,6 +323,7 @@ async function main() {
     if (m) rssSamples.push([Date.now(), m.rss]);
   }, 250);
   await sleep(3000); // let the workbench and the other extensions settle
+  if (opts.baseline) return baselineFigures();
 
   const phases = {};
   const view = () => page.locator('[id="workbench.view.extension.agentTelemetry"]');
@@ -534,7 +540,8 @@ async function main() {
     : syncTimes.filter((t) => t >= p2 && t <= p2End).length;
   const peakRss = (from, to) => mb(Math.max(0, ...rssSamples.filter(([t]) => t >= from && t <= to).map(([, b]) => b)));
   const workerBytes = samples.map((r) => memoryBytes(r.memory)).filter((b) => b != null);
-  const phaseFigures = (p, name) => ({ worstStallMs: worstStall(probe, p.from, p.to), ...eldOf(probe, name), hostRssPeakMb: peakRss(p.from, p.to) });
+  const peakHeap = (from, to) => mb(Math.max(0, ...samples.filter((r) => r.t >= from && r.t <= to).map((r) => r.heap ?? 0)));
+  const phaseFigures = (p, name) => ({ worstStallMs: worstStall(probe, p.from, p.to), ...eldOf(probe, name), hostRssPeakMb: peakRss(p.from, p.to), hostHeapPeakMb: peakHeap(p.from, p.to) });
   /** @type {any} the figures printed as one JSON line */
   const result = {
     bench: 'host',
@@ -569,6 +576,24 @@ async function main() {
     hostRssMb: { target: TARGETS.hostRssMb, measured: result.hostRssPeakMb, pass: result.hostRssPeakMb != null && result.hostRssPeakMb <= TARGETS.hostRssMb },
   };
   return result;
+}
+
+/** Without our extension: the host's RSS and heap over 20 s once the workbench settled. */
+async function baselineFigures() {
+  const from = Date.now();
+  await sleep(20_000);
+  clearInterval(rssTimer);
+  const samples = readProbe(probeOut).filter((r) => r.type === 'sample' && r.t >= from);
+  const last = rssSamples[rssSamples.length - 1]?.[1] ?? null;
+  return {
+    bench: 'host',
+    baseline: 'without Agent Telemetry',
+    hostPid,
+    hostRssMb: mb(last),
+    hostRssPeakMb: mb(Math.max(procMem(hostPid)?.hwm ?? 0, ...rssSamples.map(([, b]) => b))),
+    hostHeapMb: samples.length ? mb(samples[samples.length - 1].heap) : null,
+    totalMs: Date.now() - t0,
+  };
 }
 
 let exitCode = 0;

@@ -35,6 +35,8 @@ export interface AgentTelemetryApi {
   memory(): Promise<WorkerMemory>;
   /** How many times the worker published changes (a long sync publishes every 250 ms). */
   syncCount(): Promise<number>;
+  /** The Sessions view's last change events (at most 2,000): when, the whole tree or the ids of the rows refreshed. */
+  treeChanges(): { at: number; all: boolean; ids: string[] }[];
   /** The index state now (`failed` when the worker or sql.js could not start). */
   state(): string;
   /** How many `files/touched` requests the file-activity lens made (one per file shown, until the index changes). */
@@ -143,6 +145,7 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
     stats: () => svc.request('stats', {}),
     memory: () => svc.request('index/memory', {}),
     syncCount: async () => (await svc.request('index/status', {})).syncCount,
+    treeChanges: () => tree.changeLog.map((c) => ({ ...c, ids: [...c.ids] })),
     state: () => svc.state,
     killWorker: async () => {
       await svc.killWorker();

@@ -46,6 +46,8 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
   private fireAllPending = false;
   private fireTimer: NodeJS.Timeout | undefined;
   private lastFire = 0;
+  /** The last change events of the view (for tests): when, the whole tree or which rows. */
+  readonly changeLog: { at: number; all: boolean; ids: string[] }[] = [];
   readonly view: vscode.TreeView<TreeNode>;
 
   constructor(
@@ -231,6 +233,8 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
     this.firePending.clear();
     if (!all && !nodes.length) return;
     this.lastFire = Date.now();
+    this.changeLog.push({ at: this.lastFire, all, ids: nodes.map((n) => n.id) });
+    if (this.changeLog.length > 2000) this.changeLog.splice(0, 1000);
     if (tracing) trace('host', all ? 'fireAll' : 'fire', all ? {} : { n: nodes.length, sessions: nodes.filter((n) => n.kind === 'session').map((n) => [n.id, n.description]) });
     this.emitter.fire(all ? undefined : nodes);
   }
