@@ -1,13 +1,16 @@
 /**
  * The background search fill gives way to a live stream (IndexEngine on real sql.js and real
  * files): while syncs keep coming it takes no more than the slice it started with, it catches up
- * once the syncs pause, and a search that finds the fill behind makes it go on at once.
+ * once the syncs pause, and a search that finds the fill behind makes it go on at once; a slice
+ * that may stop inside a batch commits what it did and the next one goes on from there.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { IndexEngine } from '../../src/core/worker/engine';
+import { TelemetryIndex } from '../../src/core/ingest/indexer';
+import { fullSearch } from '../../src/core/query/fullSearch';
 import { searchProgress } from '../../src/core/ingest/searchIndex';
 import { eventLine, sql, tempDir } from './helpers';
 
@@ -83,6 +86,29 @@ test('search fill: a search that finds it behind makes it go on without waiting 
     assert.equal(engine.fullSearch('heron', 1).index.documents, 600);
   } finally {
     await engine.close();
+    t.cleanup();
+  }
+});
+
+test('search fill: stopping inside a batch commits the events done and resumes after them', async () => {
+  const t = tempDir();
+  const dir = path.join(t.dir, 'telemetry');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'events.jsonl'), messages(30, 'egret'));
+  const ix = TelemetryIndex.create(await sql());
+  try {
+    await ix.sync([dir], { sliceMs: 0 });
+    // No time at all: one event per call, although a batch would hold them all.
+    const counts: number[] = [];
+    for (let i = 0; i < 3; i++) counts.push(ix.fillSearch({ maxMs: 0, batch: 1000, stopInBatch: true }).documents);
+    assert.deepEqual(counts, [1, 2, 3]);
+    let p = ix.fillSearch({ maxMs: 0, batch: 1000, stopInBatch: true });
+    while (!p.complete) p = ix.fillSearch({ maxMs: 0, batch: 1000, stopInBatch: true });
+    assert.equal(p.documents, 30);
+    // Each event once: every one of them is found, none twice.
+    assert.equal(fullSearch(ix.db, 'egret', { limit: 100 }).hits.length, 30);
+  } finally {
+    ix.close();
     t.cleanup();
   }
 });

@@ -49,7 +49,7 @@ export interface EngineOptions {
   lockStaleMs?: number;
   /** Work per slice of the background search-index fill. Default 50 ms. */
   searchSliceMs?: number;
-  /** Events per transaction of a fill slice (a slice is at least one): keeps a slice near its time. Default 250. */
+  /** At most this many events per transaction of a fill slice (a slice also stops inside one when its time is spent). Default 1000. */
   searchBatch?: number;
   /**
    * The fill waits until no sync ran for this long (default 1 s), so that under a steady stream of
@@ -321,7 +321,7 @@ export class IndexEngine {
           continue;
         }
         const wasDirty = index.dirty;
-        const p = index.fillSearch({ maxMs: this.opts.searchSliceMs ?? 50, batch: this.opts.searchBatch ?? 250 });
+        const p = index.fillSearch({ maxMs: this.opts.searchSliceMs ?? 50, batch: this.opts.searchBatch ?? 1000, stopInBatch: true });
         this.lastFillSlice = Date.now();
         if (tracing) trace('worker', 'fill', { ms: this.lastFillSlice - now, complete: p.complete });
         if (index.dirty && (!wasDirty || !p.complete)) this.scheduler.noteChanges(1);
