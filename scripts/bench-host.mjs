@@ -531,6 +531,10 @@ async function main() {
   clearInterval(rssTimer);
   const hwm = procMem(hostPid)?.hwm ?? null;
   const probe = readProbe(probeOut);
+  if (opts.trace) {
+    fs.copyFileSync(probeOut, path.join(opts.trace, 'probe.jsonl'));
+    fs.writeFileSync(path.join(opts.trace, 'phases.json'), JSON.stringify(Object.fromEntries(Object.entries(phases).map(([k, p]) => [k, [p.from, p.to]]))));
+  }
   const syncTimes = syncLogTimes(server.userDataDir);
   const samples = probe.filter((r) => r.type === 'sample');
   const at = (t) => samples.filter((r) => r.t <= t).pop() ?? samples[0];

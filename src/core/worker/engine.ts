@@ -57,7 +57,7 @@ export interface EngineOptions {
    * next sync…
    */
   searchIdleMs?: number;
-  /** …except that it takes a slice at least this often (default 10 s), so search keeps up with a stream that never pauses. */
+  /** …except that it takes a slice at least this often (default 2 s), so search does not fall far behind a stream that never pauses. */
   searchMaxLagMs?: number;
 }
 
@@ -302,7 +302,7 @@ export class IndexEngine {
     const index = this.index;
     if (this.searchFill || !index) return;
     const idleMs = this.opts.searchIdleMs ?? 1000;
-    const maxLagMs = this.opts.searchMaxLagMs ?? 10_000;
+    const maxLagMs = this.opts.searchMaxLagMs ?? 2000;
     const fill = async (): Promise<void> => {
       for (;;) {
         if (this.index !== index || this.scheduler.busy) return;

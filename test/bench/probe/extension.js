@@ -5,8 +5,8 @@
 //   {type:'start', t, pid}                     once, when the probe starts
 //   {type:'stall', t, ms}                      the 10 ms interval timer fired `ms` late, ending at epoch ms `t`
 //                                              (recorded when ms >= STALL_MS)
-//   {type:'sample', t, rss, heap, memory, syncCount}
-//                                              every second: the host's RSS and heap, and the extension
+//   {type:'sample', t, rss, heap, heapTotal, external, arrayBuffers, memory, syncCount}
+//                                              every second: the host's RSS, heap and buffers, and the extension
 //                                              API's memory() / syncCount() when it has them
 //   {type:'phase', t, name, from, eldMaxMs, eldP99Ms, eldMeanMs}
 //                                              a phase ended: monitorEventLoopDelay (10 ms resolution) over
@@ -119,7 +119,7 @@ function activate() {
     } catch (err) {
       record({ type: 'error', message: `api: ${String(/** @type {Error} */ (err)?.message ?? err)}` });
     }
-    record({ type: 'sample', rss: mem.rss, heap: mem.heapUsed, memory, syncCount });
+    record({ type: 'sample', rss: mem.rss, heap: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, arrayBuffers: mem.arrayBuffers, memory, syncCount });
   }
 
   // Wait for Agent Telemetry to be activated by its view, then for its first index.
