@@ -23,6 +23,10 @@
 //
 // Options: --events N (300000) · --rate N (1000) · --seconds N (60) · --catchup N (60) · --seed S (42)
 //          --no-package (reuse dist/agent-telemetry-explorer.vsix) · --keep (keep the temp folder) · --verbose
+//          --baseline: the same workbench and probe without Agent Telemetry installed; prints the extension
+//          host's RSS and heap after it settled (what the host holds without us, to compare with)
+//          --trace DIR: the extension and its worker write a timing trace of the live path (src/core/trace.ts)
+//          to DIR/trace.jsonl, and the live phase's observations go to DIR/live.json (for scripts/bench-host-trace.mjs)
 // Not part of CI: it takes minutes.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -42,7 +46,7 @@ import {
   workbenchUrl,
 } from './e2e/vscode.mjs';
 
-const USAGE = 'usage: npm run bench:host -- [--events N] [--rate N] [--seconds N] [--catchup N] [--seed S] [--no-package] [--keep] [--verbose]';
+const USAGE = 'usage: npm run bench:host -- [--events N] [--rate N] [--seconds N] [--catchup N] [--seed S] [--no-package] [--keep] [--verbose] [--trace DIR] [--baseline]';
 const TARGETS = { stallMs: 50, longTaskMs: 50, appendVisibleP95Ms: 1000, hostRssMb: 200 };
 const LIVE_KEY = 'agent:main:webchat:direct:bench-live';
 const TABS = ['Tokens', 'Files', 'Events', 'Timeline'];
@@ -54,7 +58,7 @@ const GRACE_MS = 10_000;
 
 // ------------------------------------------------------------------ arguments
 function parseArgs(argv) {
-  const o = { events: 300_000, rate: 1000, seconds: 60, catchup: 60, seed: 42, pack: true, keep: false, verbose: false };
+  const o = { events: 300_000, rate: 1000, seconds: 60, catchup: 60, seed: 42, pack: true, keep: false, verbose: false, trace: '', baseline: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') {
@@ -63,7 +67,12 @@ function parseArgs(argv) {
     } else if (a === '--no-package') o.pack = false;
     else if (a === '--keep') o.keep = true;
     else if (a === '--verbose') o.verbose = true;
-    else {
+    else if (a === '--baseline') o.baseline = true;
+    else if (a === '--trace' || a.startsWith('--trace=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (!v) usage('--trace needs a folder');
+      o.trace = path.resolve(v);
+    } else {
       const m = /^--(events|rate|seconds|catchup|seed)(?:=(.*))?$/.exec(a);
       if (!m) usage(`unknown argument: ${a}`);
       const v = m[2] ?? argv[++i];
@@ -258,12 +267,16 @@ let rssTimer;
 async function main() {
   const vsix = path.join(REPO_ROOT, 'dist', 'agent-telemetry-explorer.vsix');
   if (!fs.existsSync(codeServerBin())) throw new Error(`code-server not found at ${codeServerBin()}: set E2E_CACHE or run bash scripts/e2e/install.sh`);
-  if (opts.pack) {
+  if (opts.pack && !opts.baseline) {
     log('npm run package');
     run('npm', ['run', '-s', 'package']);
   }
-  if (!fs.existsSync(vsix)) throw new Error(`${path.relative(REPO_ROOT, vsix)} is missing: run npm run package (or drop --no-package)`);
+  if (!opts.baseline && !fs.existsSync(vsix)) throw new Error(`${path.relative(REPO_ROOT, vsix)} is missing: run npm run package (or drop --no-package)`);
 
+  if (opts.trace) {
+    fs.mkdirSync(opts.trace, { recursive: true });
+    fs.rmSync(path.join(opts.trace, 'trace.jsonl'), { force: true });
+  }
   log(`generating ${opts.events} events`);
   const telemetry = path.join(base, 'telemetry');
   const summary = JSON.parse(
@@ -275,13 +288,19 @@ async function main() {
   log(`sample: ${summary.events} events, ${summary.sessions} sessions, ${summary.files.length} files; largest session ${largest.key} (${largest.events} events)`);
 
   const extensionsDir = path.join(base, 'extensions');
-  await installVsix(vsix, extensionsDir);
+  if (opts.baseline) fs.mkdirSync(extensionsDir, { recursive: true });
+  else await installVsix(vsix, extensionsDir);
   const workspace = path.join(base, 'workspace');
   fs.mkdirSync(workspace, { recursive: true });
   server = await startCodeServer({
     extensionsDir,
     cwd: base,
-    env: { BENCH_PROBE_OUT: probeOut, ...(process.env.BENCH_PROBE_PROFILE ? { BENCH_PROBE_PROFILE: process.env.BENCH_PROBE_PROFILE } : {}) },
+    env: {
+      BENCH_PROBE_OUT: probeOut,
+      ...(process.env.BENCH_PROBE_PROFILE ? { BENCH_PROBE_PROFILE: process.env.BENCH_PROBE_PROFILE } : {}),
+      ...(process.env.BENCH_PROBE_HEAP ? { BENCH_PROBE_HEAP: process.env.BENCH_PROBE_HEAP } : {}),
+      ...(opts.trace ? { AGENT_TELEMETRY_TRACE: path.join(opts.trace, 'trace.jsonl') } : {}),
+    },
     settings: {
       'agentTelemetry.directories': summary.dirs,
       'agentTelemetry.autoDiscover': false,
@@ -304,6 +323,7 @@ async function main() {
     if (m) rssSamples.push([Date.now(), m.rss]);
   }, 250);
   await sleep(3000); // let the workbench and the other extensions settle
+  if (opts.baseline) return baselineFigures();
 
   const phases = {};
   const view = () => page.locator('[id="workbench.view.extension.agentTelemetry"]');
@@ -381,6 +401,7 @@ async function main() {
   setPhase('idle2');
   if (!hostQuiet(readProbe(probeOut))) log(`  the extension host was still busy after ${QUIET_TIMEOUT / 1000} s`);
   const written = JSON.parse(writerOut.trim());
+  if (opts.trace) fs.writeFileSync(path.join(opts.trace, 'live.json'), JSON.stringify({ from: p2, to: p2End, observed, runs: written.runs }));
   // latency of the k-th run: the first observation counting at least k runs, minus when it was written
   const latencies = [];
   let unseen = 0;
@@ -510,6 +531,10 @@ async function main() {
   clearInterval(rssTimer);
   const hwm = procMem(hostPid)?.hwm ?? null;
   const probe = readProbe(probeOut);
+  if (opts.trace) {
+    fs.copyFileSync(probeOut, path.join(opts.trace, 'probe.jsonl'));
+    fs.writeFileSync(path.join(opts.trace, 'phases.json'), JSON.stringify(Object.fromEntries(Object.entries(phases).map(([k, p]) => [k, [p.from, p.to]]))));
+  }
   const syncTimes = syncLogTimes(server.userDataDir);
   const samples = probe.filter((r) => r.type === 'sample');
   const at = (t) => samples.filter((r) => r.t <= t).pop() ?? samples[0];
@@ -519,7 +544,8 @@ async function main() {
     : syncTimes.filter((t) => t >= p2 && t <= p2End).length;
   const peakRss = (from, to) => mb(Math.max(0, ...rssSamples.filter(([t]) => t >= from && t <= to).map(([, b]) => b)));
   const workerBytes = samples.map((r) => memoryBytes(r.memory)).filter((b) => b != null);
-  const phaseFigures = (p, name) => ({ worstStallMs: worstStall(probe, p.from, p.to), ...eldOf(probe, name), hostRssPeakMb: peakRss(p.from, p.to) });
+  const peakHeap = (from, to) => mb(Math.max(0, ...samples.filter((r) => r.t >= from && r.t <= to).map((r) => r.heap ?? 0)));
+  const phaseFigures = (p, name) => ({ worstStallMs: worstStall(probe, p.from, p.to), ...eldOf(probe, name), hostRssPeakMb: peakRss(p.from, p.to), hostHeapPeakMb: peakHeap(p.from, p.to) });
   /** @type {any} the figures printed as one JSON line */
   const result = {
     bench: 'host',
@@ -554,6 +580,24 @@ async function main() {
     hostRssMb: { target: TARGETS.hostRssMb, measured: result.hostRssPeakMb, pass: result.hostRssPeakMb != null && result.hostRssPeakMb <= TARGETS.hostRssMb },
   };
   return result;
+}
+
+/** Without our extension: the host's RSS and heap over 20 s once the workbench settled. */
+async function baselineFigures() {
+  const from = Date.now();
+  await sleep(20_000);
+  clearInterval(rssTimer);
+  const samples = readProbe(probeOut).filter((r) => r.type === 'sample' && r.t >= from);
+  const last = rssSamples[rssSamples.length - 1]?.[1] ?? null;
+  return {
+    bench: 'host',
+    baseline: 'without Agent Telemetry',
+    hostPid,
+    hostRssMb: mb(last),
+    hostRssPeakMb: mb(Math.max(procMem(hostPid)?.hwm ?? 0, ...rssSamples.map(([, b]) => b))),
+    hostHeapMb: samples.length ? mb(samples[samples.length - 1].heap) : null,
+    totalMs: Date.now() - t0,
+  };
 }
 
 let exitCode = 0;

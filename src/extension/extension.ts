@@ -35,6 +35,8 @@ export interface AgentTelemetryApi {
   memory(): Promise<WorkerMemory>;
   /** How many times the worker published changes (a long sync publishes every 250 ms). */
   syncCount(): Promise<number>;
+  /** The Sessions view's last change events (at most 2,000): when, the whole tree or the ids of the rows refreshed. */
+  treeChanges(): { at: number; all: boolean; ids: string[] }[];
   /** The index state now (`failed` when the worker or sql.js could not start). */
   state(): string;
   /** How many `files/touched` requests the file-activity lens made (one per file shown, until the index changes). */
@@ -46,6 +48,9 @@ export interface AgentTelemetryApi {
 }
 
 let service: IndexService | undefined;
+
+/** How long a sync runs before the status bar says "indexing…". */
+const SHOW_INDEXING_AFTER_MS = 1000;
 
 export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
   const log = vscode.window.createOutputChannel('Agent Telemetry', { log: true });
@@ -82,24 +87,44 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
   status.name = 'Agent Telemetry';
   status.command = 'agentTelemetry.sessions.focus';
   const contexts: { ready?: boolean; failed?: boolean } = {};
+  // A sync shows "indexing…" only once it has run for a while: live syncs run several times a
+  // second, and flipping the item twice per sync kept the workbench redrawing it.
+  let indexingShown = false;
+  let indexingTimer: NodeJS.Timeout | undefined;
   const updateStatus = () => {
-    status.backgroundColor = undefined;
-    if (svc.state === 'failed') {
-      status.text = '$(error) Agent Telemetry: index failed';
-      status.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
-    } else if (svc.restarting) {
-      status.text = '$(sync~spin) Agent Telemetry: restarting the index…';
-      status.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
-    } else if (svc.state === 'indexing') {
-      status.text = `$(sync~spin) Agent Telemetry: indexing…${svc.sessionCount ? ` ${svc.sessionCount} sessions` : ''}`;
-    } else if (svc.state === 'starting') {
-      status.text = '$(pulse) Agent Telemetry';
-    } else if (svc.problemCount > 0) {
-      status.text = `$(warning) Agent Telemetry: ${svc.sessionCount} sessions, ${svc.problemCount} problems`;
-    } else {
-      status.text = `$(pulse) Agent Telemetry: ${svc.sessionCount} sessions`;
+    if (svc.state !== 'indexing') {
+      clearTimeout(indexingTimer);
+      indexingTimer = undefined;
+      indexingShown = false;
+    } else if (!indexingShown) {
+      indexingTimer ??= setTimeout(() => {
+        indexingTimer = undefined;
+        indexingShown = true;
+        updateStatus();
+      }, SHOW_INDEXING_AFTER_MS);
     }
-    status.tooltip = svc.state === 'failed' ? `The index could not start: ${svc.failure ?? 'unknown error'}. Open the Sessions view to retry.` : `${svc.directories.length} telemetry folders. Click to open the Sessions view.`;
+    let text: string;
+    let background: vscode.ThemeColor | undefined;
+    if (svc.state === 'failed') {
+      text = '$(error) Agent Telemetry: index failed';
+      background = new vscode.ThemeColor('statusBarItem.errorBackground');
+    } else if (svc.restarting) {
+      text = '$(sync~spin) Agent Telemetry: restarting the index…';
+      background = new vscode.ThemeColor('statusBarItem.warningBackground');
+    } else if (svc.state === 'indexing' && (indexingShown || svc.sessionCount === 0)) {
+      text = `$(sync~spin) Agent Telemetry: indexing…${svc.sessionCount ? ` ${svc.sessionCount} sessions` : ''}`;
+    } else if (svc.state === 'starting') {
+      text = '$(pulse) Agent Telemetry';
+    } else if (svc.problemCount > 0) {
+      text = `$(warning) Agent Telemetry: ${svc.sessionCount} sessions, ${svc.problemCount} problems`;
+    } else {
+      text = `$(pulse) Agent Telemetry: ${svc.sessionCount} sessions`;
+    }
+    const tooltip = svc.state === 'failed' ? `The index could not start: ${svc.failure ?? 'unknown error'}. Open the Sessions view to retry.` : `${svc.directories.length} telemetry folders. Click to open the Sessions view.`;
+    // Only what changed: each change of the item is drawn again by the workbench.
+    if (status.text !== text) status.text = text;
+    if (status.backgroundColor?.id !== background?.id) status.backgroundColor = background;
+    if (status.tooltip !== tooltip) status.tooltip = tooltip;
     // Contexts only when they change (a sync changes the state twice: indexing, then ready).
     const ready = svc.state === 'ready' || svc.sessionCount > 0;
     const failed = svc.state === 'failed';
@@ -108,7 +133,7 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
   };
   updateStatus();
   status.show();
-  context.subscriptions.push(status, svc.onDidChangeState(updateStatus));
+  context.subscriptions.push(status, svc.onDidChangeState(updateStatus), { dispose: () => clearTimeout(indexingTimer) });
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -143,6 +168,7 @@ export function activate(context: vscode.ExtensionContext): AgentTelemetryApi {
     stats: () => svc.request('stats', {}),
     memory: () => svc.request('index/memory', {}),
     syncCount: async () => (await svc.request('index/status', {})).syncCount,
+    treeChanges: () => tree.changeLog.map((c) => ({ ...c, ids: [...c.ids] })),
     state: () => svc.state,
     killWorker: async () => {
       await svc.killWorker();

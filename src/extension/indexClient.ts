@@ -17,6 +17,7 @@ import {
   isWorkerMessage, type HostMessage, type WorkerEventName, type WorkerEvents, type WorkerMethod, type WorkerParams,
   type WorkerProgress, type WorkerResult,
 } from '../protocol/worker';
+import { trace, tracing } from '../core/trace';
 
 /** What a VS Code CancellationToken offers (and what tests can fake with a flag). */
 export interface CancelToken {
@@ -176,6 +177,11 @@ export class IndexClient {
     }
     this.pending.delete(m.id);
     p.cancel?.dispose();
+    // The size of big answers (what the host holds while it relays them), when tracing.
+    if (tracing && m.ok) {
+      const chars = JSON.stringify(m.result ?? null).length;
+      if (chars > 100_000) trace('host', 'bigAnswer', { method: p.method, chars });
+    }
     if (m.ok) p.resolve(m.result);
     else p.reject(new Error(m.error));
   }

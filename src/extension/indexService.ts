@@ -4,6 +4,7 @@ import type { SyncProgress } from '../protocol/indexTypes';
 import { indexFilePath, priceFilePath, receivedDirs, telemetryDirs } from './config';
 import { IndexClient, WorkerGoneError, type RequestOptions } from './indexClient';
 import { LiveWatcher } from './liveWatcher';
+import { trace } from '../core/trace';
 
 export type { IndexState } from '../protocol/worker';
 
@@ -69,6 +70,7 @@ export class IndexService implements vscode.Disposable {
     this.client.onEvent((event, params) => {
       if (event === 'index/changed') {
         const c = params as IndexChange;
+        trace('host', 'changed', { n: c.sessionKeys.length, all: c.all });
         this.changed.fire({ sessionKeys: c.sessionKeys, all: c.all });
       } else if (event === 'index/state') {
         const s = params as WorkerResult<'index/status'>;

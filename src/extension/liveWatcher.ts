@@ -2,8 +2,9 @@ import { readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { classifyTelemetryFile } from '../core/source/telemetryFiles';
+import { trace } from '../core/trace';
 
-const DEBOUNCE_MS = 150;
+const DEBOUNCE_MS = 50;
 // The poll is the fallback when file events do not arrive (network drives, some remotes): at most
 // one second behind, as promised for live tail. It only stats the files of each folder.
 const POLL_MS = 750;
@@ -11,7 +12,7 @@ const POLL_MS = 750;
 /**
  * Notices changes in the telemetry directories: a file system watcher per directory (these are
  * usually outside the workspace) plus a poll of file sizes and times every POLL_MS (750 ms), for file systems
- * where watching is unreliable. Bursts of changes are debounced into one `onChange`.
+ * where watching is unreliable. Bursts of changes are gathered into one `onChange`.
  */
 export class LiveWatcher implements vscode.Disposable {
   private watchers: vscode.Disposable[] = [];
@@ -56,8 +57,10 @@ export class LiveWatcher implements vscode.Disposable {
    */
   schedule(): void {
     if (this.timer) return;
+    trace('host', 'fsChange');
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      trace('host', 'watchFire');
       this.onChange();
     }, DEBOUNCE_MS);
   }

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { parseSince } from '../core/since';
 import type { TreeFilter, TreeNode } from '../protocol/indexTypes';
 import type { IndexChange, IndexService } from './indexService';
+import { trace, tracing } from '../core/trace';
 
 /** The filter as the user chose it (stored in the memento). `since` is a span like `24h`. */
 export interface FilterState {
@@ -11,6 +12,13 @@ export interface FilterState {
 }
 
 const FILTER_KEY = 'agentTelemetry.filter';
+/**
+ * The least time between two change events of the view. VS Code's tree view gathers change events
+ * with a 200 ms debounce that every new event pushes back, so events closer than that in a steady
+ * stream (live changes come every 250 ms or faster) would hold back the rows' update for as long as
+ * the stream lasts; spaced out, each one goes through at once.
+ */
+const FIRE_SPACING_MS = 250;
 const FLAT_KEY = 'agentTelemetry.flat';
 /** Internal (not contributed): what clicking "Show more…" at the end of the root does. */
 export const SHOW_MORE = 'agentTelemetry.showMoreSessions';
@@ -23,7 +31,7 @@ export const OPEN_CHAIN_BREAK = 'agentTelemetry.openChainBreak';
  * sessions it touched (the same objects, updated in place).
  */
 export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<TreeNode | undefined | void>();
+  private readonly emitter = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined | void>();
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly nodes = new Map<string, TreeNode>();
   private rootIds: string[] = [];
@@ -33,6 +41,13 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
   private refreshing: Promise<void> | null = null;
   private pendingChange: IndexChange | null = null;
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** Change events waiting for their turn (FIRE_SPACING_MS): nodes, or the whole tree. */
+  private readonly firePending = new Set<TreeNode>();
+  private fireAllPending = false;
+  private fireTimer: NodeJS.Timeout | undefined;
+  private lastFire = 0;
+  /** The last change events of the view (for tests): when, the whole tree or which rows. */
+  readonly changeLog: { at: number; all: boolean; ids: string[] }[] = [];
   readonly view: vscode.TreeView<TreeNode>;
 
   constructor(
@@ -85,6 +100,7 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
+    if (tracing && node.kind === 'session') trace('host', 'item', { id: node.id, description: node.description });
     const item = new vscode.TreeItem(node.label, node.expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = node.id;
     item.description = node.description;
@@ -118,6 +134,7 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
     const now = Date.now();
     const filter = this.coreFilter(now);
     let kids: TreeNode[];
+    if (!node) trace('host', 'rootAsk');
     try {
       kids = node ? await this.service.request('tree/children', { nodeId: node.id, filter, now }) : await this.rootPages(filter, now);
     } catch (err) {
@@ -127,6 +144,7 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
     }
     for (const k of kids) this.nodes.set(k.id, k);
     if (!node) this.rootIds = kids.map((k) => k.id);
+    if (!node) trace('host', 'rootGot', { ms: Date.now() - now, n: kids.length });
     return kids;
   }
 
@@ -187,7 +205,38 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
   }
 
   refreshAll(): void {
-    this.emitter.fire();
+    this.fireAllPending = true;
+    this.firePending.clear();
+    this.fireSoon();
+  }
+
+  /** Refreshes these rows (spaced out like every change event of the view). */
+  private refreshNodes(nodes: Iterable<TreeNode>): void {
+    if (this.fireAllPending) return;
+    for (const n of nodes) this.firePending.add(n);
+    this.fireSoon();
+  }
+
+  private fireSoon(): void {
+    if (this.fireTimer) return;
+    const wait = this.lastFire + FIRE_SPACING_MS - Date.now();
+    if (wait <= 0) this.fireNow();
+    else this.fireTimer = setTimeout(() => this.fireNow(), wait);
+  }
+
+  private fireNow(): void {
+    clearTimeout(this.fireTimer);
+    this.fireTimer = undefined;
+    const all = this.fireAllPending;
+    const nodes = [...this.firePending];
+    this.fireAllPending = false;
+    this.firePending.clear();
+    if (!all && !nodes.length) return;
+    this.lastFire = Date.now();
+    this.changeLog.push({ at: this.lastFire, all, ids: nodes.map((n) => n.id) });
+    if (this.changeLog.length > 2000) this.changeLog.splice(0, 1000);
+    if (tracing) trace('host', all ? 'fireAll' : 'fire', all ? {} : { n: nodes.length, sessions: nodes.filter((n) => n.kind === 'session').map((n) => [n.id, n.description]) });
+    this.emitter.fire(all ? undefined : nodes);
   }
 
   private onIndexChanged(change: IndexChange): void {
@@ -215,26 +264,30 @@ export class SessionsTree implements vscode.TreeDataProvider<TreeNode>, vscode.D
     const now = Date.now();
     // Only the changed sessions are asked for; the root is asked for again only when its list changes.
     const fresh = await this.service.request('tree/update', { sessionKeys: change.sessionKeys, shownIds: this.rootIds, filter: this.coreFilter(now), flat: this.flat, now });
+    if (tracing) trace('host', 'updated', { ms: Date.now() - now, keys: change.sessionKeys.length, fresh: fresh ? fresh.length : null });
     if (!fresh) {
       // Sessions appeared, vanished or changed order (newest first): refresh from the root.
       this.refreshAll();
       return;
     }
+    const changed: TreeNode[] = [];
     for (const node of fresh) {
       const shown = this.nodes.get(node.id);
       if (shown) {
         Object.assign(shown, node);
-        this.emitter.fire(shown);
+        changed.push(shown);
       }
     }
     // The same sessions nested as subagents elsewhere.
     const keys = new Set(change.sessionKeys);
     for (const n of this.nodes.values()) {
-      if (n.kind === 'subagent' && n.sessionKey && keys.has(n.sessionKey)) this.emitter.fire(n);
+      if (n.kind === 'subagent' && n.sessionKey && keys.has(n.sessionKey)) changed.push(n);
     }
+    this.refreshNodes(changed);
   }
 
   dispose(): void {
+    clearTimeout(this.fireTimer);
     for (const s of this.subscriptions) s.dispose();
   }
 }

@@ -12,6 +12,8 @@ export interface FillOptions {
   maxMs?: number;
   /** Events read per transaction. Default 2000. */
   batch?: number;
+  /** Also stop inside a batch once `maxMs` is spent (after at least one event): a slice then stays near its time. */
+  stopInBatch?: boolean;
   signal?: AbortSignal;
 }
 
@@ -55,8 +57,14 @@ export function fillSearchIndex(db: Database, opts: FillOptions = {}): SearchInd
       select.reset();
       if (!rows.length) break;
       db.run('BEGIN');
+      let done = rows.length;
       try {
-        for (const r of rows) {
+        for (let i = 0; i < rows.length; i++) {
+          if (opts.stopInBatch && i > 0 && Date.now() - started >= maxMs) {
+            done = i;
+            break;
+          }
+          const r = rows[i]!;
           if (!kinds.has(r.kind) && r.err !== 1) continue;
           const o = reader.event({ path: r.path, gzip: r.gzip === 1, off: r.off, len: r.len }, decodeEventId(r.eid as string | number));
           if (!o) continue;
@@ -65,14 +73,14 @@ export function fillSearchIndex(db: Database, opts: FillOptions = {}): SearchInd
           insert.run([r.id, body]);
           docs++;
         }
-        cursor = rows[rows.length - 1]!.id;
+        cursor = rows[done - 1]!.id;
         setSearchState(db, { cursor, docs });
         db.run('COMMIT');
       } catch (err) {
         db.run('ROLLBACK');
         throw err;
       }
-      if (rows.length < batch || Date.now() - started >= maxMs) break;
+      if (done < rows.length || rows.length < batch || Date.now() - started >= maxMs) break;
     }
   } finally {
     select.free();

@@ -29,6 +29,7 @@ import type { ChainStatus, SyncProgress, TreeNode } from '../../protocol/indexTy
 import type { IndexState, IndexStatus, SaveResult, ServerStatus, SyncSummary, WorkerEventName, WorkerEvents } from '../../protocol/worker';
 import { IndexLock } from './lock';
 import { realClock, SyncScheduler, type Clock, type PassResult } from './scheduler';
+import { trace, tracing } from '../trace';
 
 export type Emit = <E extends WorkerEventName>(event: E, params: WorkerEvents[E]) => void;
 
@@ -48,6 +49,16 @@ export interface EngineOptions {
   lockStaleMs?: number;
   /** Work per slice of the background search-index fill. Default 50 ms. */
   searchSliceMs?: number;
+  /** At most this many events per transaction of a fill slice (a slice also stops inside one when its time is spent). Default 1000. */
+  searchBatch?: number;
+  /**
+   * The fill waits until no sync ran for this long (default 1 s), so that under a steady stream of
+   * appends a slice (and the merges of the full-text index its commit can set off) never holds up the
+   * next sync…
+   */
+  searchIdleMs?: number;
+  /** …except that it takes a slice at least this often (default 2 s), so search does not fall far behind a stream that never pauses. */
+  searchMaxLagMs?: number;
 }
 
 interface Pass extends PassResult {
@@ -200,6 +211,7 @@ export class IndexEngine {
     const full = this.withServerDirs(dirs);
     const all = opts.all === true || full.join('\n') !== this.dirs.join('\n');
     this.dirs = full;
+    trace('worker', 'syncReq', { busy: this.scheduler.busy });
     const onAbort = () => this.scheduler.cancel();
     opts.signal?.addEventListener('abort', onAbort);
     if (opts.onProgress) this.progress.add(opts.onProgress);
@@ -216,6 +228,8 @@ export class IndexEngine {
     if (!index) throw new Error('the telemetry index is not open');
     const dirs = this.dirs;
     this.setState('indexing');
+    const passStart = Date.now();
+    trace('worker', 'passStart', { all });
     try {
       this.applyPrices(index);
       const report: SyncReport = await index.sync(dirs, {
@@ -225,6 +239,7 @@ export class IndexEngine {
           for (const l of this.progress) l(p);
         },
         onPublish: (sessionKeys) => {
+          trace('worker', 'publish', { n: sessionKeys.length, sinceStart: Date.now() - passStart });
           this.syncCount++;
           this.sessionCount = this.countSessions();
           this.emit('index/changed', { sessionKeys, all: false });
@@ -239,20 +254,24 @@ export class IndexEngine {
       if (report.problems > 0 || all) this.countProblems();
       this.sessionCount = this.countSessions();
       let chainsChanged = false;
+      const chainsStart = Date.now();
       try {
         chainsChanged = this.updateChains(dirs);
+        if (tracing) trace('worker', 'chains', { ms: Date.now() - chainsStart });
       } catch (err) {
         this.log('error', `hash-chain check failed: ${(err as Error).message}`);
       }
       if (changed) this.syncCount++;
       // A verdict that changed changes the root: refresh everything.
       if (changed || all || chainsChanged) this.emit('index/changed', { sessionKeys: report.sessionKeys, all: all || chainsChanged });
+      trace('worker', 'passEnd', { ms: Date.now() - passStart, syncMs: report.ms, added: report.added, changed, all: all || chainsChanged });
       const summary: SyncSummary = {
         added: report.added, removed: report.removed, duplicates: report.duplicates, problems: report.problems,
         files: report.files, changedFiles: report.changedFiles, cancelled: report.cancelled, ms: report.ms, sessionKeys: report.sessionKeys,
       };
       return { summary, cancelled: report.cancelled, changes: index.dirty ? Math.max(1, report.added + report.removed) : 0 };
     } finally {
+      this.lastPassEnd = Date.now();
       this.setState('ready');
       // After the pass (the scheduler is busy until it returns): make what it added searchable.
       setTimeout(() => this.kickSearch(), 0);
@@ -260,22 +279,56 @@ export class IndexEngine {
   }
 
   private searchFill: Promise<void> | null = null;
+  /** When the last pass ended and the last fill slice ran (epoch ms). */
+  private lastPassEnd = 0;
+  private lastFillSlice = 0;
+  /** A search asked for what the index does not hold yet: fill without waiting for a pause. */
+  private searchUrgent = false;
+  /** Ends the fill's wait for a pause. */
+  private wakeFill: (() => void) | null = null;
 
   /**
    * Fills the full-text search index in the background (see searchIndex.ts), one slice at a time
-   * with the event loop free in between, and only while no sync runs (the end of a pass kicks it
-   * again). Each slice counts as unsaved work, so the scheduler saves once the fill goes quiet.
+   * with the event loop free in between, only while no sync runs (the end of a pass kicks it again),
+   * and, while syncs keep coming, only in their pauses (`searchIdleMs`) or when the last slice is
+   * `searchMaxLagMs` old: a live stream's syncs come first. Each slice counts as unsaved work, so the
+   * scheduler saves once the fill goes quiet.
    */
-  private kickSearch(): void {
+  private kickSearch(urgent = false): void {
+    if (urgent) {
+      this.searchUrgent = true;
+      this.wakeFill?.();
+    }
     const index = this.index;
     if (this.searchFill || !index) return;
+    const idleMs = this.opts.searchIdleMs ?? 1000;
+    const maxLagMs = this.opts.searchMaxLagMs ?? 2000;
     const fill = async (): Promise<void> => {
       for (;;) {
         if (this.index !== index || this.scheduler.busy) return;
+        const now = Date.now();
+        const wait = this.searchUrgent ? 0 : Math.min(this.lastPassEnd + idleMs, this.lastFillSlice + maxLagMs) - now;
+        if (wait > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(() => this.wakeFill?.(), wait);
+            timer.unref?.();
+            this.wakeFill = () => {
+              clearTimeout(timer);
+              this.wakeFill = null;
+              resolve();
+            };
+          });
+          continue;
+        }
         const wasDirty = index.dirty;
-        const p = index.fillSearch({ maxMs: this.opts.searchSliceMs ?? 50 });
+        const p = index.fillSearch({ maxMs: this.opts.searchSliceMs ?? 50, batch: this.opts.searchBatch ?? 1000, stopInBatch: true });
+        this.lastFillSlice = Date.now();
+        if (tracing) trace('worker', 'fill', { ms: this.lastFillSlice - now, complete: p.complete });
         if (index.dirty && (!wasDirty || !p.complete)) this.scheduler.noteChanges(1);
-        if (p.complete) return;
+        if (p.complete) {
+          this.searchUrgent = false;
+          return;
+        }
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     };
@@ -290,17 +343,17 @@ export class IndexEngine {
   /** Full-text search (fullSearch.ts) over what the search index holds; a fill still to do is started. */
   fullSearch(query: string, limit?: number): FullSearchResult {
     const r = fullSearch(this.db, query, limit === undefined ? {} : { limit });
-    if (!r.index.complete) this.kickSearch();
+    if (!r.index.complete) this.kickSearch(true);
     return r;
   }
 
   /** Waits until the search index holds every event (tests, the CLI's equivalent is fillSearch). */
   async searchSettled(): Promise<void> {
     for (;;) {
+      this.kickSearch(true);
       await this.searchFill;
       await this.scheduler.quiesce();
       if (!this.index || searchProgress(this.index.db).complete) return;
-      this.kickSearch();
     }
   }
 
@@ -362,6 +415,7 @@ export class IndexEngine {
     const writer = this.lock?.held ?? false;
     this.index?.close();
     this.index = TelemetryIndex.create(this.sql);
+    this.wakeFill?.();
     this.priceHash = null;
     if (this.file && writer) rmSync(this.file, { force: true });
     this.problemCount = 0;
@@ -387,6 +441,7 @@ export class IndexEngine {
     const t0 = Date.now();
     const bytes = index.export();
     const exportMs = Date.now() - t0;
+    trace('worker', 'export', { ms: exportMs, bytes: bytes.length });
     const file = this.file;
     const write = writeIndexFile(bytes, file).then(
       (): SaveResult => {
@@ -434,6 +489,8 @@ export class IndexEngine {
   }
 
   private closeIndex(): void {
+    // A fill waiting for a pause sees the index gone and ends.
+    this.wakeFill?.();
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
     this.lock?.release();

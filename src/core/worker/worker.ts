@@ -14,6 +14,7 @@ import { loadSqlJs } from '../store/sqljs';
 import { CANCELLED, isHostMessage, type WorkerMessage } from '../../protocol/worker';
 import { IndexEngine, type EngineOptions } from './engine';
 import { handlers } from './handlers';
+import { trace, tracing } from '../trace';
 
 export interface WorkerData {
   wasmPath?: string;
@@ -70,6 +71,7 @@ port.onMessage((m: unknown) => {
   }
   const abort = new AbortController();
   running.set(m.id, abort);
+  const received = tracing ? Date.now() : 0;
   void (async () => {
     try {
       const engine = await ready;
@@ -79,6 +81,7 @@ port.onMessage((m: unknown) => {
         progress: (progress) => post({ kind: 'progress', id: m.id, progress: progress as never }),
       });
       post({ kind: 'response', id: m.id, ok: true, result: result ?? null });
+      if (tracing) trace('worker', 'res', { method: m.method, id: m.id, ms: Date.now() - received });
     } catch (err) {
       post({ kind: 'response', id: m.id, ok: false, error: abort.signal.aborted ? CANCELLED : ((err as Error).message ?? String(err)), ...(abort.signal.aborted ? { cancelled: true } : {}) });
     } finally {

@@ -5,8 +5,8 @@
 //   {type:'start', t, pid}                     once, when the probe starts
 //   {type:'stall', t, ms}                      the 10 ms interval timer fired `ms` late, ending at epoch ms `t`
 //                                              (recorded when ms >= STALL_MS)
-//   {type:'sample', t, rss, heap, memory, syncCount}
-//                                              every second: the host's RSS and heap, and the extension
+//   {type:'sample', t, rss, heap, heapTotal, external, arrayBuffers, memory, syncCount}
+//                                              every second: the host's RSS, heap and buffers, and the extension
 //                                              API's memory() / syncCount() when it has them
 //   {type:'phase', t, name, from, eldMaxMs, eldP99Ms, eldMeanMs}
 //                                              a phase ended: monitorEventLoopDelay (10 ms resolution) over
@@ -17,6 +17,9 @@
 //   {type:'error', t, message}
 // With $BENCH_PROBE_PROFILE=DIR it also records a CPU profile of the extension host per phase
 // (DIR/<phase>.cpuprofile, node:inspector), to find what runs on the host's thread.
+// With $BENCH_PROBE_HEAP=DIR it samples the host's allocations (node:inspector HeapProfiler) and writes,
+// at the end of each phase, what of them is still alive (DIR/<phase>.heapprofile): where the host's
+// heap goes, by script.
 // The probe never triggers Agent Telemetry itself: it calls ready() only once the extension is active.
 'use strict';
 const fs = require('node:fs');
@@ -80,6 +83,7 @@ function activate() {
       const ended = phase;
       phase = { name, from: Date.now() };
       profilePhase(ended.name, name);
+      heapPhase(ended.name);
       setTimeout(() => {
         const h = /** @type {import('node:perf_hooks').IntervalHistogram} */ (eld);
         const ms = (/** @type {number} */ ns) => Math.round(ns / 1e5) / 10;
@@ -115,7 +119,7 @@ function activate() {
     } catch (err) {
       record({ type: 'error', message: `api: ${String(/** @type {Error} */ (err)?.message ?? err)}` });
     }
-    record({ type: 'sample', rss: mem.rss, heap: mem.heapUsed, memory, syncCount });
+    record({ type: 'sample', rss: mem.rss, heap: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, arrayBuffers: mem.arrayBuffers, memory, syncCount });
   }
 
   // Wait for Agent Telemetry to be activated by its view, then for its first index.
@@ -163,6 +167,25 @@ function profilePhase(/** @type {string} */ ended, /** @type {string} */ next) {
     s.post('Profiler.start');
   });
   void next;
+}
+
+/** @type {import('node:inspector').Session | undefined} */
+let heapSession;
+/** Writes the live sampled allocations at the end of a phase (sampling goes on). */
+function heapPhase(/** @type {string} */ ended) {
+  const dir = process.env.BENCH_PROBE_HEAP;
+  if (!dir) return;
+  const inspector = require('node:inspector');
+  if (!heapSession) {
+    heapSession = new inspector.Session();
+    heapSession.connect();
+    heapSession.post('HeapProfiler.enable');
+    heapSession.post('HeapProfiler.startSampling', { samplingInterval: 16384 });
+  }
+  if (ended === 'startup') return;
+  heapSession.post('HeapProfiler.getSamplingProfile', (/** @type {unknown} */ err, /** @type {any} */ res) => {
+    if (!err && res?.profile) fs.writeFileSync(`${dir}/${ended}.heapprofile`, JSON.stringify(res.profile));
+  });
 }
 
 function deactivate() {

@@ -2,8 +2,11 @@
 // events.jsonl. The tree (through the extension's API, as the view asks the index worker) must show
 // new runs at least every 2 s while the writer runs, and at the end hold exactly what a fresh
 // index of the folder holds (the CLI bundle, which runs the same core in its own process).
-// A functional bound, not a speed test. Then the worker is killed: the host restarts it and the
-// tree comes back from the index on disk.
+// A functional bound, not a speed test. The Sessions view itself must have refreshed the session's
+// row at least every 2 s too, with its change events at least 200 ms apart (VS Code's tree view
+// gathers change events with a 200 ms debounce that each event pushes back: closer ones would hold
+// the row back for as long as the stream lasts). Then the worker is killed: the host restarts it and
+// the tree comes back from the index on disk.
 'use strict';
 
 const assert = require('node:assert/strict');
@@ -106,9 +109,24 @@ suite('Live tail under load', function () {
       }
     }
     await writer;
-    console.log(`      ${n} events in ${Date.now() - started} ms; the tree grew ${gaps.length} times, worst gap ${worstGap} ms; ${(await api.syncCount()) - syncsBefore} syncs published`);
+    const stopped = Date.now();
+    console.log(`      ${n} events in ${stopped - started} ms; the tree grew ${gaps.length} times, worst gap ${worstGap} ms; ${(await api.syncCount()) - syncsBefore} syncs published`);
     assert.ok(gaps.length >= SECONDS / 2, `the tree grew only ${gaps.length} times`);
     assert.ok(worstGap <= 2000, `the tree showed nothing new for ${worstGap} ms while the writer ran`);
+    // What the view was told while the writer ran: the session's row (or the whole tree) refreshed at
+    // least every 2 s, and no two change events closer than 200 ms.
+    const changes = api.treeChanges().filter((c) => c.at >= started && c.at <= stopped);
+    const row = `session:${SESSION}`;
+    const rowTimes = changes.filter((c) => c.all || c.ids.includes(row)).map((c) => c.at);
+    const marks = [started, ...rowTimes, stopped];
+    let rowGap = 0;
+    for (let i = 1; i < marks.length; i++) rowGap = Math.max(rowGap, marks[i] - marks[i - 1]);
+    let closest = Infinity;
+    for (let i = 1; i < changes.length; i++) closest = Math.min(closest, changes[i].at - changes[i - 1].at);
+    console.log(`      the view refreshed the row ${rowTimes.length} times (worst gap ${rowGap} ms) in ${changes.length} change events (closest ${closest} ms apart)`);
+    assert.ok(rowTimes.length >= SECONDS / 2, `the view refreshed the session's row only ${rowTimes.length} times`);
+    assert.ok(rowGap <= 2000, `the view did not refresh the session's row for ${rowGap} ms while the writer ran`);
+    assert.ok(closest >= 200, `two change events of the view were only ${closest} ms apart`);
 
     // Settled: the same as a fresh index of the folder.
     const expectedRuns = Math.ceil(n / PER_RUN);
