@@ -430,6 +430,14 @@ async function main() {
   await until('the session picker', async () => (await page.locator('.quick-input-list .monaco-list-row').count()) > 0 && (await input.inputValue()) === '', QUIET_TIMEOUT);
   const pickerShown = Date.now();
   await input.fill(largest.key);
+  // $BENCH_WEBVIEW_PROFILE=FILE: a CPU profile of the workbench page's renderer (the webview frames run in it)
+  // over the replay phase, to find what its long tasks are.
+  const cdp = process.env.BENCH_WEBVIEW_PROFILE ? await page.context().newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+    await cdp.send('Profiler.start');
+  }
   await pickRow(largest.key).click({ timeout: STEP_TIMEOUT });
   const picked = Date.now();
   const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
@@ -469,6 +477,11 @@ async function main() {
   }
   const p3End = Date.now();
   setPhase('done');
+  if (cdp) {
+    const { profile } = await cdp.send('Profiler.stop');
+    fs.writeFileSync(process.env.BENCH_WEBVIEW_PROFILE, JSON.stringify(profile));
+    log(`  webview profile: ${process.env.BENCH_WEBVIEW_PROFILE}`);
+  }
 
   /** @type {{ start: number, ms: number, name: string, frame: string }[]} */
   const longTasks = [];
@@ -482,6 +495,16 @@ async function main() {
     for (const lt of longTasks) if (lt.frame === kind && lt.start <= to && lt.start + lt.ms >= from) worst = Math.max(worst ?? 0, Math.round(lt.ms));
     return worst;
   };
+  /** Long tasks of `kind` over `min` ms in [from, to]: when (ms after the pick), how long, and in which step. */
+  const longTasksOver = (kind, from, to, min) =>
+    longTasks
+      .filter((lt) => lt.frame === kind && lt.ms > min && lt.start <= to && lt.start + lt.ms >= from)
+      .map((lt) => ({
+        atMs: Math.round(lt.start - picked),
+        ms: Math.round(lt.ms),
+        name: lt.name,
+        step: tabWindows.filter(([, clicked]) => lt.start >= clicked).pop()?.[0] ?? 'open',
+      }));
   // A tab is done when it is selected and its last long task (if any) has ended.
   const tabs = {};
   for (const [name, clicked, answered, settled] of tabWindows) {
@@ -494,6 +517,7 @@ async function main() {
     from: p3,
     to: p3End,
     ms: p3End - p3,
+    picked,
     session: largest.key,
     sessionEvents: largest.events,
     pickerMs: pickerShown - p3,
@@ -501,6 +525,7 @@ async function main() {
     error: opened.error ? `${opened.error} (after ${headerShown - picked} ms; tabs not switched)` : null,
     tabMs: tabs,
     webviewLongestTaskMs: webviewSeen ? (longest('webview', p3, p3End) ?? 0) : null,
+    webviewLongTasks: longTasksOver('webview', p3, p3End, TARGETS.longTaskMs),
     workbenchLongestTaskMs: longest('workbench', p3, p3End) ?? 0,
   };
 
@@ -534,7 +559,14 @@ async function main() {
       syncsFrom: syncCountApi ? 'api.syncCount()' : 'log "sync:" lines',
       ...phaseFigures(phases.liveLoad, 'liveLoad'),
     },
-    replay: { ...Object.fromEntries(Object.entries(phases.replay).filter(([k]) => k !== 'from' && k !== 'to')), ...phaseFigures(phases.replay, 'replay') },
+    replay: {
+      ...Object.fromEntries(Object.entries(phases.replay).filter(([k]) => k !== 'from' && k !== 'to' && k !== 'picked')),
+      ...phaseFigures(phases.replay, 'replay'),
+      // the extension host's stalls over the target: when (ms after the pick) and how long
+      hostStalls: probe
+        .filter((r) => r.type === 'stall' && r.ms > TARGETS.stallMs && r.t - r.ms <= phases.replay.to && r.t >= phases.replay.from)
+        .map((r) => ({ atMs: r.t - r.ms - phases.replay.picked, ms: r.ms })),
+    },
     hostPid,
     hostRssPeakMb: mb(Math.max(hwm ?? 0, ...rssSamples.map(([, b]) => b))),
     workerMemoryPeakMb: workerBytes.length ? mb(Math.max(...workerBytes)) : null,
