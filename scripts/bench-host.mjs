@@ -13,8 +13,12 @@
 //      every run written (or --catchup s after the writer stopped) and the extension host is quiet
 //      again, so the backlog of the load is measured here and not in the next phase;
 //   3. replay: Open Replay of the largest session (most events) from the command palette until the panel's
-//      header shows its counts, then the tabs Tokens, Files, Events and Timeline in turn, each until the
-//      webview answers again and stays free of long tasks for a moment.
+//      header shows its counts (headerMs, polled from the outside), then the tabs Tokens, Files, Events and
+//      Timeline in turn, each until the webview answers again and stays free of long tasks for a moment.
+//      firstPaintMs: from the pick of the session until the webview has drawn the header and the first
+//      timeline page (its own performance marks); firstPaintParts splits it into VS Code creating the
+//      webview (until its document starts), loading the script, the header, the first page, and ownMs (the
+//      part the extension controls: from the app's start to the first page drawn).
 // It prints one JSON line on stdout (progress goes to stderr): per phase the worst extension-host stall
 // (ms), the webview's longest task (PerformanceObserver 'longtask' inside the webview frame),
 // append → visible p50/p95, syncs during the load, peak RSS of the extension host (/proc VmRSS samples and
@@ -462,6 +466,28 @@ async function main() {
       if (n2 === n || Date.now() > end) return;
     }
   };
+  // First paint, from the webview's own marks (epoch ms): the app started (its script loaded), the header was
+  // drawn, the first timeline page was drawn. From the pick: the whole; from the app's start: the part the
+  // extension controls (worker answers and the webview's rendering), without VS Code creating the webview.
+  const marks = opened.error
+    ? null
+    : await until('the first timeline page drawn', async () => {
+        const m = await webviewFrame()?.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark').map((e) => [e.name, performance.timeOrigin + e.startTime])));
+        return m && m['atx-first-page'] ? { ...m, origin: await webviewFrame()?.evaluate(() => performance.timeOrigin) } : null;
+      }, STEP_TIMEOUT, 50);
+  const firstPaint = marks
+    ? {
+        firstPaintMs: Math.round(marks['atx-first-page'] - picked),
+        firstPaintParts: {
+          webviewCreatedMs: Math.round(marks.origin - picked),
+          scriptLoadedMs: Math.round(marks['atx-start'] - marks.origin),
+          headerDrawnMs: Math.round(marks['atx-header'] - marks['atx-start']),
+          firstPageDrawnMs: Math.round(marks['atx-first-page'] - marks['atx-header']),
+          ownMs: Math.round(marks['atx-first-page'] - marks['atx-start']),
+        },
+      }
+    : { firstPaintMs: null, firstPaintParts: null };
+  if (marks) log(`  first page drawn ${firstPaint.firstPaintMs} ms after the pick (${JSON.stringify(firstPaint.firstPaintParts)})`);
   await settle();
   /** @type {[string, number, number, number][]} [tab, clicked at, answered at, settled at] */
   const tabWindows = [];
@@ -522,6 +548,7 @@ async function main() {
     sessionEvents: largest.events,
     pickerMs: pickerShown - p3,
     headerMs: opened.error ? null : headerShown - picked,
+    ...firstPaint,
     error: opened.error ? `${opened.error} (after ${headerShown - picked} ms; tabs not switched)` : null,
     tabMs: tabs,
     webviewLongestTaskMs: webviewSeen ? (longest('webview', p3, p3End) ?? 0) : null,

@@ -45,6 +45,14 @@ export class AtxTokenChart extends LitElement {
   @state() private focusIndex = 0;
   /** The calls shown, [start, end) indexes into `points`; null for all. */
   @state() private range: { start: number; end: number } | null = null;
+  /**
+   * The first drawing is spread over tasks so that none is long on a session of tens of thousands of calls: the
+   * plot's width is measured in a task after the chart is first shown (`measured`; one drawing at the real width,
+   * not one at a guess and another once measured), the bars are summed then, and the plot is drawn in the task
+   * after that (`plotDue`). Later changes (zoom, selection, resize) redraw at once.
+   */
+  @state() private measured = false;
+  @state() private plotDue = false;
   private bars: TokenBar[] = [];
   /** The context bands by tool of the bars (only while `byTool`). */
   private bands: { names: string[]; values: number[][] } | null = null;
@@ -58,6 +66,10 @@ export class AtxTokenChart extends LitElement {
       if (this.plot) this.width = Math.max(320, this.plot.clientWidth);
     });
     if (this.plot) this.resizeObserver.observe(this.plot);
+    setTimeout(() => {
+      if (this.plot) this.width = Math.max(320, this.plot.clientWidth);
+      this.measured = true;
+    });
   }
 
   override disconnectedCallback(): void {
@@ -67,13 +79,18 @@ export class AtxTokenChart extends LitElement {
 
   override willUpdate(changed: Map<PropertyKey, unknown>): void {
     if (changed.has('points')) this.range = null;
-    if (changed.has('points') || changed.has('range') || changed.has('width')) {
+    if (!this.measured) return;
+    if (changed.has('points') || changed.has('range') || changed.has('width') || changed.has('measured')) {
       const r = this.range;
       this.bars = tokenBars(this.points, this.width - left - right, r?.start ?? 0, r?.end ?? this.points.length);
       if (this.focusIndex >= this.bars.length) this.focusIndex = 0;
       if (this.hovered !== null && this.hovered >= this.bars.length) this.hovered = null;
     }
-    if (['points', 'range', 'width', 'byTool'].some((k) => changed.has(k))) this.bands = this.byTool ? toolBands(this.points, this.bars) : null;
+    if (['points', 'range', 'width', 'byTool', 'measured'].some((k) => changed.has(k))) this.bands = this.byTool ? toolBands(this.points, this.bars) : null;
+    if (!this.plotTemplate && !this.plotDue) {
+      setTimeout(() => (this.plotDue = true));
+      return;
+    }
     if (!this.plotTemplate || ['points', 'range', 'width', 'selectedKey', 'focusIndex', 'byTool'].some((k) => changed.has(k))) {
       this.plotTemplate = this.points.length ? this.renderPlot() : null;
     }
