@@ -48,11 +48,15 @@ export class AtxTokenChart extends LitElement {
   /**
    * The first drawing is spread over tasks so that none is long on a session of tens of thousands of calls: the
    * plot's width is measured in a task after the chart is first shown (`measured`; one drawing at the real width,
-   * not one at a guess and another once measured), the bars are summed then, and the plot is drawn in the task
-   * after that (`plotDue`). Later changes (zoom, selection, resize) redraw at once.
+   * not one at a guess and another once measured), the bars are summed then, the plot is drawn in the task
+   * after that (`plotDue`), and the bars' hit areas in the next (`hitsDue`). Later changes (zoom, selection,
+   * resize) redraw at once.
    */
   @state() private measured = false;
   @state() private plotDue = false;
+  @state() private hitsDue = false;
+  /** The bars' hit areas as last drawn (apart from the plot: the first drawing puts them in a task of their own). */
+  private hitsTemplate: SVGTemplateResult | null = null;
   private bars: TokenBar[] = [];
   /** The context bands by tool of the bars (only while `byTool`). */
   private bands: { names: string[]; values: number[][] } | null = null;
@@ -93,6 +97,14 @@ export class AtxTokenChart extends LitElement {
     }
     if (!this.plotTemplate || ['points', 'range', 'width', 'selectedKey', 'focusIndex', 'byTool'].some((k) => changed.has(k))) {
       this.plotTemplate = this.points.length ? this.renderPlot() : null;
+      // the first time, the hit areas follow in the next task
+      if (!this.hitsDue) {
+        setTimeout(() => (this.hitsDue = true));
+        return;
+      }
+    }
+    if (!this.hitsTemplate || ['points', 'range', 'width', 'focusIndex', 'hitsDue'].some((k) => changed.has(k))) {
+      this.hitsTemplate = this.points.length ? this.renderHits() : null;
     }
   }
 
@@ -217,14 +229,21 @@ export class AtxTokenChart extends LitElement {
       ${labels}
       <path class="cumul" d=${line}></path>
       <path class="dot" d=${dots.join('')}></path>
-      <g class="hits" @mouseover=${this.onHitEvent} @focusin=${this.onHitEvent} @click=${this.onHitEvent} @keydown=${this.onHitEvent}>
+    `;
+  }
+
+  /** One hit area per bar (hover, focus, click, keys), each with its description for assistive technology. */
+  private renderHits(): SVGTemplateResult {
+    const pts = this.bars;
+    const { step } = barLayout(pts.length, this.width - left - right);
+    const { delta: bd, ctx: bx } = bands;
+    return svg`<g class="hits" @mouseover=${this.onHitEvent} @focusin=${this.onHitEvent} @click=${this.onHitEvent} @keydown=${this.onHitEvent}>
         ${pts.map(
           (p, i) => svg`<rect class="hit" data-i=${i} data-event-id=${p.eventId ?? ''} data-calls=${p.to - p.from + 1}
             x=${left + i * step} y=${bd.top - 4} width=${Math.max(step, 1)} height=${bx.top + bx.h - bd.top + 8}
             tabindex=${i === this.focusIndex ? 0 : -1} role="button" aria-label=${this.describe(p)}></rect>`,
         )}
-      </g>
-    `;
+      </g>`;
   }
 
   /** The highlight behind the hovered bar (drawn apart from the plot, which hovering does not redraw). */
@@ -323,7 +342,7 @@ export class AtxTokenChart extends LitElement {
       ${this.renderReadout()}
       <div class="plot" @mouseleave=${() => (this.hovered = null)}>
         <svg width=${this.width} height=${height} role="group" aria-label="Token growth: ${this.points.length} LLM calls${this.bars.length < this.points.length ? `, ${this.bars.length} bars` : ''}">
-          ${this.renderHover()}${this.plotTemplate}
+          ${this.renderHover()}${this.plotTemplate}${this.hitsTemplate}
         </svg>
       </div>`;
   }
