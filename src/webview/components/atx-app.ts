@@ -23,7 +23,7 @@ import type { WaterfallSpan } from '../../protocol/messages';
 /** Events of the first timeline page of a session opened (enough to fill the view). */
 const firstPageSize = 250;
 /** Items of a details list asked for per `session/details` request (small answers: each is received in one task). */
-const detailsPageSize = 2500;
+const detailsPageSize = 1000;
 /** While a jump loads many pages, the timeline is regrouped at most this often. */
 const applyEveryMs = 300;
 import { buildRows, groupKeyOfRun, revealEvent, type TimelineRow, toggleCollapsed } from '../state/timeline';
