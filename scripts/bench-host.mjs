@@ -13,8 +13,12 @@
 //      every run written (or --catchup s after the writer stopped) and the extension host is quiet
 //      again, so the backlog of the load is measured here and not in the next phase;
 //   3. replay: Open Replay of the largest session (most events) from the command palette until the panel's
-//      header shows its counts, then the tabs Tokens, Files, Events and Timeline in turn, each until the
-//      webview answers again and stays free of long tasks for a moment.
+//      header shows its counts (headerMs, polled from the outside), then the tabs Tokens, Files, Events and
+//      Timeline in turn, each until the webview answers again and stays free of long tasks for a moment.
+//      firstPaintMs: from the pick of the session until the webview has drawn the header and the first
+//      timeline page (its own performance marks); firstPaintParts splits it into VS Code creating the
+//      webview (until its document starts), loading the script, the header, the first page, and ownMs (the
+//      part the extension controls: from the app's start to the first page drawn).
 // It prints one JSON line on stdout (progress goes to stderr): per phase the worst extension-host stall
 // (ms), the webview's longest task (PerformanceObserver 'longtask' inside the webview frame),
 // append → visible p50/p95, syncs during the load, peak RSS of the extension host (/proc VmRSS samples and
@@ -451,6 +455,14 @@ async function main() {
   await until('the session picker', async () => (await page.locator('.quick-input-list .monaco-list-row').count()) > 0 && (await input.inputValue()) === '', QUIET_TIMEOUT);
   const pickerShown = Date.now();
   await input.fill(largest.key);
+  // $BENCH_WEBVIEW_PROFILE=FILE: a CPU profile of the workbench page's renderer (the webview frames run in it)
+  // over the replay phase, to find what its long tasks are.
+  const cdp = process.env.BENCH_WEBVIEW_PROFILE ? await page.context().newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+    await cdp.send('Profiler.start');
+  }
   await pickRow(largest.key).click({ timeout: STEP_TIMEOUT });
   const picked = Date.now();
   const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
@@ -475,6 +487,28 @@ async function main() {
       if (n2 === n || Date.now() > end) return;
     }
   };
+  // First paint, from the webview's own marks (epoch ms): the app started (its script loaded), the header was
+  // drawn, the first timeline page was drawn. From the pick: the whole; from the app's start: the part the
+  // extension controls (worker answers and the webview's rendering), without VS Code creating the webview.
+  const marks = opened.error
+    ? null
+    : await until('the first timeline page drawn', async () => {
+        const m = await webviewFrame()?.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark').map((e) => [e.name, performance.timeOrigin + e.startTime])));
+        return m && m['atx-first-page'] ? { ...m, origin: await webviewFrame()?.evaluate(() => performance.timeOrigin) } : null;
+      }, STEP_TIMEOUT, 50);
+  const firstPaint = marks
+    ? {
+        firstPaintMs: Math.round(marks['atx-first-page'] - picked),
+        firstPaintParts: {
+          webviewCreatedMs: Math.round(marks.origin - picked),
+          scriptLoadedMs: Math.round(marks['atx-start'] - marks.origin),
+          headerDrawnMs: Math.round(marks['atx-header'] - marks['atx-start']),
+          firstPageDrawnMs: Math.round(marks['atx-first-page'] - marks['atx-header']),
+          ownMs: Math.round(marks['atx-first-page'] - marks['atx-start']),
+        },
+      }
+    : { firstPaintMs: null, firstPaintParts: null };
+  if (marks) log(`  first page drawn ${firstPaint.firstPaintMs} ms after the pick (${JSON.stringify(firstPaint.firstPaintParts)})`);
   await settle();
   /** @type {[string, number, number, number][]} [tab, clicked at, answered at, settled at] */
   const tabWindows = [];
@@ -490,6 +524,11 @@ async function main() {
   }
   const p3End = Date.now();
   setPhase('done');
+  if (cdp) {
+    const { profile } = await cdp.send('Profiler.stop');
+    fs.writeFileSync(process.env.BENCH_WEBVIEW_PROFILE, JSON.stringify(profile));
+    log(`  webview profile: ${process.env.BENCH_WEBVIEW_PROFILE}`);
+  }
 
   /** @type {{ start: number, ms: number, name: string, frame: string }[]} */
   const longTasks = [];
@@ -503,6 +542,16 @@ async function main() {
     for (const lt of longTasks) if (lt.frame === kind && lt.start <= to && lt.start + lt.ms >= from) worst = Math.max(worst ?? 0, Math.round(lt.ms));
     return worst;
   };
+  /** Long tasks of `kind` over `min` ms in [from, to]: when (ms after the pick), how long, and in which step. */
+  const longTasksOver = (kind, from, to, min) =>
+    longTasks
+      .filter((lt) => lt.frame === kind && lt.ms > min && lt.start <= to && lt.start + lt.ms >= from)
+      .map((lt) => ({
+        atMs: Math.round(lt.start - picked),
+        ms: Math.round(lt.ms),
+        name: lt.name,
+        step: tabWindows.filter(([, clicked]) => lt.start >= clicked).pop()?.[0] ?? 'open',
+      }));
   // A tab is done when it is selected and its last long task (if any) has ended.
   const tabs = {};
   for (const [name, clicked, answered, settled] of tabWindows) {
@@ -515,13 +564,16 @@ async function main() {
     from: p3,
     to: p3End,
     ms: p3End - p3,
+    picked,
     session: largest.key,
     sessionEvents: largest.events,
     pickerMs: pickerShown - p3,
     headerMs: opened.error ? null : headerShown - picked,
+    ...firstPaint,
     error: opened.error ? `${opened.error} (after ${headerShown - picked} ms; tabs not switched)` : null,
     tabMs: tabs,
     webviewLongestTaskMs: webviewSeen ? (longest('webview', p3, p3End) ?? 0) : null,
+    webviewLongTasks: longTasksOver('webview', p3, p3End, TARGETS.longTaskMs),
     workbenchLongestTaskMs: longest('workbench', p3, p3End) ?? 0,
   };
 
@@ -560,7 +612,14 @@ async function main() {
       syncsFrom: syncCountApi ? 'api.syncCount()' : 'log "sync:" lines',
       ...phaseFigures(phases.liveLoad, 'liveLoad'),
     },
-    replay: { ...Object.fromEntries(Object.entries(phases.replay).filter(([k]) => k !== 'from' && k !== 'to')), ...phaseFigures(phases.replay, 'replay') },
+    replay: {
+      ...Object.fromEntries(Object.entries(phases.replay).filter(([k]) => k !== 'from' && k !== 'to' && k !== 'picked')),
+      ...phaseFigures(phases.replay, 'replay'),
+      // the extension host's stalls over the target: when (ms after the pick) and how long
+      hostStalls: probe
+        .filter((r) => r.type === 'stall' && r.ms > TARGETS.stallMs && r.t - r.ms <= phases.replay.to && r.t >= phases.replay.from)
+        .map((r) => ({ atMs: r.t - r.ms - phases.replay.picked, ms: r.ms })),
+    },
     hostPid,
     hostRssPeakMb: mb(Math.max(hwm ?? 0, ...rssSamples.map(([, b]) => b))),
     workerMemoryPeakMb: workerBytes.length ? mb(Math.max(...workerBytes)) : null,

@@ -36,7 +36,14 @@ interface Pending {
   reject(e: Error): void;
   onProgress?: (p: WorkerProgress) => void;
   cancel?: { dispose(): void };
+  encode?: 'json';
 }
+
+/**
+ * A result as the UTF-8 bytes of its JSON. The type parameter only records which request it answers
+ * (what the bytes decode to): the host does not decode them.
+ */
+export type EncodedResult<M extends WorkerMethod> = Uint8Array & { readonly __answers?: M };
 
 type Listener = <E extends WorkerEventName>(event: E, params: WorkerEvents[E]) => void;
 
@@ -140,11 +147,24 @@ export class IndexClient {
   }
 
   request<M extends WorkerMethod>(method: M, params: WorkerParams<M>, opts: RequestOptions = {}): Promise<WorkerResult<M>> {
+    return this.send(method, params, opts, undefined) as Promise<WorkerResult<M>>;
+  }
+
+  /**
+   * The same request, answered with the UTF-8 bytes of the result's JSON (`null` when the worker answered
+   * nothing): for answers the host forwards as they are, so that a large one is neither parsed nor
+   * serialised again on the host's thread.
+   */
+  requestEncoded<M extends WorkerMethod>(method: M, params: WorkerParams<M>, opts: RequestOptions = {}): Promise<EncodedResult<M>> {
+    return this.send(method, params, opts, 'json') as Promise<EncodedResult<M>>;
+  }
+
+  private send(method: WorkerMethod, params: unknown, opts: RequestOptions, encode: 'json' | undefined): Promise<unknown> {
     const w = this.worker;
     if (!w) return Promise.reject(new WorkerGoneError('the index worker is not running'));
     const id = this.nextId++;
-    return new Promise<WorkerResult<M>>((resolve, reject) => {
-      const p: Pending = { method, resolve: resolve as (v: unknown) => void, reject, onProgress: opts.onProgress };
+    return new Promise<unknown>((resolve, reject) => {
+      const p: Pending = { method, resolve, reject, onProgress: opts.onProgress, encode };
       if (opts.token) {
         if (opts.token.isCancellationRequested) {
           reject(new Error('cancelled'));
@@ -153,7 +173,7 @@ export class IndexClient {
         p.cancel = opts.token.onCancellationRequested(() => this.worker?.post({ kind: 'cancel', id } satisfies HostMessage));
       }
       this.pending.set(id, p);
-      w.post({ kind: 'request', id, method, params } satisfies HostMessage);
+      w.post({ kind: 'request', id, method, params, ...(encode ? { encode } : {}) } satisfies HostMessage);
     });
   }
 
@@ -179,11 +199,12 @@ export class IndexClient {
     p.cancel?.dispose();
     // The size of big answers (what the host holds while it relays them), when tracing.
     if (tracing && m.ok) {
-      const chars = JSON.stringify(m.result ?? null).length;
+      const chars = m.encoded === 'json' && m.result instanceof Uint8Array ? m.result.byteLength : JSON.stringify(m.result ?? null).length;
       if (chars > 100_000) trace('host', 'bigAnswer', { method: p.method, chars });
     }
-    if (m.ok) p.resolve(m.result);
-    else p.reject(new Error(m.error));
+    if (!m.ok) p.reject(new Error(m.error));
+    else if ((m.encoded === 'json') === (p.encode === 'json')) p.resolve(m.result);
+    else p.reject(new Error(`${p.method}: the worker answered ${m.encoded ? 'encoded' : 'not encoded'}, asked ${p.encode ? 'encoded' : 'not encoded'}`));
   }
 
   /** Stops the worker (no crash report). */

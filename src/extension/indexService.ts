@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { IndexState, ServerStatus, SyncSummary, WorkerMethod, WorkerParams, WorkerResult } from '../protocol/worker';
 import type { SyncProgress } from '../protocol/indexTypes';
 import { indexFilePath, priceFilePath, receivedDirs, telemetryDirs } from './config';
-import { IndexClient, WorkerGoneError, type RequestOptions } from './indexClient';
+import { IndexClient, WorkerGoneError, type EncodedResult, type RequestOptions } from './indexClient';
 import { LiveWatcher } from './liveWatcher';
 import { trace } from '../core/trace';
 
@@ -157,6 +157,12 @@ export class IndexService implements vscode.Disposable {
   async request<M extends WorkerMethod>(method: M, params: WorkerParams<M>, opts?: RequestOptions): Promise<WorkerResult<M>> {
     await this.start();
     return this.client.request(method, params, opts);
+  }
+
+  /** The same, answered with the JSON bytes of the result (for answers forwarded as they are: see IndexClient). */
+  async requestEncoded<M extends WorkerMethod>(method: M, params: WorkerParams<M>, opts?: RequestOptions): Promise<EncodedResult<M>> {
+    await this.start();
+    return this.client.requestEncoded(method, params, opts);
   }
 
   /** Syncs now (the worker coalesces requests made while it syncs). `progress` shows a cancellable notification. */

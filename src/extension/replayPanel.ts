@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import {
-  detailsPartOf, isEnvelope, protocolVersion, type CommandHandlers, type Envelope, type NotificationMethod, type Notifications,
+  detailsPartOf, isEnvelope, protocolVersion, type CommandHandlers, type EncodedAnswer, type Envelope, type NotificationMethod, type Notifications,
   type PersistedWebviewState, type RequestHandlers, type WebviewBootstrap,
 } from '../protocol/messages';
 import { createNonce, renderWebviewHtml } from '../core/webviewHtml';
 import type { IndexService } from './indexService';
+import type { WorkerMethod, WorkerParams } from '../protocol/worker';
 
 export const REPLAY_VIEW_TYPE = 'agentTelemetry.replay';
 
@@ -176,7 +177,8 @@ class ReplayPanel {
       try {
         const handler = this.requests[m.method] as (p: unknown) => Promise<unknown>;
         const result = await handler(m.params);
-        void this.panel.webview.postMessage({ kind: 'response', id: m.id, ok: true, result });
+        if (isEncodedAnswer(result)) void this.panel.webview.postMessage({ kind: 'response', id: m.id, ok: true, result: ownBuffer(result.encodedJson), encoded: 'json' });
+        else void this.panel.webview.postMessage({ kind: 'response', id: m.id, ok: true, result });
         this.recordAnswer(m.method);
       } catch (err) {
         void this.panel.webview.postMessage({ kind: 'response', id: m.id, ok: false, error: (err as Error).message });
@@ -192,46 +194,36 @@ class ReplayPanel {
     }
   }
 
+  /**
+   * The worker's answers go to the webview as the worker encoded them (JSON bytes, see EncodedAnswer): a timeline
+   * page or a details list of thousands of items is neither parsed nor serialised again on the host's thread.
+   * `missing` is the error for an answer of null (the session, run, call or blob is not in the index).
+   */
+  private async forward<M extends WorkerMethod>(method: M, params: WorkerParams<M>, missing: string): Promise<EncodedAnswer> {
+    const bytes = await this.service.requestEncoded(method, params);
+    if (isJsonNull(bytes)) throw new Error(missing);
+    return { encodedJson: bytes };
+  }
+
   private readonly requests: RequestHandlers = {
-    'session/get': async ({ sessionKey, runId }) => {
-      const view = await this.service.request('session/view', { sessionKey, ...(runId ? { runId } : {}) });
-      if (!view) throw new Error(`session ${sessionKey} is not in the index`);
-      return view;
-    },
-    'session/header': async ({ sessionKey, runId }) => {
-      const header = await this.service.request('session/header', { sessionKey, ...(runId ? { runId } : {}) });
-      if (!header) throw new Error(`session ${sessionKey} is not in the index`);
-      return header;
-    },
-    'timeline/page': async ({ sessionKey, runId, offset, limit }) => {
-      const page = await this.service.request('timeline/page', { sessionKey, ...(runId ? { runId } : {}), offset, limit });
-      if (!page) throw new Error(`session ${sessionKey} is not in the index`);
-      return page;
-    },
-    'session/details': async ({ sessionKey, runId, part, offset, limit }) => {
+    'session/get': ({ sessionKey, runId }) =>
+      this.forward('session/view', { sessionKey, ...(runId ? { runId } : {}) }, `session ${sessionKey} is not in the index`),
+    'session/header': ({ sessionKey, runId }) =>
+      this.forward('session/header', { sessionKey, ...(runId ? { runId } : {}) }, `session ${sessionKey} is not in the index`),
+    'timeline/page': ({ sessionKey, runId, offset, limit }) =>
+      this.forward('timeline/page', { sessionKey, ...(runId ? { runId } : {}), offset, limit }, `session ${sessionKey} is not in the index`),
+    'session/details': ({ sessionKey, runId, part, offset, limit }) => {
       const only = detailsPartOf(part);
       const page = only ? { part: only, ...(offset !== undefined ? { offset } : {}), ...(limit !== undefined ? { limit } : {}) } : {};
-      const details = await this.service.request('session/details', { sessionKey, ...(runId ? { runId } : {}), ...page });
-      if (!details) throw new Error(`session ${sessionKey} is not in the index`);
-      return details;
+      return this.forward('session/details', { sessionKey, ...(runId ? { runId } : {}), ...page }, `session ${sessionKey} is not in the index`);
     },
-    'tool/get': async ({ eventId }) => {
-      const call = await this.service.request('tool/byEvent', { eventId });
-      if (!call) throw new Error(`no tool call for event ${eventId}`);
-      return call;
-    },
-    'blob/get': async ({ eventId, blobId, offset, maxBytes }) => {
-      const page = await this.service.request('blob/page', { eventId, blobId, offset, maxBytes });
-      if (!page) throw new Error(`blob ${blobId} is not referenced by event ${eventId}`);
-      return page;
-    },
-    'events/query': (filter) => this.service.request('events/query', filter),
-    'compare/get': ({ a, b }) => this.service.request('compare', { a, b }),
-    'waterfall/get': async ({ sessionKey, runId, offset, limit }) => {
-      const page = await this.service.request('waterfall/page', { sessionKey, ...(runId ? { runId } : {}), offset, limit });
-      if (!page) throw new Error(`session ${sessionKey} is not in the index`);
-      return page;
-    },
+    'tool/get': ({ eventId }) => this.forward('tool/byEvent', { eventId }, `no tool call for event ${eventId}`),
+    'blob/get': ({ eventId, blobId, offset, maxBytes }) =>
+      this.forward('blob/page', { eventId, blobId, offset, maxBytes }, `blob ${blobId} is not referenced by event ${eventId}`),
+    'events/query': (filter) => this.forward('events/query', filter, 'no answer to the events query'),
+    'compare/get': ({ a, b }) => this.forward('compare', { a, b }, `nothing to compare for ${a} and ${b}`),
+    'waterfall/get': ({ sessionKey, runId, offset, limit }) =>
+      this.forward('waterfall/page', { sessionKey, ...(runId ? { runId } : {}), offset, limit }, `session ${sessionKey} is not in the index`),
   };
 
   private readonly commands: CommandHandlers = {
@@ -267,6 +259,23 @@ class ReplayPanel {
   }
 }
 
+
+function isEncodedAnswer(x: unknown): x is EncodedAnswer {
+  return typeof x === 'object' && x !== null && (x as { encodedJson?: unknown }).encodedJson instanceof Uint8Array;
+}
+
+/** Whether JSON bytes say `null` (what the worker answers for something not in the index). */
+function isJsonNull(bytes: Uint8Array): boolean {
+  return bytes.length === 4 && String.fromCharCode(...bytes) === 'null';
+}
+
+/**
+ * The bytes in an ArrayBuffer of their own: a webview message carries typed arrays as their whole underlying
+ * buffer, and bytes received from the worker may be a view into a larger one.
+ */
+function ownBuffer(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+}
 
 function keyOf(t: WebviewBootstrap): string {
   if (t.view === 'compare') return `compare:${JSON.stringify([t.a, t.b])}`;

@@ -297,8 +297,12 @@ export interface RequestEnvelope<M extends RequestMethod = RequestMethod> {
   method: M;
   params: RequestParams<M>;
 }
+/**
+ * `encoded: 'json'`: `result` is the UTF-8 bytes of the result's JSON (a Uint8Array or ArrayBuffer), as the
+ * index worker wrote it; the host forwards such answers without parsing them and the webview decodes them.
+ */
 export type ResponseEnvelope =
-  | { kind: 'response'; id: number; ok: true; result: unknown }
+  | { kind: 'response'; id: number; ok: true; result: unknown; encoded?: 'json' }
   | { kind: 'response'; id: number; ok: false; error: string };
 export interface CommandEnvelope<M extends CommandMethod = CommandMethod> {
   kind: 'command';
@@ -312,9 +316,14 @@ export interface NotificationEnvelope<M extends NotificationMethod = Notificatio
 }
 export type Envelope = RequestEnvelope | ResponseEnvelope | CommandEnvelope | NotificationEnvelope;
 
+/** A result the host forwards as the UTF-8 bytes of its JSON (see ResponseEnvelope's `encoded`). */
+export interface EncodedAnswer {
+  readonly encodedJson: Uint8Array;
+}
+
 /** Host side: one handler per request; a missing entry is a compile error. */
 export type RequestHandlers = {
-  [M in RequestMethod]: (params: RequestParams<M>) => Promise<RequestResult<M>>;
+  [M in RequestMethod]: (params: RequestParams<M>) => Promise<RequestResult<M> | EncodedAnswer>;
 };
 /** Host side: one handler per command. */
 export type CommandHandlers = {
@@ -396,7 +405,9 @@ export function isEnvelope(x: unknown): x is Envelope {
       return paramsOk(x.params, specFor(notificationSpecs, x.method));
     case 'response':
       if (!Number.isSafeInteger(x.id)) return false;
-      return x.ok === true ? 'result' in x : x.ok === false && typeof x.error === 'string';
+      if (x.ok === false) return typeof x.error === 'string';
+      if (x.ok !== true || !('result' in x)) return false;
+      return x.encoded === undefined || (x.encoded === 'json' && (x.result instanceof Uint8Array || x.result instanceof ArrayBuffer));
     default:
       return false;
   }

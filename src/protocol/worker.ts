@@ -7,6 +7,10 @@
  *   may be cancelled (`cancel` with its id) and may report `progress` (tied to its id) before it ends.
  * - {@link WorkerEvents}: worker → host, unprompted (the index changed, its state, log lines).
  *
+ * A request sent with `encode: 'json'` is answered with its result as the UTF-8 bytes of its JSON
+ * (`encoded: 'json'`, `result` a Uint8Array): answers the host only forwards (to the replay webview)
+ * then cross both boundaries as one byte array, never parsed into objects on the host's thread.
+ *
  * Requests name what they are about by id (event id, run id, session key, tree node id), never by
  * an object the host holds. Both sides check every incoming message with {@link isHostMessage} /
  * {@link isWorkerMessage} before acting on it.
@@ -182,12 +186,12 @@ const EVENTS: { [E in WorkerEventName]: true } = { 'index/changed': true, 'index
 
 /** Host → worker. */
 export type HostMessage =
-  | { kind: 'request'; id: number; method: WorkerMethod; params: unknown }
+  | { kind: 'request'; id: number; method: WorkerMethod; params: unknown; encode?: 'json' }
   | { kind: 'cancel'; id: number };
 
 /** Worker → host. */
 export type WorkerMessage =
-  | { kind: 'response'; id: number; ok: true; result: unknown }
+  | { kind: 'response'; id: number; ok: true; result: unknown; encoded?: 'json' }
   | { kind: 'response'; id: number; ok: false; error: string; cancelled?: boolean }
   | { kind: 'progress'; id: number; progress: WorkerProgress }
   | { kind: 'event'; event: WorkerEventName; params: unknown };
@@ -206,7 +210,7 @@ export function isWorkerMethod(x: unknown): x is WorkerMethod {
 export function isHostMessage(m: unknown): m is HostMessage {
   if (!isRecord(m) || !isId(m.id)) return false;
   if (m.kind === 'cancel') return true;
-  return m.kind === 'request' && isWorkerMethod(m.method) && isRecord(m.params);
+  return m.kind === 'request' && isWorkerMethod(m.method) && isRecord(m.params) && (m.encode === undefined || m.encode === 'json');
 }
 
 /** Shape check of a message arriving at the host. */
@@ -214,7 +218,10 @@ export function isWorkerMessage(m: unknown): m is WorkerMessage {
   if (!isRecord(m)) return false;
   switch (m.kind) {
     case 'response':
-      return isId(m.id) && (m.ok === true ? 'result' in m : m.ok === false && typeof m.error === 'string');
+      if (!isId(m.id)) return false;
+      if (m.ok === false) return typeof m.error === 'string';
+      if (m.ok !== true || !('result' in m)) return false;
+      return m.encoded === undefined || (m.encoded === 'json' && m.result instanceof Uint8Array);
     case 'progress':
       return isId(m.id) && isRecord(m.progress);
     case 'event':

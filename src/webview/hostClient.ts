@@ -88,13 +88,22 @@ export class HostClient {
       if (!p) return;
       this.pending.delete(data.id);
       clearTimeout(p.timer);
-      if (data.ok) p.resolve(data.result);
-      else p.reject(new Error(data.error));
+      if (!data.ok) p.reject(new Error(data.error));
+      else if (data.encoded !== 'json') p.resolve(data.result);
+      else {
+        try {
+          p.resolve(JSON.parse(decoder.decode(data.result as Uint8Array | ArrayBuffer)));
+        } catch (err) {
+          p.reject(new Error(`an answer that is not JSON: ${(err as Error).message}`));
+        }
+      }
     } else if (data.kind === 'notification') {
       for (const l of this.listeners.get(data.method) ?? []) (l as (p: unknown) => void)(data.params);
     }
   }
 }
+
+const decoder = new TextDecoder();
 
 let shared: HostClient | undefined;
 

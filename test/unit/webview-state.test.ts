@@ -431,6 +431,8 @@ describe('protocol shape check', () => {
     assert.ok(isEnvelope({ kind: 'notification', method: 'index/didChange', params: { sessionKeys: ['s'] } }));
     assert.ok(isEnvelope({ kind: 'response', id: 1, ok: true, result: null }));
     assert.ok(isEnvelope({ kind: 'response', id: 1, ok: false, error: 'x' }));
+    assert.ok(isEnvelope({ kind: 'response', id: 1, ok: true, result: new TextEncoder().encode('{"a":1}'), encoded: 'json' }));
+    assert.ok(isEnvelope({ kind: 'response', id: 1, ok: true, result: new ArrayBuffer(4), encoded: 'json' }));
   });
 
   test('rejects unknown methods, wrong types, extra fields and raw paths', () => {
@@ -446,6 +448,8 @@ describe('protocol shape check', () => {
       { kind: 'command', method: 'webview/ready' },
       { kind: 'response', id: 1, ok: false },
       { kind: 'response', id: 1, ok: true },
+      { kind: 'response', id: 1, ok: true, result: '{"a":1}', encoded: 'json' },
+      { kind: 'response', id: 1, ok: true, result: new Uint8Array(2), encoded: 'base64' },
       { kind: 'other', method: 'x', params: {} },
     ];
     for (const b of bad) assert.equal(isEnvelope(b), false, JSON.stringify(b));

@@ -457,6 +457,39 @@ test('worker as a child process: the same answers; a crash (SIGKILL, mid-sync) f
   assert.equal(crashes.length, 1, 'terminate is not a crash');
 });
 
+test('worker: answers asked encoded are the JSON bytes of the same answers (thread and child process); null stays null', async () => {
+  const t = tempDir();
+  try {
+    writeSessions(t.dir, 2, 30);
+    for (const mode of ['thread', 'process'] as const) {
+      const { c } = client({}, undefined, mode);
+      try {
+        await c.request('index/open', { file: null, dirs: [t.dir] });
+        await c.request('index/sync', { dirs: [t.dir] });
+        const asks = [
+          ['session/header', { sessionKey: 'agent:main:s1' }],
+          ['timeline/page', { sessionKey: 'agent:main:s1', offset: 5, limit: 10 }],
+          ['session/details', { sessionKey: 'agent:main:s0', part: 'toolCalls', offset: 0, limit: 100 }],
+          ['events/query', { offset: 0, limit: 20 }],
+        ] as const;
+        for (const [method, params] of asks) {
+          const plain = await c.request(method, params as never);
+          assert.ok(plain, `${method} answered`);
+          const bytes = await c.requestEncoded(method, params as never);
+          assert.ok(bytes instanceof Uint8Array, `${mode} ${method}: bytes`);
+          assert.deepEqual(JSON.parse(new TextDecoder().decode(bytes)), JSON.parse(JSON.stringify(plain)), `${mode} ${method}`);
+        }
+        const missing = await c.requestEncoded('session/header', { sessionKey: 'agent:main:nope' });
+        assert.equal(new TextDecoder().decode(missing), 'null');
+      } finally {
+        await c.terminate();
+      }
+    }
+  } finally {
+    t.cleanup();
+  }
+});
+
 test('files/touched through the worker: the fixture file-activity answer, a limit, a bad request refused; a write shows as a change against nothing', async () => {
   const fixture = path.join(__dirname, '..', 'fixtures', 'file-activity');
   const src = path.join(fixture, 'workspace', 'src', 'greeting.ts');

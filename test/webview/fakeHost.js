@@ -277,7 +277,8 @@
         if (msg.kind !== 'request') return;
         try {
           const result = handlers[msg.method](msg.params);
-          const send = () => deliver({ kind: 'response', id: msg.id, ok: true, result });
+          // as the extension answers: the worker's JSON bytes, forwarded without parsing
+          const send = () => deliver({ kind: 'response', id: msg.id, ok: true, result: new TextEncoder().encode(JSON.stringify(result)), encoded: 'json' });
           if (msg.method === 'session/details' && window.__holdDetails) heldDetails.push(send);
           else send();
         } catch (err) {

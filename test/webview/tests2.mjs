@@ -160,7 +160,7 @@ export function registerMoreTests(test, { fixture }) {
     assert.equal(await page.evaluate(() => window.__holdDetails), true, 'the details answer is still held back');
     assert.equal((await requests(page, 'timeline/page')).length, 1, 'one page at first paint');
     const first = (await requests(page, 'timeline/page'))[0].params;
-    assert.deepEqual([first.offset, first.limit], [0, 1000]);
+    assert.deepEqual([first.offset, first.limit], [0, 250]);
     assert.ok((await rows(page).count()) < 80);
     const openLongest = await longestTask(page);
     // the Tokens tab waits for the details; the timeline keeps working meanwhile
@@ -170,7 +170,7 @@ export function registerMoreTests(test, { fixture }) {
     // scrolling past the first page shows placeholder rows, then asks for their pages and shows their events
     const viewport = page.locator('atx-timeline .viewport');
     await viewport.evaluate((el) => (el.scrollTop = 1500 * 26));
-    await until(async () => (await requests(page, 'timeline/page')).some((r) => r.params.offset === 1000), 'second page asked for');
+    await until(async () => (await requests(page, 'timeline/page')).some((r) => r.params.offset === 250), 'second page asked for');
     await until(async () => (await page.locator('atx-timeline .row.placeholder').count()) === 0, 'placeholders replaced');
     await until(async () => (await page.locator('atx-timeline .row.event', { hasText: /file-1[45]\d\d\.ts/ }).count()) > 0, 'rows of the second page');
     assert.ok((await rows(page).count()) < 80, 'bounded DOM rows after scrolling');

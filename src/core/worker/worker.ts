@@ -59,6 +59,7 @@ const ready = loadSqlJs(data.wasmPath ? readFileSync(data.wasmPath) : undefined)
   (sql) => new IndexEngine(sql, (event, params) => post({ kind: 'event', event, params }), data.engine ?? {}),
 );
 const running = new Map<number, AbortController>();
+const encoder = new TextEncoder();
 
 port.onMessage((m: unknown) => {
   if (!isHostMessage(m)) {
@@ -80,7 +81,8 @@ port.onMessage((m: unknown) => {
         signal: abort.signal,
         progress: (progress) => post({ kind: 'progress', id: m.id, progress: progress as never }),
       });
-      post({ kind: 'response', id: m.id, ok: true, result: result ?? null });
+      if (m.encode === 'json') post({ kind: 'response', id: m.id, ok: true, result: encoder.encode(JSON.stringify(result ?? null)), encoded: 'json' });
+      else post({ kind: 'response', id: m.id, ok: true, result: result ?? null });
       if (tracing) trace('worker', 'res', { method: m.method, id: m.id, ms: Date.now() - received });
     } catch (err) {
       post({ kind: 'response', id: m.id, ok: false, error: abort.signal.aborted ? CANCELLED : ((err as Error).message ?? String(err)), ...(abort.signal.aborted ? { cancelled: true } : {}) });

@@ -20,8 +20,10 @@ import {
 import type { Comparison, ReplayEvent } from '../../protocol/model';
 import type { WaterfallSpan } from '../../protocol/messages';
 
+/** Events of the first timeline page of a session opened (enough to fill the view). */
+const firstPageSize = 250;
 /** Items of a details list asked for per `session/details` request (small answers: each is received in one task). */
-const detailsPageSize = 2500;
+const detailsPageSize = 1000;
 /** While a jump loads many pages, the timeline is regrouped at most this often. */
 const applyEveryMs = 300;
 import { buildRows, groupKeyOfRun, revealEvent, type TimelineRow, toggleCollapsed } from '../state/timeline';
@@ -74,6 +76,7 @@ export class AtxApp extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     if (this.ui) return;
+    markOnce('atx-start');
     const host = (this.host ??= getHostClient());
     this.ui = initialUiState(decodeBootstrap(this.getAttribute('data-bootstrap')), host.getState());
     host.onNotification('view/show', (p) => this.show({ view: 'session', sessionKey: p.sessionKey, runId: p.runId }, p.eventId));
@@ -158,14 +161,25 @@ export class AtxApp extends LitElement {
     const seq = ++this.loadSeq;
     const previous = this.model;
     this.loading = true;
+    // A first opening asks for the first page together with the header (no round trip between them); a small
+    // page, so that its answer and its rows are quick to draw. Further pages come through the page loop.
+    const firstPage = previous
+      ? null
+      : this.host.request('timeline/page', { sessionKey: t.sessionKey, runId: t.runId, offset: 0, limit: firstPageSize }).catch(() => null);
     try {
       const header = await this.host.request('session/header', { sessionKey: t.sessionKey, runId: t.runId });
       if (seq !== this.loadSeq) return; // the user moved to another session meanwhile
       if (!previous) {
-        // paint the header now; the first page (or what the timeline asks for) comes through the page loop
+        // paint the header now, then the first page
         this.model = headerModel(header);
+        this.markPainted('atx-header');
+        const page = await firstPage;
+        if (seq !== this.loadSeq) return;
+        // (a failed first page is asked for again by the page loop, which reports its error)
+        if (page && this.model && this.model.events.length === 0) this.model = appendPage(this.model, page);
         await this.needEvents(1);
         if (seq !== this.loadSeq) return;
+        this.markPainted('atx-first-page');
       } else {
         const m = await this.pagesAside(seq, headerModel(header), Math.max(1, previous.events.length));
         if (!m) return;
@@ -325,6 +339,11 @@ export class AtxApp extends LitElement {
     } finally {
       if (seq === this.waterfallSeq) this.waterfallLoading = false;
     }
+  }
+
+  /** Marks `name` (once per panel) after the next render is on screen: the first paint a bench can read. */
+  private markPainted(name: string): void {
+    void this.updateComplete.then(() => requestAnimationFrame(() => setTimeout(() => markOnce(name))));
   }
 
   private setTimelineMode = (mode: TimelineMode): void => {
@@ -502,6 +521,11 @@ export class AtxApp extends LitElement {
 
 /** Spans asked for per `waterfall/get` request (the host caps it too). */
 const waterfallPageSize = 5000;
+
+/** A performance mark, only the first time (a later load of another session does not move it). */
+function markOnce(name: string): void {
+  if (!performance.getEntriesByName(name, 'mark').length) performance.mark(name);
+}
 
 /** Lets the browser paint and handle input before the next slice of work. */
 function yieldToBrowser(): Promise<void> {

@@ -45,6 +45,18 @@ export class AtxTokenChart extends LitElement {
   @state() private focusIndex = 0;
   /** The calls shown, [start, end) indexes into `points`; null for all. */
   @state() private range: { start: number; end: number } | null = null;
+  /**
+   * The first drawing is spread over tasks so that none is long on a session of tens of thousands of calls: the
+   * plot's width is measured in a task after the chart is first shown (`measured`; one drawing at the real width,
+   * not one at a guess and another once measured), the bars are summed then, the plot is drawn in the task
+   * after that (`plotDue`), and the bars' hit areas in the next (`hitsDue`). Later changes (zoom, selection,
+   * resize) redraw at once.
+   */
+  @state() private measured = false;
+  @state() private plotDue = false;
+  @state() private hitsDue = false;
+  /** The bars' hit areas as last drawn (apart from the plot: the first drawing puts them in a task of their own). */
+  private hitsTemplate: SVGTemplateResult | null = null;
   private bars: TokenBar[] = [];
   /** The context bands by tool of the bars (only while `byTool`). */
   private bands: { names: string[]; values: number[][] } | null = null;
@@ -58,6 +70,10 @@ export class AtxTokenChart extends LitElement {
       if (this.plot) this.width = Math.max(320, this.plot.clientWidth);
     });
     if (this.plot) this.resizeObserver.observe(this.plot);
+    setTimeout(() => {
+      if (this.plot) this.width = Math.max(320, this.plot.clientWidth);
+      this.measured = true;
+    });
   }
 
   override disconnectedCallback(): void {
@@ -67,15 +83,28 @@ export class AtxTokenChart extends LitElement {
 
   override willUpdate(changed: Map<PropertyKey, unknown>): void {
     if (changed.has('points')) this.range = null;
-    if (changed.has('points') || changed.has('range') || changed.has('width')) {
+    if (!this.measured) return;
+    if (changed.has('points') || changed.has('range') || changed.has('width') || changed.has('measured')) {
       const r = this.range;
       this.bars = tokenBars(this.points, this.width - left - right, r?.start ?? 0, r?.end ?? this.points.length);
       if (this.focusIndex >= this.bars.length) this.focusIndex = 0;
       if (this.hovered !== null && this.hovered >= this.bars.length) this.hovered = null;
     }
-    if (['points', 'range', 'width', 'byTool'].some((k) => changed.has(k))) this.bands = this.byTool ? toolBands(this.points, this.bars) : null;
+    if (['points', 'range', 'width', 'byTool', 'measured'].some((k) => changed.has(k))) this.bands = this.byTool ? toolBands(this.points, this.bars) : null;
+    if (!this.plotTemplate && !this.plotDue) {
+      setTimeout(() => (this.plotDue = true));
+      return;
+    }
     if (!this.plotTemplate || ['points', 'range', 'width', 'selectedKey', 'focusIndex', 'byTool'].some((k) => changed.has(k))) {
       this.plotTemplate = this.points.length ? this.renderPlot() : null;
+      // the first time, the hit areas follow in the next task
+      if (!this.hitsDue) {
+        setTimeout(() => (this.hitsDue = true));
+        return;
+      }
+    }
+    if (!this.hitsTemplate || ['points', 'range', 'width', 'focusIndex', 'hitsDue'].some((k) => changed.has(k))) {
+      this.hitsTemplate = this.points.length ? this.renderHits() : null;
     }
   }
 
@@ -200,14 +229,21 @@ export class AtxTokenChart extends LitElement {
       ${labels}
       <path class="cumul" d=${line}></path>
       <path class="dot" d=${dots.join('')}></path>
-      <g class="hits" @mouseover=${this.onHitEvent} @focusin=${this.onHitEvent} @click=${this.onHitEvent} @keydown=${this.onHitEvent}>
+    `;
+  }
+
+  /** One hit area per bar (hover, focus, click, keys), each with its description for assistive technology. */
+  private renderHits(): SVGTemplateResult {
+    const pts = this.bars;
+    const { step } = barLayout(pts.length, this.width - left - right);
+    const { delta: bd, ctx: bx } = bands;
+    return svg`<g class="hits" @mouseover=${this.onHitEvent} @focusin=${this.onHitEvent} @click=${this.onHitEvent} @keydown=${this.onHitEvent}>
         ${pts.map(
           (p, i) => svg`<rect class="hit" data-i=${i} data-event-id=${p.eventId ?? ''} data-calls=${p.to - p.from + 1}
             x=${left + i * step} y=${bd.top - 4} width=${Math.max(step, 1)} height=${bx.top + bx.h - bd.top + 8}
             tabindex=${i === this.focusIndex ? 0 : -1} role="button" aria-label=${this.describe(p)}></rect>`,
         )}
-      </g>
-    `;
+      </g>`;
   }
 
   /** The highlight behind the hovered bar (drawn apart from the plot, which hovering does not redraw). */
@@ -306,7 +342,7 @@ export class AtxTokenChart extends LitElement {
       ${this.renderReadout()}
       <div class="plot" @mouseleave=${() => (this.hovered = null)}>
         <svg width=${this.width} height=${height} role="group" aria-label="Token growth: ${this.points.length} LLM calls${this.bars.length < this.points.length ? `, ${this.bars.length} bars` : ''}">
-          ${this.renderHover()}${this.plotTemplate}
+          ${this.renderHover()}${this.plotTemplate}${this.hitsTemplate}
         </svg>
       </div>`;
   }

@@ -10,10 +10,13 @@ import { buildProvenance, type Provenance } from './provenance';
 import { groupByRun, type TimelineGroup } from './timeline';
 import { tokenSeries, type TokenPoint } from './tokens';
 
-/** Events asked for per `timeline/page` request while scrolling. */
-export const timelinePageSize = 1000;
-/** The most the host gives per page: asked for when many events are needed at once (a jump, a filter). */
-export const timelinePageMax = 2000;
+/**
+ * Events asked for per `timeline/page` request while scrolling. Answers stay a few hundred KB: each is received
+ * (and, in a remote window, compressed by the extension host) in one task, so a larger page is a longer task.
+ */
+export const timelinePageSize = 500;
+/** Asked for when many events are needed at once (a jump, a filter): fewer round trips, still a bounded answer. */
+export const timelinePageMax = 1000;
 
 export interface SessionModel {
   header: SessionHeader;
