@@ -24,6 +24,7 @@ import { fullSearch } from '../query/fullSearch';
 import { searchProgress } from '../ingest/searchIndex';
 import type { FullSearchResult } from '../../protocol/model';
 import { ChainTracker } from '../ops/knosticChain';
+import { readAnswer, type ReadAnswer } from '../serve/readApi';
 import { TelemetryServer } from '../serve/server';
 import type { ChainStatus, SyncProgress, TreeNode } from '../../protocol/indexTypes';
 import type { IndexState, IndexStatus, SaveResult, ServerStatus, SyncSummary, WorkerEventName, WorkerEvents } from '../../protocol/worker';
@@ -505,6 +506,13 @@ export class IndexEngine {
     }
     if (!server && !announce) return this.serverState;
     return this.setServerState({ running: false });
+  }
+
+  /** The read API's answer over this index, for a server receiving in another thread (the CLI's). */
+  serverRead(route: string, query: string, now: number): ReadAnswer {
+    const index = this.index;
+    if (!index) throw new Error('the telemetry index is not open');
+    return readAnswer(index.db, route, query, { now, fillSearch: (o) => index.fillSearch(o) });
   }
 
   serverStatus(): ServerStatus {
