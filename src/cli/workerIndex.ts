@@ -41,7 +41,8 @@ export class WorkerIndex implements RemoteServedIndex {
 
   /** Starts the worker and opens the index in it; `rebuildReason` says why a stored index was rebuilt. */
   static async open(opts: WorkerIndexOptions): Promise<{ index: WorkerIndex; rebuildReason?: string }> {
-    const client = new IndexClient(workerScript(), { engine: {} }, opts.onCrash);
+    // Searches fill the search index as they come (as the CLI's commands do), not in the background.
+    const client = new IndexClient(workerScript(), { engine: { backgroundSearch: false } }, opts.onCrash);
     client.onEvent((event, params) => {
       if (event === 'log') {
         const l = params as { level: string; message: string };

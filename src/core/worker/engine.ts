@@ -49,6 +49,12 @@ export interface EngineOptions {
   lockStaleMs?: number;
   /** Work per slice of the background search-index fill. Default 50 ms. */
   searchSliceMs?: number;
+  /**
+   * Whether the search index is filled in the background after syncs (default true). False: only
+   * when a search asks (bounded per search), so a long backlog of writes is indexed sooner (the
+   * CLI's server, whose index mostly answers reads other than search).
+   */
+  backgroundSearch?: boolean;
 }
 
 interface Pass extends PassResult {
@@ -269,7 +275,7 @@ export class IndexEngine {
    */
   private kickSearch(): void {
     const index = this.index;
-    if (this.searchFill || !index) return;
+    if (this.searchFill || !index || this.opts.backgroundSearch === false) return;
     const fill = async (): Promise<void> => {
       for (;;) {
         if (this.index !== index || this.scheduler.busy) return;
@@ -290,6 +296,8 @@ export class IndexEngine {
 
   /** Full-text search (fullSearch.ts) over what the search index holds; a fill still to do is started. */
   fullSearch(query: string, limit?: number): FullSearchResult {
+    // Without the background fill, the search fills what it can first (bounded).
+    if (this.opts.backgroundSearch === false) this.index?.fillSearch({ maxMs: 250 });
     const r = fullSearch(this.db, query, limit === undefined ? {} : { limit });
     if (!r.index.complete) this.kickSearch();
     return r;
@@ -301,7 +309,8 @@ export class IndexEngine {
       await this.searchFill;
       await this.scheduler.quiesce();
       if (!this.index || searchProgress(this.index.db).complete) return;
-      this.kickSearch();
+      if (this.opts.backgroundSearch === false) this.index.fillSearch({});
+      else this.kickSearch();
     }
   }
 
