@@ -21,6 +21,7 @@ import { fileNameOf } from '../core/source/eventFields';
 import { compare } from '../core/query/compare';
 import { SearchQueryError } from '../core/query/fullSearch';
 import { isLoopbackHost, TelemetryServer } from '../core/serve/server';
+import { WorkerIndex } from './workerIndex';
 import type { TelemetryIndex } from '../core/ingest/indexer';
 import type { LlmCallUsage, RunUsage } from '../protocol/model';
 import { checkFlags, intFlag, parseArgs, strFlag, USAGE, UsageError, type ParsedArgs } from './args';
@@ -479,11 +480,23 @@ async function serve(args: ParsedArgs, out: Out, err: Out, stop?: AbortSignal): 
   const all = [...dirs, path.join(receiveDir, 'otlp'), path.join(receiveDir, 'flowcore')];
   const file = args.noIndex ? null : (args.index ?? defaultIndexFile(all));
   if (file) assertOutsideTelemetry(file, all);
-  const sql = await loadSqlJs();
-  const { index, rebuildReason } = openIndexFile(sql, file);
+  // The index lives in a worker thread: receiving and appending here never wait behind indexing.
+  const say = (l: string) => err.write(`agent-telemetry serve: ${l}\n`);
+  let crashed: Error | null = null;
+  let crash = (): void => undefined;
+  const { index, rebuildReason } = await WorkerIndex.open({
+    file,
+    dirs: all,
+    priceFile: args.prices ? path.resolve(args.prices) : null,
+    log: say,
+    onCrash: (e) => {
+      crashed = e;
+      crash();
+    },
+  });
   if (rebuildReason) err.write(`agent-telemetry: ${rebuildReason}; rebuilding from the logs\n`);
-  usePriceFile(index, args, err);
-  const server = new TelemetryServer({ index, dirs, receiveDir, host, port, token, allowRemote, indexFile: file, log: (l) => err.write(`agent-telemetry serve: ${l}\n`) });
+  // Receiving runs ahead of indexing; the index catches up at once (no delay to keep it off this thread).
+  const server = new TelemetryServer({ index, dirs, receiveDir, host, port, token, allowRemote, indexFile: null, writeSyncDelayMs: 0, log: say });
   try {
     await server.start();
     const { url } = server.address;
@@ -500,13 +513,21 @@ async function serve(args: ParsedArgs, out: Out, err: Out, stop?: AbortSignal): 
     );
     await new Promise<void>((resolve) => {
       const done = () => resolve();
+      crash = done;
+      if (crashed) done();
       process.once('SIGINT', done);
       process.once('SIGTERM', done);
       stop?.addEventListener('abort', done);
     });
   } finally {
+    // Whatever is not indexed yet is on disk: the next start indexes it.
+    index.stopSyncing();
     await server.stop();
-    index.close();
+    await index.close();
+  }
+  if (crashed) {
+    err.write(`agent-telemetry serve: the index worker stopped (${(crashed as Error).message}); the received files are kept\n`);
+    return 1;
   }
   return 0;
 }

@@ -123,6 +123,12 @@ export interface WorkerRequests {
   'tree/update': { params: { sessionKeys: string[]; shownIds: string[]; filter: TreeFilter; flat?: boolean; now?: number }; result: TreeNode[] | null };
   /** Full-text search over tool arguments/results, messages, prompts and errors (a bad query is an error response saying why). */
   'search/full': { params: { query: string; limit?: number }; result: FullSearchResult };
+  /**
+   * The telemetry server's read API answered from this index (the CLI's server receives in its own
+   * thread and asks the worker): `route` is the path (`/telemetry/…`), `query` the query string
+   * without `?`, `now` the clock for `since`. A refusal is a status and a reason, not an error.
+   */
+  'server/read': { params: { route: string; query: string; now: number }; result: { status: 200; body: unknown } | { status: 400 | 404; error: string } };
 }
 
 /** The telemetry server as the worker runs it (loopback only: the host never asks for another address). */
@@ -165,6 +171,7 @@ const METHODS: { [M in WorkerMethod]: true } = {
   'server/start': true, 'server/stop': true, 'server/status': true, 'upload/run': true,
   'tree/update': true,
   'search/full': true,
+  'server/read': true,
 };
 
 /** Progress reports some requests send before their response. */

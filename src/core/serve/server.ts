@@ -17,24 +17,33 @@ import path from 'node:path';
 import type { Database } from 'sql.js';
 import { TelemetryIndex } from '../ingest/indexer';
 import { saveIndexFile } from '../ingest/indexFile';
-import { SearchQueryError } from '../query/fullSearch';
 import * as answers from '../query/answers';
-import { AmbiguousIdError, compare } from '../query/compare';
-import { parseSince } from '../since';
 import { DailyAppender } from './appender';
 import { HttpError, MAX_BODY_BYTES, parseJsonBody, readBody } from './body';
 import { checkBatch } from './flowcoreBatch';
 import { decodeTraces, encodeStatus, encodeTraceResponse, otlpEncodingOf, type OtlpEncoding } from './otlp';
+import { readAnswer, type ReadAnswer } from './readApi';
 
 /**
- * What the server needs of an index: its database and a way to bring it up to date with folders.
- * A TelemetryIndex is one; the index worker passes its engine (which syncs through its scheduler).
+ * What the server needs of an index, in one of two shapes:
+ * - in this thread: its database and a way to bring it up to date with folders (a TelemetryIndex
+ *   is one; the index worker passes its engine, which syncs through its scheduler);
+ * - elsewhere (the CLI's index worker): a way to sync and a way to answer a read, both asynchronous,
+ *   so that receiving never waits behind indexing.
  */
-export interface ServedIndex {
+export type ServedIndex = LocalServedIndex | RemoteServedIndex;
+
+export interface LocalServedIndex {
   readonly db: Database;
   sync(dirs: string[]): Promise<unknown>;
   /** Makes what was indexed since the last fill searchable, for at most `maxMs`. */
   fillSearch(opts: { maxMs?: number }): unknown;
+}
+
+export interface RemoteServedIndex {
+  sync(dirs: string[]): Promise<unknown>;
+  /** The read API's answer for `route` and `query` (see readApi.ts), computed where the index lives. */
+  read(route: string, query: string, now: number): Promise<ReadAnswer>;
 }
 
 export interface ServerOptions {
@@ -57,16 +66,18 @@ export interface ServerOptions {
   syncIntervalMs?: number;
   saveEveryMs?: number;
   maxBodyBytes?: number;
+  /**
+   * How long after an accepted write the index syncs (a read sooner than that syncs first). Default
+   * 1000 ms: under a stream of writes an index in this thread syncs about once a second instead of all
+   * the time, so accepting stays fast. An index in another thread can sync at once (0).
+   */
+  writeSyncDelayMs?: number;
   /** The clock (tests); defaults to Date.now. */
   now?: () => number;
   /** Sync failures and the like (never fatal). */
   log?: (line: string) => void;
 }
 
-/**
- * How long after an accepted write the index syncs (a read sooner than that syncs first): under a
- * stream of writes, indexing runs about once a second instead of all the time, so accepting stays fast.
- */
 const WRITE_SYNC_DELAY_MS = 1000;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -175,7 +186,8 @@ export class TelemetryServer {
           this.syncedWrites = Math.max(this.syncedWrites, seen);
           this.maybeSave();
         } catch (e) {
-          this.opts.log?.(`sync failed: ${(e as Error).message}`);
+          // A sync cancelled for the stop is not a failure.
+          if (!this.stopped) this.opts.log?.(`sync failed: ${(e as Error).message}`);
         }
       } while (this.syncAgain && !this.stopped);
     };
@@ -209,10 +221,16 @@ export class TelemetryServer {
   private wrote(): void {
     this.writes++;
     if (this.syncSoon || this.stopped) return;
+    const delay = this.opts.writeSyncDelayMs ?? WRITE_SYNC_DELAY_MS;
+    if (delay <= 0 && this.syncing) {
+      // The running sync goes round once more and picks this write up.
+      this.syncAgain = true;
+      return;
+    }
     this.syncSoon = setTimeout(() => {
       this.syncSoon = null;
       void this.syncNow();
-    }, WRITE_SYNC_DELAY_MS);
+    }, delay);
   }
 
   // ── requests ────────────────────────────────────────────────────────────────
@@ -227,7 +245,8 @@ export class TelemetryServer {
       if (route.startsWith('/telemetry/')) {
         if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${req.method} is not allowed here (GET)`);
         await this.fresh();
-        return sendJson(res, 200, this.read(route, url.searchParams));
+        const a = await this.read(route, url.search.slice(1));
+        return 'error' in a ? sendJson(res, a.status, { error: a.error }) : sendJson(res, 200, a.body);
       }
       throw new HttpError(404, `no route ${route}`);
     } catch (e) {
@@ -262,54 +281,10 @@ export class TelemetryServer {
     await run();
   }
 
-  private read(route: string, q: URLSearchParams): unknown {
-    const db = this.opts.index.db;
-    const parts = route.split('/').slice(2); // ['sessions', …] or ['runs', …]
-    const id = parts[1] !== undefined ? decodeSegment(parts[1]) : undefined;
-    if (parts[0] === 'sessions' && parts.length === 1) {
-      return answers.sessionsAnswer(db, { agent: q.get('agent') ?? undefined, since: this.since(q), limit: intParam(q, 'limit') });
-    }
-    if (parts[0] === 'sessions' && parts.length === 3 && parts[2] === 'replay' && id) {
-      return answers.replayAnswer(db, id, { runId: q.get('run') ?? undefined, since: this.since(q), expandBlobs: boolParam(q, 'expand-blobs') });
-    }
-    if (parts[0] === 'search' && parts.length === 1) {
-      // What was appended since the last fill is made searchable first (bounded).
-      this.opts.index.fillSearch({ maxMs: 250 });
-      try {
-        return answers.searchAnswer(db, q.get('q') ?? '', { limit: intParam(q, 'limit') });
-      } catch (e) {
-        if (e instanceof SearchQueryError) throw new HttpError(400, e.message);
-        throw e;
-      }
-    }
-    if (parts[0] === 'runs' && id) {
-      if (parts.length === 2) return answers.runAnswer(db, id);
-      if (parts.length === 3 && parts[2] === 'tools') return answers.toolsAnswer(db, id, { name: q.get('name') ?? undefined, errorsOnly: boolParam(q, 'errors-only'), expandBlobs: boolParam(q, 'expand-blobs') });
-      if (parts.length === 3 && parts[2] === 'usage') return answers.usageAnswer(db, id, boolParam(q, 'per-call'));
-      if (parts.length === 3 && parts[2] === 'files') return answers.filesAnswer(db, { runId: id });
-    }
-    if (parts[0] === 'compare' && parts.length === 1) {
-      const a = q.get('a');
-      const b = q.get('b');
-      if (!a || !b) throw new HttpError(400, 'compare needs a and b (run ids or session keys)');
-      try {
-        return compare(db, a, b);
-      } catch (e) {
-        if (e instanceof AmbiguousIdError) throw new HttpError(400, e.message);
-        throw e;
-      }
-    }
-    throw new HttpError(404, `no route ${route}`);
-  }
-
-  private since(q: URLSearchParams): number | undefined {
-    const v = q.get('since');
-    if (v === null || v === '') return undefined;
-    try {
-      return parseSince(v, this.now());
-    } catch (e) {
-      throw new HttpError(400, (e as Error).message);
-    }
+  private read(route: string, query: string): ReadAnswer | Promise<ReadAnswer> {
+    const index = this.opts.index;
+    if ('read' in index) return index.read(route, query, this.now());
+    return readAnswer(index.db, route, query, { now: this.now(), fillSearch: (o) => index.fillSearch(o) });
   }
 
   private async traces(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -389,29 +364,4 @@ function drain(req: IncomingMessage, cap: number): void {
   });
   req.on('error', () => undefined);
   req.resume();
-}
-
-/** A path segment, percent-decoded; a malformed escape is a 400. */
-function decodeSegment(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    throw new HttpError(400, `malformed percent-encoding in "${s}"`);
-  }
-}
-
-function intParam(q: URLSearchParams, name: string): number | undefined {
-  const v = q.get(name);
-  if (v === null || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new HttpError(400, `${name} must be a whole number`);
-  return n;
-}
-
-function boolParam(q: URLSearchParams, name: string): boolean {
-  const v = q.get(name);
-  if (v === null) return false;
-  if (v === '' || v === 'true' || v === '1') return true;
-  if (v === 'false' || v === '0') return false;
-  throw new HttpError(400, `${name} must be true or false`);
 }

@@ -24,6 +24,7 @@ import { fullSearch } from '../query/fullSearch';
 import { searchProgress } from '../ingest/searchIndex';
 import type { FullSearchResult } from '../../protocol/model';
 import { ChainTracker } from '../ops/knosticChain';
+import { readAnswer, type ReadAnswer } from '../serve/readApi';
 import { TelemetryServer } from '../serve/server';
 import type { ChainStatus, SyncProgress, TreeNode } from '../../protocol/indexTypes';
 import type { IndexState, IndexStatus, SaveResult, ServerStatus, SyncSummary, WorkerEventName, WorkerEvents } from '../../protocol/worker';
@@ -59,6 +60,12 @@ export interface EngineOptions {
   searchIdleMs?: number;
   /** …except that it takes a slice at least this often (default 2 s), so search does not fall far behind a stream that never pauses. */
   searchMaxLagMs?: number;
+  /**
+   * Whether the search index is filled in the background after syncs (default true). False: only
+   * when a search asks (bounded per search), so a long backlog of writes is indexed sooner (the
+   * CLI's server, whose index mostly answers reads other than search).
+   */
+  backgroundSearch?: boolean;
 }
 
 interface Pass extends PassResult {
@@ -300,7 +307,7 @@ export class IndexEngine {
       this.wakeFill?.();
     }
     const index = this.index;
-    if (this.searchFill || !index) return;
+    if (this.searchFill || !index || this.opts.backgroundSearch === false) return;
     const idleMs = this.opts.searchIdleMs ?? 1000;
     const maxLagMs = this.opts.searchMaxLagMs ?? 2000;
     const fill = async (): Promise<void> => {
@@ -342,6 +349,8 @@ export class IndexEngine {
 
   /** Full-text search (fullSearch.ts) over what the search index holds; a fill still to do is started. */
   fullSearch(query: string, limit?: number): FullSearchResult {
+    // Without the background fill, the search fills what it can first (bounded).
+    if (this.opts.backgroundSearch === false) this.index?.fillSearch({ maxMs: 250 });
     const r = fullSearch(this.db, query, limit === undefined ? {} : { limit });
     if (!r.index.complete) this.kickSearch(true);
     return r;
@@ -354,6 +363,7 @@ export class IndexEngine {
       await this.searchFill;
       await this.scheduler.quiesce();
       if (!this.index || searchProgress(this.index.db).complete) return;
+      if (this.opts.backgroundSearch === false) this.index.fillSearch({});
     }
   }
 
@@ -562,6 +572,13 @@ export class IndexEngine {
     }
     if (!server && !announce) return this.serverState;
     return this.setServerState({ running: false });
+  }
+
+  /** The read API's answer over this index, for a server receiving in another thread (the CLI's). */
+  serverRead(route: string, query: string, now: number): ReadAnswer {
+    const index = this.index;
+    if (!index) throw new Error('the telemetry index is not open');
+    return readAnswer(index.db, route, query, { now, fillSearch: (o) => index.fillSearch(o) });
   }
 
   serverStatus(): ServerStatus {

@@ -159,4 +159,5 @@ export const handlers: Handlers = {
     return nodes ? e.remember(nodes) : null;
   },
   'search/full': (e, p) => e.fullSearch(String(p.query ?? ''), typeof p.limit === 'number' ? p.limit : undefined),
+  'server/read': (e, p) => e.serverRead(String(p.route ?? ''), String(p.query ?? ''), typeof p.now === 'number' ? p.now : Date.now()),
 };

@@ -272,7 +272,14 @@ function memoOf(state: MapState): SpanMemo {
 
 function remember<V>(map: Map<string, V>, key: string, v: V): void {
   map.set(key, v);
-  if (map.size > MEMO_LIMIT) map.delete(map.keys().next().value!);
+  if (map.size <= MEMO_LIMIT) return;
+  // The oldest tenth goes at once: reaching the oldest key past the holes earlier deletes left is
+  // slow, so it is done once per many spans, not for each.
+  let drop = MEMO_LIMIT / 10;
+  for (const k of map.keys()) {
+    map.delete(k);
+    if (--drop <= 0) break;
+  }
 }
 
 const spanKey = (traceId: string, spanId: string) => `${traceId}:${spanId}`;
@@ -332,14 +339,18 @@ export function spansToEvents(spans: OtlpSpan[], state: MapState): OpenClawShape
     const durationMs = s.startMs !== null && s.endMs !== null ? Math.max(0, s.endMs - s.startMs) : null;
     const failed = s.status.code === STATUS_ERROR;
     const errorMessage = failed ? s.status.message ?? str(a[OC.error]) ?? str(a[ATTR_ERROR_TYPE]) ?? str(a[OC.errorCategory]) ?? 'span status ERROR' : null;
-    const common: Obj = { spanName: s.name, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId, service: s.service, scope: s.scope, attributes: a };
     // The run and session the span's work belongs to.
     const runId = up.agentSpanId ?? up.unseen ?? null;
     const session = up.agent?.session ?? baseSession(s.traceId);
     const agentId = agentNameOf(a) ?? up.agent?.agent ?? null;
-    const ev = (tag: string, kind: string, ts: number | null, data: Obj, extra: Partial<OpenClawShaped> = {}): OpenClawShaped => ({
-      id: id(tag), ts, kind, agentId, sessionKey: session, sessionId: null, runId, data: { ...common, ...data }, ...extra,
-    });
+    // Built field by field (not by spreading objects: that was most of the mapping's time per span).
+    const ev = (tag: string, kind: string, ts: number | null, data: Obj, extra?: Partial<OpenClawShaped>): OpenClawShaped => {
+      const e: OpenClawShaped = {
+        id: id(tag), ts, kind, agentId, sessionKey: session, sessionId: null, runId,
+        data: Object.assign({ spanName: s.name, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId, service: s.service, scope: s.scope, attributes: a }, data),
+      };
+      return extra ? Object.assign(e, extra) : e;
+    };
     switch (self.role) {
       case 'agent': {
         const runSession = self.session!;
@@ -365,7 +376,7 @@ export function spansToEvents(spans: OtlpSpan[], state: MapState): OpenClawShape
         events.push(ev('call', 'llm.call', s.endMs ?? s.startMs, {
           provider: providerOf(a), model: modelOf(a), delta: tokensOfSpan(a), costUsd: null, durationMs,
           stopReason: Array.isArray(finish) ? finish.join(',') : str(finish),
-        }, failed ? { error: { message: errorMessage } } : {}));
+        }, failed ? { error: { message: errorMessage } } : undefined));
         break;
       }
       case 'tool': {
@@ -381,7 +392,7 @@ export function spansToEvents(spans: OtlpSpan[], state: MapState): OpenClawShape
         break;
       }
       default:
-        events.push(ev('span', `otel:${s.name}`, s.startMs ?? s.endMs, { durationMs, kind: s.kind, status: s.status }, failed ? { error: { message: errorMessage } } : {}));
+        events.push(ev('span', `otel:${s.name}`, s.startMs ?? s.endMs, { durationMs, kind: s.kind, status: s.status }, failed ? { error: { message: errorMessage } } : undefined));
     }
   }
   return events;
