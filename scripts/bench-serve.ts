@@ -203,7 +203,13 @@ async function main(): Promise<void> {
     let onDisk = 0;
     let lines = 0;
     for (const f of readdirSync(otlpDir)) {
-      for (const l of readFileSync(path.join(otlpDir, f), 'utf8').split('\n')) {
+      // Line by line from the bytes: a day's file of a fast run is larger than one string may be.
+      const buf = readFileSync(path.join(otlpDir, f));
+      for (let at = 0; at < buf.length; ) {
+        let nl = buf.indexOf(10, at);
+        if (nl < 0) nl = buf.length;
+        const l = buf.toString('utf8', at, nl);
+        at = nl + 1;
         if (!l) continue;
         lines++;
         const o = JSON.parse(l) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
