@@ -33,6 +33,17 @@ function client(engine: Record<string, unknown> = {}, onCrash?: (e: Error) => vo
   return { c, events };
 }
 
+/** The worker's index answers as a fresh rebuild of `dirs` does (stats, and the session list unless `sessions` is false). */
+async function assertEqualsFresh(c: IndexClient, dirs: string[], sessions = true): Promise<void> {
+  const fresh = await rebuild(dirs);
+  try {
+    assert.deepEqual(await c.request('stats', {}), stats(fresh.db));
+    if (sessions) assert.deepEqual(await c.request('sessions/list', {}), listSessions(fresh.db));
+  } finally {
+    fresh.close();
+  }
+}
+
 function writeSessions(dir: string, sessions: number, perSession: number): void {
   const lines: string[] = [];
   for (let s = 0; s < sessions; s++) {
@@ -300,10 +311,7 @@ test('worker: killed at arbitrary moments while syncing and saving, the saved in
     const { c } = client();
     await c.request('index/open', { file, dirs: [t.dir] });
     await c.request('index/sync', { dirs: [t.dir] });
-    const fresh = await rebuild([t.dir]);
-    assert.deepEqual(await c.request('stats', {}), stats(fresh.db));
-    assert.deepEqual(await c.request('sessions/list', {}), listSessions(fresh.db));
-    fresh.close();
+    await assertEqualsFresh(c, [t.dir]);
     await c.terminate();
   } finally {
     t.cleanup();
@@ -372,10 +380,7 @@ test('worker: work not yet saved when the worker is killed is read again from th
     assert.equal((await c.request('stats', {})).events, 120, 'the snapshot as it was saved');
     const r = await c.request('index/sync', { dirs: [t.dir] });
     assert.equal(r.added, 500, 'what came after the snapshot is read once, from the offsets it recorded');
-    const fresh = await rebuild([t.dir]);
-    assert.deepEqual(await c.request('stats', {}), stats(fresh.db));
-    assert.deepEqual(await c.request('sessions/list', {}), listSessions(fresh.db));
-    fresh.close();
+    await assertEqualsFresh(c, [t.dir]);
     await c.terminate();
   } finally {
     t.cleanup();
@@ -446,9 +451,7 @@ test('worker as a child process: the same answers; a crash (SIGKILL, mid-sync) f
     const opened = await c.request('index/open', { file, dirs: [t.dir] });
     assert.equal(opened.fresh, false, 'reopened from disk');
     await c.request('index/sync', { dirs: [t.dir] });
-    const fresh = await rebuild([t.dir]);
-    assert.deepEqual(await c.request('stats', {}), stats(fresh.db));
-    fresh.close();
+    await assertEqualsFresh(c, [t.dir], false);
   } finally {
     await c.terminate();
     t.cleanup();

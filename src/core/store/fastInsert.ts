@@ -48,8 +48,6 @@ let js = Buffer.allocUnsafe(1 << 16);
 let wasm = 0;
 let wasmBytes = 0;
 const spans: number[] = [];
-/** `run`'s one row, as `runRaw` takes rows. */
-const one: (SqlValue[] | undefined)[] = [undefined];
 
 export class FastStatement {
   private readonly ptr: number;
@@ -70,30 +68,25 @@ export class FastStatement {
 
   /** Binds `values` (positional), steps once, resets. */
   run(values: SqlValue[]): void {
-    one[0] = values;
-    try {
-      if (!this.ptr || !api || !this.runRaw(api, one)) this.stmt.run(values);
-    } finally {
-      one[0] = undefined;
-    }
+    this.runRows([values]);
   }
 
   /** Binds the rows one after the other (a multi-row statement: `rows` × their length parameters), steps once, resets. */
-  runRows(rows: SqlValue[][]): void {
-    if (!this.ptr || !api || !this.runRaw(api, rows)) this.stmt.run(rows.flat());
+  runRows(rows: readonly SqlValue[][]): void {
+    if (!this.ptr || !api || !this.runRaw(api, rows)) this.stmt.run(rows.length === 1 ? rows[0] : rows.flat());
   }
 
   free(): void {
     this.stmt.free();
   }
 
-  private runRaw(a: RawApi, rows: readonly (SqlValue[] | undefined)[]): boolean {
+  private runRaw(a: RawApi, rows: readonly SqlValue[][]): boolean {
     // Strings first, into the JS buffer, then into wasm memory in one copy.
     let used = 0;
     spans.length = 0;
     for (const values of rows) {
-      for (let i = 0; i < values!.length; i++) {
-        const v = values![i];
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
         if (typeof v === 'string') {
           if (used + v.length * 3 > js.length) {
             const bigger = Buffer.allocUnsafe(Math.max(js.length * 2, used + v.length * 3));
@@ -123,8 +116,8 @@ export class FastStatement {
     let s = 0;
     let at = 0;
     for (const values of rows) {
-      for (let i = 0; i < values!.length && ok; i++) {
-        const v = values![i];
+      for (let i = 0; i < values.length && ok; i++) {
+        const v = values[i];
         at++;
         if (v === null || v === undefined) continue;
         let rc: number;
