@@ -291,8 +291,11 @@ export function registerMoreTests(test, { fixture }) {
     assert.match(await page.locator('atx-events .pager').textContent(), /20,000 events/);
     assert.ok((await vrows.count()) < 60, `${await vrows.count()} rows`);
     const viewport = page.locator('atx-events .viewport');
-    for (const f of [0.5, 1]) {
+    // a scroll event comes after the scrollTop change: wait for the page of that place to be asked for
+    // and every row in view to be filled, not only for "no placeholders" (true before the event lands)
+    for (const [f, offset] of [[0.5, 10000], [1, 19900]]) {
       await viewport.evaluate((el, f) => (el.scrollTop = el.scrollHeight * f), f);
+      await until(async () => (await requests(page, 'events/query')).some((r) => r.params.offset === offset), `page ${offset} asked for at ${f}`);
       await until(async () => (await page.locator('atx-events tr.vrow.placeholder').count()) === 0, `rows loaded at ${f}`);
       assert.ok((await vrows.count()) < 60, `${await vrows.count()} rows at ${f}`);
     }
