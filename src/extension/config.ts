@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { discoverTelemetryDirs, expandLogDir } from '../core/source/discover';
+import type { DirSpec } from '../protocol/worker';
 
 export const SECTION = 'agentTelemetry';
 
@@ -20,13 +19,20 @@ export function configuredDirectories(): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '') : [];
 }
 
-/** Every directory to index: the configured ones plus, unless switched off, the discovered ones. Deduplicated. */
-export function telemetryDirs(): string[] {
-  const dirs = configuredDirectories().flatMap((d) => expandLogDir(path.resolve(expandHome(d))));
-  if (vscode.workspace.getConfiguration(SECTION).get<boolean>('autoDiscover', true)) {
-    dirs.push(...discoverTelemetryDirs(os.homedir()));
-  }
-  return [...new Set(dirs)];
+/**
+ * What decides the directories to index, for the index worker to resolve and poll (off this
+ * thread): the configured ones, the discovered ones unless switched off, and the local server's
+ * receive folders once they exist (what it received stays in the tree, whether it runs or not).
+ */
+export function dirSpec(context: vscode.ExtensionContext): DirSpec {
+  const root = receiveDirPath(context);
+  return {
+    directories: configuredDirectories().map((d) => path.resolve(expandHome(d))),
+    autoDiscover: vscode.workspace.getConfiguration(SECTION).get<boolean>('autoDiscover', true),
+    home: os.homedir(),
+    whenPresent: ['otlp', 'flowcore'].map((sub) => path.join(root, sub)),
+    env: { OPENCLAW_STATE_DIR: process.env.OPENCLAW_STATE_DIR, CLAUDE_CONFIG_DIR: process.env.CLAUDE_CONFIG_DIR, CODEX_HOME: process.env.CODEX_HOME },
+  };
 }
 
 /** Where the index is kept: `agentTelemetry.indexPath`, else `<globalStorage>/index.sqlite`. */
@@ -57,15 +63,6 @@ export function receiveDirPath(context: vscode.ExtensionContext): string {
   const custom = vscode.workspace.getConfiguration(SECTION).get<string>('server.receiveDir', '').trim();
   if (custom) return path.resolve(expandHome(custom));
   return vscode.Uri.joinPath(context.globalStorageUri, 'received').fsPath;
-}
-
-/**
- * The server's receive folders that exist (it creates them when it first starts): indexed like any
- * telemetry folder, whether the server runs now or not, so what it received stays in the tree.
- */
-export function receivedDirs(context: vscode.ExtensionContext): string[] {
-  const root = receiveDirPath(context);
-  return ['otlp', 'flowcore'].map((sub) => path.join(root, sub)).filter((d) => existsSync(d));
 }
 
 /** Where the upload to `endpoint` remembers what was acknowledged (global storage, one file per endpoint). */

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { IndexState, ServerStatus, SyncSummary, WorkerMethod, WorkerParams, WorkerResult } from '../protocol/worker';
 import type { SyncProgress } from '../protocol/indexTypes';
-import { indexFilePath, priceFilePath, receivedDirs, telemetryDirs } from './config';
+import { dirSpec, indexFilePath, priceFilePath } from './config';
 import { IndexClient, WorkerGoneError, type EncodedResult, type RequestOptions } from './indexClient';
 import { LiveWatcher } from './liveWatcher';
 import { trace } from '../core/trace';
@@ -17,6 +17,11 @@ export interface IndexChange {
 /** Restarts allowed within RESTART_WINDOW_MS before the index is declared failed. */
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 60_000;
+/**
+ * How often the worker polls the folders (the fallback when file events do not arrive: network
+ * drives, some remotes): at most a second behind, as promised for live tail.
+ */
+const POLL_MS = 750;
 
 /**
  * The host's handle on the index, which lives in a worker thread (dist/worker.js): starts the
@@ -88,14 +93,25 @@ export class IndexService implements vscode.Disposable {
         void show(`Agent Telemetry: ${n.message}`);
       } else if (event === 'server/status') {
         this.serverChanged.fire(params as ServerStatus);
+      } else if (event === 'watch/dirs') {
+        this.setDirs((params as { dirs: string[] }).dirs);
       }
     });
-    this.watcher = new LiveWatcher(log, () => void this.requestSync().catch(() => undefined), () => this.pollDirs());
+    this.watcher = new LiveWatcher(log, () => void this.requestSync().catch(() => undefined));
   }
 
-  /** The folders to index: the configured and discovered ones, and the local server's receive folders. */
-  private allDirs(): string[] {
-    return [...new Set([...telemetryDirs(), ...receivedDirs(this.context)])];
+  /**
+   * Tells the worker what decides the folders to index (the configured and discovered ones, and the
+   * local server's receive folders); it resolves and polls them on its own thread, and answers them.
+   */
+  private async watchDirs(): Promise<void> {
+    const { dirs } = await this.client.request('watch/set', { spec: dirSpec(this.context), pollMs: POLL_MS });
+    this.setDirs(dirs);
+  }
+
+  private setDirs(dirs: string[]): void {
+    this.dirs = dirs;
+    this.watcher.setDirs(dirs);
   }
 
   get failed(): boolean {
@@ -146,10 +162,9 @@ export class IndexService implements vscode.Disposable {
 
   private async open(withProgress: boolean): Promise<void> {
     this.client.start();
-    this.dirs = this.allDirs();
+    await this.watchDirs();
     const file = indexFilePath(this.context);
     await this.client.request('index/open', { file, dirs: this.dirs });
-    this.watcher.setDirs(this.dirs);
     await this.requestSync({ progress: withProgress, all: true });
   }
 
@@ -165,16 +180,14 @@ export class IndexService implements vscode.Disposable {
     return this.client.requestEncoded(method, params, opts);
   }
 
-  /** Syncs now (the worker coalesces requests made while it syncs). `progress` shows a cancellable notification. */
-  async requestSync(opts: { progress?: boolean; all?: boolean } = {}): Promise<SyncSummary | undefined> {
+  /**
+   * Syncs the watched folders now (the worker coalesces requests made while it syncs). `progress`
+   * shows a cancellable notification; `rescan` looks for new folders first (one was just created).
+   */
+  async requestSync(opts: { progress?: boolean; all?: boolean; rescan?: boolean } = {}): Promise<SyncSummary | undefined> {
     if (this.disposed || !this.client.running) return undefined;
-    const dirs = this.allDirs();
-    if (dirs.join('\n') !== this.dirs.join('\n')) {
-      this.dirs = dirs;
-      this.watcher.setDirs(dirs);
-    }
     const run = (progress?: (p: SyncProgress) => void, token?: vscode.CancellationToken) =>
-      this.client.request('index/sync', { dirs, all: opts.all === true, priceFile: priceFilePath() }, { token, onProgress: progress as RequestOptions['onProgress'] });
+      this.client.request('index/sync', { all: opts.all === true, rescan: opts.rescan === true, priceFile: priceFilePath() }, { token, onProgress: progress as RequestOptions['onProgress'] });
     try {
       if (!opts.progress) return await run();
       return await vscode.window.withProgress(
@@ -231,13 +244,6 @@ export class IndexService implements vscode.Disposable {
     this.stateChanged.fire();
   }
 
-  /** Called by the polling fallback: returns the directories to watch (auto-discovery may find new ones). */
-  private pollDirs(): string[] {
-    const dirs = this.allDirs();
-    if (this.client.running && dirs.join('\n') !== this.dirs.join('\n')) void this.requestSync({ all: true });
-    return dirs;
-  }
-
   /** Settings changed: directories may differ, and the index path may have moved. */
   async onSettingsChanged(e: vscode.ConfigurationChangeEvent): Promise<void> {
     if (!this.starting || this.state === 'failed') return;
@@ -250,6 +256,7 @@ export class IndexService implements vscode.Disposable {
       return;
     }
     if (e.affectsConfiguration('agentTelemetry.directories') || e.affectsConfiguration('agentTelemetry.autoDiscover') || e.affectsConfiguration('agentTelemetry.server.receiveDir') || e.affectsConfiguration('agentTelemetry.priceFile')) {
+      await this.watchDirs();
       await this.requestSync({ all: true });
     }
   }
@@ -257,8 +264,7 @@ export class IndexService implements vscode.Disposable {
   /** Drops the index (and its file) and rebuilds it with progress. */
   async reindex(): Promise<void> {
     await this.start();
-    this.dirs = this.allDirs();
-    this.watcher.setDirs(this.dirs);
+    await this.watchDirs();
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Agent Telemetry: re-indexing', cancellable: true },
       (progress, token) =>

@@ -1,36 +1,26 @@
-import { readdirSync, statSync } from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { classifyTelemetryFile } from '../core/source/telemetryFiles';
 import { trace } from '../core/trace';
 
 const DEBOUNCE_MS = 50;
-// The poll is the fallback when file events do not arrive (network drives, some remotes): at most
-// one second behind, as promised for live tail. It only stats the files of each folder.
-const POLL_MS = 750;
 
 /**
  * Notices changes in the telemetry directories: a file system watcher per directory (these are
- * usually outside the workspace) plus a poll of file sizes and times every POLL_MS (750 ms), for file systems
- * where watching is unreliable. Bursts of changes are gathered into one `onChange`.
+ * usually outside the workspace). Bursts of changes are gathered into one `onChange`. The fallback
+ * for file systems where watching is unreliable, a poll of the folders and their files, runs in the
+ * index worker (`watch/set`), not on this thread.
  */
 export class LiveWatcher implements vscode.Disposable {
   private watchers: vscode.Disposable[] = [];
   private dirs: string[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private readonly poller: NodeJS.Timeout;
-  private fingerprint = '';
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
     private readonly onChange: () => void,
-    /** Asked on every poll for the directories (so newly discovered ones get watched). */
-    private readonly currentDirs: () => string[],
-  ) {
-    this.poller = setInterval(() => this.poll(), POLL_MS);
-  }
+  ) {}
 
   setDirs(dirs: string[]): void {
+    if (dirs.join('\n') === this.dirs.join('\n')) return;
     for (const w of this.watchers) w.dispose();
     this.watchers = [];
     this.dirs = [...dirs];
@@ -47,7 +37,6 @@ export class LiveWatcher implements vscode.Disposable {
         this.log.warn(`cannot watch ${dir}: ${(err as Error).message} (polling only)`);
       }
     }
-    this.fingerprint = fingerprintOf(this.dirs);
   }
 
   /**
@@ -65,48 +54,9 @@ export class LiveWatcher implements vscode.Disposable {
     }, DEBOUNCE_MS);
   }
 
-  private poll(): void {
-    let dirs: string[];
-    try {
-      dirs = this.currentDirs();
-    } catch {
-      dirs = this.dirs;
-    }
-    const fp = fingerprintOf(dirs);
-    if (fp !== this.fingerprint) {
-      this.fingerprint = fp;
-      this.schedule();
-    }
-  }
-
   dispose(): void {
-    clearInterval(this.poller);
     clearTimeout(this.timer);
     for (const w of this.watchers) w.dispose();
     this.watchers = [];
   }
-}
-
-/** Names, sizes and modification times of the event log files of `dirs`. */
-function fingerprintOf(dirs: string[]): string {
-  const parts: string[] = [];
-  for (const dir of dirs) {
-    parts.push(dir);
-    let names: string[] = [];
-    try {
-      names = readdirSync(dir).filter((n) => classifyTelemetryFile(n) !== null).sort();
-    } catch {
-      parts.push('(missing)');
-      continue;
-    }
-    for (const n of names) {
-      try {
-        const st = statSync(path.join(dir, n));
-        parts.push(`${n}:${st.size}:${st.mtimeMs}:${st.ino}`);
-      } catch {
-        parts.push(`${n}:gone`);
-      }
-    }
-  }
-  return parts.join('\n');
 }

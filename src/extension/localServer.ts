@@ -103,8 +103,8 @@ export class LocalServer implements vscode.Disposable {
     try {
       const s = await this.service.request('server/start', { port: Number.isInteger(port) ? port : 4318, receiveDir });
       this.show(s);
-      // Its receive folders exist now: the host's folder list picks them up.
-      await this.service.requestSync();
+      // Its receive folders exist now: the watched folders take them in.
+      await this.service.requestSync({ rescan: true });
       if (announce) void vscode.window.showInformationMessage(`Agent Telemetry: the local server listens on ${s.url} (OTLP/HTTP traces at ${s.url}/v1/traces).`, 'Copy Endpoint').then((c) => c && this.copyEndpoint());
       return s;
     } catch (err) {

@@ -68,11 +68,29 @@ export interface SaveResult {
   ms?: number;
 }
 
+/**
+ * What decides the folders to index, as plain data, so the index's own thread resolves them and
+ * polls them (off the editor's thread): the folders the user named (home expanded, absolute),
+ * whether to discover the agents' default folders under `home`, folders that count only while they
+ * exist (the local server's receive folders), and the environment variables discovery reads.
+ */
+export interface DirSpec {
+  directories: string[];
+  autoDiscover: boolean;
+  home: string;
+  whenPresent?: string[];
+  env?: Record<string, string | undefined>;
+}
+
 /** One request: its params and its result. Adding a method is one line here and one handler. */
 export interface WorkerRequests {
   'index/open': { params: { file: string | null; dirs: string[] }; result: { file: string | null; rebuildReason?: string; fresh: boolean } };
   /** `priceFile`: the user price file (null: none; absent: unchanged), re-read at every sync. */
-  'index/sync': { params: { dirs: string[]; all?: boolean; priceFile?: string | null }; result: SyncSummary };
+  /**
+   * `dirs` absent: the folders of `watch/set` (resolved again first with `rescan`, for folders that
+   * were just created).
+   */
+  'index/sync': { params: { dirs?: string[]; all?: boolean; rescan?: boolean; priceFile?: string | null }; result: SyncSummary };
   'index/reindex': { params: { dirs: string[]; priceFile?: string | null }; result: SyncSummary };
   'index/save': { params: Record<string, never>; result: SaveResult };
   'index/close': { params: Record<string, never>; result: SaveResult };
@@ -129,6 +147,12 @@ export interface WorkerRequests {
    * without `?`, `now` the clock for `since`. A refusal is a status and a reason, not an error.
    */
   'server/read': { params: { route: string; query: string; now: number }; result: { status: 200; body: unknown } | { status: 400 | 404; error: string } };
+  /**
+   * The folders to index from now on (`index/sync` without `dirs` uses them), polled every `pollMs`
+   * (default 750) in the worker: a change syncs, a change of the folder set also sends `watch/dirs`.
+   * Answers the folders as resolved now.
+   */
+  'watch/set': { params: { spec: DirSpec; pollMs?: number }; result: { dirs: string[] } };
 }
 
 /** The telemetry server as the worker runs it (loopback only: the host never asks for another address). */
@@ -172,6 +196,7 @@ const METHODS: { [M in WorkerMethod]: true } = {
   'tree/update': true,
   'search/full': true,
   'server/read': true,
+  'watch/set': true,
 };
 
 /** Progress reports some requests send before their response. */
@@ -187,9 +212,11 @@ export interface WorkerEvents {
   notice: { level: 'info' | 'warn' | 'error'; message: string };
   /** The telemetry server started, stopped or failed. */
   'server/status': ServerStatus;
+  /** The folders watched changed (one appeared or went away): the host watches these now. */
+  'watch/dirs': { dirs: string[] };
 }
 export type WorkerEventName = keyof WorkerEvents;
-const EVENTS: { [E in WorkerEventName]: true } = { 'index/changed': true, 'index/state': true, log: true, notice: true, 'server/status': true };
+const EVENTS: { [E in WorkerEventName]: true } = { 'index/changed': true, 'index/state': true, log: true, notice: true, 'server/status': true, 'watch/dirs': true };
 
 /** Host → worker. */
 export type HostMessage =

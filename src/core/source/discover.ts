@@ -1,5 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { DirSpec } from '../../protocol/worker';
 
 /**
  * The telemetry directories that exist under `home`, found without any setting: OpenClaw's
@@ -133,4 +134,12 @@ export function isDir(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The folders of `spec`: each named folder with its nested log folders, the discovered ones, the present extra ones; no duplicates. */
+export function resolveDirs(spec: DirSpec): string[] {
+  const dirs = spec.directories.flatMap((d) => expandLogDir(path.resolve(d)));
+  if (spec.autoDiscover) dirs.push(...discoverTelemetryDirs(spec.home, spec.env ?? process.env));
+  for (const d of spec.whenPresent ?? []) if (isDir(d)) dirs.push(d);
+  return [...new Set(dirs)];
 }

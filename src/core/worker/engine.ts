@@ -27,7 +27,8 @@ import { ChainTracker } from '../ops/knosticChain';
 import { readAnswer, type ReadAnswer } from '../serve/readApi';
 import { TelemetryServer } from '../serve/server';
 import type { ChainStatus, SyncProgress, TreeNode } from '../../protocol/indexTypes';
-import type { IndexState, IndexStatus, SaveResult, ServerStatus, SyncSummary, WorkerEventName, WorkerEvents } from '../../protocol/worker';
+import type { DirSpec, IndexState, IndexStatus, SaveResult, ServerStatus, SyncSummary, WorkerEventName, WorkerEvents } from '../../protocol/worker';
+import { DirWatch } from './dirWatch';
 import { IndexLock } from './lock';
 import { realClock, SyncScheduler, type Clock, type PassResult } from './scheduler';
 import { trace, tracing } from '../trace';
@@ -98,6 +99,8 @@ export class IndexEngine {
   private priceHash: string | null = null;
   /** The snapshot being written to the index file (one at a time), resolving to how it went. */
   private writing: Promise<SaveResult> | null = null;
+  /** The folders of the host's `watch/set`, polled here (null: the host names the folders of each sync). */
+  private dirWatch: DirWatch | null = null;
 
   constructor(
     private readonly sql: SqlJsStatic,
@@ -212,9 +215,39 @@ export class IndexEngine {
     }
   }
 
-  /** Syncs with `dirs` (coalesced with other requests); progress goes to `onProgress` while this request waits. */
-  async sync(dirs: string[], opts: { all?: boolean; signal?: AbortSignal; onProgress?: (p: SyncProgress) => void } = {}): Promise<SyncSummary> {
+  /**
+   * Watches the folders of `spec` from now on: they are polled every `pollMs` (a change syncs; a
+   * change of the folder set is also sent as `watch/dirs`), and a sync without folders uses them.
+   * Returns the folders as resolved now.
+   */
+  watch(spec: DirSpec, pollMs: number): string[] {
+    this.dirWatch?.stop();
+    this.dirWatch = new DirWatch({ pollMs, clock: this.opts.clock, onChange: (dirsChanged) => this.onWatchChange(dirsChanged) });
+    return this.dirWatch.set(spec);
+  }
+
+  private onWatchChange(dirsChanged: boolean): void {
+    const watch = this.dirWatch;
+    if (!watch || !this.index) return;
+    trace('worker', 'pollChange', { dirsChanged });
+    if (dirsChanged) {
+      this.log('info', `directories: ${watch.dirs.join(', ') || '(none)'}`);
+      this.emit('watch/dirs', { dirs: watch.dirs });
+    }
+    this.sync(undefined, { all: dirsChanged }).catch((err: unknown) => this.log('warn', `sync after a change seen by polling: ${(err as Error).message}`));
+  }
+
+  /**
+   * Syncs with `dirs` (coalesced with other requests), or without them with the watched folders
+   * (resolved again first with `rescan`); progress goes to `onProgress` while this request waits.
+   */
+  async sync(dirs: string[] | undefined, opts: { all?: boolean; rescan?: boolean; signal?: AbortSignal; onProgress?: (p: SyncProgress) => void } = {}): Promise<SyncSummary> {
     if (!this.index) throw new Error('the telemetry index is not open');
+    if (dirs === undefined) {
+      const watch = this.dirWatch;
+      if (watch && opts.rescan && watch.rescan()) this.emit('watch/dirs', { dirs: watch.dirs });
+      dirs = watch?.dirs ?? this.hostDirs();
+    }
     const full = this.withServerDirs(dirs);
     const all = opts.all === true || full.join('\n') !== this.dirs.join('\n');
     this.dirs = full;
@@ -490,6 +523,7 @@ export class IndexEngine {
 
   /** For shutdown: stops the server and a running sync, saves, releases the lock. */
   async close(): Promise<SaveResult> {
+    this.dirWatch?.stop();
     await this.stopServer();
     await this.scheduler.quiesce();
     const r = await this.save();

@@ -20,7 +20,7 @@ import { exportLines } from '../ops/exportJsonl';
 import { acknowledgedRuns, uploadOtlp } from '../ops/otlpUpload';
 import { applyRetention, gatherRetentionInput, planRetention } from '../ops/retention';
 import { detailsPartOf } from '../../protocol/messages';
-import type { WorkerMethod, WorkerParams, WorkerProgress, WorkerResult } from '../../protocol/worker';
+import type { DirSpec, WorkerMethod, WorkerParams, WorkerProgress, WorkerResult } from '../../protocol/worker';
 import type { IndexEngine } from './engine';
 
 export interface HandlerContext {
@@ -38,7 +38,7 @@ export const handlers: Handlers = {
   'index/open': (e, p) => e.open(typeof p.file === 'string' ? p.file : null, strings(p.dirs)),
   'index/sync': (e, p, ctx) => {
     if (p.priceFile !== undefined) e.setPriceFile(typeof p.priceFile === 'string' && p.priceFile ? p.priceFile : null);
-    return e.sync(strings(p.dirs), { all: p.all === true, signal: ctx.signal, onProgress: ctx.progress });
+    return e.sync(p.dirs === undefined ? undefined : strings(p.dirs), { all: p.all === true, rescan: p.rescan === true, signal: ctx.signal, onProgress: ctx.progress });
   },
   'index/reindex': (e, p, ctx) => {
     if (p.priceFile !== undefined) e.setPriceFile(typeof p.priceFile === 'string' && p.priceFile ? p.priceFile : null);
@@ -160,4 +160,11 @@ export const handlers: Handlers = {
   },
   'search/full': (e, p) => e.fullSearch(String(p.query ?? ''), typeof p.limit === 'number' ? p.limit : undefined),
   'server/read': (e, p) => e.serverRead(String(p.route ?? ''), String(p.query ?? ''), typeof p.now === 'number' ? p.now : Date.now()),
+  'watch/set': (e, p) => {
+    const s = (p.spec ?? {}) as Partial<DirSpec>;
+    const env: Record<string, string> = {};
+    if (s.env && typeof s.env === 'object') for (const [k, v] of Object.entries(s.env)) if (typeof v === 'string') env[k] = v;
+    const spec: DirSpec = { directories: strings(s.directories), autoDiscover: s.autoDiscover === true, home: typeof s.home === 'string' ? s.home : '', whenPresent: strings(s.whenPresent), env };
+    return { dirs: e.watch(spec, typeof p.pollMs === 'number' && p.pollMs > 0 ? p.pollMs : 750) };
+  },
 };

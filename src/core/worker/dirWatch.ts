@@ -1,0 +1,134 @@
+/**
+ * The polling half of live tail, in the index's own thread: every `pollMs` it resolves the folders
+ * to index (named folders, discovered agent folders, receive folders once they exist) and takes a
+ * fingerprint of their event logs (name, size, modification time, inode), asynchronously, so that
+ * neither the editor's thread nor the worker's queries wait on hundreds of file system calls. A
+ * change of either calls `onChange` (with whether the folder set itself changed).
+ *
+ * File system watchers in the editor catch most changes sooner; this catches what they miss
+ * (network drives, some remotes, too many watched files) and folders that appear later.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { DirSpec } from '../../protocol/worker';
+import { resolveDirs } from '../source/discover';
+import { classifyTelemetryFile } from '../source/telemetryFiles';
+import { realClock, type Clock } from './scheduler';
+
+/** Most file system calls in flight at once during one poll. */
+const STATS_IN_FLIGHT = 32;
+
+export interface DirWatchOptions {
+  pollMs: number;
+  /** Something changed since the last poll: a log file, or the set of folders (`dirsChanged`). */
+  onChange(dirsChanged: boolean): void;
+  clock?: Clock;
+}
+
+export class DirWatch {
+  private spec: DirSpec | null = null;
+  private current: string[] = [];
+  private fingerprint: string | null = null;
+  private timer: unknown = null;
+  private polling: Promise<void> | null = null;
+  private disposed = false;
+  private readonly clock: Clock;
+
+  constructor(private readonly opts: DirWatchOptions) {
+    this.clock = opts.clock ?? realClock;
+  }
+
+  /** The folders as of the last resolve. */
+  get dirs(): string[] {
+    return this.current;
+  }
+
+  /** Watches the folders of `spec` from now on; returns them. The first poll's fingerprint counts as a change. */
+  set(spec: DirSpec): string[] {
+    this.spec = spec;
+    this.current = resolveDirs(spec);
+    this.fingerprint = null;
+    this.disposed = false;
+    this.arm();
+    return this.current;
+  }
+
+  /** Resolves the folders again now; returns whether they changed. */
+  rescan(): boolean {
+    if (!this.spec) return false;
+    const next = resolveDirs(this.spec);
+    const changed = next.join('\n') !== this.current.join('\n');
+    this.current = next;
+    return changed;
+  }
+
+  /** One poll (also what the timer runs); concurrent calls share the running one. */
+  poll(): Promise<void> {
+    this.polling ??= this.pollOnce().finally(() => {
+      this.polling = null;
+    });
+    return this.polling;
+  }
+
+  stop(): void {
+    this.disposed = true;
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private arm(): void {
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null;
+      void this.poll().finally(() => {
+        if (!this.disposed && this.timer === null) this.arm();
+      });
+    }, this.opts.pollMs);
+  }
+
+  private async pollOnce(): Promise<void> {
+    let dirsChanged = false;
+    try {
+      dirsChanged = this.rescan();
+    } catch {
+      // a folder that cannot be listed is left out by resolveDirs; anything else: try again next time
+    }
+    const fp = await fingerprintOf(this.current);
+    if (this.disposed) return;
+    const changed = dirsChanged || fp !== this.fingerprint;
+    this.fingerprint = fp;
+    if (changed) this.opts.onChange(dirsChanged);
+  }
+}
+
+/** Names, sizes, modification times and inodes of the event logs of `dirs`, as one string. */
+export async function fingerprintOf(dirs: readonly string[]): Promise<string> {
+  const parts: string[] = [];
+  for (const dir of dirs) {
+    parts.push(dir);
+    let names: string[];
+    try {
+      names = (await readdir(dir)).filter((n) => classifyTelemetryFile(n) !== null).sort();
+    } catch {
+      parts.push('(missing)');
+      continue;
+    }
+    const lines = new Array<string>(names.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < names.length) {
+        const i = next++;
+        const n = names[i]!;
+        try {
+          const st = await stat(path.join(dir, n));
+          lines[i] = `${n}:${st.size}:${st.mtimeMs}:${st.ino}`;
+        } catch {
+          lines[i] = `${n}:gone`;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(STATS_IN_FLIGHT, names.length) }, worker));
+    parts.push(...lines);
+  }
+  return parts.join('\n');
+}

@@ -1,0 +1,163 @@
+/**
+ * The folders to index, resolved and polled in the index's own thread: `resolveDirs`, `DirWatch`
+ * on real folders, and the worker (a real worker thread through the host's IndexClient) syncing on
+ * its own when polling sees a change, with no sync asked for by the host.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { IndexClient } from '../../src/extension/indexClient';
+import type { DirSpec, WorkerEventName, WorkerEvents } from '../../src/protocol/worker';
+import { resolveDirs } from '../../src/core/source/discover';
+import { DirWatch } from '../../src/core/worker/dirWatch';
+import type { Clock } from '../../src/core/worker/scheduler';
+import { eventLine, tempDir } from './helpers';
+
+const build = tempDir('atx-dirwatch-build-');
+const script = path.join(build.dir, 'worker.js');
+const wasmPath = path.join(path.dirname(createRequire(__filename).resolve('sql.js')), 'sql-wasm.wasm');
+
+before(async () => {
+  await esbuild.build({ entryPoints: [path.resolve(__dirname, '../../src/core/worker/worker.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: script, logLevel: 'error' });
+});
+process.on('exit', () => build.cleanup());
+
+/** A clock whose timers never fire: the test calls `poll()` itself. */
+const stoppedClock: Clock = { now: () => 0, setTimeout: () => ({}), clearTimeout: () => undefined };
+
+async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A home with OpenClaw's layout: agent `a` with a telemetry log and a transcript folder. */
+function home(): { dir: string; cleanup: () => void; spec: (extra?: Partial<DirSpec>) => DirSpec; agentDir: (agent: string, sub: string) => string } {
+  const t = tempDir('atx-home-');
+  const agentDir = (agent: string, sub: string) => {
+    const d = path.join(t.dir, '.openclaw', 'agents', agent, sub);
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+  agentDir('a', 'telemetry');
+  agentDir('a', 'sessions');
+  return { ...t, agentDir, spec: (extra = {}) => ({ directories: [], autoDiscover: true, home: t.dir, env: {}, ...extra }) };
+}
+
+test('resolveDirs: named folders with their nested log folders, discovered agent folders, extra folders only once they exist', () => {
+  const h = home();
+  const named = tempDir('atx-named-');
+  try {
+    mkdirSync(path.join(named.dir, '2026', '11', '30'), { recursive: true });
+    const receive = path.join(h.dir, 'receive', 'otlp');
+    const spec = h.spec({ directories: [named.dir], whenPresent: [receive] });
+    const oc = path.join(h.dir, '.openclaw', 'agents', 'a');
+    assert.deepEqual(resolveDirs(spec), [named.dir, path.join(named.dir, '2026', '11', '30'), path.join(oc, 'telemetry'), path.join(oc, 'sessions')]);
+    mkdirSync(receive, { recursive: true });
+    assert.deepEqual(resolveDirs(spec).at(-1), receive);
+    assert.deepEqual(resolveDirs({ ...spec, autoDiscover: false }), [named.dir, path.join(named.dir, '2026', '11', '30'), receive]);
+    // discovery reads the environment it is given, not this process's
+    const state = path.join(h.dir, 'state');
+    mkdirSync(path.join(state, 'agents', 'z', 'telemetry'), { recursive: true });
+    assert.ok(resolveDirs({ ...spec, env: { OPENCLAW_STATE_DIR: state } }).includes(path.join(state, 'agents', 'z', 'telemetry')));
+    assert.ok(!resolveDirs(spec).includes(path.join(state, 'agents', 'z', 'telemetry')));
+  } finally {
+    h.cleanup();
+    named.cleanup();
+  }
+});
+
+test('DirWatch: a change to a log file or to the folder set is seen by the next poll, once; other files are not', async () => {
+  const h = home();
+  const seen: boolean[] = [];
+  const w = new DirWatch({ pollMs: 1000, clock: stoppedClock, onChange: (d) => seen.push(d) });
+  try {
+    const tel = path.join(h.dir, '.openclaw', 'agents', 'a', 'telemetry');
+    writeFileSync(path.join(tel, 'events.jsonl'), eventLine());
+    const dirs = w.set(h.spec());
+    assert.equal(dirs.length, 2);
+    await w.poll();
+    assert.deepEqual(seen, [false], 'the first poll counts as a change (it has nothing to compare with)');
+    await w.poll();
+    assert.deepEqual(seen, [false], 'nothing changed');
+    appendFileSync(path.join(tel, 'events.jsonl'), eventLine());
+    await w.poll();
+    assert.deepEqual(seen, [false, false], 'an append');
+    writeFileSync(path.join(tel, 'notes.txt'), 'not a log');
+    await w.poll();
+    assert.deepEqual(seen, [false, false], 'a file that is not a log');
+    writeFileSync(path.join(h.dir, '.openclaw', 'agents', 'a', 'sessions', 's1.jsonl'), '{}\n');
+    await w.poll();
+    assert.deepEqual(seen, [false, false, false], 'a new transcript');
+    const b = h.agentDir('b', 'telemetry');
+    await w.poll();
+    assert.deepEqual(seen, [false, false, false, true], 'a new agent folder');
+    assert.ok(w.dirs.includes(b));
+    // two polls asked at once share one
+    await Promise.all([w.poll(), w.poll()]);
+    assert.equal(seen.length, 4);
+  } finally {
+    w.stop();
+    h.cleanup();
+  }
+});
+
+test('DirWatch: the timer polls again and again until stopped', async () => {
+  const h = home();
+  let changes = 0;
+  const w = new DirWatch({ pollMs: 20, onChange: () => changes++ });
+  try {
+    const log = path.join(h.dir, '.openclaw', 'agents', 'a', 'telemetry', 'events.jsonl');
+    writeFileSync(log, eventLine());
+    w.set(h.spec());
+    await until('the first poll', () => changes === 1);
+    appendFileSync(log, eventLine());
+    await until('a poll after the append', () => changes === 2);
+    appendFileSync(log, eventLine());
+    await until('a poll after the second append', () => changes === 3);
+    w.stop();
+    appendFileSync(log, eventLine());
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(changes, 3, 'no poll after stop');
+  } finally {
+    w.stop();
+    h.cleanup();
+  }
+});
+
+test('worker: after watch/set, polling syncs appends and new agent folders with no sync asked for by the host', async () => {
+  const h = home();
+  const events: { event: WorkerEventName; params: unknown }[] = [];
+  const c = new IndexClient(script, { wasmPath, engine: {} }, undefined, 'thread');
+  c.start();
+  c.onEvent(<E extends WorkerEventName>(event: E, params: WorkerEvents[E]) => events.push({ event, params }));
+  try {
+    const tel = path.join(h.dir, '.openclaw', 'agents', 'a', 'telemetry');
+    writeFileSync(path.join(tel, 'events.jsonl'), eventLine({ sessionKey: 'agent:a:one', runId: 'r1' }));
+    const { dirs } = await c.request('watch/set', { spec: h.spec(), pollMs: 30 });
+    assert.deepEqual(dirs, [tel, path.join(h.dir, '.openclaw', 'agents', 'a', 'sessions')]);
+    await c.request('index/open', { file: null, dirs });
+    // a sync without folders syncs the watched ones
+    assert.equal((await c.request('index/sync', {})).added, 1);
+    const changedKeys = () => events.filter((e) => e.event === 'index/changed').flatMap((e) => (e.params as WorkerEvents['index/changed']).sessionKeys);
+    appendFileSync(path.join(tel, 'events.jsonl'), eventLine({ sessionKey: 'agent:a:two', runId: 'r2' }));
+    await until('the append synced by polling', () => changedKeys().includes('agent:a:two'));
+    const b = h.agentDir('b', 'telemetry');
+    writeFileSync(path.join(b, 'events.jsonl'), eventLine({ agentId: 'b', sessionKey: 'agent:b:main', runId: 'r3' }));
+    await until('the new folder synced by polling', () => changedKeys().includes('agent:b:main'));
+    const announced = events.filter((e) => e.event === 'watch/dirs').map((e) => (e.params as WorkerEvents['watch/dirs']).dirs);
+    assert.ok(announced.some((d) => d.includes(b)), 'the host was told of the new folder');
+    const sessions = (await c.request('sessions/list', {})).map((s) => s.sessionKey).sort();
+    assert.deepEqual(sessions, ['agent:a:one', 'agent:a:two', 'agent:b:main']);
+    // nothing counted twice by the polls' syncs
+    assert.equal((await c.request('stats', {})).events, 3);
+  } finally {
+    await c.terminate();
+    h.cleanup();
+  }
+});
