@@ -48,6 +48,7 @@ import {
   startCodeServer,
   waitForWorkbench,
   workbenchUrl,
+  pollUntil,
 } from './e2e/vscode.mjs';
 
 const USAGE = 'usage: npm run bench:host -- [--events N] [--rate N] [--seconds N] [--catchup N] [--seed S] [--no-package] [--keep] [--verbose] [--trace DIR] [--baseline]';
@@ -97,20 +98,7 @@ const t0 = Date.now();
 const log = (msg) => process.stderr.write(`[bench:host ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${msg}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what, fn, timeout = STEP_TIMEOUT, every = 100) {
-  const end = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await sleep(every);
-  }
-}
+const until = (what, fn, timeout = STEP_TIMEOUT, every = 100) => pollUntil(what, fn, timeout, every);
 
 /** Runs a command to completion; throws with its output on failure. Returns stdout. */
 function run(cmd, args, options = {}) {

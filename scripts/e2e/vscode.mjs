@@ -498,3 +498,28 @@ export async function waitForWorkbench(page, timeout = 60000) {
 export function activityBarItem(page, title) {
   return page.locator(`.activitybar a.action-label[aria-label^=${JSON.stringify(title)}]`);
 }
+
+/**
+ * Polls `fn` every `every` ms until it returns something truthy (errors count as not yet); after
+ * `timeout` ms throws naming `what` and the last error.
+ * @template T
+ * @param {string} what
+ * @param {() => Promise<T> | T} fn
+ * @param {number} timeout
+ * @param {number} [every] default 100
+ * @returns {Promise<T>}
+ */
+export async function pollUntil(what, fn, timeout, every = 100) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}

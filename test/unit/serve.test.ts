@@ -15,7 +15,7 @@ import { Type } from 'protobufjs/light';
 import { TelemetryServer } from '../../src/core/serve/server';
 import { TelemetryIndex } from '../../src/core/ingest/indexer';
 import { runCliCaptured, sql, tempDir } from './helpers';
-import { jsonOf, receivedLines, receivedText, request, startServer, type Reply } from './serveHelpers';
+import { jsonOf, receivedLines, receivedText, receivingServer, request, startServer, type Reply } from './serveHelpers';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'handmade', 'agents');
 const MAIN = path.join(FIXTURE, 'main', 'telemetry');
@@ -250,16 +250,10 @@ describe('hardening', () => {
 
 describe('FlowCore batches', () => {
   let srv: Awaited<ReturnType<typeof startServer>>;
-  let tmp: ReturnType<typeof tempDir>;
   let rd: string;
-  before(async () => {
-    tmp = tempDir();
-    rd = path.join(tmp.dir, 'received');
-    srv = await startServer({ dirs: [], receiveDir: rd });
-  });
-  after(async () => {
-    await srv.stop();
-    tmp.cleanup();
+  receivingServer((s, dir) => {
+    srv = s;
+    rd = dir;
   });
   const send = (events: unknown[]) => request(srv.port, { method: 'POST', path: '/api/telemetry/batch', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ events }) });
   const ev = (i: number, over: Record<string, unknown> = {}) => ({ type: 'tabChange', timestamp: 1793600000000 + i * 1000, sessionId: 'fc-sess', metadata: { fromTab: 'a', toTab: `t${i}` }, ...over });
@@ -311,7 +305,7 @@ describe('FlowCore batches', () => {
     const dir = path.join(rd, 'flowcore');
     const [name] = readdirSync(dir);
     assert.ok(name);
-    renameSync(path.join(dir, name), path.join(tmp.dir, 'moved.jsonl'));
+    renameSync(path.join(dir, name), path.join(path.dirname(rd), 'moved.jsonl'));
     await new Promise((r) => setTimeout(r, 1100)); // past the appender's path check interval
     assert.equal((await send([ev(900)])).status, 200);
     assert.deepEqual(receivedLines(rd, 'flowcore').map((l) => (JSON.parse(l) as { metadata: { toTab: string } }).metadata.toTab), ['t900']);

@@ -1,10 +1,11 @@
 /** Test helpers for the telemetry server: a real server on a free loopback port, real HTTP requests. */
+import { after, before } from 'node:test';
 import http from 'node:http';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TelemetryIndex } from '../../src/core/ingest/indexer';
 import { TelemetryServer, type ServerOptions } from '../../src/core/serve/server';
-import { sql } from './helpers';
+import { sql, tempDir } from './helpers';
 
 export interface Reply {
   status: number;
@@ -41,6 +42,27 @@ export function request(port: number, r: Req): Promise<Reply> {
 }
 
 export const jsonOf = (r: Reply): unknown => JSON.parse(r.body.toString('utf8')) as unknown;
+
+type Started = Awaited<ReturnType<typeof startServer>>;
+
+/**
+ * For one describe block: before its tests, a server with no folders receiving into a fresh
+ * folder (handed to `use`); after them, the server stopped and the folder removed.
+ */
+export function receivingServer(use: (srv: Started, receiveDir: string) => void): void {
+  let tmp: ReturnType<typeof tempDir>;
+  let srv: Started;
+  before(async () => {
+    tmp = tempDir();
+    const rd = path.join(tmp.dir, 'received');
+    srv = await startServer({ dirs: [], receiveDir: rd });
+    use(srv, rd);
+  });
+  after(async () => {
+    await srv.stop();
+    tmp.cleanup();
+  });
+}
 
 /** A started server over `dirs` with an in-memory index; `stop()` also closes the index. */
 export async function startServer(opts: Partial<ServerOptions> & { dirs: string[]; receiveDir: string }): Promise<{ server: TelemetryServer; port: number; index: TelemetryIndex; stop: () => Promise<void> }> {

@@ -5,7 +5,7 @@
  * with partial success for refused spans; concurrent senders leave whole lines and every span sent;
  * the `serve` command runs as a real process.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,7 +13,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ExportTraceServiceRequest, ExportTraceServiceResponse } from '../../src/core/serve/otlp';
 import { tempDir } from './helpers';
-import { jsonOf, receivedLines, request, startServer } from './serveHelpers';
+import { jsonOf, receivedLines, receivingServer, request, startServer } from './serveHelpers';
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
 /** Span ids distinct per trace (readers may key runs by span id alone). */
@@ -70,16 +70,10 @@ const PB_H = { 'Content-Type': 'application/x-protobuf' };
 
 describe('OTLP/HTTP traces', () => {
   let srv: Awaited<ReturnType<typeof startServer>>;
-  let tmp: ReturnType<typeof tempDir>;
   let rd: string;
-  before(async () => {
-    tmp = tempDir();
-    rd = path.join(tmp.dir, 'received');
-    srv = await startServer({ dirs: [], receiveDir: rd });
-  });
-  after(async () => {
-    await srv.stop();
-    tmp.cleanup();
+  receivingServer((s, dir) => {
+    srv = s;
+    rd = dir;
   });
   const post = (body: Buffer, headers: Record<string, string>) => request(srv.port, { method: 'POST', path: '/v1/traces', headers, body });
 

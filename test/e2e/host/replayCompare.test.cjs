@@ -8,13 +8,9 @@
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const vscode = require('vscode');
-const { activate, useDirectories, waitFor } = require('./util.cjs');
+const { activate, useDirectories, waitFor, webviewTabs } = require('./util.cjs');
 
 const TRIES = path.resolve(__dirname, '..', '..', 'fixtures', 'compare', 'agents', 'main', 'telemetry');
-
-function webviewTabs() {
-  return vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview);
-}
 
 const keyOf = (a, b) => `compare:${JSON.stringify([a, b])}`;
 

@@ -5,54 +5,22 @@
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
 const vscode = require('vscode');
-const { waitFor } = require('./util.cjs');
+const { sessionLines, waitFor, webviewTabs, withSessionFolder } = require('./util.cjs');
 
-const EXT_ID = 'agent-telemetry.agent-telemetry-explorer';
-
-function line(n, over) {
-  return `${JSON.stringify({
-    id: `evt_${(0x5ea0c00 + n).toString(16).padStart(12, '0')}`,
-    ts: Date.now() - 600_000 + n * 1000,
-    seq: n,
-    agentId: 'main',
-    sessionKey: 'agent:main:search',
-    sessionId: 'sess-search',
-    runId: 'run-s',
-    source: 'hook',
-    data: {},
-    ...over,
-  })}\n`;
-}
-
-function webviewTabs() {
-  return vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview);
-}
+const line = sessionLines({ idBase: 0x5ea0c00, sessionKey: 'agent:main:search', sessionId: 'sess-search', runId: 'run-s' });
 
 suite('Search Telemetry', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ate-search-'));
-  const dir = path.join(root, 'telemetry');
   let api;
+  let root;
 
   suiteSetup(async () => {
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(
-      path.join(dir, 'events.jsonl'),
-      [
-        line(1, { kind: 'run.start', data: { model: 'm-1' } }),
-        line(2, { kind: 'tool.start', data: { toolName: 'exec', toolCallId: 't1', params: { command: 'grep -rn marmoset src/' } } }),
-        line(3, { kind: 'tool.end', data: { toolName: 'exec', toolCallId: 't1', isError: false, params: { command: 'grep -rn marmoset src/' }, result: 'src/zoo.ts:3: marmoset marmoset marmoset' } }),
-        line(4, { kind: 'run.end', data: { durationMs: 2000, lastAssistantMessage: 'done' } }),
-      ].join(''),
-    );
-    const config = vscode.workspace.getConfiguration('agentTelemetry');
-    await config.update('autoDiscover', false, vscode.ConfigurationTarget.Global);
-    await config.update('directories', [dir], vscode.ConfigurationTarget.Global);
-    api = await vscode.extensions.getExtension(EXT_ID).activate();
-    await api.ready();
-    await waitFor('the session in the tree', async () => (await api.rootNodes()).some((n) => n.sessionKey === 'agent:main:search'));
+    ({ api, root } = await withSessionFolder('ate-search-', [
+      line(1, { kind: 'run.start', data: { model: 'm-1' } }),
+      line(2, { kind: 'tool.start', data: { toolName: 'exec', toolCallId: 't1', params: { command: 'grep -rn marmoset src/' } } }),
+      line(3, { kind: 'tool.end', data: { toolName: 'exec', toolCallId: 't1', isError: false, params: { command: 'grep -rn marmoset src/' }, result: 'src/zoo.ts:3: marmoset marmoset marmoset' } }),
+      line(4, { kind: 'run.end', data: { durationMs: 2000, lastAssistantMessage: 'done' } }),
+    ], 'agent:main:search'));
   });
 
   suiteTeardown(async () => {

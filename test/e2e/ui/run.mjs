@@ -23,6 +23,7 @@ import {
   startCodeServer,
   waitForWorkbench,
   workbenchUrl,
+  pollUntil,
 } from '../../../scripts/e2e/vscode.mjs';
 
 const root = REPO_ROOT;
@@ -127,20 +128,7 @@ function assert(cond, message) {
 /** Text of an element as a user reads it (Monaco renders spaces as U+00A0). */
 const readable = (s) => (s ?? '').replace(/\u00a0/g, ' ');
 
-async function until(what, fn, timeout = STEP_TIMEOUT) {
-  const end = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = (what, fn, timeout = STEP_TIMEOUT) => pollUntil(what, fn, timeout);
 
 // ------------------------------------------------------------------ run
 /** @type {Awaited<ReturnType<typeof startCodeServer>> | undefined} */
