@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import {
-  detailsPartOf, isEnvelope, protocolVersion, type CommandHandlers, type EncodedAnswer, type Envelope, type NotificationMethod, type Notifications,
+  detailsPartOf, FIRST_TIMELINE_PAGE, isEnvelope, protocolVersion, type CommandHandlers, type EncodedAnswer, type Envelope, type NotificationMethod, type Notifications,
   type PersistedWebviewState, type RequestHandlers, type WebviewBootstrap,
 } from '../protocol/messages';
 import { createNonce, renderWebviewHtml } from '../core/webviewHtml';
@@ -89,6 +89,14 @@ export class ReplayPanels implements vscode.Disposable {
 
 /** At most one change notification per panel per this many ms. */
 const CHANGE_INTERVAL_MS = 1000;
+/** A prefetched answer is used only by a request that comes within this many ms (and before the session changes). */
+const PREFETCH_TTL_MS = 10_000;
+
+/** A request as a key: its method and its params with their keys in order (absent and undefined alike). */
+function requestKey(method: string, params: unknown): string {
+  const p = params && typeof params === 'object' ? (params as Record<string, unknown>) : {};
+  return `${method}\n${JSON.stringify(p, Object.keys(p).sort())}`;
+}
 
 class ReplayPanel {
   /** The webview's requests as answered, in order: the method, or `<method> failed: <message>` (the last 50). */
@@ -98,6 +106,8 @@ class ReplayPanel {
   private lastChangeSent = 0;
   private readonly changedKeys = new Set<string>();
   private queued: Envelope[] = [];
+  /** Answers asked of the index before the webview asked for them (see prefetchFirstPaint), by requestKey. */
+  private readonly prefetched = new Map<string, { at: number; answer: Promise<unknown> }>();
 
   constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -110,6 +120,7 @@ class ReplayPanel {
     panel.title = titleOf(target);
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'telemetry.svg');
     panel.webview.html = this.html();
+    this.prefetchFirstPaint();
     panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m));
     panel.onDidDispose(() => clearTimeout(this.changeTimer));
   }
@@ -126,6 +137,7 @@ class ReplayPanel {
   indexChanged(sessionKeys: string[], all: boolean): void {
     // The compare view does not know its sides' sessions here: it is told every change and picks its own.
     if (!(this.target.view !== 'session' || all || sessionKeys.includes(this.target.sessionKey))) return;
+    this.prefetched.clear();
     for (const k of sessionKeys) this.changedKeys.add(k);
     if (this.changeTimer) return;
     const wait = Math.max(0, this.lastChangeSent + CHANGE_INTERVAL_MS - Date.now());
@@ -156,6 +168,26 @@ class ReplayPanel {
     });
   }
 
+  /**
+   * A session panel's first requests (the header and the first timeline page, see FIRST_TIMELINE_PAGE) are
+   * asked of the index as soon as the panel exists: VS Code takes a few hundred ms to create the webview and
+   * load its script, and the index answers meanwhile. The webview's own requests then take these answers
+   * (same method and params, within PREFETCH_TTL_MS, the session unchanged); a panel restored elsewhere in
+   * its timeline simply asks again.
+   */
+  private prefetchFirstPaint(): void {
+    const t = this.target;
+    if (t.view !== 'session') return;
+    const ask = (method: 'session/header' | 'timeline/page', params: Record<string, unknown>) => {
+      const answer = (this.requests[method] as (p: unknown) => Promise<unknown>)(params);
+      answer.catch(() => undefined); // a failure reaches the webview when it asks
+      this.prefetched.set(requestKey(method, params), { at: Date.now(), answer });
+    };
+    const at = { sessionKey: t.sessionKey, ...(t.runId ? { runId: t.runId } : {}) };
+    ask('timeline/page', { ...at, offset: 0, limit: FIRST_TIMELINE_PAGE });
+    ask('session/header', at);
+  }
+
   /** Notifications wait until the webview said it is ready (a hidden or new webview drops messages). */
   private notify<M extends NotificationMethod>(method: M, params: Notifications[M]): void {
     const env = { kind: 'notification', method, params } as Envelope;
@@ -176,7 +208,12 @@ class ReplayPanel {
     if (m.kind === 'request') {
       try {
         const handler = this.requests[m.method] as (p: unknown) => Promise<unknown>;
-        const result = await handler(m.params);
+        const key = requestKey(m.method, m.params);
+        const early = this.prefetched.get(key);
+        this.prefetched.delete(key);
+        const fresh = early !== undefined && Date.now() - early.at <= PREFETCH_TTL_MS;
+        const result = fresh ? await early.answer : await handler(m.params);
+        if (fresh) this.recordAnswer(`${m.method} (prefetched)`);
         if (isEncodedAnswer(result)) void this.panel.webview.postMessage({ kind: 'response', id: m.id, ok: true, result: ownBuffer(result.encodedJson), encoded: 'json' });
         else void this.panel.webview.postMessage({ kind: 'response', id: m.id, ok: true, result });
         this.recordAnswer(m.method);

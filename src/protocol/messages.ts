@@ -123,6 +123,13 @@ export interface ContextByTool {
 
 /** One list of {@link SessionDetails}: asked for alone, the answer's other lists are empty. */
 export type DetailsPart = 'llmCalls' | 'toolCalls' | 'fileOps';
+/**
+ * Events in the first `timeline/page` a session panel asks for (`offset` 0), together with the
+ * header: small, so that it is quick to answer and draw. The host asks the index for both while
+ * VS Code is still creating the webview.
+ */
+export const FIRST_TIMELINE_PAGE = 250;
+
 export const DETAILS_PARTS: readonly DetailsPart[] = ['llmCalls', 'toolCalls', 'fileOps'];
 
 /** The part named by an untrusted value, or undefined (every list) when it names none. */

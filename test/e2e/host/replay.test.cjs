@@ -38,6 +38,15 @@ suite('Replay panel', () => {
     assert.deepEqual(api.openPanels().filter((k) => k.startsWith('session:')), ['session:agent:main:replay']);
   });
 
+  test('the header and the first timeline page were asked of the index while the webview loaded: its first requests take those answers', async () => {
+    const key = 'session:agent:main:replay';
+    await waitFor('the first answers', () => api.panelRequests(key).filter((r) => !r.endsWith('(prefetched)')).length >= 2, 20000);
+    const answered = api.panelRequests(key);
+    assert.ok(answered.includes('session/header (prefetched)'), JSON.stringify(answered));
+    assert.ok(answered.includes('timeline/page (prefetched)'), JSON.stringify(answered));
+    assert.ok(!answered.some((r) => r.includes('failed')), JSON.stringify(answered));
+  });
+
   test('Open Events View opens the cross-session events panel', async () => {
     await vscode.commands.executeCommand('agentTelemetry.openEvents');
     await waitFor('the events tab', () => webviewTabs().some((t) => t.label === 'Agent Telemetry: Events'));
