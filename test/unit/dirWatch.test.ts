@@ -75,7 +75,7 @@ test('resolveDirs: named folders with their nested log folders, discovered agent
 test('DirWatch: a change to a log file or to the folder set is seen by the next poll, once; other files are not', async () => {
   const h = home();
   const seen: boolean[] = [];
-  const w = new DirWatch({ pollMs: 1000, clock: stoppedClock, onChange: (d) => seen.push(d) });
+  const w = new DirWatch({ pollMs: 1000, rescanEvery: 1, clock: stoppedClock, onChange: (d) => seen.push(d) });
   try {
     const tel = path.join(h.dir, '.openclaw', 'agents', 'a', 'telemetry');
     writeFileSync(path.join(tel, 'events.jsonl'), eventLine());
@@ -101,6 +101,29 @@ test('DirWatch: a change to a log file or to the folder set is seen by the next 
     // two polls asked at once share one
     await Promise.all([w.poll(), w.poll()]);
     assert.equal(seen.length, 4);
+  } finally {
+    w.stop();
+    h.cleanup();
+  }
+});
+
+test('DirWatch: the folder set is resolved again every `rescanEvery` polls, the files every poll', async () => {
+  const h = home();
+  const seen: boolean[] = [];
+  const w = new DirWatch({ pollMs: 1000, rescanEvery: 3, clock: stoppedClock, onChange: (d) => seen.push(d) });
+  try {
+    w.set(h.spec());
+    await w.poll(); // 1st: rescans, baseline
+    const b = h.agentDir('b', 'telemetry');
+    await w.poll(); // 2nd: no rescan
+    assert.deepEqual(seen, [false]);
+    assert.ok(!w.dirs.includes(b));
+    writeFileSync(path.join(h.dir, '.openclaw', 'agents', 'a', 'telemetry', 'events.jsonl'), eventLine());
+    await w.poll(); // 3rd: the file changed, no rescan
+    assert.deepEqual(seen, [false, false]);
+    await w.poll(); // 4th: rescans
+    assert.deepEqual(seen, [false, false, true]);
+    assert.ok(w.dirs.includes(b));
   } finally {
     w.stop();
     h.cleanup();

@@ -1,7 +1,7 @@
 /**
- * The polling half of live tail, in the index's own thread: every `pollMs` it resolves the folders
- * to index (named folders, discovered agent folders, receive folders once they exist) and takes a
- * fingerprint of their event logs (name, size, modification time, inode), asynchronously, so that
+ * The polling half of live tail, in the index's own thread: every `pollMs` it takes a fingerprint of
+ * the event logs of the folders to index (named folders, discovered agent folders, receive folders
+ * once they exist; the set itself resolved again every few polls) (name, size, modification time, inode), asynchronously, so that
  * neither the editor's thread nor the worker's queries wait on hundreds of file system calls. A
  * change of either calls `onChange` (with whether the folder set itself changed).
  *
@@ -20,6 +20,12 @@ const STATS_IN_FLIGHT = 32;
 
 export interface DirWatchOptions {
   pollMs: number;
+  /**
+   * Resolve the folder set again every this many polls (default 4: about every 3 s at 750 ms).
+   * Discovery lists folders of folders (every Claude Code project's session folders), which costs more
+   * than the fingerprint and changes rarely; the files of the folders known are fingerprinted every poll.
+   */
+  rescanEvery?: number;
   /** Something changed since the last poll: a log file, or the set of folders (`dirsChanged`). */
   onChange(dirsChanged: boolean): void;
   clock?: Clock;
@@ -32,6 +38,7 @@ export class DirWatch {
   private timer: unknown = null;
   private polling: Promise<void> | null = null;
   private disposed = false;
+  private polls = 0;
   private readonly clock: Clock;
 
   constructor(private readonly opts: DirWatchOptions) {
@@ -89,7 +96,7 @@ export class DirWatch {
   private async pollOnce(): Promise<void> {
     let dirsChanged = false;
     try {
-      dirsChanged = this.rescan();
+      if (this.polls++ % (this.opts.rescanEvery ?? 4) === 0) dirsChanged = this.rescan();
     } catch {
       // a folder that cannot be listed is left out by resolveDirs; anything else: try again next time
     }
