@@ -217,6 +217,8 @@ class ReplayPanel {
       const page = only ? { part: only, ...(offset !== undefined ? { offset } : {}), ...(limit !== undefined ? { limit } : {}) } : {};
       return this.forward('session/details', { sessionKey, ...(runId ? { runId } : {}), ...page }, `session ${sessionKey} is not in the index`);
     },
+    'session/runs': ({ sessionKey, runId }) =>
+      this.forward('session/runs', { sessionKey, ...(runId ? { runId } : {}) }, `session ${sessionKey} is not in the index`),
     'tool/get': ({ eventId }) => this.forward('tool/byEvent', { eventId }, `no tool call for event ${eventId}`),
     'blob/get': ({ eventId, blobId, offset, maxBytes }) =>
       this.forward('blob/page', { eventId, blobId, offset, maxBytes }, `blob ${blobId} is not referenced by event ${eventId}`),

@@ -129,6 +129,8 @@ export interface WorkerRequests {
    * without `?`, `now` the clock for `since`. A refusal is a status and a reason, not an error.
    */
   'server/read': { params: { route: string; query: string; now: number }; result: { status: 200; body: unknown } | { status: 400 | 404; error: string } };
+  /** The replay panel's run list: every run of the session (or the one run), newest first; null when the session is unknown. */
+  'session/runs': { params: { sessionKey: string; runId?: string }; result: RunSummary[] | null };
 }
 
 /** The telemetry server as the worker runs it (loopback only: the host never asks for another address). */
@@ -172,6 +174,7 @@ const METHODS: { [M in WorkerMethod]: true } = {
   'tree/update': true,
   'search/full': true,
   'server/read': true,
+  'session/runs': true,
 };
 
 /** Progress reports some requests send before their response. */

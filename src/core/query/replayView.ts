@@ -5,7 +5,7 @@
 import { isErrorValue, isFailure } from '../../protocol/failure';
 import type { Database, SqlValue } from 'sql.js';
 import type { BlobChunk, ContextByTool, DetailsPart, ErrorLink, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from '../../protocol/messages';
-import type { ReplayEvent, Seed001Stats, ToolCall } from '../../protocol/model';
+import type { ReplayEvent, RunSummary, Seed001Stats, ToolCall } from '../../protocol/model';
 import { blobRefsOf, readBlob } from '../source/blobs';
 import { eventDir, files, llmCallFromRow, replay, replayCount, replayPage, toolCallFromRow, tools, usagePerCall } from './detailQueries';
 import { isObj } from '../source/eventFields';
@@ -51,34 +51,46 @@ function contextByToolOf(db: Database, scope: { runs: string; params: SqlValue[]
 export const TIMELINE_PAGE_MAX = 2000;
 
 /**
- * The panel's first answer for a session (or one run of it): header, runs with totals, list sizes and
- * error links, from the index only. Null when the session (or run) is unknown.
+ * The panel's first answer for a session (or one run of it): totals, list sizes and error links, from
+ * the index only, without the runs (pages carry those they show). Null when the session (or run) is unknown.
  */
 export function sessionHeader(db: Database, sessionKey: string, runId?: string): SessionHeader | null {
   const session = getSession(db, sessionKey);
   if (!session) return null;
-  const runs = listRuns(db, sessionKey).filter((r) => !runId || r.runId === runId);
-  if (runId && !runs.length) return null;
   const scope = runScope(db, sessionKey, runId);
+  const count = (sql: string) => n(one(db, sql, scope.params)?.c);
+  // The same runs, LLM calls, tool calls and file operations as `session/runs` and the details' lists.
+  const runs = count(`SELECT COUNT(*) AS c FROM (${scope.runs})`);
+  if (runId !== undefined && !runs) return null;
   return {
     session,
-    runs,
     counts: {
       events: replayCount(db, sessionKey, runId) ?? 0,
-      // The runs' own counts are over the same LLM calls and tool calls as the details' lists.
-      llmCalls: runs.reduce((s, r) => s + r.llmCalls, 0),
-      toolCalls: runs.reduce((s, r) => s + r.toolCallCount, 0),
-      fileOps: n(one(db, `SELECT COUNT(*) AS c FROM file_operations WHERE skey = ?1 ${runId ? 'AND run = ?2' : ''}`, scope.params)?.c),
+      runs,
+      llmCalls: count(`SELECT COUNT(*) AS c FROM llm_calls c JOIN events e ON e.id = c.ev WHERE c.run IN (${scope.runs})`),
+      toolCalls: count(`SELECT COUNT(*) AS c FROM (SELECT 1 FROM tool_events WHERE run IN (${scope.runs}) GROUP BY run, call)`),
+      fileOps: count(`SELECT COUNT(*) AS c FROM file_operations WHERE skey = ?1 ${runId ? 'AND run = ?2' : ''}`),
     },
     errorLinks: errorLinksOf(db, scope),
   };
 }
 
-/** One page of the timeline of `sessionView` (same events, same order); null when the session or run is unknown. */
+/** The runs of the session (or the one run), newest first, with their totals; null when the session is unknown. */
+export function sessionRuns(db: Database, sessionKey: string, runId?: string): RunSummary[] | null {
+  if (!getSession(db, sessionKey)) return null;
+  return runId === undefined ? listRuns(db, sessionKey) : listRuns(db, sessionKey, [runId]);
+}
+
+/**
+ * One page of the timeline of `sessionView` (same events, same order) with the summaries of the runs its
+ * events name; null when the session or run is unknown.
+ */
 export function timelinePage(db: Database, sessionKey: string, opts: { runId?: string; offset: number; limit: number }): TimelinePage | null {
   const offset = Math.max(0, Math.floor(opts.offset));
   const page = replayPage(db, sessionKey, { runId: opts.runId, offset, limit: Math.min(Math.max(0, opts.limit), TIMELINE_PAGE_MAX) });
-  return page ? { offset, total: page.total, events: page.events } : null;
+  if (!page) return null;
+  const named = [...new Set(page.events.map((e) => e.runId).filter((r): r is string => r !== null && (opts.runId === undefined || r === opts.runId)))];
+  return { offset, total: page.total, events: page.events, runs: listRuns(db, sessionKey, named) };
 }
 
 /**

@@ -10,7 +10,7 @@ import { isMainThread } from 'node:worker_threads';
 import { assertOutsideTelemetry } from '../ingest/indexFile';
 import { getEvent, recordedChange, toolByEvent } from '../query/detailQueries';
 import { fileActivity } from '../query/fileActivity';
-import { blobPage, DETAILS_PAGE_MAX, eventsQuery, sessionDetails, sessionDetailsPage, sessionHeader, sessionView, timelinePage } from '../query/replayView';
+import { blobPage, DETAILS_PAGE_MAX, eventsQuery, sessionDetails, sessionDetailsPage, sessionHeader, sessionRuns, sessionView, timelinePage } from '../query/replayView';
 import { compare } from '../query/compare';
 import { countSelection, selectionHasFormat } from '../query/selection';
 import { listRuns, listSessions, problems, search, stats } from '../query/summaryQueries';
@@ -160,4 +160,5 @@ export const handlers: Handlers = {
   },
   'search/full': (e, p) => e.fullSearch(String(p.query ?? ''), typeof p.limit === 'number' ? p.limit : undefined),
   'server/read': (e, p) => e.serverRead(String(p.route ?? ''), String(p.query ?? ''), typeof p.now === 'number' ? p.now : Date.now()),
+  'session/runs': (e, p) => sessionRuns(e.db, p.sessionKey, p.runId),
 };

@@ -16,8 +16,9 @@ import {
   timelinePageSize,
   tokenPointsOf,
   withDetailsPart,
+  withRuns,
 } from '../state/sessionModel';
-import type { Comparison, ReplayEvent } from '../../protocol/model';
+import type { Comparison, ReplayEvent, RunSummary } from '../../protocol/model';
 import type { WaterfallSpan } from '../../protocol/messages';
 
 /** Events of the first timeline page of a session opened (enough to fill the view). */
@@ -210,6 +211,7 @@ export class AtxApp extends LitElement {
     const t = this.ui?.target;
     if (!t || t.view !== 'session' || !this.host) return null;
     const events: ReplayEvent[] = [];
+    const runs: RunSummary[] = [];
     let total = start.total;
     while (events.length < Math.min(reach, total)) {
       const limit = reach - events.length > timelinePageSize ? timelinePageMax : timelinePageSize;
@@ -221,8 +223,9 @@ export class AtxApp extends LitElement {
         break;
       }
       for (const ev of page.events) events.push(ev);
+      for (const r of page.runs) runs.push(r);
     }
-    return appendPage(start, { offset: 0, total, events });
+    return appendPage(start, { offset: 0, total, events, runs });
   }
 
   /**
@@ -237,6 +240,12 @@ export class AtxApp extends LitElement {
     const parts = first ? [first, ...DETAILS_PARTS.filter((p) => p !== first)] : DETAILS_PARTS;
     try {
       for (const part of parts) {
+        if (part === 'fileOps') {
+          // the Files tab's run choice lists every run
+          const runs = await this.host.request('session/runs', { sessionKey: t.sessionKey, runId: t.runId });
+          if (seq !== this.loadSeq || !this.model) return;
+          this.model = withRuns(this.model, runs);
+        }
         // each list in pages, added to the model once whole
         const items: unknown[] = [];
         let total = Infinity;
@@ -278,11 +287,13 @@ export class AtxApp extends LitElement {
     const t = this.ui?.target;
     if (!t || t.view !== 'session' || !this.host) return;
     let batch: ReplayEvent[] = [];
+    let batchRuns: RunSummary[] = [];
     let lastApply = performance.now();
     const apply = (total: number) => {
       if (!this.model) return;
-      this.model = batch.length ? appendPage(this.model, { offset: this.model.events.length, total, events: batch }) : { ...this.model, total };
+      this.model = batch.length ? appendPage(this.model, { offset: this.model.events.length, total, events: batch, runs: batchRuns }) : { ...this.model, total };
       batch = [];
+      batchRuns = [];
       lastApply = performance.now();
     };
     try {
@@ -298,6 +309,7 @@ export class AtxApp extends LitElement {
           return;
         }
         for (const ev of page.events) batch.push(ev);
+        for (const r of page.runs) batchRuns.push(r);
         const done = offset + page.events.length >= Math.min(this.wantEvents, page.total);
         if (done || performance.now() - lastApply > applyEveryMs) {
           apply(page.total);
@@ -503,8 +515,8 @@ export class AtxApp extends LitElement {
         return html`<atx-token-chart .points=${points} .selectedKey=${ui.selectedEventId} .byTool=${ui.tokensByTool}></atx-token-chart>`;
       }
       case 'files':
-        if (!m.details || !hasDetails(m, 'fileOps')) return html`<div class="muted">Loading file operations…</div>`;
-        return html`<atx-files .fileOps=${m.details.fileOps} .runs=${m.header.runs} .runId=${ui.filesRunId}></atx-files>`;
+        if (!m.details || !hasDetails(m, 'fileOps') || !m.runs) return html`<div class="muted">Loading file operations…</div>`;
+        return html`<atx-files .fileOps=${m.details.fileOps} .runs=${m.runs} .runId=${ui.filesRunId}></atx-files>`;
     }
   }
 
