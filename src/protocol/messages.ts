@@ -70,21 +70,17 @@ export interface SessionView {
 }
 
 /**
- * What the replay panel shows first for a session (or one run of it): the session's totals, the size
- * of each list, and the failed runs with their causes. Everything comes from the index alone (no log
+ * What the replay panel shows first for a session (or one run of it): the session's totals, the length
+ * of its timeline, and the failed runs with their causes. Everything comes from the index alone (no log
  * line is read back) and it stays small however many runs the session has: the runs' own summaries
- * come with the timeline pages that show them (`TimelinePage.runs`) and, all of them, from `session/runs`.
+ * come with the timeline pages that show them (`TimelinePage.runs`) and, all of them, from `session/runs`;
+ * the other lists' lengths with their first page (`SessionDetails.total`).
  */
 export interface SessionHeader {
   session: SessionSummary;
   counts: {
     /** Events of the timeline (what `timeline/page` pages through). */
     events: number;
-    /** Runs of the session (or 1, the run asked for): what `session/runs` lists. */
-    runs: number;
-    llmCalls: number;
-    toolCalls: number;
-    fileOps: number;
   };
   errorLinks: ErrorLink[];
 }

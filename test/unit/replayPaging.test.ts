@@ -50,7 +50,7 @@ function checkSession(ix: TelemetryIndex, key: string, runIds: (string | undefin
     assert.deepEqual(h.session, v.session, what);
     assert.deepEqual(sessionRuns(ix.db, key, runId), v.runs, what);
     assert.deepEqual(h.errorLinks, v.errorLinks, what);
-    assert.deepEqual(h.counts, { events: v.events.length, runs: v.runs.length, llmCalls: v.llmCalls.length, toolCalls: v.toolCalls.length, fileOps: v.fileOps.length }, what);
+    assert.deepEqual(h.counts, { events: v.events.length }, what);
     for (const limit of limits) {
       const { events, total } = allPages(ix, key, runId, limit, v.runs);
       assert.equal(total, v.events.length, what);
@@ -148,7 +148,6 @@ test('generated sample: a page deep in the session and the last page are the sam
   const h = sessionHeader(ix.db, big)!;
   assert.equal(h.counts.events, total + 3);
   assert.deepEqual(sessionRuns(ix.db, big), after.runs);
-  assert.equal(h.counts.runs, after.runs.length);
   const tail = timelinePage(ix.db, big, { offset: total - 2, limit: 10 })!;
   assert.deepEqual(tail.events, after.events.slice(total - 2));
   assert.deepEqual(tail.events.slice(-2).map((e) => e.kind), ['run.start', 'run.end']);

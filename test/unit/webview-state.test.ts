@@ -383,7 +383,7 @@ describe('event summaries', () => {
     const v = fixture.sessionView;
     const header = {
       session: v.session,
-      counts: { events: v.events.length, runs: v.runs.length, llmCalls: v.llmCalls.length, toolCalls: v.toolCalls.length, fileOps: v.fileOps.length },
+      counts: { events: v.events.length },
       errorLinks: v.errorLinks,
     };
     // each page carries the summaries of the runs its events name

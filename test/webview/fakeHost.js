@@ -170,8 +170,7 @@
     'session/get': viewFor,
     'session/header': (p) => {
       const v = viewFor(p);
-      const counts = { events: v.events.length, runs: v.runs.length, llmCalls: v.llmCalls.length, toolCalls: v.toolCalls.length, fileOps: v.fileOps.length };
-      return { session: v.session, counts, errorLinks: v.errorLinks };
+      return { session: v.session, counts: { events: v.events.length }, errorLinks: v.errorLinks };
     },
     'timeline/page': (p) => {
       const v = viewFor(p);

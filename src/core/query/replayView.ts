@@ -51,26 +51,19 @@ function contextByToolOf(db: Database, scope: { runs: string; params: SqlValue[]
 export const TIMELINE_PAGE_MAX = 2000;
 
 /**
- * The panel's first answer for a session (or one run of it): totals, list sizes and error links, from
- * the index only, without the runs (pages carry those they show). Null when the session (or run) is unknown.
+ * The panel's first answer for a session (or one run of it): totals, the timeline's length and error
+ * links, from the index only, without the runs (pages carry those they show). Null when the session
+ * (or run) is unknown.
  */
 export function sessionHeader(db: Database, sessionKey: string, runId?: string): SessionHeader | null {
   const session = getSession(db, sessionKey);
   if (!session) return null;
   const scope = runScope(db, sessionKey, runId);
-  const count = (sql: string) => n(one(db, sql, scope.params)?.c);
-  // The same runs, LLM calls, tool calls and file operations as `session/runs` and the details' lists.
-  const runs = count(`SELECT COUNT(*) AS c FROM (${scope.runs})`);
-  if (runId !== undefined && !runs) return null;
+  // A run of another session (or none) is unknown here, as `session/runs` has it.
+  if (runId !== undefined && !one(db, `SELECT 1 AS x FROM (${scope.runs}) LIMIT 1`, scope.params)) return null;
   return {
     session,
-    counts: {
-      events: replayCount(db, sessionKey, runId) ?? 0,
-      runs,
-      llmCalls: count(`SELECT COUNT(*) AS c FROM llm_calls c JOIN events e ON e.id = c.ev WHERE c.run IN (${scope.runs})`),
-      toolCalls: count(`SELECT COUNT(*) AS c FROM (SELECT 1 FROM tool_events WHERE run IN (${scope.runs}) GROUP BY run, call)`),
-      fileOps: count(`SELECT COUNT(*) AS c FROM file_operations WHERE skey = ?1 ${runId ? 'AND run = ?2' : ''}`),
-    },
+    counts: { events: replayCount(db, sessionKey, runId) ?? 0 },
     errorLinks: errorLinksOf(db, scope),
   };
 }
