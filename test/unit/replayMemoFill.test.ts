@@ -75,3 +75,27 @@ test('the background search fill keeps the replay order and the details lists; a
     t.cleanup();
   }
 });
+
+test('the search fill waits while the replay panel keeps asking, and goes on after', async () => {
+  const t = tempDir('atx-replay-ask-');
+  const sample = await generateSample({ outDir: path.join(t.dir, 'sample'), events: 1500 });
+  // A pause of 2 s after a sync or a panel ask lets the fill run; no slice is forced by lag.
+  const engine = new IndexEngine(await sql(), () => undefined, { searchSliceMs: 0, searchBatch: 20, searchIdleMs: 2000, searchMaxLagMs: 600_000 });
+  try {
+    await engine.open(null, sample.dirs);
+    await engine.sync(sample.dirs);
+    const big = listSessions(engine.db).sort((a, b) => b.toolCallCount - a.toolCallCount)[0]!.sessionKey;
+    // The panel asks every 100 ms for 3 s, longer than the pause the fill waits for after the sync: it never starts.
+    const end = Date.now() + 3000;
+    while (Date.now() < end) {
+      engine.notePanelAsk();
+      timelinePage(engine.db, big, { offset: 0, limit: 5 });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(searchProgress(engine.db).documents, 0, 'no slice while the panel keeps asking');
+    await until('the fill to go on after the asks stopped', () => searchProgress(engine.db).documents > 0);
+  } finally {
+    await engine.close();
+    t.cleanup();
+  }
+});

@@ -295,6 +295,8 @@ export class IndexEngine {
   /** When the last pass ended and the last fill slice ran (epoch ms). */
   private lastPassEnd = 0;
   private lastFillSlice = 0;
+  /** When the replay panel last asked for something (its pages come first too). */
+  private lastPanelAsk = 0;
   /** A search asked for what the index does not hold yet: fill without waiting for a pause. */
   private searchUrgent = false;
   /** Ends the fill's wait for a pause. */
@@ -320,7 +322,7 @@ export class IndexEngine {
       for (;;) {
         if (this.index !== index || this.scheduler.busy) return;
         const now = Date.now();
-        const wait = this.searchUrgent ? 0 : Math.min(this.lastPassEnd + idleMs, this.lastFillSlice + maxLagMs) - now;
+        const wait = this.searchUrgent ? 0 : Math.min(Math.max(this.lastPassEnd, this.lastPanelAsk) + idleMs, this.lastFillSlice + maxLagMs) - now;
         if (wait > 0) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(() => this.wakeFill?.(), wait);
@@ -351,6 +353,15 @@ export class IndexEngine {
       .finally(() => {
         this.searchFill = null;
       });
+  }
+
+  /**
+   * The replay panel asked for a page of a session: the search fill waits for a pause in these as it does
+   * for one in syncs (a slice at least every `searchMaxLagMs` still), so that opening and paging through a
+   * large session does not queue behind its slices.
+   */
+  notePanelAsk(): void {
+    this.lastPanelAsk = Date.now();
   }
 
   /** Full-text search (fullSearch.ts) over what the search index holds; a fill still to do is started. */

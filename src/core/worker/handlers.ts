@@ -65,9 +65,10 @@ export const handlers: Handlers = {
   'tree/page': (e, p) =>
     e.remember(rootPage(e.db, p.filter ?? {}, { ...(p.after !== undefined ? { after: p.after } : {}), ...(p.limit !== undefined ? { limit: p.limit } : {}), flat: p.flat === true }, p.now ?? Date.now(), e.chainStatuses())),
   'session/view': (e, p) => sessionView(e.db, p.sessionKey, p.runId),
-  'session/header': (e, p) => sessionHeader(e.db, p.sessionKey, p.runId),
-  'timeline/page': (e, p) => timelinePage(e.db, p.sessionKey, { ...(p.runId !== undefined ? { runId: p.runId } : {}), offset: p.offset, limit: p.limit }),
+  'session/header': (e, p) => (e.notePanelAsk(), sessionHeader(e.db, p.sessionKey, p.runId)),
+  'timeline/page': (e, p) => (e.notePanelAsk(), timelinePage(e.db, p.sessionKey, { ...(p.runId !== undefined ? { runId: p.runId } : {}), offset: p.offset, limit: p.limit })),
   'session/details': (e, p) => {
+    e.notePanelAsk();
     const part = detailsPartOf(p.part);
     return part ? sessionDetailsPage(e.db, p.sessionKey, p.runId, part, { offset: p.offset ?? 0, limit: p.limit ?? DETAILS_PAGE_MAX }) : sessionDetails(e.db, p.sessionKey, p.runId);
   },
@@ -138,7 +139,7 @@ export const handlers: Handlers = {
     });
   },
   compare: (e, p) => compare(e.db, String(p.a), String(p.b)),
-  'waterfall/page': (e, p) => waterfallPage(e.db, p.sessionKey, { ...(p.runId !== undefined ? { runId: p.runId } : {}), offset: p.offset, limit: p.limit }),
+  'waterfall/page': (e, p) => (e.notePanelAsk(), waterfallPage(e.db, p.sessionKey, { ...(p.runId !== undefined ? { runId: p.runId } : {}), offset: p.offset, limit: p.limit })),
   'server/start': (e, p) => e.startServer(p.port, p.receiveDir),
   'server/stop': (e) => e.stopServer(),
   'server/status': (e) => e.serverStatus(),
@@ -160,5 +161,5 @@ export const handlers: Handlers = {
   },
   'search/full': (e, p) => e.fullSearch(String(p.query ?? ''), typeof p.limit === 'number' ? p.limit : undefined),
   'server/read': (e, p) => e.serverRead(String(p.route ?? ''), String(p.query ?? ''), typeof p.now === 'number' ? p.now : Date.now()),
-  'session/runs': (e, p) => sessionRuns(e.db, p.sessionKey, p.runId),
+  'session/runs': (e, p) => (e.notePanelAsk(), sessionRuns(e.db, p.sessionKey, p.runId)),
 };
