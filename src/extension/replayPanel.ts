@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import {
-  detailsPartOf, isEnvelope, protocolVersion, type CommandHandlers, type EncodedAnswer, type Envelope, type NotificationMethod, type Notifications,
+  detailsPartOf, FIRST_TIMELINE_PAGE, isEnvelope, protocolVersion, type CommandHandlers, type EncodedAnswer, type Envelope, type NotificationMethod, type Notifications,
   type PersistedWebviewState, type RequestHandlers, type WebviewBootstrap,
 } from '../protocol/messages';
 import { createNonce, renderWebviewHtml } from '../core/webviewHtml';
@@ -98,6 +98,9 @@ class ReplayPanel {
   private lastChangeSent = 0;
   private readonly changedKeys = new Set<string>();
   private queued: Envelope[] = [];
+  /** Answers asked for before the webview asks (see prefetchFirstAnswers), by method and parameters; each is used once. */
+  private readonly early = new Map<string, Promise<EncodedAnswer>>();
+  private earlyTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -111,7 +114,35 @@ class ReplayPanel {
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'telemetry.svg');
     panel.webview.html = this.html();
     panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m));
-    panel.onDidDispose(() => clearTimeout(this.changeTimer));
+    panel.onDidDispose(() => {
+      clearTimeout(this.changeTimer);
+      this.dropEarly();
+    });
+    this.prefetchFirstAnswers();
+  }
+
+  /**
+   * A session's panel first asks for the first timeline page, then the header: both are asked of the worker
+   * now, while VS Code creates the webview and loads its script (a few hundred ms during which the worker
+   * would be idle), and handed over when the webview asks for them with the same parameters. A change of the
+   * index, or half a minute without the webview asking, drops them (the webview then asks the worker).
+   */
+  private prefetchFirstAnswers(): void {
+    const t = this.target;
+    if (t.view !== 'session') return;
+    const missing = `session ${t.sessionKey} is not in the index`;
+    const base = { sessionKey: t.sessionKey, ...(t.runId ? { runId: t.runId } : {}) };
+    for (const [method, params] of [['timeline/page', { ...base, offset: 0, limit: FIRST_TIMELINE_PAGE }], ['session/header', base]] as const) {
+      const answer = this.ask(method, params, missing);
+      answer.catch(() => undefined); // a failure is the webview's to report, when it asks
+      this.early.set(earlyKey(method, params), answer);
+    }
+    this.earlyTimer = setTimeout(() => this.dropEarly(), 30_000);
+  }
+
+  private dropEarly(): void {
+    clearTimeout(this.earlyTimer);
+    this.early.clear();
   }
 
   reveal(focus?: { runId?: string; eventId?: string }): void {
@@ -126,6 +157,7 @@ class ReplayPanel {
   indexChanged(sessionKeys: string[], all: boolean): void {
     // The compare view does not know its sides' sessions here: it is told every change and picks its own.
     if (!(this.target.view !== 'session' || all || sessionKeys.includes(this.target.sessionKey))) return;
+    this.dropEarly();
     for (const k of sessionKeys) this.changedKeys.add(k);
     if (this.changeTimer) return;
     const wait = Math.max(0, this.lastChangeSent + CHANGE_INTERVAL_MS - Date.now());
@@ -199,7 +231,15 @@ class ReplayPanel {
    * page or a details list of thousands of items is neither parsed nor serialised again on the host's thread.
    * `missing` is the error for an answer of null (the session, run, call or blob is not in the index).
    */
-  private async forward<M extends WorkerMethod>(method: M, params: WorkerParams<M>, missing: string): Promise<EncodedAnswer> {
+  private forward<M extends WorkerMethod>(method: M, params: WorkerParams<M>, missing: string): Promise<EncodedAnswer> {
+    const key = earlyKey(method, params);
+    const early = this.early.get(key);
+    if (!early) return this.ask(method, params, missing);
+    this.early.delete(key);
+    return early;
+  }
+
+  private async ask<M extends WorkerMethod>(method: M, params: WorkerParams<M>, missing: string): Promise<EncodedAnswer> {
     const bytes = await this.service.requestEncoded(method, params);
     if (isJsonNull(bytes)) throw new Error(missing);
     return { encodedJson: bytes };
@@ -324,4 +364,9 @@ export function registerReplayCommands(context: vscode.ExtensionContext, panels:
     }),
     vscode.commands.registerCommand('agentTelemetry.openEvents', () => panels.show({ view: 'events' })),
   );
+}
+
+/** The key of an answer asked for early: the worker method and its parameters as the handlers build them. */
+function earlyKey(method: WorkerMethod, params: unknown): string {
+  return `${method}\n${JSON.stringify(params)}`;
 }

@@ -27,6 +27,12 @@ import type {
 /** Bumped when a message changes shape. Sent by the webview in `webview/ready`. */
 export const protocolVersion = 2;
 
+/**
+ * Events of the first timeline page the panel asks for when it opens a session (enough to fill the view,
+ * quick to draw); the host asks the worker for that page while VS Code is still creating the webview.
+ */
+export const FIRST_TIMELINE_PAGE = 250;
+
 /** What the panel shows first; base64 JSON in the root element's `data-bootstrap` attribute (no inline script). */
 export type WebviewBootstrap =
   | { view: 'session'; sessionKey: string; runId?: string }

@@ -1,6 +1,6 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { DETAILS_PARTS, type DetailsPart, protocolVersion, type WebviewBootstrap } from '../../protocol/messages';
+import { DETAILS_PARTS, type DetailsPart, FIRST_TIMELINE_PAGE, protocolVersion, type WebviewBootstrap } from '../../protocol/messages';
 import type { AtxEventMap } from '../events';
 import { getHostClient, type HostClient } from '../hostClient';
 import { isFilterActive } from '../state/filter';
@@ -21,8 +21,6 @@ import {
 import type { Comparison, ReplayEvent, RunSummary } from '../../protocol/model';
 import type { WaterfallSpan } from '../../protocol/messages';
 
-/** Events of the first timeline page of a session opened (enough to fill the view). */
-const firstPageSize = 250;
 /** Items of a details list asked for per `session/details` request (small answers: each is received in one task). */
 const detailsPageSize = 1000;
 /** While a jump loads many pages, the timeline is regrouped at most this often. */
@@ -166,7 +164,7 @@ export class AtxApp extends LitElement {
     // page, so that its answer and its rows are quick to draw. Further pages come through the page loop.
     const firstPage = previous
       ? null
-      : this.host.request('timeline/page', { sessionKey: t.sessionKey, runId: t.runId, offset: 0, limit: firstPageSize }).catch(() => null);
+      : this.host.request('timeline/page', { sessionKey: t.sessionKey, runId: t.runId, offset: 0, limit: FIRST_TIMELINE_PAGE }).catch(() => null);
     try {
       const header = await this.host.request('session/header', { sessionKey: t.sessionKey, runId: t.runId });
       if (seq !== this.loadSeq) return; // the user moved to another session meanwhile
