@@ -124,8 +124,8 @@ class ReplayPanel {
   /**
    * A session's panel first asks for the first timeline page, then the header: both are asked of the worker
    * now, while VS Code creates the webview and loads its script (a few hundred ms during which the worker
-   * would be idle), and handed over when the webview asks for them with the same parameters. A change of the
-   * index, or half a minute without the webview asking, drops them (the webview then asks the worker).
+   * would be idle), and handed over when the webview asks for them with the same parameters (one that failed
+   * is asked again then). A change of the index, or half a minute without the webview asking, drops them.
    */
   private prefetchFirstAnswers(): void {
     const t = this.target;
@@ -236,7 +236,8 @@ class ReplayPanel {
     const early = this.early.get(key);
     if (!early) return this.ask(method, params, missing);
     this.early.delete(key);
-    return early;
+    // asked before the index was open, say: asked again now
+    return early.catch(() => this.ask(method, params, missing));
   }
 
   private async ask<M extends WorkerMethod>(method: M, params: WorkerParams<M>, missing: string): Promise<EncodedAnswer> {
