@@ -89,14 +89,6 @@ export class ReplayPanels implements vscode.Disposable {
 
 /** At most one change notification per panel per this many ms. */
 const CHANGE_INTERVAL_MS = 1000;
-/** A prefetched answer is used only by a request that comes within this many ms (and before the session changes). */
-const PREFETCH_TTL_MS = 10_000;
-
-/** A request as a key: its method and its params with their keys in order (absent and undefined alike). */
-function requestKey(method: string, params: unknown): string {
-  const p = params && typeof params === 'object' ? (params as Record<string, unknown>) : {};
-  return `${method}\n${JSON.stringify(p, Object.keys(p).sort())}`;
-}
 
 class ReplayPanel {
   /** The webview's requests as answered, in order: the method, or `<method> failed: <message>` (the last 50). */
@@ -106,8 +98,9 @@ class ReplayPanel {
   private lastChangeSent = 0;
   private readonly changedKeys = new Set<string>();
   private queued: Envelope[] = [];
-  /** Answers asked of the index before the webview asked for them (see prefetchFirstPaint), by requestKey. */
-  private readonly prefetched = new Map<string, { at: number; answer: Promise<unknown> }>();
+  /** Answers asked for before the webview asks (see prefetchFirstAnswers), by method and parameters; each is used once. */
+  private readonly early = new Map<string, Promise<EncodedAnswer>>();
+  private earlyTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -120,9 +113,36 @@ class ReplayPanel {
     panel.title = titleOf(target);
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'telemetry.svg');
     panel.webview.html = this.html();
-    this.prefetchFirstPaint();
     panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m));
-    panel.onDidDispose(() => clearTimeout(this.changeTimer));
+    panel.onDidDispose(() => {
+      clearTimeout(this.changeTimer);
+      this.dropEarly();
+    });
+    this.prefetchFirstAnswers();
+  }
+
+  /**
+   * A session's panel first asks for the first timeline page, then the header: both are asked of the worker
+   * now, while VS Code creates the webview and loads its script (a few hundred ms during which the worker
+   * would be idle), and handed over when the webview asks for them with the same parameters (one that failed
+   * is asked again then). A change of the index, or half a minute without the webview asking, drops them.
+   */
+  private prefetchFirstAnswers(): void {
+    const t = this.target;
+    if (t.view !== 'session') return;
+    const missing = `session ${t.sessionKey} is not in the index`;
+    const base = { sessionKey: t.sessionKey, ...(t.runId ? { runId: t.runId } : {}) };
+    for (const [method, params] of [['timeline/page', { ...base, offset: 0, limit: FIRST_TIMELINE_PAGE }], ['session/header', base]] as const) {
+      const answer = this.ask(method, params, missing);
+      answer.catch(() => undefined); // a failure is the webview's to report, when it asks
+      this.early.set(earlyKey(method, params), answer);
+    }
+    this.earlyTimer = setTimeout(() => this.dropEarly(), 30_000);
+  }
+
+  private dropEarly(): void {
+    clearTimeout(this.earlyTimer);
+    this.early.clear();
   }
 
   reveal(focus?: { runId?: string; eventId?: string }): void {
@@ -137,7 +157,7 @@ class ReplayPanel {
   indexChanged(sessionKeys: string[], all: boolean): void {
     // The compare view does not know its sides' sessions here: it is told every change and picks its own.
     if (!(this.target.view !== 'session' || all || sessionKeys.includes(this.target.sessionKey))) return;
-    this.prefetched.clear();
+    this.dropEarly();
     for (const k of sessionKeys) this.changedKeys.add(k);
     if (this.changeTimer) return;
     const wait = Math.max(0, this.lastChangeSent + CHANGE_INTERVAL_MS - Date.now());
@@ -168,26 +188,6 @@ class ReplayPanel {
     });
   }
 
-  /**
-   * A session panel's first requests (the header and the first timeline page, see FIRST_TIMELINE_PAGE) are
-   * asked of the index as soon as the panel exists: VS Code takes a few hundred ms to create the webview and
-   * load its script, and the index answers meanwhile. The webview's own requests then take these answers
-   * (same method and params, within PREFETCH_TTL_MS, the session unchanged); a panel restored elsewhere in
-   * its timeline simply asks again.
-   */
-  private prefetchFirstPaint(): void {
-    const t = this.target;
-    if (t.view !== 'session') return;
-    const ask = (method: 'session/header' | 'timeline/page', params: Record<string, unknown>) => {
-      const answer = (this.requests[method] as (p: unknown) => Promise<unknown>)(params);
-      answer.catch(() => undefined); // a failure reaches the webview when it asks
-      this.prefetched.set(requestKey(method, params), { at: Date.now(), answer });
-    };
-    const at = { sessionKey: t.sessionKey, ...(t.runId ? { runId: t.runId } : {}) };
-    ask('timeline/page', { ...at, offset: 0, limit: FIRST_TIMELINE_PAGE });
-    ask('session/header', at);
-  }
-
   /** Notifications wait until the webview said it is ready (a hidden or new webview drops messages). */
   private notify<M extends NotificationMethod>(method: M, params: Notifications[M]): void {
     const env = { kind: 'notification', method, params } as Envelope;
@@ -208,12 +208,7 @@ class ReplayPanel {
     if (m.kind === 'request') {
       try {
         const handler = this.requests[m.method] as (p: unknown) => Promise<unknown>;
-        const key = requestKey(m.method, m.params);
-        const early = this.prefetched.get(key);
-        this.prefetched.delete(key);
-        const fresh = early !== undefined && Date.now() - early.at <= PREFETCH_TTL_MS;
-        const result = fresh ? await early.answer : await handler(m.params);
-        if (fresh) this.recordAnswer(`${m.method} (prefetched)`);
+        const result = await handler(m.params);
         if (isEncodedAnswer(result)) void this.panel.webview.postMessage({ kind: 'response', id: m.id, ok: true, result: ownBuffer(result.encodedJson), encoded: 'json' });
         else void this.panel.webview.postMessage({ kind: 'response', id: m.id, ok: true, result });
         this.recordAnswer(m.method);
@@ -236,7 +231,17 @@ class ReplayPanel {
    * page or a details list of thousands of items is neither parsed nor serialised again on the host's thread.
    * `missing` is the error for an answer of null (the session, run, call or blob is not in the index).
    */
-  private async forward<M extends WorkerMethod>(method: M, params: WorkerParams<M>, missing: string): Promise<EncodedAnswer> {
+  private forward<M extends WorkerMethod>(method: M, params: WorkerParams<M>, missing: string): Promise<EncodedAnswer> {
+    const key = earlyKey(method, params);
+    const early = this.early.get(key);
+    if (!early) return this.ask(method, params, missing);
+    this.early.delete(key);
+    this.recordAnswer(`${method} (prefetched)`);
+    // asked before the index was open, say: asked again now
+    return early.catch(() => this.ask(method, params, missing));
+  }
+
+  private async ask<M extends WorkerMethod>(method: M, params: WorkerParams<M>, missing: string): Promise<EncodedAnswer> {
     const bytes = await this.service.requestEncoded(method, params);
     if (isJsonNull(bytes)) throw new Error(missing);
     return { encodedJson: bytes };
@@ -254,6 +259,8 @@ class ReplayPanel {
       const page = only ? { part: only, ...(offset !== undefined ? { offset } : {}), ...(limit !== undefined ? { limit } : {}) } : {};
       return this.forward('session/details', { sessionKey, ...(runId ? { runId } : {}), ...page }, `session ${sessionKey} is not in the index`);
     },
+    'session/runs': ({ sessionKey, runId }) =>
+      this.forward('session/runs', { sessionKey, ...(runId ? { runId } : {}) }, `session ${sessionKey} is not in the index`),
     'tool/get': ({ eventId }) => this.forward('tool/byEvent', { eventId }, `no tool call for event ${eventId}`),
     'blob/get': ({ eventId, blobId, offset, maxBytes }) =>
       this.forward('blob/page', { eventId, blobId, offset, maxBytes }, `blob ${blobId} is not referenced by event ${eventId}`),
@@ -359,4 +366,9 @@ export function registerReplayCommands(context: vscode.ExtensionContext, panels:
     }),
     vscode.commands.registerCommand('agentTelemetry.openEvents', () => panels.show({ view: 'events' })),
   );
+}
+
+/** The key of an answer asked for early: the worker method and its parameters as the handlers build them. */
+function earlyKey(method: WorkerMethod, params: unknown): string {
+  return `${method}\n${JSON.stringify(params)}`;
 }

@@ -25,7 +25,13 @@ import type {
 } from './model';
 
 /** Bumped when a message changes shape. Sent by the webview in `webview/ready`. */
-export const protocolVersion = 1;
+export const protocolVersion = 2;
+
+/**
+ * Events of the first timeline page the panel asks for when it opens a session (enough to fill the view,
+ * quick to draw); the host asks the worker for that page while VS Code is still creating the webview.
+ */
+export const FIRST_TIMELINE_PAGE = 250;
 
 /** What the panel shows first; base64 JSON in the root element's `data-bootstrap` attribute (no inline script). */
 export type WebviewBootstrap =
@@ -70,29 +76,30 @@ export interface SessionView {
 }
 
 /**
- * What the replay panel shows first for a session (or one run of it): the session's totals, its runs
- * with their totals, the size of each list, and the failed runs with their causes. Everything comes
- * from the index alone (no log line is read back), so it is quick on any session.
+ * What the replay panel shows first for a session (or one run of it): the session's totals, the length
+ * of its timeline, and the failed runs with their causes. Everything comes from the index alone (no log
+ * line is read back) and it stays small however many runs the session has: the runs' own summaries
+ * come with the timeline pages that show them (`TimelinePage.runs`) and, all of them, from `session/runs`;
+ * the other lists' lengths with their first page (`SessionDetails.total`).
  */
 export interface SessionHeader {
   session: SessionSummary;
-  /** Runs of the session (or the one run asked for), newest first, as in {@link SessionView}. */
-  runs: RunSummary[];
   counts: {
     /** Events of the timeline (what `timeline/page` pages through). */
     events: number;
-    llmCalls: number;
-    toolCalls: number;
-    fileOps: number;
   };
   errorLinks: ErrorLink[];
 }
 
-/** A page of a session's timeline: `events[i]` is event number `offset + i` of `total`, in replay order. */
+/**
+ * A page of a session's timeline: `events[i]` is event number `offset + i` of `total`, in replay order.
+ * `runs` are the summaries (as `session/runs` has them) of the session's runs that these events name.
+ */
 export interface TimelinePage {
   offset: number;
   total: number;
   events: ReplayEvent[];
+  runs: RunSummary[];
 }
 
 /**
@@ -123,13 +130,6 @@ export interface ContextByTool {
 
 /** One list of {@link SessionDetails}: asked for alone, the answer's other lists are empty. */
 export type DetailsPart = 'llmCalls' | 'toolCalls' | 'fileOps';
-/**
- * Events in the first `timeline/page` a session panel asks for (`offset` 0), together with the
- * header: small, so that it is quick to answer and draw. The host asks the index for both while
- * VS Code is still creating the webview.
- */
-export const FIRST_TIMELINE_PAGE = 250;
-
 export const DETAILS_PARTS: readonly DetailsPart[] = ['llmCalls', 'toolCalls', 'fileOps'];
 
 /** The part named by an untrusted value, or undefined (every list) when it names none. */
@@ -252,6 +252,8 @@ export interface Requests {
    * session's lists arrive as several small messages.
    */
   'session/details': { params: { sessionKey: string; runId?: string; part?: DetailsPart; offset?: number; limit?: number }; result: SessionDetails };
+  /** Every run of the session (or the one run asked for), newest first, with its totals (the Files tab's run choice). */
+  'session/runs': { params: { sessionKey: string; runId?: string }; result: RunSummary[] };
   /** One tool call in full (params, result, blob list without content); `eventId` of its tool.start or tool.end. */
   'tool/get': { params: { eventId: string }; result: ToolCall };
   /**
@@ -354,6 +356,7 @@ const requestSpecs: { [M in RequestMethod]: ParamSpec<RequestParams<M>> } = {
   'session/header': { sessionKey: 'string', runId: 'string?' },
   'timeline/page': { sessionKey: 'string', runId: 'string?', offset: 'number', limit: 'number' },
   'session/details': { sessionKey: 'string', runId: 'string?', part: 'string?', offset: 'number?', limit: 'number?' },
+  'session/runs': { sessionKey: 'string', runId: 'string?' },
   'tool/get': eventIdOnly,
   'blob/get': { eventId: 'string', blobId: 'string', offset: 'number?', maxBytes: 'number?' },
   'events/query': { ...filterSpec, offset: 'number', limit: 'number' },

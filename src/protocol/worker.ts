@@ -153,6 +153,8 @@ export interface WorkerRequests {
    * Answers the folders as resolved now.
    */
   'watch/set': { params: { spec: DirSpec; pollMs?: number }; result: { dirs: string[] } };
+  /** The replay panel's run list: every run of the session (or the one run), newest first; null when the session is unknown. */
+  'session/runs': { params: { sessionKey: string; runId?: string }; result: RunSummary[] | null };
 }
 
 /** The telemetry server as the worker runs it (loopback only: the host never asks for another address). */
@@ -197,6 +199,7 @@ const METHODS: { [M in WorkerMethod]: true } = {
   'search/full': true,
   'server/read': true,
   'watch/set': true,
+  'session/runs': true,
 };
 
 /** Progress reports some requests send before their response. */

@@ -383,20 +383,21 @@ describe('event summaries', () => {
     const v = fixture.sessionView;
     const header = {
       session: v.session,
-      runs: v.runs,
-      counts: { events: v.events.length, llmCalls: v.llmCalls.length, toolCalls: v.toolCalls.length, fileOps: v.fileOps.length },
+      counts: { events: v.events.length },
       errorLinks: v.errorLinks,
     };
+    // each page carries the summaries of the runs its events name
+    const page = (offset: number, events: typeof v.events) => ({ offset, total: v.events.length, events, runs: v.runs.filter((r) => events.some((e) => e.runId === r.runId)) });
     let m = headerModel(header);
     assert.equal(m.total, v.events.length);
     assert.equal(m.groups.length, 0);
     assert.equal(m.provenance.causeOf.get(fixture.ids.runBEndId!), fixture.ids.causeEventId);
     const cut = Math.floor(v.events.length / 2);
     // a page that does not continue the loaded prefix is not added
-    assert.equal(appendPage(m, { offset: cut, total: v.events.length, events: v.events.slice(cut) }).events.length, 0);
-    m = appendPage(m, { offset: 0, total: v.events.length, events: v.events.slice(0, cut) });
+    assert.equal(appendPage(m, page(cut, v.events.slice(cut))).events.length, 0);
+    m = appendPage(m, page(0, v.events.slice(0, cut)));
     assert.equal(fullyLoaded(m), false);
-    m = appendPage(m, { offset: cut, total: v.events.length, events: v.events.slice(cut) });
+    m = appendPage(m, page(cut, v.events.slice(cut)));
     assert.equal(fullyLoaded(m), true);
     assert.deepEqual(m.groups, groupByRun(v.events, v.runs));
     assert.equal(m.groups.filter((g) => g.runId).length, 2);
@@ -461,13 +462,14 @@ describe('protocol shape check', () => {
       'session/header': async () => { throw new Error('n/a'); },
       'timeline/page': async () => { throw new Error('n/a'); },
       'session/details': async () => { throw new Error('n/a'); },
+      'session/runs': async () => fixture.sessionView.runs,
       'tool/get': async () => { throw new Error('n/a'); },
       'blob/get': async (p) => ({ id: p.blobId, role: 'result', size: 0, hashOk: null }),
       'events/query': async () => ({ stats: { sessions: 0, runs: 0, toolCalls: 0, errors: 0, tokens: tokens(0, 0), costUsd: 0 }, total: 0, rows: [] }),
       'compare/get': async () => { throw new Error('n/a'); },
       'waterfall/get': async () => ({ offset: 0, total: 0, start: 0, end: 0, spans: [] }),
     };
-    assert.equal(Object.keys(handlers).length, 9);
+    assert.equal(Object.keys(handlers).length, 10);
   });
 });
 

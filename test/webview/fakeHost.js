@@ -170,15 +170,18 @@
     'session/get': viewFor,
     'session/header': (p) => {
       const v = viewFor(p);
-      const counts = { events: v.events.length, llmCalls: v.llmCalls.length, toolCalls: v.toolCalls.length, fileOps: v.fileOps.length };
-      return { session: v.session, runs: v.runs, counts, errorLinks: v.errorLinks };
+      return { session: v.session, counts: { events: v.events.length }, errorLinks: v.errorLinks };
     },
     'timeline/page': (p) => {
       const v = viewFor(p);
       const offset = Math.max(0, Math.floor(p.offset));
       const limit = Math.min(Math.max(0, p.limit), 2000);
-      return { offset, total: v.events.length, events: v.events.slice(offset, offset + limit) };
+      const events = v.events.slice(offset, offset + limit);
+      // the summaries of the runs these events name, in the order of the run list
+      const named = new Set(events.map((e) => e.runId));
+      return { offset, total: v.events.length, events, runs: v.runs.filter((r) => named.has(r.runId)) };
     },
+    'session/runs': (p) => viewFor(p).runs,
     'session/details': (p) => {
       const v = viewFor(p);
       // tool calls as the index has them (no payloads), made once per session: the host's own work is not the

@@ -5,13 +5,14 @@
 import { isErrorValue, isFailure } from '../../protocol/failure';
 import type { Database, SqlValue } from 'sql.js';
 import type { BlobChunk, ContextByTool, DetailsPart, ErrorLink, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from '../../protocol/messages';
-import type { ReplayEvent, Seed001Stats, ToolCall } from '../../protocol/model';
+import type { ReplayEvent, RunSummary, Seed001Stats, ToolCall } from '../../protocol/model';
 import { blobRefsOf, readBlob } from '../source/blobs';
 import { eventDir, files, llmCallFromRow, replay, replayCount, replayPage, toolCallFromRow, tools, usagePerCall } from './detailQueries';
 import { isObj } from '../source/eventFields';
 import { decodeEventId, encodeEventId } from '../store/eventIds';
 import { selectionWhere } from './selection';
 import { PayloadReader } from '../source/payloads';
+import { TOOL_CALLS_COLUMNS } from '../store/schema';
 import { all, memoWhileUnchanged, money, n, one, stringId, textOrNull } from '../store/sql';
 import { expensiveToolCalls, toolCosts, toolKey } from './toolCosts';
 import { getSession, listRuns, seed001Cards } from './summaryQueries';
@@ -51,34 +52,39 @@ function contextByToolOf(db: Database, scope: { runs: string; params: SqlValue[]
 export const TIMELINE_PAGE_MAX = 2000;
 
 /**
- * The panel's first answer for a session (or one run of it): header, runs with totals, list sizes and
- * error links, from the index only. Null when the session (or run) is unknown.
+ * The panel's first answer for a session (or one run of it): totals, the timeline's length and error
+ * links, from the index only, without the runs (pages carry those they show). Null when the session
+ * (or run) is unknown.
  */
 export function sessionHeader(db: Database, sessionKey: string, runId?: string): SessionHeader | null {
   const session = getSession(db, sessionKey);
   if (!session) return null;
-  const runs = listRuns(db, sessionKey).filter((r) => !runId || r.runId === runId);
-  if (runId && !runs.length) return null;
   const scope = runScope(db, sessionKey, runId);
+  // A run of another session (or none) is unknown here, as `session/runs` has it.
+  if (runId !== undefined && !one(db, `SELECT 1 AS x FROM (${scope.runs}) LIMIT 1`, scope.params)) return null;
   return {
     session,
-    runs,
-    counts: {
-      events: replayCount(db, sessionKey, runId) ?? 0,
-      // The runs' own counts are over the same LLM calls and tool calls as the details' lists.
-      llmCalls: runs.reduce((s, r) => s + r.llmCalls, 0),
-      toolCalls: runs.reduce((s, r) => s + r.toolCallCount, 0),
-      fileOps: n(one(db, `SELECT COUNT(*) AS c FROM file_operations WHERE skey = ?1 ${runId ? 'AND run = ?2' : ''}`, scope.params)?.c),
-    },
+    counts: { events: replayCount(db, sessionKey, runId) ?? 0 },
     errorLinks: errorLinksOf(db, scope),
   };
 }
 
-/** One page of the timeline of `sessionView` (same events, same order); null when the session or run is unknown. */
+/** The runs of the session (or the one run), newest first, with their totals; null when the session is unknown. */
+export function sessionRuns(db: Database, sessionKey: string, runId?: string): RunSummary[] | null {
+  if (!getSession(db, sessionKey)) return null;
+  return runId === undefined ? listRuns(db, sessionKey) : listRuns(db, sessionKey, [runId]);
+}
+
+/**
+ * One page of the timeline of `sessionView` (same events, same order) with the summaries of the runs its
+ * events name; null when the session or run is unknown.
+ */
 export function timelinePage(db: Database, sessionKey: string, opts: { runId?: string; offset: number; limit: number }): TimelinePage | null {
   const offset = Math.max(0, Math.floor(opts.offset));
   const page = replayPage(db, sessionKey, { runId: opts.runId, offset, limit: Math.min(Math.max(0, opts.limit), TIMELINE_PAGE_MAX) });
-  return page ? { offset, total: page.total, events: page.events } : null;
+  if (!page) return null;
+  const named = [...new Set(page.events.map((e) => e.runId).filter((r): r is string => r !== null && (opts.runId === undefined || r === opts.runId)))];
+  return { offset, total: page.total, events: page.events, runs: listRuns(db, sessionKey, named) };
 }
 
 /**
@@ -103,11 +109,14 @@ export function sessionDetails(db: Database, sessionKey: string, runId?: string,
     perRun.set(run, i + 1);
     return { ...llmCallFromRow(r, i), runId: run, ev: r.ev as number, runNo: r.run as number };
   });
+  // The `tool_calls` view's rows of these runs, grouped from their tool events only (filtering the view
+  // would group every tool event of the index first: 3-4x slower on a large index).
   const toolRows = !want('toolCalls') ? [] : all(
     db,
-    `SELECT t.*, nm.s AS tool_name, rk.s AS run_name, k.s AS session_key FROM tool_calls t JOIN strings rk ON rk.id = t.run
+    `SELECT t.*, nm.s AS tool_name, rk.s AS run_name, k.s AS session_key
+     FROM (SELECT ${TOOL_CALLS_COLUMNS} FROM tool_events WHERE run IN (${scope.runs}) GROUP BY run, call) t JOIN strings rk ON rk.id = t.run
      LEFT JOIN strings nm ON nm.id = t.name LEFT JOIN strings k ON k.id = t.skey
-     WHERE t.run IN (${scope.runs}) ORDER BY COALESCE(t.started_ts, t.ended_ts), t.tool_call_id`,
+     ORDER BY COALESCE(t.started_ts, t.ended_ts), t.tool_call_id`,
     scope.params,
   );
   const report = toolCosts(db, [...new Set([...llmRows.map((r) => r.runNo), ...toolRows.map((r) => r.run as number)])]);

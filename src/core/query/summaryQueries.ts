@@ -260,12 +260,16 @@ const RUN_SELECT = `${RUN_COLS} FROM runs r ${RUN_JOINS}`;
 
 /**
  * Runs of a session, newest first, in one query: each run's LLM and tool-call totals are summed per
- * run over the session's runs only, rather than asked run by run.
+ * run over the session's runs only, rather than asked run by run. With `only`, just those of the
+ * session's runs (run ids; the others are left out), as the whole list has them.
  */
-export function listRuns(db: Database, sessionKey: string): RunSummary[] {
+export function listRuns(db: Database, sessionKey: string, only?: readonly string[]): RunSummary[] {
   const id = stringId(db, sessionKey);
   if (id === null) return [];
-  const mine = 'SELECT run FROM run_events WHERE skey = ?1';
+  if (only && !only.length) return [];
+  // Numbered parameters: the list is used three times in the query.
+  const inOnly = only ? `AND run IN (SELECT id FROM strings WHERE s IN (${only.map((_, i) => `?${i + 2}`).join(',')}))` : '';
+  const mine = `SELECT run FROM run_events WHERE skey = ?1 ${inOnly}`;
   return all(
     db,
     `SELECT q.*, l.t_in, l.t_out, l.t_cr, l.t_cw, l.t_total, l.cost, l.calls, l.cs0, l.cs1, l.cs2, l.cs3, t.tool_calls, t.tool_failed FROM (${RUN_COLS}
@@ -274,7 +278,7 @@ export function listRuns(db: Database, sessionKey: string): RunSummary[] {
      LEFT JOIN (SELECT run, COUNT(DISTINCT call) AS tool_calls, COUNT(DISTINCT CASE WHEN is_error = 1 THEN call END) AS tool_failed
                 FROM tool_events WHERE run IN (${mine}) GROUP BY run) t ON t.run = q.run_id
      ORDER BY COALESCE(q.started_ts, q.ended_ts) DESC`,
-    [id],
+    [id, ...(only ?? [])],
   ).map((r) => runSummaryFrom(r, r, { calls: r.tool_calls, failed: r.tool_failed }));
 }
 

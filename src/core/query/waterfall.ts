@@ -28,7 +28,7 @@ import type { Database } from 'sql.js';
 import type { WaterfallPage, WaterfallSpan } from '../../protocol/messages';
 import { decodeEventId } from '../store/eventIds';
 import { TOOL_CALLS_COLUMNS } from '../store/schema';
-import { all, n, numOrNull, stringId, textOrNull } from '../store/sql';
+import { all, answerVersion, n, numOrNull, stringId, textOrNull } from '../store/sql';
 import { firstAtOrAfter, parentRunOf } from './detailQueries';
 import { runScope } from './replayView';
 import { getSession } from './summaryQueries';
@@ -55,15 +55,14 @@ export interface Waterfall {
 }
 
 /**
- * The last waterfall computed per database, reused while nothing was written (SQLite's `total_changes()`
- * counts every row inserted, updated or deleted through the connection), so paging through a large
- * session computes it once.
+ * The last waterfall computed per database, reused while nothing it reads was written (see answerVersion), so
+ * paging through a large session computes it once.
  */
 const lastWaterfall = new WeakMap<Database, { key: string; w: Waterfall | null }>();
 
 /** One page of `waterfall`; null when the session (or run) is unknown. */
 export function waterfallPage(db: Database, sessionKey: string, opts: { runId?: string; offset: number; limit: number }): WaterfallPage | null {
-  const key = JSON.stringify([sessionKey, opts.runId ?? null, n(db.exec('SELECT total_changes()')[0]?.values[0]?.[0])]);
+  const key = JSON.stringify([sessionKey, opts.runId ?? null, answerVersion(db)]);
   let cached = lastWaterfall.get(db);
   if (cached?.key !== key) lastWaterfall.set(db, (cached = { key, w: waterfall(db, sessionKey, opts.runId) }));
   const w = cached.w;

@@ -84,13 +84,40 @@ export function stringId(db: Database, value: string): number | null {
 /** Answers kept per database, by key, while it has not changed (see memoWhileUnchanged). */
 const memos = new WeakMap<Database, { changes: number; entries: Map<string, unknown> }>();
 
+/** Per database, the rows written by work that no kept answer reads (see outsideAnswers). */
+const ignoredChanges = new WeakMap<Database, number>();
+
 /**
- * `compute()`'s answer for `key`, computed once and kept while the database has not changed: SQLite's
- * `total_changes()` moves with every row written or deleted, so any sync or retention drops what was kept.
+ * How far the data that answers are computed from has changed: SQLite's `total_changes()` (every row
+ * inserted, updated or deleted through the connection) less the rows written by `outsideAnswers`.
+ * Equal values mean that no answer read from the database can differ.
+ */
+export function answerVersion(db: Database): number {
+  return n(one(db, 'SELECT total_changes() AS c')?.c) - (ignoredChanges.get(db) ?? 0);
+}
+
+/**
+ * Runs `write`, whose rows no kept answer reads (the full-text search index, filled in the background
+ * between queries), without dropping the answers kept by memoWhileUnchanged: paging through a session
+ * while the search index fills then still computes its order and lists once.
+ */
+export function outsideAnswers<T>(db: Database, write: () => T): T {
+  const before = n(one(db, 'SELECT total_changes() AS c')?.c);
+  try {
+    return write();
+  } finally {
+    const after = n(one(db, 'SELECT total_changes() AS c')?.c);
+    ignoredChanges.set(db, (ignoredChanges.get(db) ?? 0) + after - before);
+  }
+}
+
+/**
+ * `compute()`'s answer for `key`, computed once and kept while the database has not changed (see
+ * answerVersion): any sync or retention drops what was kept.
  * At most `keep` answers are kept per database (the least recently used goes first).
  */
 export function memoWhileUnchanged<T>(db: Database, key: string, compute: () => T, keep = 8): T {
-  const changes = n(one(db, 'SELECT total_changes() AS c')?.c);
+  const changes = answerVersion(db);
   let memo = memos.get(db);
   if (!memo || memo.changes !== changes) {
     memo = { changes, entries: new Map() };

@@ -32,6 +32,12 @@ import { DirWatch } from './dirWatch';
 import { IndexLock } from './lock';
 import { realClock, SyncScheduler, type Clock, type PassResult } from './scheduler';
 import { trace, tracing } from '../trace';
+import { outsideAnswers } from '../store/sql';
+
+/** Fills the search index (bounded by `opts`) without dropping the answers kept for the panel's paging. */
+function fillSearch(index: TelemetryIndex, opts: Parameters<TelemetryIndex['fillSearch']>[0]): ReturnType<TelemetryIndex['fillSearch']> {
+  return outsideAnswers(index.db, () => index.fillSearch(opts));
+}
 
 export type Emit = <E extends WorkerEventName>(event: E, params: WorkerEvents[E]) => void;
 
@@ -322,6 +328,8 @@ export class IndexEngine {
   /** When the last pass ended and the last fill slice ran (epoch ms). */
   private lastPassEnd = 0;
   private lastFillSlice = 0;
+  /** When the replay panel last asked for something (its pages come first too). */
+  private lastPanelAsk = 0;
   /** A search asked for what the index does not hold yet: fill without waiting for a pause. */
   private searchUrgent = false;
   /** Ends the fill's wait for a pause. */
@@ -347,7 +355,7 @@ export class IndexEngine {
       for (;;) {
         if (this.index !== index || this.scheduler.busy) return;
         const now = Date.now();
-        const wait = this.searchUrgent ? 0 : Math.min(this.lastPassEnd + idleMs, this.lastFillSlice + maxLagMs) - now;
+        const wait = this.searchUrgent ? 0 : Math.min(Math.max(this.lastPassEnd, this.lastPanelAsk) + idleMs, this.lastFillSlice + maxLagMs) - now;
         if (wait > 0) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(() => this.wakeFill?.(), wait);
@@ -361,7 +369,7 @@ export class IndexEngine {
           continue;
         }
         const wasDirty = index.dirty;
-        const p = index.fillSearch({ maxMs: this.opts.searchSliceMs ?? 50, batch: this.opts.searchBatch ?? 1000, stopInBatch: true });
+        const p = fillSearch(index, { maxMs: this.opts.searchSliceMs ?? 50, batch: this.opts.searchBatch ?? 1000, stopInBatch: true });
         this.lastFillSlice = Date.now();
         if (tracing) trace('worker', 'fill', { ms: this.lastFillSlice - now, complete: p.complete });
         if (index.dirty && (!wasDirty || !p.complete)) this.scheduler.noteChanges(1);
@@ -380,10 +388,19 @@ export class IndexEngine {
       });
   }
 
+  /**
+   * The replay panel asked for a page of a session: the search fill waits for a pause in these as it does
+   * for one in syncs (a slice at least every `searchMaxLagMs` still), so that opening and paging through a
+   * large session does not queue behind its slices.
+   */
+  notePanelAsk(): void {
+    this.lastPanelAsk = Date.now();
+  }
+
   /** Full-text search (fullSearch.ts) over what the search index holds; a fill still to do is started. */
   fullSearch(query: string, limit?: number): FullSearchResult {
     // Without the background fill, the search fills what it can first (bounded).
-    if (this.opts.backgroundSearch === false) this.index?.fillSearch({ maxMs: 250 });
+    if (this.opts.backgroundSearch === false && this.index) fillSearch(this.index, { maxMs: 250 });
     const r = fullSearch(this.db, query, limit === undefined ? {} : { limit });
     if (!r.index.complete) this.kickSearch(true);
     return r;
@@ -396,7 +413,7 @@ export class IndexEngine {
       await this.searchFill;
       await this.scheduler.quiesce();
       if (!this.index || searchProgress(this.index.db).complete) return;
-      if (this.opts.backgroundSearch === false) this.index.fillSearch({});
+      if (this.opts.backgroundSearch === false) fillSearch(this.index, {});
     }
   }
 
@@ -574,7 +591,7 @@ export class IndexEngine {
     const served = {
       get db() { return db(); },
       sync: () => this.sync(this.hostDirs()),
-      fillSearch: (opts: { maxMs?: number }) => this.index?.fillSearch(opts),
+      fillSearch: (opts: { maxMs?: number }) => (this.index ? fillSearch(this.index, opts) : undefined),
     };
     const server = new TelemetryServer({ index: served, dirs: [], receiveDir, port, indexFile: null, log: (l) => this.log('warn', `telemetry server: ${l}`) });
     this.server = server;
@@ -612,7 +629,7 @@ export class IndexEngine {
   serverRead(route: string, query: string, now: number): ReadAnswer {
     const index = this.index;
     if (!index) throw new Error('the telemetry index is not open');
-    return readAnswer(index.db, route, query, { now, fillSearch: (o) => index.fillSearch(o) });
+    return readAnswer(index.db, route, query, { now, fillSearch: (o) => fillSearch(index, o) });
   }
 
   serverStatus(): ServerStatus {

@@ -10,7 +10,7 @@ import { isMainThread } from 'node:worker_threads';
 import { assertOutsideTelemetry } from '../ingest/indexFile';
 import { getEvent, recordedChange, toolByEvent } from '../query/detailQueries';
 import { fileActivity } from '../query/fileActivity';
-import { blobPage, DETAILS_PAGE_MAX, eventsQuery, sessionDetails, sessionDetailsPage, sessionHeader, sessionView, timelinePage } from '../query/replayView';
+import { blobPage, DETAILS_PAGE_MAX, eventsQuery, sessionDetails, sessionDetailsPage, sessionHeader, sessionRuns, sessionView, timelinePage } from '../query/replayView';
 import { compare } from '../query/compare';
 import { countSelection, selectionHasFormat } from '../query/selection';
 import { listRuns, listSessions, problems, search, stats } from '../query/summaryQueries';
@@ -65,9 +65,10 @@ export const handlers: Handlers = {
   'tree/page': (e, p) =>
     e.remember(rootPage(e.db, p.filter ?? {}, { ...(p.after !== undefined ? { after: p.after } : {}), ...(p.limit !== undefined ? { limit: p.limit } : {}), flat: p.flat === true }, p.now ?? Date.now(), e.chainStatuses())),
   'session/view': (e, p) => sessionView(e.db, p.sessionKey, p.runId),
-  'session/header': (e, p) => sessionHeader(e.db, p.sessionKey, p.runId),
-  'timeline/page': (e, p) => timelinePage(e.db, p.sessionKey, { ...(p.runId !== undefined ? { runId: p.runId } : {}), offset: p.offset, limit: p.limit }),
+  'session/header': (e, p) => (e.notePanelAsk(), sessionHeader(e.db, p.sessionKey, p.runId)),
+  'timeline/page': (e, p) => (e.notePanelAsk(), timelinePage(e.db, p.sessionKey, { ...(p.runId !== undefined ? { runId: p.runId } : {}), offset: p.offset, limit: p.limit })),
   'session/details': (e, p) => {
+    e.notePanelAsk();
     const part = detailsPartOf(p.part);
     return part ? sessionDetailsPage(e.db, p.sessionKey, p.runId, part, { offset: p.offset ?? 0, limit: p.limit ?? DETAILS_PAGE_MAX }) : sessionDetails(e.db, p.sessionKey, p.runId);
   },
@@ -138,7 +139,7 @@ export const handlers: Handlers = {
     });
   },
   compare: (e, p) => compare(e.db, String(p.a), String(p.b)),
-  'waterfall/page': (e, p) => waterfallPage(e.db, p.sessionKey, { ...(p.runId !== undefined ? { runId: p.runId } : {}), offset: p.offset, limit: p.limit }),
+  'waterfall/page': (e, p) => (e.notePanelAsk(), waterfallPage(e.db, p.sessionKey, { ...(p.runId !== undefined ? { runId: p.runId } : {}), offset: p.offset, limit: p.limit })),
   'server/start': (e, p) => e.startServer(p.port, p.receiveDir),
   'server/stop': (e) => e.stopServer(),
   'server/status': (e) => e.serverStatus(),
@@ -167,4 +168,5 @@ export const handlers: Handlers = {
     const spec: DirSpec = { directories: strings(s.directories), autoDiscover: s.autoDiscover === true, home: typeof s.home === 'string' ? s.home : '', whenPresent: strings(s.whenPresent), env };
     return { dirs: e.watch(spec, typeof p.pollMs === 'number' && p.pollMs > 0 ? p.pollMs : 750) };
   },
+  'session/runs': (e, p) => (e.notePanelAsk(), sessionRuns(e.db, p.sessionKey, p.runId)),
 };

@@ -16,11 +16,11 @@ import {
   timelinePageSize,
   tokenPointsOf,
   withDetailsPart,
+  withRuns,
 } from '../state/sessionModel';
-import type { Comparison, ReplayEvent } from '../../protocol/model';
+import type { Comparison, ReplayEvent, RunSummary } from '../../protocol/model';
 import type { WaterfallSpan } from '../../protocol/messages';
 
-/** Events of the first timeline page of a session opened (enough to fill the view). */
 /** Items of a details list asked for per `session/details` request (small answers: each is received in one task). */
 const detailsPageSize = 1000;
 /** While a jump loads many pages, the timeline is regrouped at most this often. */
@@ -209,6 +209,7 @@ export class AtxApp extends LitElement {
     const t = this.ui?.target;
     if (!t || t.view !== 'session' || !this.host) return null;
     const events: ReplayEvent[] = [];
+    const runs: RunSummary[] = [];
     let total = start.total;
     while (events.length < Math.min(reach, total)) {
       const limit = reach - events.length > timelinePageSize ? timelinePageMax : timelinePageSize;
@@ -220,8 +221,9 @@ export class AtxApp extends LitElement {
         break;
       }
       for (const ev of page.events) events.push(ev);
+      for (const r of page.runs) runs.push(r);
     }
-    return appendPage(start, { offset: 0, total, events });
+    return appendPage(start, { offset: 0, total, events, runs });
   }
 
   /**
@@ -236,6 +238,12 @@ export class AtxApp extends LitElement {
     const parts = first ? [first, ...DETAILS_PARTS.filter((p) => p !== first)] : DETAILS_PARTS;
     try {
       for (const part of parts) {
+        if (part === 'fileOps') {
+          // the Files tab's run choice lists every run
+          const runs = await this.host.request('session/runs', { sessionKey: t.sessionKey, runId: t.runId });
+          if (seq !== this.loadSeq || !this.model) return;
+          this.model = withRuns(this.model, runs);
+        }
         // each list in pages, added to the model once whole
         const items: unknown[] = [];
         let total = Infinity;
@@ -277,11 +285,13 @@ export class AtxApp extends LitElement {
     const t = this.ui?.target;
     if (!t || t.view !== 'session' || !this.host) return;
     let batch: ReplayEvent[] = [];
+    let batchRuns: RunSummary[] = [];
     let lastApply = performance.now();
     const apply = (total: number) => {
       if (!this.model) return;
-      this.model = batch.length ? appendPage(this.model, { offset: this.model.events.length, total, events: batch }) : { ...this.model, total };
+      this.model = batch.length ? appendPage(this.model, { offset: this.model.events.length, total, events: batch, runs: batchRuns }) : { ...this.model, total };
       batch = [];
+      batchRuns = [];
       lastApply = performance.now();
     };
     try {
@@ -297,6 +307,7 @@ export class AtxApp extends LitElement {
           return;
         }
         for (const ev of page.events) batch.push(ev);
+        for (const r of page.runs) batchRuns.push(r);
         const done = offset + page.events.length >= Math.min(this.wantEvents, page.total);
         if (done || performance.now() - lastApply > applyEveryMs) {
           apply(page.total);
@@ -502,8 +513,8 @@ export class AtxApp extends LitElement {
         return html`<atx-token-chart .points=${points} .selectedKey=${ui.selectedEventId} .byTool=${ui.tokensByTool}></atx-token-chart>`;
       }
       case 'files':
-        if (!m.details || !hasDetails(m, 'fileOps')) return html`<div class="muted">Loading file operations…</div>`;
-        return html`<atx-files .fileOps=${m.details.fileOps} .runs=${m.header.runs} .runId=${ui.filesRunId}></atx-files>`;
+        if (!m.details || !hasDetails(m, 'fileOps') || !m.runs) return html`<div class="muted">Loading file operations…</div>`;
+        return html`<atx-files .fileOps=${m.details.fileOps} .runs=${m.runs} .runId=${ui.filesRunId}></atx-files>`;
     }
   }
 

@@ -1,10 +1,11 @@
 /**
  * What the panel knows of the session it shows, filled in pieces: the header first (`session/header`), then
- * the timeline page by page (`timeline/page`, a prefix of the timeline: events 0 to `events.length`), then the
- * lists behind the Tokens and Files tabs (`session/details`). Each step returns a new model object.
+ * the timeline page by page (`timeline/page`, a prefix of the timeline: events 0 to `events.length`, with the
+ * summaries of the runs they name), then the lists behind the Tokens and Files tabs (`session/details`) and every
+ * run (`session/runs`). Each step returns a new model object.
  */
 import { DETAILS_PARTS, type DetailsPart, type SessionDetails, type SessionHeader, type TimelinePage } from '../../protocol/messages';
-import type { FileOperation, LlmCallUsage, ReplayEvent, ToolCall } from '../../protocol/model';
+import type { FileOperation, LlmCallUsage, ReplayEvent, RunSummary, ToolCall } from '../../protocol/model';
 import type { SummaryContext } from './eventSummary';
 import { buildProvenance, type Provenance } from './provenance';
 import { groupByRun, type TimelineGroup } from './timeline';
@@ -27,6 +28,10 @@ export interface SessionModel {
   groups: TimelineGroup[];
   groupByKey: Map<string, TimelineGroup>;
   eventById: Map<string, ReplayEvent>;
+  /** Summaries of the runs the loaded events name (from the pages), by run id. */
+  runById: Map<string, RunSummary>;
+  /** Every run of the session, newest first, once asked for (`session/runs`); null before. */
+  runs: RunSummary[] | null;
   provenance: Provenance;
   summary: SummaryContext;
   /** Kinds of the loaded events, with counts, in first-seen order. */
@@ -46,6 +51,8 @@ export function headerModel(header: SessionHeader): SessionModel {
     groups: [],
     groupByKey: new Map(),
     eventById: new Map(),
+    runById: new Map(),
+    runs: null,
     provenance: buildProvenance(header.errorLinks),
     summary: { sessionKey: header.session.sessionKey },
     kinds: [],
@@ -61,18 +68,20 @@ export function fullyLoaded(m: SessionModel): boolean {
 
 /**
  * Adds a page that continues the loaded prefix (a page at another offset is ignored: the caller asks in order).
- * `eventById` grows in place: the previous model is not used again.
+ * `eventById` and `runById` grow in place: the previous model is not used again.
  */
 export function appendPage(m: SessionModel, page: TimelinePage): SessionModel {
   if (page.offset !== m.events.length) return { ...m, total: page.total };
   const events = m.events.concat(page.events);
   const eventById = m.eventById;
+  const runById = m.runById;
+  for (const r of page.runs) runById.set(r.runId, r);
   const counts = new Map(m.kinds.map((k) => [k.kind, k.count]));
   for (const ev of page.events) {
     eventById.set(ev.id, ev);
     counts.set(ev.kind, (counts.get(ev.kind) ?? 0) + 1);
   }
-  const groups = groupByRun(events, m.header.runs);
+  const groups = groupByRun(events, runById);
   return {
     ...m,
     total: page.total,
@@ -80,8 +89,14 @@ export function appendPage(m: SessionModel, page: TimelinePage): SessionModel {
     groups,
     groupByKey: new Map(groups.map((g) => [g.key, g])),
     eventById,
+    runById,
     kinds: [...counts].map(([kind, count]) => ({ kind, count })),
   };
+}
+
+/** Adds every run of the session (`session/runs`). */
+export function withRuns(m: SessionModel, runs: RunSummary[]): SessionModel {
+  return { ...m, runs };
 }
 
 /** Adds the LLM calls, tool calls and file operations (tool rows describe their call, the Tokens tab draws). */

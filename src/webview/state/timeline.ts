@@ -38,7 +38,7 @@ export function groupKeyOfRun(runId: string): string {
  * first and last event joins that run (the innermost, latest-started one); other run-less events form "session"
  * stretches between runs.
  */
-export function groupByRun(events: readonly ReplayEvent[], runs: readonly RunSummary[]): TimelineGroup[] {
+export function groupByRun(events: readonly ReplayEvent[], runs: readonly RunSummary[] | ReadonlyMap<string, RunSummary>): TimelineGroup[] {
   const span = new Map<string, { first: number; last: number }>();
   events.forEach((ev, i) => {
     if (!ev.runId) return;
@@ -46,7 +46,7 @@ export function groupByRun(events: readonly ReplayEvent[], runs: readonly RunSum
     if (s) s.last = i;
     else span.set(ev.runId, { first: i, last: i });
   });
-  const runById = new Map(runs.map((r) => [r.runId, r]));
+  const runById = 'get' in runs ? runs : new Map(runs.map((r) => [r.runId, r]));
   const groups: TimelineGroup[] = [];
   const byRun = new Map<string, TimelineGroup>();
   const open: string[] = [];

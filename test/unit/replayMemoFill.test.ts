@@ -1,0 +1,101 @@
+/**
+ * The replay panel's kept answers (the replay order, the details' lists) survive the background fill of
+ * the search index, which writes rows no answer reads, and are dropped by a sync that changes the
+ * session: IndexEngine on real sql.js, a generated sample, the real background fill.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { IndexEngine } from '../../src/core/worker/engine';
+import { searchProgress } from '../../src/core/ingest/searchIndex';
+import { sessionDetailsPage, timelinePage } from '../../src/core/query/replayView';
+import { listSessions } from '../../src/core/query/summaryQueries';
+import { answerVersion, outsideAnswers } from '../../src/core/store/sql';
+import { generateSample } from '../../src/core/sample/generate';
+import { eventLine, sql, tempDir } from './helpers';
+
+async function until<T>(what: string, fn: () => T | null | undefined | false, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('outsideAnswers: rows written inside it leave answerVersion as it was; rows written outside move it', async () => {
+  const db = new (await sql()).Database();
+  try {
+    db.run('CREATE TABLE t (x)');
+    const v0 = answerVersion(db);
+    outsideAnswers(db, () => db.run('INSERT INTO t VALUES (1), (2), (3)'));
+    assert.equal(answerVersion(db), v0);
+    // a write that fails half way is still not counted (and the error comes through)
+    assert.throws(() => outsideAnswers(db, () => db.run('INSERT INTO t VALUES (4); INSERT INTO nope VALUES (5)')), /nope/);
+    assert.equal(answerVersion(db), v0);
+    db.run('INSERT INTO t VALUES (6)');
+    assert.equal(answerVersion(db), v0 + 1);
+  } finally {
+    db.close();
+  }
+});
+
+test('the background search fill keeps the replay order and the details lists; a sync of the session drops them', async () => {
+  const t = tempDir('atx-replay-memo-');
+  const sample = await generateSample({ outDir: path.join(t.dir, 'sample'), events: 3000 });
+  // Small slices, started at once after a sync: the fill runs for many turns while the pages are asked for.
+  const engine = new IndexEngine(await sql(), () => undefined, { searchSliceMs: 0, searchBatch: 50, searchIdleMs: 0, searchMaxLagMs: 0 });
+  try {
+    await engine.open(null, sample.dirs);
+    await engine.sync(sample.dirs);
+    const big = listSessions(engine.db).sort((a, b) => b.toolCallCount - a.toolCallCount)[0]!.sessionKey;
+    const before = searchProgress(engine.db).documents;
+    const calls = sessionDetailsPage(engine.db, big, undefined, 'llmCalls', { offset: 0, limit: 10 })!.llmCalls;
+    const first = timelinePage(engine.db, big, { offset: 0, limit: 5 })!;
+    assert.ok(calls.length > 0 && first.events.length === 5);
+    // Wait for the fill to have written rows (several slices), then ask again: the same objects, not recomputed.
+    await until('the fill to write some rows', () => searchProgress(engine.db).documents >= before + 200);
+    assert.ok(calls.every((c, i) => sessionDetailsPage(engine.db, big, undefined, 'llmCalls', { offset: 0, limit: 10 })!.llmCalls[i] === c), 'the details list was kept');
+    const again = timelinePage(engine.db, big, { offset: 0, limit: 5 })!;
+    assert.deepEqual(again, first);
+    // An event of the session appended: the next answers are computed again and show it.
+    const agent = /^agent:([^:]+):/.exec(big)![1]!;
+    const dir = sample.dirs.find((d) => d.includes(`${path.sep}${agent}${path.sep}`))!;
+    const log = path.join(dir, readdirSync(dir).find((f) => f === 'events.jsonl')!);
+    appendFileSync(log, eventLine({ sessionKey: big, agentId: agent, runId: 'run-memo', ts: first.events[0]!.ts - 1000, kind: 'error', data: { message: 'BEFORE-EVERYTHING' } }));
+    await engine.sync(sample.dirs);
+    const after = timelinePage(engine.db, big, { offset: 0, limit: 5 })!;
+    assert.equal(after.total, first.total + 1);
+    assert.equal((after.events[0]!.data as { message?: string }).message, 'BEFORE-EVERYTHING');
+    assert.notEqual(sessionDetailsPage(engine.db, big, undefined, 'llmCalls', { offset: 0, limit: 10 })!.llmCalls[0], calls[0], 'the details list is read again');
+  } finally {
+    await engine.close();
+    t.cleanup();
+  }
+});
+
+test('the search fill waits while the replay panel keeps asking, and goes on after', async () => {
+  const t = tempDir('atx-replay-ask-');
+  const sample = await generateSample({ outDir: path.join(t.dir, 'sample'), events: 1500 });
+  // A pause of 2 s after a sync or a panel ask lets the fill run; no slice is forced by lag.
+  const engine = new IndexEngine(await sql(), () => undefined, { searchSliceMs: 0, searchBatch: 20, searchIdleMs: 2000, searchMaxLagMs: 600_000 });
+  try {
+    await engine.open(null, sample.dirs);
+    await engine.sync(sample.dirs);
+    const big = listSessions(engine.db).sort((a, b) => b.toolCallCount - a.toolCallCount)[0]!.sessionKey;
+    // The panel asks every 100 ms for 3 s, longer than the pause the fill waits for after the sync: it never starts.
+    const end = Date.now() + 3000;
+    while (Date.now() < end) {
+      engine.notePanelAsk();
+      timelinePage(engine.db, big, { offset: 0, limit: 5 });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(searchProgress(engine.db).documents, 0, 'no slice while the panel keeps asking');
+    await until('the fill to go on after the asks stopped', () => searchProgress(engine.db).documents > 0);
+  } finally {
+    await engine.close();
+    t.cleanup();
+  }
+});
