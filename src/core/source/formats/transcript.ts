@@ -24,7 +24,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { execCommandOf, filePathOf, idOf, isObj, num, str, timeOf, type Obj } from '../eventFields';
 import {
-  lineEventId, lineHash, type Format, type MapContext, type OpenClawShaped, type TranscriptFileContext, type TranscriptPlace,
+  lineEventId, lineHash, type Format, type MapContext, type OpenClawShaped, type TranscriptFileContext, type TranscriptPlace, type TranscriptToolCall,
 } from './types';
 
 export const TRANSCRIPT = 'openclaw-transcript';
@@ -57,8 +57,17 @@ export function isTranscriptHeader(o: Obj): boolean {
  * null when the entry has no id or no whole-millisecond time: its line's hash names it then.
  */
 export function entryEventId(entryId: string | null, ts: number | null, tag: string | number = 0): string | null {
-  if (entryId === null || ts === null || !Number.isSafeInteger(ts)) return null;
-  return tag === 0 ? `tr:${ts.toString(36)}:${entryId}` : `tr:${ts.toString(36)}.${tag}:${entryId}`;
+  const stamp = entryStamp(entryId, ts);
+  return stamp === null ? null : stampedId(stamp, entryId!, tag);
+}
+
+/** The time part of an entry's event ids (computed once per line); null when its events are named by the line's hash. */
+function entryStamp(entryId: string | null, ts: number | null): string | null {
+  return entryId === null || ts === null || !Number.isSafeInteger(ts) ? null : ts.toString(36);
+}
+
+function stampedId(stamp: string, entryId: string, tag: string | number): string {
+  return tag === 0 ? `tr:${stamp}:${entryId}` : `tr:${stamp}.${tag}:${entryId}`;
 }
 
 /** The entry id inside an id made by `entryEventId` (null for any other id). */
@@ -68,9 +77,10 @@ export function entryIdOfEventId(eid: string): string | null {
   return colon > 0 ? eid.slice(colon + 1) : null;
 }
 
-/** The id of event `tag` of a line: from its entry when it has an id and a time, else from the line's hash. */
-function eventIdOf(ctx: MapContext, entryId: string | null, ts: number | null, tag: string | number): string {
-  return entryEventId(entryId, ts, tag) ?? (typeof tag === 'number' ? lineEventId(ctx, tag) : lineEventId(ctx, 0, tag));
+/** The id of event `tag` of a line: from its entry when it has an id and a time (`stamp`), else from the line's hash. */
+function eventIdOf(ctx: MapContext, entryId: string | null, stamp: string | null, tag: string | number): string {
+  if (stamp !== null && entryId !== null) return stampedId(stamp, entryId, tag);
+  return typeof tag === 'number' ? lineEventId(ctx, tag) : lineEventId(ctx, 0, tag);
 }
 
 /** What every event of one entry shares. */
@@ -81,6 +91,8 @@ interface EntryLine {
   /** The entry id events carry in their data (the line's hash stands in for a missing one). */
   entryId: string;
   ts: number | null;
+  /** The time part of the entry's event ids (null: named by the line's hash). */
+  stamp: string | null;
   t: TranscriptFileContext | null;
   place: TranscriptPlace;
 }
@@ -88,7 +100,7 @@ interface EntryLine {
 /** Event `tag` of an entry; `data` is always a fresh object: it takes the entry id without a copy. */
 function entryEvent(e: EntryLine, tag: string | number, kind: string, data: Obj, error?: unknown): OpenClawShaped {
   const ev: OpenClawShaped = {
-    id: eventIdOf(e.ctx, e.ownId, e.ts, tag),
+    id: eventIdOf(e.ctx, e.ownId, e.stamp, tag),
     ts: e.ts,
     kind: e.place.onPath ? kind : ABANDONED + kind,
     agentId: e.t?.agentId ?? null,
@@ -106,7 +118,8 @@ export const transcript: Format = {
   name: TRANSCRIPT,
   detect: (o) => isTranscriptHeader(o) || (typeof o.type === 'string' && ENTRY_TYPES.has(o.type) && typeof o.timestamp === 'string'),
   map(o: Obj, ctx: MapContext) {
-    const t = ctx.file && ctx.state.transcript ? ctx.state.transcript(ctx.file) : null;
+    const first = ctx.at?.offset === 0 ? o : undefined;
+    const t = ctx.file && ctx.state.transcript ? ctx.state.transcript(ctx.file, first) : null;
     const ts = timeOf(o.timestamp);
     if (o.type === 'session') return { events: headerEvents(o, ctx, t, ts), problems: [] };
     const ownId = str(o.id);
@@ -115,7 +128,7 @@ export const transcript: Format = {
     const m = isObj(o.message) ? o.message : null;
     const role = o.type === 'message' && m ? str(m.role) : null;
     const place = t ? t.entry(entryId, parentId, ts ?? 0, role === 'user') : NO_PLACE;
-    const e: EntryLine = { ctx, ownId, entryId, ts, t, place };
+    const e: EntryLine = { ctx, ownId, entryId, ts, stamp: entryStamp(ownId, ts), t, place };
     // An entry without a valid time is reported by the writer (placed after the previous event).
     const problems: string[] = [];
     if (o.type !== 'message' || !m) {
@@ -143,14 +156,15 @@ export const transcript: Format = {
 /** The header line: the session's start, and its spawn in the parent's session when it was spawned. */
 function headerEvents(o: Obj, ctx: MapContext, t: TranscriptFileContext | null, ts: number | null): OpenClawShaped[] {
   const id = idOf(o.id);
+  const stamp = entryStamp(id, ts);
   const base = { agentId: t?.agentId ?? null, sessionKey: t?.sessionKey ?? null };
   const events: OpenClawShaped[] = [{
-    id: eventIdOf(ctx, id, ts, 'session'), ts, kind: 'session.start', ...base, sessionId: t ? t.sessionId : id, runId: null,
+    id: eventIdOf(ctx, id, stamp, 'session'), ts, kind: 'session.start', ...base, sessionId: t ? t.sessionId : id, runId: null,
     data: { sessionId: str(o.id), version: num(o.version) ?? 1, cwd: str(o.cwd), parentSession: str(o.parentSession) },
   }];
   if (t?.spawn && t.sessionKey) {
     events.push({
-      id: eventIdOf(ctx, id, ts, 'spawn'), ts, kind: 'subagent.spawn', agentId: t.spawn.agentId, sessionKey: t.spawn.parentKey, sessionId: null, runId: null,
+      id: eventIdOf(ctx, id, stamp, 'spawn'), ts, kind: 'subagent.spawn', agentId: t.spawn.agentId, sessionKey: t.spawn.parentKey, sessionId: null, runId: null,
       data: { childSessionKey: t.sessionKey, agentId: t.agentId, label: t.spawn.label },
     });
   }
@@ -169,10 +183,8 @@ function toolResultData(m: Obj, entryId: string, t: TranscriptFileContext | null
   if (isError) data.error = (typeof result === 'string' ? result : textOf(m.content)).slice(0, 1000) || 'tool call failed';
   // Where it worked, from the call's arguments (the result line does not repeat them).
   if (call) {
-    const fp = filePathOf(toolName, { params: call.params });
-    const cmd = execCommandOf(toolName, { params: call.params });
-    if (fp) data.filePath = fp;
-    if (cmd) data.execCommand = cmd;
+    if (call.filePath) data.filePath = call.filePath;
+    if (call.execCommand) data.execCommand = call.execCommand;
   }
   return data;
 }
@@ -208,10 +220,11 @@ function assistantEvents(o: Obj, m: Obj, e: EntryLine): OpenClawShaped[] {
   for (const b of blocks) {
     if (!isObj(b) || b.type !== 'toolCall') continue;
     k++;
-    const id = str(b.id) ?? `${eventIdOf(e.ctx, e.ownId, e.ts, 0)}.call${k}`;
+    const id = str(b.id) ?? `${eventIdOf(e.ctx, e.ownId, e.stamp, 0)}.call${k}`;
     const name = str(b.name) ?? '(unknown tool)';
     const params = b.arguments ?? null;
-    t?.toolCall(id, name, params, entryTs ?? 0);
+    // Only what its result needs is kept (arguments can be whole files: they are read back when shown).
+    t?.toolCall(id, { name, filePath: filePathOf(name, { params }), execCommand: execCommandOf(name, { params }), ts: entryTs ?? 0 });
     out.push(entryEvent(e, k, 'tool.start', { toolName: name, toolCallId: id, params }));
   }
   if (stop !== null && stop !== 'toolUse') {
@@ -379,13 +392,13 @@ export class TranscriptFile implements TranscriptFileContext {
   branched = false;
   private readonly entries = new Map<string, EntryNode>();
   private readonly runs = new Map<string, { id: string; ts: number }>();
-  private readonly calls = new Map<string, { name: string; params: unknown; ts: number }>();
+  private readonly calls = new Map<string, TranscriptToolCall>();
   private last: string | null = null;
   private offPath = new Set<string>();
   private readonly stem: string;
 
-  private constructor(readonly file: string, private readonly lookups: TranscriptLookups) {
-    const header = firstLine(file);
+  private constructor(readonly file: string, private readonly lookups: TranscriptLookups, first?: Obj) {
+    const header = first ?? firstLine(file);
     const s = transcriptSession(file, header && isTranscriptHeader(header) ? idOf(header.id) : null, lookups);
     this.sessionId = s.sessionId;
     this.sessionKey = s.sessionKey;
@@ -396,10 +409,11 @@ export class TranscriptFile implements TranscriptFileContext {
 
   /**
    * The context of `file` with its first `upTo` bytes already seen (Infinity: the whole file, so
-   * that entries on branches left later are known to be off the path from the start).
+   * that entries on branches left later are known to be off the path from the start); `first`: its
+   * first line, parsed, when the caller has it.
    */
-  static open(file: string, upTo: number, lookups: TranscriptLookups = NO_LOOKUPS): TranscriptFile {
-    const t = new TranscriptFile(file, lookups);
+  static open(file: string, upTo: number, lookups: TranscriptLookups = NO_LOOKUPS, first?: Obj): TranscriptFile {
+    const t = new TranscriptFile(file, lookups, first);
     if (upTo > 0) t.scan(upTo);
     return t;
   }
@@ -458,11 +472,11 @@ export class TranscriptFile implements TranscriptFileContext {
     return { runId: run?.id ?? null, onPath: !this.offPath.has(id), runStartTs: run?.ts ?? null };
   }
 
-  toolCall(id: string, name: string, params: unknown, ts: number): void {
-    if (!this.calls.has(id)) this.calls.set(id, { name, params, ts });
+  toolCall(id: string, call: TranscriptToolCall): void {
+    if (!this.calls.has(id)) this.calls.set(id, call);
   }
 
-  toolCallOf(id: string): { name: string; params: unknown; ts: number } | null {
+  toolCallOf(id: string): TranscriptToolCall | null {
     return this.calls.get(id) ?? null;
   }
 }
