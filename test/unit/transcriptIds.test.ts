@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { TelemetryIndex } from '../../src/core/ingest/indexer';
 import { stats } from '../../src/core/query/summaryQueries';
 import { all } from '../../src/core/store/sql';
@@ -228,6 +229,29 @@ test('transcript event ids: every event reads back from its line by its id, and 
       assert.equal(readFileSync(path.join(dir, `${SID}.jsonl`), 'utf8'), text);
     } finally {
       reader.close();
+      ix.close();
+    }
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('a file read from its start keeps the hash of its first bytes from that read (no second read): the same hash the file gives, so an append is not taken for a replacement', async () => {
+  const tmp = tempDir();
+  try {
+    const dir = path.join(tmp.dir, 'agents', 'main', 'sessions');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${SID}.jsonl`);
+    writeFileSync(file, RUN1.join(''));
+    const ix = await rebuild([dir]);
+    try {
+      const row = all(ix.db, 'SELECT head_len, head_hash FROM files')[0]!;
+      assert.equal(row.head_len, 256);
+      assert.equal(row.head_hash, createHash('sha1').update(readFileSync(file).subarray(0, 256)).digest('hex'));
+      appendFileSync(file, RUN2.join(''));
+      const rep = await ix.sync([dir], { sliceMs: 0 });
+      assert.deepEqual([rep.added, rep.removed], [2, 0], 'read on from where it stopped, nothing read again');
+    } finally {
       ix.close();
     }
   } finally {
