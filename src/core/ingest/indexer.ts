@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { readLines, type RawLine } from '../source/lineReader';
-import { configureConnection, createSchema, dropQueryIndexes, QUERY_INDEXES, schemaVersionOf, SCHEMA_VERSION } from '../store/schema';
+import { createSchema, dropQueryIndexes, QUERY_INDEXES, schemaVersionOf, SCHEMA_VERSION } from '../store/schema';
 import { one } from '../store/sql';
 import { classifyTelemetryFile } from '../source/telemetryFiles';
 import { EventWriter } from './eventWriter';
@@ -104,7 +104,6 @@ export class TelemetryIndex {
   private changedSinceExport = false;
 
   private constructor(readonly db: Database) {
-    configureConnection(db);
     this.writer = new EventWriter(db);
   }
 

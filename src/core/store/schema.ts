@@ -171,20 +171,6 @@ export function dropQueryIndexes(db: Database): void {
   for (const sql of QUERY_INDEXES) db.run(`DROP INDEX IF EXISTS ${/INDEX IF NOT EXISTS (\w+)/.exec(sql)![1]}`);
 }
 
-/**
- * Page cache of a connection, in KiB. The database lives in memory already (sql.js's in-memory file
- * system); a page cache much smaller than the index makes SQLite write pages out to that file and
- * read them back over and over during a large sync, and makes index builds sort in many small runs.
- */
-export const CACHE_KIB = 65_536;
-
-/** Settings of a connection (not stored in the file: applied whenever an index is created or opened). */
-export function configureConnection(db: Database): void {
-  db.run(`PRAGMA cache_size = -${CACHE_KIB}`);
-  // Sorts and temporary tables (index builds) in memory rather than in temporary files.
-  db.run('PRAGMA temp_store = MEMORY');
-}
-
 /** Creates the schema in an empty database. */
 export function createSchema(db: Database): void {
   db.exec(DDL);
