@@ -78,7 +78,7 @@ export class EventWriter {
       if (!q) this.openToolCalls.set(k, (q = this.openToolsInIndex(key, name)));
       return q;
     },
-    transcript: (f) => this.transcriptOf(f),
+    transcript: (f, header) => this.transcriptOf(f, header),
   };
   /** Transcript files being read (see formats/transcript.ts), by file id. */
   private readonly transcripts = new Map<number, { file: TranscriptFile; sync: number }>();
@@ -380,7 +380,7 @@ export class EventWriter {
     return this.names[id] ?? null;
   }
 
-  private transcriptOf(f: MapFile): TranscriptFile {
+  private transcriptOf(f: MapFile, header?: Obj): TranscriptFile {
     let t = this.transcripts.get(f.id);
     if (t && t.sync !== this.syncNo) {
       t.sync = this.syncNo;
@@ -389,7 +389,7 @@ export class EventWriter {
     if (!t) {
       const whole = this.wholeFirst.delete(f.id);
       const upTo = whole ? Infinity : f.offset ?? 0;
-      t = { file: TranscriptFile.open(f.path, upTo, this.lookups), sync: this.syncNo };
+      t = { file: TranscriptFile.open(f.path, upTo, this.lookups, header), sync: this.syncNo };
       this.transcripts.set(f.id, t);
       if (!whole && upTo > 0) {
         // Read before (another process): the events must be of the session it belongs to now.
@@ -831,6 +831,9 @@ function resultSize(o: Obj, data: Obj): number {
 /** How many blob references an event carries (both shapes). */
 function blobCount(o: Obj, data: Obj): number {
   let n = Array.isArray(o.blobRefs) ? o.blobRefs.length : 0;
-  for (const v of Object.values(data)) if (isObj(v) && v._blob === true) n++;
+  for (const k in data) {
+    const v = data[k];
+    if (isObj(v) && v._blob === true) n++;
+  }
   return n;
 }

@@ -454,6 +454,7 @@ export class TelemetryIndex {
     // (and what it found so far) back; the next sync reads on.
     const gen = readLines(disk.path, { offset: row.offset, line: row.line }, {
       active: disk.active, gzip: disk.gzip, whole: disk.whole, end: disk.size, maxLineBytes: opts.maxLineBytes, maxGzipBytes: opts.maxGzipBytes,
+      headBytes: HEAD_BYTES,
     });
     const w = this.writer;
     let cancelled = false;
@@ -466,7 +467,7 @@ export class TelemetryIndex {
             w.problem(row.id, 0, 0, end.fileProblem);
             report.problems++;
           }
-          this.saveFilePosition(row, disk, end.offset, end.line);
+          this.saveFilePosition(row, disk, end.offset, end.line, false, end.head);
           break;
         }
         const batch: RawLine[] = next.value;
@@ -503,10 +504,11 @@ export class TelemetryIndex {
     return cancelled;
   }
 
-  private saveFilePosition(row: FileRow, disk: DiskFile, offset: number, line: number, partial = false): void {
+  /** `head`: the file's first bytes as the read just done saw them (else they are read again for the head hash). */
+  private saveFilePosition(row: FileRow, disk: DiskFile, offset: number, line: number, partial = false, head?: Buffer): void {
     if (!row.gzip && row.head_len < HEAD_BYTES && offset > row.head_len) {
       row.head_len = Math.min(HEAD_BYTES, offset);
-      row.head_hash = headHash(disk.path, row.head_len);
+      row.head_hash = head && head.length >= row.head_len ? hashOf(head.subarray(0, row.head_len)) : headHash(disk.path, row.head_len);
     }
     row.offset = offset;
     row.line = line;
@@ -589,6 +591,10 @@ function matchFiles(known: FileRow[], disk: DiskFile[]): { pairs: { disk: DiskFi
 }
 
 /** sha1 of the first `len` bytes of a file (null when it has fewer). */
+function hashOf(head: Buffer): string {
+  return createHash('sha1').update(head).digest('hex');
+}
+
 function headHash(file: string, len: number): string | null {
   if (len <= 0) return null;
   let fd: number | undefined;
@@ -597,7 +603,7 @@ function headHash(file: string, len: number): string | null {
     const buf = Buffer.alloc(len);
     const n = readSync(fd, buf, 0, len, 0);
     if (n < len) return null;
-    return createHash('sha1').update(buf).digest('hex');
+    return hashOf(buf);
   } catch {
     return null;
   } finally {

@@ -16,6 +16,7 @@ import { decodeEventId } from '../store/eventIds';
 import { all, n, one } from '../store/sql';
 import { selectionWhere, type ExportSelection } from '../query/selection';
 import { createTolerantGunzip } from '../source/gzip';
+import { entryIdOfEventId } from '../source/formats/transcript';
 
 export type { ExportSelection } from '../query/selection';
 import type { ExportProgress, ExportResult } from '../../protocol/indexTypes';
@@ -256,11 +257,11 @@ function readAt(fds: Map<string, number>, file: string, off: number, len: number
   }
 }
 
-/** A cheap check that the bytes still are the indexed event: its id appears in the line. */
+/** A cheap check that the bytes still are the indexed event: its id (a transcript entry's: the entry id) appears in the line. */
 function looksLikeEvent(line: Buffer, eid: string): boolean {
   if (line.length === 0) return false;
   if (eid.startsWith('sha1:')) return true;
-  return line.includes(JSON.stringify(eid));
+  return line.includes(JSON.stringify(entryIdOfEventId(eid) ?? eid));
 }
 
 /**

@@ -49,6 +49,11 @@ export interface ReadOptions {
   maxLineBytes?: number;
   /** Most bytes a `.gz` is decompressed to; default MAX_GZIP_BYTES. */
   maxGzipBytes?: number;
+  /**
+   * Plain files read from their start: return up to this many of their first bytes (`head`), so
+   * that the caller need not read them again.
+   */
+  headBytes?: number;
 }
 
 /**
@@ -205,7 +210,7 @@ export async function* readLines(
   file: string,
   from: ReadPosition,
   opts: ReadOptions,
-): AsyncGenerator<RawLine[], ReadPosition & { fileProblem?: string }> {
+): AsyncGenerator<RawLine[], ReadPosition & { fileProblem?: string; head?: Buffer }> {
   const max = opts.maxLineBytes ?? MAX_LINE_BYTES;
   if (opts.gzip) return yield* readGzip(file, from, max, opts.maxGzipBytes ?? MAX_GZIP_BYTES);
   if (opts.whole) return yield* readWhole(file, from, max);
@@ -218,11 +223,13 @@ export async function* readLines(
     const split = new LineSplitter(from, max);
     let readAt = from.offset;
     let fresh: Buffer | null = null;
+    let head: Buffer | undefined;
     while (readAt < size) {
       // A line being carried keeps pieces of earlier reads: those buffers are not reused.
       if (!fresh || split.holdsBytes) fresh = Buffer.allocUnsafe(Math.min(chunk, size - from.offset));
       const n = readSync(fd, fresh, 0, Math.min(fresh.length, size - readAt), readAt);
       if (n <= 0) break;
+      if (readAt === 0 && opts.headBytes) head = Buffer.from(fresh.subarray(0, Math.min(n, opts.headBytes)));
       readAt += n;
       const lines: RawLine[] = [];
       split.feed(fresh.subarray(0, n), lines);
@@ -230,11 +237,11 @@ export async function* readLines(
     }
     // A file still being written keeps its unfinished last line (even one over the cap) for later;
     // so does one read only up to a size (it has more bytes, read by the next sync).
-    if (opts.active || limited) return split.pos;
+    if (opts.active || limited) return head ? { ...split.pos, head } : split.pos;
     const lines: RawLine[] = [];
     split.finish(lines);
     if (lines.length) yield lines;
-    return split.pos;
+    return head ? { ...split.pos, head } : split.pos;
   } finally {
     closeSync(fd);
   }
@@ -257,7 +264,7 @@ async function* readWhole(file: string, from: ReadPosition, max: number): AsyncG
  * A `.gz` archive, decompressed as a stream (never whole in memory). A damaged archive yields what
  * was decompressed before the damage, with a problem for the file.
  */
-async function* readGzip(file: string, from: ReadPosition, max: number, maxBytes: number): AsyncGenerator<RawLine[], ReadPosition & { fileProblem?: string }> {
+async function* readGzip(file: string, from: ReadPosition, max: number, maxBytes: number): AsyncGenerator<RawLine[], ReadPosition & { fileProblem?: string; head?: Buffer }> {
   // Decompressed offsets: lines before `from` were read by an earlier sync.
   const split = new LineSplitter({ offset: 0, line: 0 }, max);
   const source = createReadStream(file);

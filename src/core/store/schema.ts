@@ -15,7 +15,7 @@ import { SEARCH_FTS_DDL } from './searchStore';
  * Lines of other producers are normalized to OpenClaw's shape (formats/); `events.fmt` and
  * `files.format` say which format they came in.
  */
-export const SCHEMA_VERSION = 12;
+export const SCHEMA_VERSION = 13;
 
 /**
  * The columns of the `runs` view, aggregated over a run's run_events rows (grouped by run); also

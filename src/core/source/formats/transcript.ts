@@ -24,7 +24,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { execCommandOf, filePathOf, idOf, isObj, num, str, timeOf, type Obj } from '../eventFields';
 import {
-  lineEventId, lineHash, type Format, type MapContext, type OpenClawShaped, type TranscriptFileContext, type TranscriptPlace,
+  lineEventId, lineHash, type Format, type MapContext, type OpenClawShaped, type TranscriptFileContext, type TranscriptPlace, type TranscriptToolCall,
 } from './types';
 
 export const TRANSCRIPT = 'openclaw-transcript';
@@ -49,81 +49,148 @@ export function isTranscriptHeader(o: Obj): boolean {
   return o.type === 'session' && typeof o.id === 'string' && (typeof o.version === 'number' || typeof o.cwd === 'string');
 }
 
+/**
+ * The id of event `tag` (0: the entry's first) of a transcript entry, from the entry's own id and
+ * time: `tr:<time in ms, base 36>[.<tag>]:<entry id>`. An entry copied into another file (a copy of
+ * the transcript, a session forked from it) keeps its id and time, so it stays one event; the line
+ * is not hashed. The entry id comes last, so any text in it cannot be read as a tag or a time.
+ * null when the entry has no id or no whole-millisecond time: its line's hash names it then.
+ */
+export function entryEventId(entryId: string | null, ts: number | null, tag: string | number = 0): string | null {
+  const stamp = entryStamp(entryId, ts);
+  return stamp === null ? null : stampedId(stamp, entryId!, tag);
+}
+
+/** The time part of an entry's event ids (computed once per line); null when its events are named by the line's hash. */
+function entryStamp(entryId: string | null, ts: number | null): string | null {
+  return entryId === null || ts === null || !Number.isSafeInteger(ts) ? null : ts.toString(36);
+}
+
+function stampedId(stamp: string, entryId: string, tag: string | number): string {
+  return tag === 0 ? `tr:${stamp}:${entryId}` : `tr:${stamp}.${tag}:${entryId}`;
+}
+
+/** The entry id inside an id made by `entryEventId` (null for any other id). */
+export function entryIdOfEventId(eid: string): string | null {
+  if (!eid.startsWith('tr:')) return null;
+  const colon = eid.indexOf(':', 3);
+  return colon > 0 ? eid.slice(colon + 1) : null;
+}
+
+/** The id of event `tag` of a line: from its entry when it has an id and a time (`stamp`), else from the line's hash. */
+function eventIdOf(ctx: MapContext, entryId: string | null, stamp: string | null, tag: string | number): string {
+  if (stamp !== null && entryId !== null) return stampedId(stamp, entryId, tag);
+  return typeof tag === 'number' ? lineEventId(ctx, tag) : lineEventId(ctx, 0, tag);
+}
+
+/** What every event of one entry shares. */
+interface EntryLine {
+  ctx: MapContext;
+  /** The entry's own id (null: none, ids then come from the line's hash). */
+  ownId: string | null;
+  /** The entry id events carry in their data (the line's hash stands in for a missing one). */
+  entryId: string;
+  ts: number | null;
+  /** The time part of the entry's event ids (null: named by the line's hash). */
+  stamp: string | null;
+  t: TranscriptFileContext | null;
+  place: TranscriptPlace;
+}
+
+/** Event `tag` of an entry; `data` is always a fresh object: it takes the entry id without a copy. */
+function entryEvent(e: EntryLine, tag: string | number, kind: string, data: Obj, error?: unknown): OpenClawShaped {
+  const ev: OpenClawShaped = {
+    id: eventIdOf(e.ctx, e.ownId, e.stamp, tag),
+    ts: e.ts,
+    kind: e.place.onPath ? kind : ABANDONED + kind,
+    agentId: e.t?.agentId ?? null,
+    sessionKey: e.t?.sessionKey ?? null,
+    sessionId: e.t?.sessionId ?? null,
+    runId: e.place.runId,
+    data,
+  };
+  data.entryId = e.entryId;
+  if (error != null) ev.error = error;
+  return ev;
+}
+
 export const transcript: Format = {
   name: TRANSCRIPT,
   detect: (o) => isTranscriptHeader(o) || (typeof o.type === 'string' && ENTRY_TYPES.has(o.type) && typeof o.timestamp === 'string'),
   map(o: Obj, ctx: MapContext) {
-    const t = ctx.file && ctx.state.transcript ? ctx.state.transcript(ctx.file) : null;
+    const first = ctx.at?.offset === 0 ? o : undefined;
+    const t = ctx.file && ctx.state.transcript ? ctx.state.transcript(ctx.file, first) : null;
     const ts = timeOf(o.timestamp);
-    const base = { agentId: t?.agentId ?? null, sessionKey: t?.sessionKey ?? null, sessionId: t?.sessionId ?? null };
-    if (o.type === 'session') {
-      const events: OpenClawShaped[] = [{
-        id: lineEventId(ctx, 0), ts, kind: 'session.start', ...base, sessionId: t ? t.sessionId : idOf(o.id), runId: null,
-        data: { sessionId: str(o.id), version: num(o.version) ?? 1, cwd: str(o.cwd), parentSession: str(o.parentSession) },
-      }];
-      if (t?.spawn && t.sessionKey) {
-        events.push({
-          id: lineEventId(ctx, 0, 'spawn'), ts, kind: 'subagent.spawn', agentId: t.spawn.agentId, sessionKey: t.spawn.parentKey, sessionId: null, runId: null,
-          data: { childSessionKey: t.sessionKey, agentId: t.agentId, label: t.spawn.label },
-        });
-      }
-      return { events, problems: [] };
-    }
-    const entryId = str(o.id) ?? `h${ctx.hash.slice(0, 12)}`;
+    if (o.type === 'session') return { events: headerEvents(o, ctx, t, ts), problems: [] };
+    const ownId = str(o.id);
+    const entryId = ownId ?? `h${ctx.hash.slice(0, 12)}`;
     const parentId = 'parentId' in o ? idOf(o.parentId) : undefined;
     const m = isObj(o.message) ? o.message : null;
     const role = o.type === 'message' && m ? str(m.role) : null;
     const place = t ? t.entry(entryId, parentId, ts ?? 0, role === 'user') : NO_PLACE;
-    const kindOf = (k: string) => (place.onPath ? k : ABANDONED + k);
-    const ev = (i: number | string, kind: string, data: Obj, error?: unknown): OpenClawShaped => ({
-      id: typeof i === 'number' ? lineEventId(ctx, i) : lineEventId(ctx, 0, i),
-      // `data` is always a fresh object: it takes the entry id without a copy.
-      ts, kind: kindOf(kind), ...base, runId: place.runId, data: Object.assign(data, { entryId }),
-      ...(error != null ? { error } : {}),
-    });
+    const e: EntryLine = { ctx, ownId, entryId, ts, stamp: entryStamp(ownId, ts), t, place };
     // An entry without a valid time is reported by the writer (placed after the previous event).
     const problems: string[] = [];
     if (o.type !== 'message' || !m) {
       const { type: _t, id: _i, parentId: _p, timestamp: _ts, ...rest } = o;
-      return { events: [ev(0, OTHER_KINDS[o.type as string] ?? `transcript.${String(o.type)}`, rest)], problems };
+      return { events: [entryEvent(e, 0, OTHER_KINDS[o.type as string] ?? `transcript.${String(o.type)}`, rest)], problems };
     }
     switch (role) {
       case 'user': {
         const images = Array.isArray(m.content) ? m.content.filter((b) => isObj(b) && b.type === 'image').length : 0;
-        return { events: [ev(0, 'run.start', { inputMessage: textOf(m.content), imagesCount: images, isHeartbeat: false })], problems };
+        return { events: [entryEvent(e, 0, 'run.start', { inputMessage: textOf(m.content), imagesCount: images, isHeartbeat: false })], problems };
       }
       case 'assistant':
-        return { events: assistantEvents(o, m, ev, lineEventId(ctx, 0), t), problems };
-      case 'toolResult': {
-        const callId = str(m.toolCallId) ?? `${entryId}`;
-        const call = t?.toolCallOf(callId) ?? null;
-        const toolName = str(m.toolName) ?? call?.name ?? '(unknown tool)';
-        const isError = m.isError === true;
-        const result = resultOf(m.content);
-        const data: Obj = { toolName, toolCallId: callId, isError, result };
-        if (m.details !== undefined) data.details = m.details;
-        if (isError) data.error = (typeof result === 'string' ? result : textOf(m.content)).slice(0, 1000) || 'tool call failed';
-        // Where it worked, from the call's arguments (the result line does not repeat them).
-        if (call) {
-          const fp = filePathOf(toolName, { params: call.params });
-          const cmd = execCommandOf(toolName, { params: call.params });
-          if (fp) data.filePath = fp;
-          if (cmd) data.execCommand = cmd;
-        }
-        return { events: [ev(0, 'tool.end', data)], problems };
-      }
+        return { events: assistantEvents(o, m, e), problems };
+      case 'toolResult':
+        return { events: [entryEvent(e, 0, 'tool.end', toolResultData(m, entryId, t))], problems };
       default: {
         const { role: _r, ...rest } = m;
         const kind = role === 'bashExecution' ? 'bash.execution' : role === 'custom' ? 'message.custom' : `transcript.${role ?? 'message'}`;
-        return { events: [ev(0, kind, rest)], problems };
+        return { events: [entryEvent(e, 0, kind, rest)], problems };
       }
     }
   },
 };
 
-function assistantEvents(
-  o: Obj, m: Obj, ev: (i: number | string, kind: string, data: Obj, error?: unknown) => OpenClawShaped, baseId: string, t: TranscriptFileContext | null,
-): OpenClawShaped[] {
+/** The header line: the session's start, and its spawn in the parent's session when it was spawned. */
+function headerEvents(o: Obj, ctx: MapContext, t: TranscriptFileContext | null, ts: number | null): OpenClawShaped[] {
+  const id = idOf(o.id);
+  const stamp = entryStamp(id, ts);
+  const base = { agentId: t?.agentId ?? null, sessionKey: t?.sessionKey ?? null };
+  const events: OpenClawShaped[] = [{
+    id: eventIdOf(ctx, id, stamp, 'session'), ts, kind: 'session.start', ...base, sessionId: t ? t.sessionId : id, runId: null,
+    data: { sessionId: str(o.id), version: num(o.version) ?? 1, cwd: str(o.cwd), parentSession: str(o.parentSession) },
+  }];
+  if (t?.spawn && t.sessionKey) {
+    events.push({
+      id: eventIdOf(ctx, id, stamp, 'spawn'), ts, kind: 'subagent.spawn', agentId: t.spawn.agentId, sessionKey: t.spawn.parentKey, sessionId: null, runId: null,
+      data: { childSessionKey: t.sessionKey, agentId: t.agentId, label: t.spawn.label },
+    });
+  }
+  return events;
+}
+
+/** A tool result's data: the call it answers, its outcome and content, and where the call worked. */
+function toolResultData(m: Obj, entryId: string, t: TranscriptFileContext | null): Obj {
+  const callId = str(m.toolCallId) ?? `${entryId}`;
+  const call = t?.toolCallOf(callId) ?? null;
+  const toolName = str(m.toolName) ?? call?.name ?? '(unknown tool)';
+  const isError = m.isError === true;
+  const result = resultOf(m.content);
+  const data: Obj = { toolName, toolCallId: callId, isError, result };
+  if (m.details !== undefined) data.details = m.details;
+  if (isError) data.error = (typeof result === 'string' ? result : textOf(m.content)).slice(0, 1000) || 'tool call failed';
+  // Where it worked, from the call's arguments (the result line does not repeat them).
+  if (call) {
+    if (call.filePath) data.filePath = call.filePath;
+    if (call.execCommand) data.execCommand = call.execCommand;
+  }
+  return data;
+}
+
+function assistantEvents(o: Obj, m: Obj, e: EntryLine): OpenClawShaped[] {
+  const t = e.t;
   const usage = isObj(m.usage) ? m.usage : {};
   const cost = isObj(usage.cost) ? num(usage.cost.total) : null;
   const input = num(usage.input) ?? 0;
@@ -138,12 +205,12 @@ function assistantEvents(
   const provider = str(m.provider);
   const model = str(m.model);
   const text = textOf(m.content);
-  const entryTs = timeOf(o.timestamp);
+  const entryTs = e.ts;
   // The message's own timestamp is when it started; the entry's, when it was written.
   const started = num(m.timestamp);
   const durationMs = entryTs !== null && started !== null && entryTs >= started ? entryTs - started : null;
   const out: OpenClawShaped[] = [
-    ev(0, 'llm.call', {
+    entryEvent(e, 0, 'llm.call', {
       provider, model, api: str(m.api), delta: { input, output, cacheRead, cacheWrite, total }, costUsd: cost ?? 0,
       durationMs, stopReason: stop, assistantText: text,
     }, error),
@@ -153,14 +220,15 @@ function assistantEvents(
   for (const b of blocks) {
     if (!isObj(b) || b.type !== 'toolCall') continue;
     k++;
-    const id = str(b.id) ?? `${baseId}.call${k}`;
+    const id = str(b.id) ?? `${eventIdOf(e.ctx, e.ownId, e.stamp, 0)}.call${k}`;
     const name = str(b.name) ?? '(unknown tool)';
     const params = b.arguments ?? null;
-    t?.toolCall(id, name, params, entryTs ?? 0);
-    out.push(ev(k, 'tool.start', { toolName: name, toolCallId: id, params }));
+    // Only what its result needs is kept (arguments can be whole files: they are read back when shown).
+    t?.toolCall(id, { name, filePath: filePathOf(name, { params }), execCommand: execCommandOf(name, { params }), ts: entryTs ?? 0 });
+    out.push(entryEvent(e, k, 'tool.start', { toolName: name, toolCallId: id, params }));
   }
   if (stop !== null && stop !== 'toolUse') {
-    out.push(ev('end', 'run.end', { model, provider, stopReason: stop, toolCallCount: k, lastAssistantMessage: text }, error));
+    out.push(entryEvent(e, 'end', 'run.end', { model, provider, stopReason: stop, toolCallCount: k, lastAssistantMessage: text }, error));
   }
   return out;
 }
@@ -293,9 +361,9 @@ function firstLine(file: string): Obj | null {
     fd = openSync(file, 'r');
     const buf = Buffer.alloc(65_536);
     const n = readSync(fd, buf, 0, buf.length, 0);
-    const text = buf.toString('utf8', 0, n);
-    const nl = text.indexOf('\n');
-    const o: unknown = JSON.parse(nl >= 0 ? text.slice(0, nl) : text);
+    // Only the first line is decoded (the rest of the buffer may be most of a large file's head).
+    const nl = buf.indexOf(10);
+    const o: unknown = JSON.parse(buf.toString('utf8', 0, nl >= 0 && nl < n ? nl : n));
     return isObj(o) ? o : null;
   } catch {
     return null;
@@ -324,13 +392,13 @@ export class TranscriptFile implements TranscriptFileContext {
   branched = false;
   private readonly entries = new Map<string, EntryNode>();
   private readonly runs = new Map<string, { id: string; ts: number }>();
-  private readonly calls = new Map<string, { name: string; params: unknown; ts: number }>();
+  private readonly calls = new Map<string, TranscriptToolCall>();
   private last: string | null = null;
   private offPath = new Set<string>();
   private readonly stem: string;
 
-  private constructor(readonly file: string, private readonly lookups: TranscriptLookups) {
-    const header = firstLine(file);
+  private constructor(readonly file: string, private readonly lookups: TranscriptLookups, first?: Obj) {
+    const header = first ?? firstLine(file);
     const s = transcriptSession(file, header && isTranscriptHeader(header) ? idOf(header.id) : null, lookups);
     this.sessionId = s.sessionId;
     this.sessionKey = s.sessionKey;
@@ -341,10 +409,11 @@ export class TranscriptFile implements TranscriptFileContext {
 
   /**
    * The context of `file` with its first `upTo` bytes already seen (Infinity: the whole file, so
-   * that entries on branches left later are known to be off the path from the start).
+   * that entries on branches left later are known to be off the path from the start); `first`: its
+   * first line, parsed, when the caller has it.
    */
-  static open(file: string, upTo: number, lookups: TranscriptLookups = NO_LOOKUPS): TranscriptFile {
-    const t = new TranscriptFile(file, lookups);
+  static open(file: string, upTo: number, lookups: TranscriptLookups = NO_LOOKUPS, first?: Obj): TranscriptFile {
+    const t = new TranscriptFile(file, lookups, first);
     if (upTo > 0) t.scan(upTo);
     return t;
   }
@@ -403,11 +472,11 @@ export class TranscriptFile implements TranscriptFileContext {
     return { runId: run?.id ?? null, onPath: !this.offPath.has(id), runStartTs: run?.ts ?? null };
   }
 
-  toolCall(id: string, name: string, params: unknown, ts: number): void {
-    if (!this.calls.has(id)) this.calls.set(id, { name, params, ts });
+  toolCall(id: string, call: TranscriptToolCall): void {
+    if (!this.calls.has(id)) this.calls.set(id, call);
   }
 
-  toolCallOf(id: string): { name: string; params: unknown; ts: number } | null {
+  toolCallOf(id: string): TranscriptToolCall | null {
     return this.calls.get(id) ?? null;
   }
 }

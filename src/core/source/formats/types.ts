@@ -44,8 +44,9 @@ export interface MapState {
   /**
    * What a whole-file format (OpenClaw session transcripts) knows about the file a line is in:
    * absent when nothing is known beyond the line (its events then keep their ids and data).
+   * `header`: the file's first line, parsed, when that is the line being mapped (saves reading it).
    */
-  transcript?(file: MapFile): TranscriptFileContext | null;
+  transcript?(file: MapFile, header?: Obj): TranscriptFileContext | null;
 }
 
 /** The file a line is read from. */
@@ -75,10 +76,18 @@ export interface TranscriptFileContext {
   spawn: { parentKey: string; label: string | null; agentId: string | null } | null;
   /** Records an entry, in file order, and says where it belongs (`parentId` undefined: the previous entry, as in version 1 files). */
   entry(id: string, parentId: string | null | undefined, ts: number, isUser: boolean): TranscriptPlace;
-  /** Records a tool call of an assistant message. */
-  toolCall(id: string, name: string, params: unknown, ts: number): void;
+  /** Records a tool call of an assistant message (what its result needs of it, not its arguments). */
+  toolCall(id: string, call: TranscriptToolCall): void;
   /** The tool call a result answers, when it was seen. */
-  toolCallOf(id: string): { name: string; params: unknown; ts: number } | null;
+  toolCallOf(id: string): TranscriptToolCall | null;
+}
+
+/** What a transcript's tool result takes from its call: the tool, and where it worked (from the call's arguments). */
+export interface TranscriptToolCall {
+  name: string;
+  filePath: string | null;
+  execCommand: string | null;
+  ts: number;
 }
 
 /** Where a line is, for ids derived from its bytes and for problems. */
