@@ -298,6 +298,13 @@ async function main() {
       'agentTelemetry.autoDiscover': false,
       'editor.minimap.enabled': false,
       'workbench.layoutControl.enabled': false,
+      // A remote extension host (code-server is one) looks for ports to forward by running `ls -l
+      // /proc/*/fd` and `ps` every few seconds (the "process" source; code-server has a tunnel provider,
+      // so it scans even with auto-forwarding off): each fork of the host's process stalls its thread
+      // 20–150 ms on this machine, with or without any extension (CPU profiles of the host show it as
+      // ExtHostTunnelService's exec). A local VS Code does not do this; it is not ours to measure.
+      'remote.autoForwardPorts': false,
+      'remote.autoForwardPortsSource': 'output',
     },
     onOutput: opts.verbose ? (s) => process.stderr.write(s) : undefined,
   });
