@@ -274,3 +274,38 @@ describe('exportLines with redactPii (FlowCore privacy)', () => {
     assert.equal(redactEmails(invite).toString(), '{"event":"epk_invite_sent","metadata":{"invitedEmail":"a@b.example","note":"[REDACTED_EMAIL]"}}');
   });
 });
+
+describe('exportLines over the formats whose event ids are made up (not written in their lines)', () => {
+  const FORMATS = path.resolve(__dirname, '..', 'fixtures', 'formats');
+  const cases: [string, string][] = [
+    ['Claude Code', 'claude-code/-home-dev-app'],
+    ['Codex', 'codex/sessions/2026/03/02'],
+    ['OTLP', 'otlp'],
+    ['OpenClaw transcripts', 'transcripts/home/.openclaw/agents/main/sessions'],
+  ];
+  for (const [name, rel] of cases) {
+    test(`${name}: every event's line is exported, none skipped, each line once and as it is on disk`, async () => {
+      const dir = path.join(FORMATS, rel);
+      const ix = await rebuild([dir]);
+      try {
+        const indexed = countSelection(ix.db, {});
+        assert.ok(indexed > 0);
+        const chunks: Buffer[] = [];
+        const result = await exportLines(ix.db, {}, (c) => chunks.push(Buffer.from(c)));
+        assert.equal(result.skipped, 0);
+        assert.equal(result.events, indexed);
+        // every exported line is a line (or, for a whole-file document, the whole file) of the folder
+        const { readdirSync } = await import('node:fs');
+        const onDisk = readdirSync(dir).filter((f) => /\.jsonl?$/.test(f)).map((f) => readFileSync(path.join(dir, f), 'utf8'));
+        const out = Buffer.concat(chunks).toString('utf8');
+        assert.ok(out.length > 0);
+        const files = onDisk.map((t) => t.trimEnd());
+        for (const line of out.trimEnd().split('\n')) {
+          if (line.trim()) assert.ok(files.some((t) => t.includes(line)), `not from the folder: ${line.slice(0, 120)}`);
+        }
+      } finally {
+        ix.close();
+      }
+    });
+  }
+});

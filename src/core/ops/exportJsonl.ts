@@ -257,11 +257,24 @@ function readAt(fds: Map<string, number>, file: string, off: number, len: number
   }
 }
 
-/** A cheap check that the bytes still are the indexed event: its id (a transcript entry's: the entry id) appears in the line. */
+/** Parts of a made-up event id that name its kind of event, not a value of its line. */
+const ID_TAGS = new Set(['claude', 'codex', 'otlp', 'msg', 'tool', 'start', 'end', 'call', 'spawn', 'subend', 'session', 'tokens']);
+
+/**
+ * A cheap check that the bytes still are the indexed event. An id taken from the line (the plugin
+ * log's) is quoted in it, and so is a transcript entry's id; an id made of the line's hash says
+ * nothing (the offset and length are trusted). A mapper's made-up id (`claude:tool:<id>:end`,
+ * `otlp:<trace>:<span>:call`, `codex:<session>:tokens:<total>:<last>`) joins tags and values, some
+ * from the line and some from elsewhere (the file's session): one of its values of 4 characters
+ * or more must be in the line.
+ */
 function looksLikeEvent(line: Buffer, eid: string): boolean {
   if (line.length === 0) return false;
   if (eid.startsWith('sha1:')) return true;
-  return line.includes(JSON.stringify(entryIdOfEventId(eid) ?? eid));
+  const entry = entryIdOfEventId(eid);
+  if (entry !== null || !eid.includes(':')) return line.includes(JSON.stringify(entry ?? eid));
+  const values = eid.split(':').filter((v) => v.length >= 4 && !ID_TAGS.has(v));
+  return values.length === 0 || values.some((v) => line.includes(v));
 }
 
 /**
