@@ -69,6 +69,25 @@ function transcriptIds(ix: TelemetryIndex): string[] {
   return all(ix.db, "SELECT e.eid FROM events e JOIN strings f ON f.id = e.fmt WHERE f.s = 'openclaw-transcript' ORDER BY e.id").map((r) => decodeEventId(r.eid));
 }
 
+/** A transcript of RUN1 in an agent's sessions folder, indexed; `body` gets the index, the file and its folder (all gone after). */
+async function withIndexedTranscript(body: (ix: TelemetryIndex, file: string, dir: string) => Promise<void>): Promise<void> {
+  const tmp = tempDir();
+  try {
+    const dir = path.join(tmp.dir, 'agents', 'main', 'sessions');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${SID}.jsonl`);
+    writeFileSync(file, RUN1.join(''));
+    const ix = await rebuild([dir]);
+    try {
+      await body(ix, file, dir);
+    } finally {
+      ix.close();
+    }
+  } finally {
+    tmp.cleanup();
+  }
+}
+
 test('transcript event ids: from the entry id and time, the tag before the entry id; any other id has no entry id', () => {
   const ts = Date.parse('2026-03-02T09:00:01.000Z');
   assert.equal(entryEventId('a0000001', ts), `tr:${ts.toString(36)}:a0000001`);
@@ -114,38 +133,25 @@ test('transcript event ids: no line hashed; re-indexing (fresh, or a saved index
   }
 });
 
-test('transcript event ids: entries appended to a transcript are counted once, also when synced again or indexed afresh', async () => {
-  const tmp = tempDir();
-  try {
-    const dir = path.join(tmp.dir, 'agents', 'main', 'sessions');
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `${SID}.jsonl`);
-    writeFileSync(file, RUN1.join(''));
-    const ix = await rebuild([dir]);
+test('transcript event ids: entries appended to a transcript are counted once, also when synced again or indexed afresh', () =>
+  withIndexedTranscript(async (ix, file, dir) => {
+    const before = counts(ix);
+    assert.deepEqual(before, { events: 7, runs: 1, toolCalls: 1, llmCalls: 2, tokens: 350, cost: 0.003 });
+    appendFileSync(file, RUN2.join(''));
+    const rep = await ix.sync([dir], { sliceMs: 0 });
+    assert.deepEqual([rep.added, rep.duplicates, rep.problems], [2, 0, 0]);
+    const after = counts(ix);
+    assert.deepEqual(after, { events: 10, runs: 2, toolCalls: 1, llmCalls: 3, tokens: 690, cost: 0.007 });
+    const again = await ix.sync([dir], { sliceMs: 0 });
+    assert.deepEqual([again.added, again.removed], [0, 0]);
+    assert.deepEqual(counts(ix), after);
+    const fresh = await rebuild([dir]);
     try {
-      const before = counts(ix);
-      assert.deepEqual(before, { events: 7, runs: 1, toolCalls: 1, llmCalls: 2, tokens: 350, cost: 0.003 });
-      appendFileSync(file, RUN2.join(''));
-      const rep = await ix.sync([dir], { sliceMs: 0 });
-      assert.deepEqual([rep.added, rep.duplicates, rep.problems], [2, 0, 0]);
-      const after = counts(ix);
-      assert.deepEqual(after, { events: 10, runs: 2, toolCalls: 1, llmCalls: 3, tokens: 690, cost: 0.007 });
-      const again = await ix.sync([dir], { sliceMs: 0 });
-      assert.deepEqual([again.added, again.removed], [0, 0]);
-      assert.deepEqual(counts(ix), after);
-      const fresh = await rebuild([dir]);
-      try {
-        assert.deepEqual(snapshot(fresh), snapshot(ix));
-      } finally {
-        fresh.close();
-      }
+      assert.deepEqual(snapshot(fresh), snapshot(ix));
     } finally {
-      ix.close();
+      fresh.close();
     }
-  } finally {
-    tmp.cleanup();
-  }
-});
+  }));
 
 test('transcript event ids: the same entry twice (repeated, or written again with other spacing and key order) is counted once', async () => {
   const tmp = tempDir();
@@ -236,25 +242,12 @@ test('transcript event ids: every event reads back from its line by its id, and 
   }
 });
 
-test('a file read from its start keeps the hash of its first bytes from that read (no second read): the same hash the file gives, so an append is not taken for a replacement', async () => {
-  const tmp = tempDir();
-  try {
-    const dir = path.join(tmp.dir, 'agents', 'main', 'sessions');
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `${SID}.jsonl`);
-    writeFileSync(file, RUN1.join(''));
-    const ix = await rebuild([dir]);
-    try {
-      const row = all(ix.db, 'SELECT head_len, head_hash FROM files')[0]!;
-      assert.equal(row.head_len, 256);
-      assert.equal(row.head_hash, createHash('sha1').update(readFileSync(file).subarray(0, 256)).digest('hex'));
-      appendFileSync(file, RUN2.join(''));
-      const rep = await ix.sync([dir], { sliceMs: 0 });
-      assert.deepEqual([rep.added, rep.removed], [2, 0], 'read on from where it stopped, nothing read again');
-    } finally {
-      ix.close();
-    }
-  } finally {
-    tmp.cleanup();
-  }
-});
+test('a file read from its start keeps the hash of its first bytes from that read (no second read): the same hash the file gives, so an append is not taken for a replacement', () =>
+  withIndexedTranscript(async (ix, file, dir) => {
+    const row = all(ix.db, 'SELECT head_len, head_hash FROM files')[0]!;
+    assert.equal(row.head_len, 256);
+    assert.equal(row.head_hash, createHash('sha1').update(readFileSync(file).subarray(0, 256)).digest('hex'));
+    appendFileSync(file, RUN2.join(''));
+    const rep = await ix.sync([dir], { sliceMs: 0 });
+    assert.deepEqual([rep.added, rep.removed], [2, 0], 'read on from where it stopped, nothing read again');
+  }));
