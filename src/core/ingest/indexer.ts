@@ -4,7 +4,7 @@ import { closeSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { readLines, type RawLine } from '../source/lineReader';
 import { createSchema, dropQueryIndexes, QUERY_INDEXES, schemaVersionOf, SCHEMA_VERSION } from '../store/schema';
-import { one } from '../store/sql';
+import { one, outsideAnswers } from '../store/sql';
 import { classifyTelemetryFile } from '../source/telemetryFiles';
 import { EventWriter } from './eventWriter';
 import { Pricer, type UserPriceFile } from '../source/prices';
@@ -289,11 +289,12 @@ export class TelemetryIndex {
 
   /**
    * Makes events searchable (full-text search, see searchIndex.ts) for about `maxMs` of work;
-   * resumes where the last call stopped. Must not be called during a sync.
+   * resumes where the last call stopped. Must not be called during a sync. Its rows are read by no
+   * kept answer, so answers kept while the index is unchanged (memoWhileUnchanged) stay.
    */
   fillSearch(opts: FillOptions = {}): SearchIndexProgress {
     const before = searchState(this.db).cursor;
-    const p = fillSearchIndex(this.db, opts);
+    const p = outsideAnswers(this.db, () => fillSearchIndex(this.db, opts));
     if (searchState(this.db).cursor !== before) this.changedSinceExport = true;
     return p;
   }

@@ -32,12 +32,6 @@ import { DirWatch } from './dirWatch';
 import { IndexLock } from './lock';
 import { realClock, SyncScheduler, type Clock, type PassResult } from './scheduler';
 import { trace, tracing } from '../trace';
-import { outsideAnswers } from '../store/sql';
-
-/** Fills the search index (bounded by `opts`) without dropping the answers kept for the panel's paging. */
-function fillSearch(index: TelemetryIndex, opts: Parameters<TelemetryIndex['fillSearch']>[0]): ReturnType<TelemetryIndex['fillSearch']> {
-  return outsideAnswers(index.db, () => index.fillSearch(opts));
-}
 
 export type Emit = <E extends WorkerEventName>(event: E, params: WorkerEvents[E]) => void;
 
@@ -369,7 +363,7 @@ export class IndexEngine {
           continue;
         }
         const wasDirty = index.dirty;
-        const p = fillSearch(index, { maxMs: this.opts.searchSliceMs ?? 50, batch: this.opts.searchBatch ?? 1000, stopInBatch: true });
+        const p = index.fillSearch({ maxMs: this.opts.searchSliceMs ?? 50, batch: this.opts.searchBatch ?? 1000, stopInBatch: true });
         this.lastFillSlice = Date.now();
         if (tracing) trace('worker', 'fill', { ms: this.lastFillSlice - now, complete: p.complete });
         if (index.dirty && (!wasDirty || !p.complete)) this.scheduler.noteChanges(1);
@@ -400,7 +394,7 @@ export class IndexEngine {
   /** Full-text search (fullSearch.ts) over what the search index holds; a fill still to do is started. */
   fullSearch(query: string, limit?: number): FullSearchResult {
     // Without the background fill, the search fills what it can first (bounded).
-    if (this.opts.backgroundSearch === false && this.index) fillSearch(this.index, { maxMs: 250 });
+    if (this.opts.backgroundSearch === false) this.index?.fillSearch({ maxMs: 250 });
     const r = fullSearch(this.db, query, limit === undefined ? {} : { limit });
     if (!r.index.complete) this.kickSearch(true);
     return r;
@@ -413,7 +407,7 @@ export class IndexEngine {
       await this.searchFill;
       await this.scheduler.quiesce();
       if (!this.index || searchProgress(this.index.db).complete) return;
-      if (this.opts.backgroundSearch === false) fillSearch(this.index, {});
+      if (this.opts.backgroundSearch === false) this.index.fillSearch({});
     }
   }
 
@@ -591,7 +585,7 @@ export class IndexEngine {
     const served = {
       get db() { return db(); },
       sync: () => this.sync(this.hostDirs()),
-      fillSearch: (opts: { maxMs?: number }) => (this.index ? fillSearch(this.index, opts) : undefined),
+      fillSearch: (opts: { maxMs?: number }) => this.index?.fillSearch(opts),
     };
     const server = new TelemetryServer({ index: served, dirs: [], receiveDir, port, indexFile: null, log: (l) => this.log('warn', `telemetry server: ${l}`) });
     this.server = server;
@@ -629,7 +623,7 @@ export class IndexEngine {
   serverRead(route: string, query: string, now: number): ReadAnswer {
     const index = this.index;
     if (!index) throw new Error('the telemetry index is not open');
-    return readAnswer(index.db, route, query, { now, fillSearch: (o) => fillSearch(index, o) });
+    return readAnswer(index.db, route, query, { now, fillSearch: (o) => index.fillSearch(o) });
   }
 
   serverStatus(): ServerStatus {
