@@ -16,9 +16,13 @@
 //      header shows its counts (headerMs, polled from the outside), then the tabs Tokens, Files, Events and
 //      Timeline in turn, each until the webview answers again and stays free of long tasks for a moment.
 //      firstPaintMs: from the pick of the session until the webview has drawn the header and the first
-//      timeline page (its own performance marks); firstPaintParts splits it into VS Code creating the
-//      webview (until its document starts), loading the script, the header, the first page, and ownMs (the
-//      part the extension controls: from the app's start to the first page drawn).
+//      timeline page (its own performance marks). firstPaintParts splits it where VS Code hands the page over:
+//      VS Code first loads a placeholder document into the webview's frame through the webview's service
+//      worker and writes the extension's HTML into it at that document's DOMContentLoaded; vscodeMs is the pick
+//      until then (webviewCreatedMs until the frame's navigation starts + placeholderMs), fromDocumentMs the
+//      rest, all of it the extension's: scriptLoadedMs (page parsed, script run), headerDrawnMs,
+//      firstPageDrawnMs (ownMs = the two). Then the probe's empty webview (a panel with a one-line script,
+//      opened the same way, after the replay): emptyWebview gives the same parts for it, VS Code's floor here.
 // It prints one JSON line on stdout (progress goes to stderr): per phase the worst extension-host stall
 // (ms), the webview's longest task (PerformanceObserver 'longtask' inside the webview frame),
 // append → visible p50/p95, syncs during the load, peak RSS of the extension host (/proc VmRSS samples and
@@ -97,6 +101,12 @@ const opts = parseArgs(process.argv.slice(2));
 const t0 = Date.now();
 const log = (msg) => process.stderr.write(`[bench:host ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${msg}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** In a webview's frame: its timeOrigin and when its placeholder document had loaded (epoch ms). */
+function frameTimes() {
+  const nav = performance.getEntriesByType('navigation')[0];
+  return { origin: performance.timeOrigin, documentAt: performance.timeOrigin + (nav ? nav.domContentLoadedEventEnd : 0) };
+}
 
 const until = (what, fn, timeout = STEP_TIMEOUT, every = 100) => pollUntil(what, fn, timeout, every);
 
@@ -483,20 +493,25 @@ async function main() {
     }
   };
   // First paint, from the webview's own marks (epoch ms): the app started (its script loaded), the header was
-  // drawn, the first timeline page was drawn. From the pick: the whole; from the app's start: the part the
-  // extension controls (worker answers and the webview's rendering), without VS Code creating the webview.
+  // drawn, the first timeline page was drawn. VS Code creates a webview's page in two steps: a placeholder document
+  // (fake.html, served by the webview's service worker; its navigation starts at the frame's timeOrigin), into which
+  // it writes the extension's HTML once that placeholder's DOMContentLoaded has fired. Until then nothing of the
+  // extension's page exists: the parts split the whole at that point (vscodeMs | fromDocumentMs).
   const marks = opened.error
     ? null
     : await until('the first timeline page drawn', async () => {
         const m = await webviewFrame()?.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark').map((e) => [e.name, performance.timeOrigin + e.startTime])));
-        return m && m['atx-first-page'] ? { ...m, origin: await webviewFrame()?.evaluate(() => performance.timeOrigin) } : null;
+        return m && m['atx-first-page'] ? { ...m, ...(await webviewFrame()?.evaluate(frameTimes)) } : null;
       }, STEP_TIMEOUT, 50);
   const firstPaint = marks
     ? {
         firstPaintMs: Math.round(marks['atx-first-page'] - picked),
         firstPaintParts: {
           webviewCreatedMs: Math.round(marks.origin - picked),
-          scriptLoadedMs: Math.round(marks['atx-start'] - marks.origin),
+          placeholderMs: Math.round(marks.documentAt - marks.origin),
+          vscodeMs: Math.round(marks.documentAt - picked),
+          fromDocumentMs: Math.round(marks['atx-first-page'] - marks.documentAt),
+          scriptLoadedMs: Math.round(marks['atx-start'] - marks.documentAt),
           headerDrawnMs: Math.round(marks['atx-header'] - marks['atx-start']),
           firstPageDrawnMs: Math.round(marks['atx-first-page'] - marks['atx-header']),
           ownMs: Math.round(marks['atx-first-page'] - marks['atx-start']),
@@ -571,6 +586,42 @@ async function main() {
     webviewLongTasks: longTasksOver('webview', p3, p3End, TARGETS.longTaskMs),
     workbenchLongestTaskMs: longest('workbench', p3, p3End) ?? 0,
   };
+
+  // ---------------------------------------------------------------- VS Code's own webview
+  // The same way (command palette → a panel in the active group), a webview with nothing but a one-line script:
+  // what VS Code itself takes here before any extension's webview can paint. Opened after the replay (so its
+  // figures are those of a second webview in the window, which can only make them smaller).
+  let emptyWebview = null;
+  if (!opened.error) {
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await input.fill('>Bench Probe: Open Empty Webview');
+    await pickRow('Bench Probe: Open Empty Webview').click({ timeout: STEP_TIMEOUT });
+    const clicked = Date.now();
+    const m = await until('the empty webview\'s script', async () => {
+      for (const f of page.frames()) {
+        const got = await f
+          .evaluate(() => {
+            const at = (n) => performance.getEntriesByName(n)[0]?.startTime;
+            const start = at('probe-start');
+            const paint = at('probe-paint');
+            return start != null && paint != null ? { start: performance.timeOrigin + start, paint: performance.timeOrigin + paint } : null;
+          })
+          .catch(() => null);
+        if (got) return { ...got, ...(await f.evaluate(frameTimes)) };
+      }
+      return null;
+    }, STEP_TIMEOUT, 50);
+    emptyWebview = {
+      webviewCreatedMs: Math.round(m.origin - clicked),
+      placeholderMs: Math.round(m.documentAt - m.origin),
+      vscodeMs: Math.round(m.documentAt - clicked),
+      scriptStartedMs: Math.round(m.start - m.documentAt),
+      paintedMs: Math.round(m.paint - clicked),
+    };
+    log(`  an empty webview (the probe's) painted ${emptyWebview.paintedMs} ms after the pick: ${JSON.stringify(emptyWebview)}`);
+  }
+  phases.replay.emptyWebview = emptyWebview;
 
   // ---------------------------------------------------------------- collect
   await until('the probe to close the replay phase', () => readProbe(probeOut).some((r) => r.type === 'phase' && r.name === 'replay'), 30_000);

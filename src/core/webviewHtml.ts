@@ -1,7 +1,11 @@
 /**
- * The replay webview's HTML, as a pure string builder (no vscode import): a strict CSP (scripts only by nonce, no
- * inline script, no remote content), one nonce'd module script, and the initial target as base64 JSON in the root
- * element's `data-bootstrap` attribute.
+ * The replay webview's HTML, as a pure string builder (no vscode import): a strict CSP (scripts and styles only by
+ * nonce or from the extension's own files, no remote content), one nonce'd module script, and the initial target as
+ * base64 JSON in the root element's `data-bootstrap` attribute.
+ *
+ * The script and the stylesheet can be given as their text: they are then written into the page (each with the
+ * nonce) instead of being fetched. A webview fetches its files through its service worker from the window, which
+ * in a remote window asks the server: a round trip that the first paint of every new panel waited for.
  */
 import { randomBytes } from 'node:crypto';
 import type { WebviewBootstrap } from '../protocol/messages';
@@ -13,8 +17,12 @@ export interface WebviewHtmlOptions {
   nonce: string;
   /** `webview.asWebviewUri(dist/webview.js)`, as a string. */
   scriptUri: string;
+  /** The text of dist/webview.js: written into the page instead of `scriptUri` when it can be (see inlinable). */
+  scriptText?: string;
   /** `webview.asWebviewUri(media/webview.css)`, as a string; omitted when there is no stylesheet. */
   styleUri?: string;
+  /** The text of the stylesheet: written into the page instead of `styleUri` when it can be. */
+  styleText?: string;
   bootstrap: WebviewBootstrap;
   title: string;
 }
@@ -42,26 +50,43 @@ export function webviewCsp(cspSource: string, nonce: string): string {
   return [
     "default-src 'none'",
     `img-src ${cspSource} data:`,
-    `style-src ${cspSource}`,
+    `style-src ${cspSource} 'nonce-${nonce}'`,
     `font-src ${cspSource}`,
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
 }
 
+/**
+ * Whether `text` can be the content of a `<script>` or `<style>` element as it is: the HTML parser ends such an
+ * element at the first `</script` or `</style` and treats `<!--` specially in scripts, whatever the JS or CSS
+ * around it means. Text with any of these is fetched from its file instead.
+ */
+export function inlinable(text: string | undefined): text is string {
+  return text !== undefined && text.length > 0 && !/<\/(script|style)|<!--/i.test(text);
+}
+
 export function renderWebviewHtml(o: WebviewHtmlOptions): string {
   if (!/^[A-Za-z0-9+/=_-]+$/.test(o.nonce)) throw new Error('renderWebviewHtml: the nonce must be base64 or base64url');
   const a = escapeHtml;
+  const style = inlinable(o.styleText)
+    ? `<style nonce="${a(o.nonce)}">${o.styleText}</style>\n`
+    : o.styleUri
+      ? `<link rel="stylesheet" href="${a(o.styleUri)}">\n`
+      : '';
+  const script = inlinable(o.scriptText)
+    ? `<script type="module" nonce="${a(o.nonce)}">${o.scriptText}</script>`
+    : `<script type="module" nonce="${a(o.nonce)}" src="${a(o.scriptUri)}"></script>`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${a(webviewCsp(o.cspSource, o.nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-${o.styleUri ? `<link rel="stylesheet" href="${a(o.styleUri)}">\n` : ''}<title>${a(o.title)}</title>
+${style}<title>${a(o.title)}</title>
 </head>
 <body>
 <atx-app data-bootstrap="${a(encodeBootstrap(o.bootstrap))}"></atx-app>
-<script type="module" nonce="${a(o.nonce)}" src="${a(o.scriptUri)}"></script>
+${script}
 </body>
 </html>
 `;

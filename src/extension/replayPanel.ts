@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import {
   detailsPartOf, FIRST_TIMELINE_PAGE, isEnvelope, protocolVersion, type CommandHandlers, type EncodedAnswer, type Envelope, type NotificationMethod, type Notifications,
   type PersistedWebviewState, type RequestHandlers, type WebviewBootstrap,
@@ -8,6 +10,20 @@ import type { IndexService } from './indexService';
 import type { WorkerMethod, WorkerParams } from '../protocol/worker';
 
 export const REPLAY_VIEW_TYPE = 'agentTelemetry.replay';
+
+/** The webview's script and stylesheet as text, read once (they are written into each panel's page), or undefined. */
+const ownFiles = new Map<string, string | undefined>();
+function ownFile(extensionPath: string, ...p: string[]): string | undefined {
+  const file = path.join(extensionPath, ...p);
+  if (!ownFiles.has(file)) {
+    try {
+      ownFiles.set(file, readFileSync(file, 'utf8'));
+    } catch {
+      ownFiles.set(file, undefined); // fetched by the webview from its URI instead
+    }
+  }
+  return ownFiles.get(file);
+}
 
 /**
  * The replay panels: one per session (or one for the cross-session events view), reused when
@@ -182,7 +198,9 @@ class ReplayPanel {
       cspSource: webview.cspSource,
       nonce: createNonce(),
       scriptUri: asUri('dist', 'webview.js'),
+      scriptText: ownFile(this.context.extensionPath, 'dist', 'webview.js'),
       styleUri: asUri('media', 'webview.css'),
+      styleText: ownFile(this.context.extensionPath, 'media', 'webview.css'),
       bootstrap: this.target,
       title: titleOf(this.target),
     });

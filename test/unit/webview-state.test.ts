@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { BlobChunk, RequestHandlers, SessionView } from '../../src/protocol/messages';
 import { isEnvelope, protocolVersion } from '../../src/protocol/messages';
 import type { FileOperation, ReplayEvent, RunSummary } from '../../src/protocol/model';
-import { encodeBootstrap, renderWebviewHtml, webviewCsp } from '../../src/core/webviewHtml';
+import { encodeBootstrap, inlinable, renderWebviewHtml, webviewCsp } from '../../src/core/webviewHtml';
 import { appendChunk, blobProgress, hashVerdict, isInlineBlobRef } from '../../src/webview/state/blobs';
 import { describeEvent } from '../../src/webview/state/eventSummary';
 import { dateInputToMs, kindOptions, toEventsFilter } from '../../src/webview/state/eventsQuery';
@@ -483,10 +483,10 @@ describe('webview HTML', () => {
     title: 'Replay </title><script>alert(1)</script>',
   });
 
-  test('strict CSP, one nonce\'d module script, no inline script, escaped title and bootstrap', () => {
+  test('strict CSP, one nonce\'d module script fetched from its URI (no text given), escaped title and bootstrap', () => {
     assert.equal(
       webviewCsp('https://x.vscode-cdn.net', 'abc123'),
-      "default-src 'none'; img-src https://x.vscode-cdn.net data:; style-src https://x.vscode-cdn.net; font-src https://x.vscode-cdn.net; script-src 'nonce-abc123'",
+      "default-src 'none'; img-src https://x.vscode-cdn.net data:; style-src https://x.vscode-cdn.net 'nonce-abc123'; font-src https://x.vscode-cdn.net; script-src 'nonce-abc123'",
     );
     assert.ok(html.includes(`content="default-src &#39;none&#39;; img-src`));
     assert.equal(html.match(/<script/g)?.length, 1);
@@ -495,6 +495,45 @@ describe('webview HTML', () => {
     const attr = /data-bootstrap="([^"]*)"/.exec(html)![1]!;
     assert.deepEqual(decodeBootstrap(attr), { view: 'session', sessionKey: 'a"><script>1</script>' });
     assert.throws(() => renderWebviewHtml({ cspSource: 'x', nonce: "a' 'unsafe-inline", scriptUri: 'y', bootstrap: { view: 'events' }, title: 't' }));
+  });
+
+  const base = {
+    cspSource: 'https://x.vscode-cdn.net',
+    nonce: 'n0nce',
+    scriptUri: 'https://x.vscode-cdn.net/dist/webview.js',
+    styleUri: 'https://x.vscode-cdn.net/media/webview.css',
+    bootstrap: { view: 'events' } as const,
+    title: 't',
+  };
+
+  test('the script and stylesheet given as text are written into the page, each with the nonce, and nothing is fetched', () => {
+    const script = 'const a = 1 < 2 && "x"; customElements.define("x-y", class extends HTMLElement {});';
+    const style = 'body { color: red; }';
+    const page = renderWebviewHtml({ ...base, scriptText: script, styleText: style });
+    assert.equal(page.match(/<script/g)?.length, 1);
+    assert.ok(page.includes(`<script type="module" nonce="n0nce">${script}</script>`));
+    assert.ok(page.includes(`<style nonce="n0nce">${style}</style>`));
+    assert.ok(!page.includes('webview.js') && !page.includes('webview.css') && !page.includes('<link'));
+    assert.ok(webviewCsp(base.cspSource, base.nonce).includes("script-src 'nonce-n0nce'"));
+  });
+
+  test('text the HTML parser would cut short (</script, </style, <!--) is fetched from its URI instead', () => {
+    for (const [scriptText, styleText] of [
+      ['let s = "</script><script>alert(1)</script>";', 'a { }'],
+      ['let s = "</SCRIPT >";', 'a { }'],
+      ['let s = "<!-- <script>";', 'a { }'],
+      ['ok()', 'a { content: "</style><script>alert(1)</script>"; }'],
+    ]) {
+      assert.ok(!inlinable(scriptText) || !inlinable(styleText));
+      const page = renderWebviewHtml({ ...base, scriptText, styleText });
+      assert.equal(page.match(/<script/gi)?.length, 1, page);
+      if (!inlinable(scriptText)) assert.ok(page.includes('<script type="module" nonce="n0nce" src="https://x.vscode-cdn.net/dist/webview.js"></script>'));
+      if (!inlinable(styleText)) assert.ok(page.includes('<link rel="stylesheet" href="https://x.vscode-cdn.net/media/webview.css">'));
+      assert.ok(!page.includes(scriptText) || !page.includes(styleText), 'what is cut short is not in the page');
+      assert.ok(!/<script>alert/i.test(page));
+    }
+    assert.equal(inlinable(''), false);
+    assert.equal(inlinable(undefined), false);
   });
 });
 

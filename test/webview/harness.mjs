@@ -95,6 +95,10 @@ export async function startServer({ renderWebviewHtml, webviewCsp }, fixture) {
         nonce,
         scriptUri: `${origin}/dist/webview.js`,
         styleUri: `${origin}/media/webview.css`,
+        // written into the page, as the extension does (?files=fetched: fetched from their URIs instead)
+        ...(url.searchParams.get('files') === 'fetched'
+          ? {}
+          : { scriptText: fs.readFileSync(path.join(root, 'dist/webview.js'), 'utf8'), styleText: fs.readFileSync(path.join(root, 'media/webview.css'), 'utf8') }),
         bootstrap,
         title: 'Replay </title><script>window.__pwned=3</script>',
       });

@@ -20,6 +20,9 @@
 // With $BENCH_PROBE_HEAP=DIR it samples the host's allocations (node:inspector HeapProfiler) and writes,
 // at the end of each phase, what of them is still alive (DIR/<phase>.heapprofile): where the host's
 // heap goes, by script.
+// Its command "Bench Probe: Open Empty Webview" opens a webview panel with nothing in it but a nonce'd inline script
+// that marks 'probe-start' (and 'probe-paint' at the next frame): how long VS Code itself takes to create a webview
+// here, the floor under any extension's first paint.
 // The probe never triggers Agent Telemetry itself: it calls ready() only once the extension is active.
 'use strict';
 const fs = require('node:fs');
@@ -35,7 +38,8 @@ const timers = [];
 /** @type {import('node:perf_hooks').IntervalHistogram | undefined} */
 let eld;
 
-function activate() {
+function activate(/** @type {import('vscode').ExtensionContext} */ context) {
+  context.subscriptions.push(vscode.commands.registerCommand('benchProbe.emptyWebview', openEmptyWebview));
   const out = process.env.BENCH_PROBE_OUT;
   if (!out) return;
   /** @type {string[]} */
@@ -186,6 +190,16 @@ function heapPhase(/** @type {string} */ ended) {
   heapSession.post('HeapProfiler.getSamplingProfile', (/** @type {unknown} */ err, /** @type {any} */ res) => {
     if (!err && res?.profile) fs.writeFileSync(`${dir}/${ended}.heapprofile`, JSON.stringify(res.profile));
   });
+}
+
+function openEmptyWebview() {
+  const panel = vscode.window.createWebviewPanel('benchProbe.empty', 'Empty webview', vscode.ViewColumn.Active, { enableScripts: true });
+  const nonce = require('node:crypto').randomBytes(16).toString('base64url');
+  panel.webview.html = `<!DOCTYPE html><html><head><meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-${nonce}'">
+</head><body><p id="probe">empty webview</p>
+<script nonce="${nonce}">performance.mark('probe-start'); requestAnimationFrame(() => setTimeout(() => performance.mark('probe-paint')));</script>
+</body></html>`;
 }
 
 function deactivate() {
