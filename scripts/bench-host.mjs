@@ -701,6 +701,9 @@ async function baselineFigures() {
     hostRssMb: mb(last),
     hostRssPeakMb: mb(Math.max(procMem(hostPid)?.hwm ?? 0, ...rssSamples.map(([, b]) => b))),
     hostHeapMb: samples.length ? mb(samples[samples.length - 1].heap) : null,
+    // the host's own stalls over those 20 s, with no extension of ours and nothing to do
+    worstStallMs: worstStall(readProbe(probeOut), from, Date.now()),
+    stallsOver50: readProbe(probeOut).filter((r) => r.type === 'stall' && r.t >= from && r.ms > TARGETS.stallMs).map((r) => r.ms),
     totalMs: Date.now() - t0,
   };
 }
