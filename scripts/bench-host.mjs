@@ -23,6 +23,8 @@
 //      rest, all of it the extension's: scriptLoadedMs (page parsed, script run), headerDrawnMs,
 //      firstPageDrawnMs (ownMs = the two). Then the probe's empty webview (a panel with a one-line script,
 //      opened the same way, after the replay): emptyWebview gives the same parts for it, VS Code's floor here.
+//      $BENCH_EMPTY_FIRST=1 also opens it before the replay (then the replay is the window's second webview:
+//      in code-server every webview after the first waits ~1 s for VS Code's service worker, empty or not).
 // It prints one JSON line on stdout (progress goes to stderr): per phase the worst extension-host stall
 // (ms), the webview's longest task (PerformanceObserver 'longtask' inside the webview frame),
 // append → visible p50/p95, syncs during the load, peak RSS of the extension host (/proc VmRSS samples and
@@ -101,6 +103,42 @@ const opts = parseArgs(process.argv.slice(2));
 const t0 = Date.now();
 const log = (msg) => process.stderr.write(`[bench:host ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${msg}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Opens the probe's empty webview from the command palette and times it from the pick: until its frame's
+ * navigation starts, its placeholder document is loaded (VS Code's part), its script runs, it has painted.
+ */
+async function openEmptyWebview(page) {
+  const input = page.locator('.quick-input-widget input');
+  await page.keyboard.press('F1');
+  await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+  await input.fill('>Bench Probe: Open Empty Webview');
+  await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Bench Probe: Open Empty Webview' }).first().click({ timeout: STEP_TIMEOUT });
+  const clicked = Date.now();
+  const m = await until('the empty webview\'s script', async () => {
+    for (const f of page.frames()) {
+      const got = await f
+        .evaluate(() => {
+          const at = (n) => performance.getEntriesByName(n)[0]?.startTime;
+          const start = at('probe-start');
+          const paint = at('probe-paint');
+          return start != null && paint != null ? { start: performance.timeOrigin + start, paint: performance.timeOrigin + paint } : null;
+        })
+        .catch(() => null);
+      if (got) return { ...got, ...(await f.evaluate(frameTimes)) };
+    }
+    return null;
+  }, STEP_TIMEOUT, 50);
+  const figures = {
+    webviewCreatedMs: Math.round(m.origin - clicked),
+    placeholderMs: Math.round(m.documentAt - m.origin),
+    vscodeMs: Math.round(m.documentAt - clicked),
+    scriptStartedMs: Math.round(m.start - m.documentAt),
+    paintedMs: Math.round(m.paint - clicked),
+  };
+  log(`  an empty webview (the probe's) painted ${figures.paintedMs} ms after the pick: ${JSON.stringify(figures)}`);
+  return figures;
+}
 
 /** In a webview's frame: its timeOrigin and when its placeholder document had loaded (epoch ms). */
 function frameTimes() {
@@ -447,6 +485,10 @@ async function main() {
   await sleep(2000);
 
   // ---------------------------------------------------------------- phase 3: replay
+  if (process.env.BENCH_EMPTY_FIRST) {
+    log('an empty webview first');
+    await openEmptyWebview(page);
+  }
   log(`phase 3: Open Replay of ${largest.key} and switch its tabs`);
   setPhase('replay');
   const p3 = Date.now();
@@ -589,38 +631,8 @@ async function main() {
 
   // ---------------------------------------------------------------- VS Code's own webview
   // The same way (command palette → a panel in the active group), a webview with nothing but a one-line script:
-  // what VS Code itself takes here before any extension's webview can paint. Opened after the replay (so its
-  // figures are those of a second webview in the window, which can only make them smaller).
-  let emptyWebview = null;
-  if (!opened.error) {
-    await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
-    await input.fill('>Bench Probe: Open Empty Webview');
-    await pickRow('Bench Probe: Open Empty Webview').click({ timeout: STEP_TIMEOUT });
-    const clicked = Date.now();
-    const m = await until('the empty webview\'s script', async () => {
-      for (const f of page.frames()) {
-        const got = await f
-          .evaluate(() => {
-            const at = (n) => performance.getEntriesByName(n)[0]?.startTime;
-            const start = at('probe-start');
-            const paint = at('probe-paint');
-            return start != null && paint != null ? { start: performance.timeOrigin + start, paint: performance.timeOrigin + paint } : null;
-          })
-          .catch(() => null);
-        if (got) return { ...got, ...(await f.evaluate(frameTimes)) };
-      }
-      return null;
-    }, STEP_TIMEOUT, 50);
-    emptyWebview = {
-      webviewCreatedMs: Math.round(m.origin - clicked),
-      placeholderMs: Math.round(m.documentAt - m.origin),
-      vscodeMs: Math.round(m.documentAt - clicked),
-      scriptStartedMs: Math.round(m.start - m.documentAt),
-      paintedMs: Math.round(m.paint - clicked),
-    };
-    log(`  an empty webview (the probe's) painted ${emptyWebview.paintedMs} ms after the pick: ${JSON.stringify(emptyWebview)}`);
-  }
+  // what VS Code itself takes here before any extension's webview can paint, opened after the replay.
+  const emptyWebview = opened.error ? null : await openEmptyWebview(page);
   phases.replay.emptyWebview = emptyWebview;
 
   // ---------------------------------------------------------------- collect
