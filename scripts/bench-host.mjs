@@ -142,7 +142,7 @@ async function openEmptyWebview(page) {
 
 /** In a webview's frame: its timeOrigin and when its placeholder document had loaded (epoch ms). */
 function frameTimes() {
-  const nav = performance.getEntriesByType('navigation')[0];
+  const nav = /** @type {PerformanceNavigationTiming | undefined} */ (performance.getEntriesByType('navigation')[0]);
   return { origin: performance.timeOrigin, documentAt: performance.timeOrigin + (nav ? nav.domContentLoadedEventEnd : 0) };
 }
 
@@ -627,6 +627,8 @@ async function main() {
     webviewLongestTaskMs: webviewSeen ? (longest('webview', p3, p3End) ?? 0) : null,
     webviewLongTasks: longTasksOver('webview', p3, p3End, TARGETS.longTaskMs),
     workbenchLongestTaskMs: longest('workbench', p3, p3End) ?? 0,
+    /** @type {Record<string, number> | null} the probe's empty webview, opened next */
+    emptyWebview: null,
   };
 
   // ---------------------------------------------------------------- VS Code's own webview

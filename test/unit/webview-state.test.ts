@@ -518,12 +518,13 @@ describe('webview HTML', () => {
   });
 
   test('text the HTML parser would cut short (</script, </style, <!--) is fetched from its URI instead', () => {
-    for (const [scriptText, styleText] of [
+    const cases: [string, string][] = [
       ['let s = "</script><script>alert(1)</script>";', 'a { }'],
       ['let s = "</SCRIPT >";', 'a { }'],
       ['let s = "<!-- <script>";', 'a { }'],
       ['ok()', 'a { content: "</style><script>alert(1)</script>"; }'],
-    ]) {
+    ];
+    for (const [scriptText, styleText] of cases) {
       assert.ok(!inlinable(scriptText) || !inlinable(styleText));
       const page = renderWebviewHtml({ ...base, scriptText, styleText });
       assert.equal(page.match(/<script/gi)?.length, 1, page);
