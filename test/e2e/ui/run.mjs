@@ -344,6 +344,12 @@ try {
     const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
     await until('the session header in the webview', async () => (await frame.locator('text=agent:coder:review').count()) > 0);
     await until('the failed command in the timeline', async () => (await frame.locator('text=/npm run lint/').count()) > 0);
+    // The app's script and stylesheet are written into the page with its nonce: nothing fetched through the
+    // webview's service worker before the app can start.
+    const scripts = await frame.locator('script').evaluateAll((els) => els.map((e) => ({ src: e.getAttribute('src'), nonce: /** @type {HTMLScriptElement} */ (e).nonce, length: e.textContent?.length ?? 0 })));
+    if (scripts.some((x) => x.src)) throw new Error(`a script fetched from a URI: ${JSON.stringify(scripts)}`);
+    if (!scripts.some((x) => x.nonce && x.length > 10_000)) throw new Error(`no nonce'd app script in the page: ${JSON.stringify(scripts)}`);
+    if ((await frame.locator('link[rel="stylesheet"]').count()) > 0) throw new Error('the stylesheet is fetched from a URI');
     await frame.getByRole('button', { name: /jump to cause/i }).first().click();
     await until('the cause shown in the detail pane', async () => (await frame.locator('text=/exit code 1/').count()) > 0);
     await page.mouse.move(900, 760);
