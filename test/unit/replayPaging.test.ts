@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DETAILS_PAGE_MAX, sessionDetails, sessionDetailsPage, sessionHeader, sessionRuns, sessionView, timelinePage, TIMELINE_PAGE_MAX } from '../../src/core/query/replayView';
-import { DETAILS_PARTS } from '../../src/protocol/messages';
+import { DETAILS_PARTS, type DetailsPart } from '../../src/protocol/messages';
+import { expensiveToolCalls } from '../../src/core/query/toolCosts';
 import { listRuns, listSessions } from '../../src/core/query/summaryQueries';
 import { generateSample } from '../../src/core/sample/generate';
 import type { TelemetryIndex } from '../../src/core/ingest/indexer';
@@ -112,6 +113,35 @@ test('generated sample: the largest sessions page exactly like sessionView, and 
     assert.equal(sessionDetailsPage(ix.db, big, undefined, part, { offset: 0, limit: 1e9 })![part].length, Math.min(whole[part].length, DETAILS_PAGE_MAX));
   }
   assert.equal(sessionDetailsPage(ix.db, 'agent:nobody:main', undefined, 'llmCalls', { offset: 0, limit: 10 }), null);
+  ix.close();
+});
+
+test('generated sample: the LLM and tool call lists share one cost computation and answer as each does asked alone', async () => {
+  const sample = await generateSample({ outDir: path.join(tmp, 'sample-costs'), events: 2000 });
+  const ix = await rebuild(sample.dirs);
+  const touch = () => ix.db.run("UPDATE meta SET value = value WHERE key = 'schema_version'"); // drops every kept answer
+  const sessions = listSessions(ix.db).sort((a, b) => b.toolCallCount - a.toolCallCount).slice(0, 3);
+  let priced = 0;
+  for (const s of sessions) {
+    const runs = listRuns(ix.db, s.sessionKey);
+    for (const runId of [undefined, runs[0]!.runId, runs[runs.length - 1]!.runId]) {
+      const what = `${s.sessionKey} ${runId ?? '(all runs)'}`;
+      const page = (part: DetailsPart) => sessionDetailsPage(ix.db, s.sessionKey, runId, part, { offset: 0, limit: 5000 })!;
+      touch();
+      const toolsAlone = page('toolCalls');
+      touch();
+      const llmAlone = page('llmCalls');
+      touch();
+      const llmFirst = page('llmCalls');
+      const toolsAfter = page('toolCalls');
+      assert.deepEqual(llmFirst, llmAlone, what);
+      assert.deepEqual(toolsAfter, toolsAlone, what);
+      // the most expensive calls from the kept costs are those computed on their own
+      assert.deepEqual(toolsAfter.expensiveTools, expensiveToolCalls(ix.db, s.sessionKey, 5), what);
+      priced += toolsAfter.toolCalls.filter((t) => t.costUsd > 0).length + llmFirst.llmCalls.filter((c) => c.contextByTool.length > 0).length;
+    }
+  }
+  assert.ok(priced > 0, 'some tool calls carry costs');
   ix.close();
 });
 

@@ -119,7 +119,17 @@ export function sessionDetails(db: Database, sessionKey: string, runId?: string,
      ORDER BY COALESCE(t.started_ts, t.ended_ts), t.tool_call_id`,
     scope.params,
   );
-  const report = toolCosts(db, [...new Set([...llmRows.map((r) => r.runNo), ...toolRows.map((r) => r.run as number)])]);
+  // The costs of every run of the scope, computed once and kept while the index is unchanged: each run's
+  // costs depend on that run (and its session's compactions) only, so the LLM calls' list and the tool
+  // calls' list, asked one after the other, share them.
+  const scoped = !want('llmCalls') && !want('toolCalls')
+    ? null
+    : memoWhileUnchanged(db, `toolCosts\n${sessionKey}\n${runId ?? ''}`, () => {
+        const runs = all(db, scope.runs, scope.params).map((r) => r.run as number);
+        return { runs: new Set(runs), report: toolCosts(db, runs) };
+      });
+  if (!scoped) return { llmCalls: [], toolCalls: [], fileOps: want('fileOps') ? files(db, sessionKey, { runId }) : [] };
+  const report = scoped.report;
   const costs = report.tools;
   const llmCalls = llmRows.map(({ ev, runNo: _, ...c }) => ({ ...c, contextByTool: report.contextByCall.get(ev) ?? [] }));
   const toolCalls = toolRows.map((r): ToolCall => {
@@ -130,7 +140,7 @@ export function sessionDetails(db: Database, sessionKey: string, runId?: string,
     llmCalls,
     toolCalls,
     fileOps: want('fileOps') ? files(db, sessionKey, { runId }) : [],
-    ...(want('toolCalls') ? { expensiveTools: expensiveToolCalls(db, sessionKey, 5) } : {}),
+    ...(want('toolCalls') ? { expensiveTools: expensiveToolCalls(db, sessionKey, 5, scoped) } : {}),
   };
 }
 

@@ -302,17 +302,22 @@ export function toolCostRows(db: Database, byModel: boolean): CostRow[] {
     .sort((a, b) => b.costUsd - a.costUsd || (a.key < b.key ? -1 : 1));
 }
 
-/** The tool calls of a session that cost the most (first ingestion + re-reads), most expensive first. */
-export function expensiveToolCalls(db: Database, sessionKey: string, limit = 10): ExpensiveToolCall[] {
+/**
+ * The tool calls of a session that cost the most (first ingestion + re-reads), most expensive first.
+ * `known`: costs already computed for a set of runs; used when it holds every run needed (a run's costs
+ * do not depend on the other runs computed with it).
+ */
+export function expensiveToolCalls(db: Database, sessionKey: string, limit = 10, known?: { runs: ReadonlySet<number>; report: ToolCostReport }): ExpensiveToolCall[] {
   const key = stringId(db, sessionKey);
   if (key === null) return [];
   const runs = all(db, 'SELECT DISTINCT run FROM llm_calls WHERE skey = ? AND run IS NOT NULL', [key]).map((r) => r.run as number);
-  const report = toolCosts(db, runs);
+  const report = known && runs.every((r) => known.runs.has(r)) ? known.report : toolCosts(db, runs);
+  const wanted = new Set(runs);
   const names = new Map<number, string>();
   if (runs.length) for (const r of all(db, `SELECT id, s FROM strings WHERE id IN (${runs.join(',')})`)) names.set(r.id as number, r.s as string);
   const ends = new Map<string, { ev: SqlValue }>();
   const top = [...report.tools.values()]
-    .filter((t) => t.costUsd + t.carriedCostUsd > 0)
+    .filter((t) => wanted.has(t.run) && t.costUsd + t.carriedCostUsd > 0)
     .sort((a, b) => b.costUsd + b.carriedCostUsd - (a.costUsd + a.carriedCostUsd) || (a.startedTs ?? 0) - (b.startedTs ?? 0))
     .slice(0, limit);
   if (top.length) {
