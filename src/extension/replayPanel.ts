@@ -11,11 +11,14 @@ import type { WorkerMethod, WorkerParams } from '../protocol/worker';
 
 export const REPLAY_VIEW_TYPE = 'agentTelemetry.replay';
 
-/** The webview's script and stylesheet as text, read once (they are written into each panel's page), or undefined. */
+/**
+ * The webview's script and stylesheet as text (they are written into each panel's page), or undefined when
+ * unreadable. Read once, except while the extension is being developed (a rebuilt bundle shows in the next panel).
+ */
 const ownFiles = new Map<string, string | undefined>();
-function ownFile(extensionPath: string, ...p: string[]): string | undefined {
-  const file = path.join(extensionPath, ...p);
-  if (!ownFiles.has(file)) {
+function ownFile(context: vscode.ExtensionContext, ...p: string[]): string | undefined {
+  const file = path.join(context.extensionPath, ...p);
+  if (!ownFiles.has(file) || context.extensionMode === vscode.ExtensionMode.Development) {
     try {
       ownFiles.set(file, readFileSync(file, 'utf8'));
     } catch {
@@ -198,9 +201,9 @@ class ReplayPanel {
       cspSource: webview.cspSource,
       nonce: createNonce(),
       scriptUri: asUri('dist', 'webview.js'),
-      scriptText: ownFile(this.context.extensionPath, 'dist', 'webview.js'),
+      scriptText: ownFile(this.context, 'dist', 'webview.js'),
       styleUri: asUri('media', 'webview.css'),
-      styleText: ownFile(this.context.extensionPath, 'media', 'webview.css'),
+      styleText: ownFile(this.context, 'media', 'webview.css'),
       bootstrap: this.target,
       title: titleOf(this.target),
     });
