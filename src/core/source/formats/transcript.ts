@@ -63,7 +63,22 @@ export function entryEventId(entryId: string | null, ts: number | null, tag: str
 
 /** The time part of an entry's event ids (computed once per line); null when its events are named by the line's hash. */
 function entryStamp(entryId: string | null, ts: number | null): string | null {
-  return entryId === null || ts === null || !Number.isSafeInteger(ts) ? null : ts.toString(36);
+  return entryId === null || ts === null || !Number.isSafeInteger(ts) ? null : base36(ts);
+}
+
+const DIGITS36 = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** A safe integer in base 36, as `n.toString(36)` writes it (that one takes the slow path of fractional numbers). */
+export function base36(n: number): string {
+  if (n === 0) return '0';
+  let v = Math.abs(n);
+  let out = '';
+  while (v > 0) {
+    const q = Math.floor(v / 36);
+    out = DIGITS36[v - q * 36]! + out;
+    v = q;
+  }
+  return n < 0 ? `-${out}` : out;
 }
 
 function stampedId(stamp: string, entryId: string, tag: string | number): string {
