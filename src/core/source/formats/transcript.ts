@@ -252,7 +252,13 @@ function assistantEvents(o: Obj, m: Obj, e: EntryLine): OpenClawShaped[] {
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content.filter((b) => isObj(b) && b.type === 'text' && typeof b.text === 'string').map((b) => (b as Obj).text as string).join('\n');
+  // One pass; a single text block (the usual case) is its own text, not a copy.
+  let out: string | null = null;
+  for (const b of content) {
+    if (!isObj(b) || b.type !== 'text' || typeof b.text !== 'string') continue;
+    out = out === null ? b.text : `${out}\n${b.text}`;
+  }
+  return out ?? '';
 }
 
 /** A tool result's content: its text when it is only text, else the blocks (image bytes left out). */
