@@ -287,7 +287,7 @@ export class EventWriter {
     if (file.format == null) this.setFormat(file, n.format);
     for (const p of n.problems) this.problem(file.id, l.line, l.offset, p);
     if (n.format === UNKNOWN_FORMAT) this.reportUnknownOnce(file, l);
-    const fmt = this.intern(n.format);
+    const fmt = this.intern(n.format, 8);
     let outcome: LineOutcome | null = null;
     for (const e of n.events) {
       // Unknown records may have no time at all: keep them in place without a problem per line.

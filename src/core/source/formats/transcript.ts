@@ -294,10 +294,12 @@ export function readSessionsIndex(dir: string): SessionsIndex {
   const file = path.join(dir, 'sessions.json');
   let st;
   try {
-    st = statSync(file);
+    // Most folders have none: asked without an exception (one per transcript file otherwise).
+    st = statSync(file, { throwIfNoEntry: false });
   } catch {
     return NO_SESSIONS;
   }
+  if (!st) return NO_SESSIONS;
   const hit = sessionsCache.get(file);
   if (hit && hit.mtime === st.mtimeMs && hit.size === st.size) return hit.index;
   let entries: SessionsEntry[] = [];
