@@ -68,6 +68,31 @@ test('the bundled table prices a known model, with our exclusive input converted
   assert.equal(new Pricer().price('anthropic', 'claude-sonnet-4-5', ts, t, 0).source, 'price-table');
 });
 
+test('one pricer over many hours answers as the library does for each call: models with one price, dated prices and time-of-day prices', () => {
+  const pr = new Pricer();
+  const t = { input: 1400, output: 100, cacheRead: 2000, cacheWrite: 0 };
+  const lib = (model: string, ts: number) => calcPrice({ input_tokens: 3400, cache_read_tokens: 2000, output_tokens: 100 }, model, { timestamp: new Date(ts) })!.total_price;
+  const start = Date.UTC(2026, 2, 12, 12);
+  const seen = new Map<string, Set<number>>();
+  // Hour by hour over a day and a half (both sides of a dated price, every time of day), twice.
+  for (let round = 0; round < 2; round++) {
+    for (let h = 0; h < 36; h++) {
+      const ts = start + h * 3_600_000 + 17 * 60_000;
+      for (const model of ['claude-sonnet-4-5', 'claude-opus-4-6', 'deepseek-chat']) {
+        const p = pr.price(null, model, ts, t, null);
+        assert.equal(p.source, 'price-table', model);
+        close(p.cost, lib(model, ts), `${model} at ${new Date(ts).toISOString()}`);
+        if (!seen.has(model)) seen.set(model, new Set());
+        seen.get(model)!.add(Math.round(p.cost * 1e12));
+      }
+      assert.equal(pr.price('acme', 'mystery-model', ts, t, null).source, 'unknown');
+    }
+  }
+  // deepseek-chat is cheaper off-peak: the pricer still tells the hours apart.
+  assert.equal(seen.get('deepseek-chat')!.size, 2);
+  assert.equal(seen.get('claude-sonnet-4-5')!.size, 1);
+});
+
 test('a user price file: entries checked one by one, problems said, the good ones used', () => {
   const f = parseUserPrices(JSON.stringify({ prices: [{ model: 'm', input: 1, output: 2 }, { model: 'x', input: -1, output: 2 }, { input: 1 }, { model: 'p*', provider: 'acme', input: 1, output: 1, cacheRead: 0.5 }] }));
   assert.equal(f.prices.length, 2);

@@ -15,7 +15,7 @@ import { all } from '../../src/core/store/sql';
 import { decodeEventId } from '../../src/core/store/eventIds';
 import { PayloadReader } from '../../src/core/source/payloads';
 import { exportLines } from '../../src/core/ops/exportJsonl';
-import { entryEventId, entryIdOfEventId } from '../../src/core/source/formats/transcript';
+import { base36, entryEventId, entryIdOfEventId } from '../../src/core/source/formats/transcript';
 import { rebuild, snapshot, sql, tempDir } from './helpers';
 
 const FIX = path.join(__dirname, '..', 'fixtures', 'formats', 'transcripts', 'home', '.openclaw', 'agents', 'main', 'sessions');
@@ -99,6 +99,15 @@ test('transcript event ids: from the entry id and time, the tag before the entry
   assert.equal(entryEventId('a0000001', 1.5), null, 'a time that is not whole milliseconds: none');
   assert.equal(entryIdOfEventId('sha1:0123456789abcdef0123'), null);
   assert.equal(entryIdOfEventId('evt_0123456789ab'), null);
+});
+
+test('the time part of transcript ids is written as toString(36) writes whole numbers: before 1970, at 0, up to the largest safe integer', () => {
+  const values = [0, 1, -1, 35, 36, -36, 36 ** 5, 36 ** 5 - 1, Date.parse('1969-12-31T23:59:59.999Z'), Date.parse('2026-03-02T09:00:01.000Z'), Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER];
+  // And a spread of magnitudes in between.
+  for (let bits = 1; bits <= 53; bits++) values.push(2 ** bits - 1, -(2 ** bits) + 7, Math.floor(2 ** bits / 3));
+  for (const v of values) assert.equal(base36(v), v.toString(36), String(v));
+  const ts = Date.parse('1969-07-20T20:17:40.000Z');
+  assert.equal(entryEventId('a0000001', ts), `tr:${ts.toString(36)}:a0000001`);
 });
 
 test('transcript event ids: no line hashed; re-indexing (fresh, or a saved index synced again) gives identical ids and counts', async () => {

@@ -55,6 +55,8 @@ export class EventWriter {
   private stmts: Record<string, Statement> | null = null;
   /** The events insert of a sync that is not a bulk first index (one row at a time: it may be a duplicate). */
   private eventInsert: FastStatement | null = null;
+  /** The insert of a newly interned string (bound the fast way: thousands per sync of many files). */
+  private stringInsert: FastStatement | null = null;
   /** Rows of the tables written once per event, inserted many per statement (see rowBatch.ts). */
   private readonly rows: Record<'event' | 'run' | 'tool' | 'llm' | 'message' | 'subagent' | 'usage', RowBatch>;
   readonly totals: SessionTotals;
@@ -156,7 +158,6 @@ export class EventWriter {
     if (this.stmts) return this.stmts;
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
-      string: p('INSERT INTO strings (id, s) VALUES (?, ?)'),
       owner: p('SELECT file FROM events WHERE eid = ?'),
       link: p('INSERT OR IGNORE INTO session_links (sid, skey) VALUES (?, ?)'),
       problem: p('INSERT INTO problems (file, line, off, reason) VALUES (?,?,?,?)'),
@@ -173,6 +174,8 @@ export class EventWriter {
     for (const r of Object.values(this.rows)) r.free();
     this.eventInsert?.free();
     this.eventInsert = null;
+    this.stringInsert?.free();
+    this.stringInsert = null;
     if (!this.stmts) return;
     for (const st of Object.values(this.stmts)) st.free();
     this.stmts = null;
@@ -236,7 +239,8 @@ export class EventWriter {
     let id = this.strings.get(v);
     if (id === undefined) {
       id = this.nextString++;
-      this.statements.string!.run([id, v]);
+      this.stringInsert ??= FastStatement.prepare(this.db, 'INSERT INTO strings (id, s) VALUES (?, ?)');
+      this.stringInsert.run([id, v]);
       this.strings.set(v, id);
       this.names[id] = v;
     }
@@ -283,7 +287,7 @@ export class EventWriter {
     if (file.format == null) this.setFormat(file, n.format);
     for (const p of n.problems) this.problem(file.id, l.line, l.offset, p);
     if (n.format === UNKNOWN_FORMAT) this.reportUnknownOnce(file, l);
-    const fmt = this.intern(n.format);
+    const fmt = this.intern(n.format, 8);
     let outcome: LineOutcome | null = null;
     for (const e of n.events) {
       // Unknown records may have no time at all: keep them in place without a problem per line.
@@ -656,6 +660,18 @@ export class EventWriter {
     }
   }
 
+  /** The names of recently seen file paths (a session works on the same files again and again). */
+  private readonly fileNames = new Map<string, string>();
+  private fileNameOfPath(p: string): string {
+    let n = this.fileNames.get(p);
+    if (n === undefined) {
+      if (this.fileNames.size >= 4096) this.fileNames.clear();
+      n = fileNameOf(p);
+      this.fileNames.set(p, n);
+    }
+    return n;
+  }
+
   /** Writes the kind-specific row. */
   private derive(kind: string, ev: number, ts: number, o: Obj, data: Obj, agent: number | null, skey: number | null, run: number | null, fmt: number | null): void {
     const tf = this.strings.get(TRANSCRIPT);
@@ -690,7 +706,7 @@ export class EventWriter {
           ev, call, run, skey, ts, end ? 1 : 0, this.intern(name, 7), failed ? 1 : 0,
           end ? num(data.durationMs) : null, file, execCommandOf(name, data),
           end ? errorText(data.error) : null, blobCount(o, data), end ? resultSize(o, data) : null,
-          end && file !== null ? this.intern(fileNameOf(file) || null) : null,
+          end && file !== null ? this.intern(this.fileNameOfPath(file) || null) : null,
         ]);
         return;
       }

@@ -27,10 +27,45 @@ export function num(v: unknown): number | null {
 export function timeOf(v: unknown): number | null {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (typeof v === 'string') {
-    const t = Date.parse(v);
-    return Number.isNaN(t) ? null : t;
+    const t = v.length === 24 ? utcMillis(v) : NaN;
+    if (!Number.isNaN(t)) return t;
+    const p = Date.parse(v);
+    return Number.isNaN(p) ? null : p;
   }
   return null;
+}
+
+/** Two decimal digits of `s` at `i` (NaN unless both are digits). */
+function digits2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : NaN;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS.sssZ` (what most producers write, `toISOString`'s shape) read by hand,
+ * as Date.parse reads it; NaN for anything else, or a date whose day could be past its month's
+ * end, which Date.parse is left to decide.
+ */
+function utcMillis(s: string): number {
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 46 || s.charCodeAt(23) !== 90) return NaN;
+  const y = digits2(s, 0) * 100 + digits2(s, 2);
+  const mo = digits2(s, 5);
+  const d = digits2(s, 8);
+  const h = digits2(s, 11);
+  const mi = digits2(s, 14);
+  const sec = digits2(s, 17);
+  const ms3 = s.charCodeAt(22) - 48;
+  const ms = digits2(s, 20) * 10 + ms3;
+  // Every comparison with NaN (a character that is not a digit) is false.
+  if (!(y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 28 && h <= 23 && mi <= 59 && sec <= 59 && ms3 >= 0 && ms3 <= 9 && ms >= 0)) return NaN;
+  // Days since 1970-01-01 of the proleptic Gregorian date (years counted from March).
+  const yy = mo <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5) + d - 1;
+  const days = era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+  return ((days * 24 + h) * 60 + mi) * 60_000 + sec * 1000 + ms;
 }
 
 /** The message of an error that may be a string, an `{message}` object, or absent. */

@@ -129,7 +129,7 @@ export function readUserPrices(file: string): UserPriceFile {
   return { ...parsed, problems: parsed.problems.map((p) => `${file}: ${p}`) };
 }
 
-/** Rates of one (provider, model) in the price table during one hour; tiered: call the library per call. */
+/** Rates of one (provider, model) in the price table (at any time, or during one hour); tiered: call the library per call. */
 type TableEntry = { kind: 'none' } | { kind: 'flat'; rates: Rates } | { kind: 'tiered'; rates: Rates; firstTier: number };
 
 const HOUR = 3_600_000;
@@ -185,16 +185,23 @@ export class Pricer {
   }
 
   /**
-   * The table's per-token rates for (provider, model) at `ts`, found once per hour of calls. The
-   * rates are the library's own answers for a thousand tokens of each bucket, so a flat price
-   * (cost linear in tokens) needs no further call; a tiered one is asked per call.
+   * The table's per-token rates for (provider, model) at `ts`. The rates are the library's own
+   * answers for a thousand tokens of each bucket, so a flat price (cost linear in tokens) needs no
+   * further call; a tiered one is asked per call. A model whose price never depends on the time
+   * (no dated or time-of-day prices, or not in the table at all) is looked up once; any other
+   * once per hour of calls.
    */
   private tableRates(provider: string | null, model: string, ts: number): Exclude<TableEntry, { kind: 'none' }> | null {
-    const key = `${provider ?? ''}\u0000${model}\u0000${Math.floor(ts / HOUR)}`;
-    let e = this.table.get(key);
+    const timeless = `t\u0000${provider ?? ''}\u0000${model}`;
+    let e = this.table.get(timeless);
     if (!e) {
-      e = tableEntry(provider, model, Math.floor(ts / HOUR) * HOUR);
-      this.table.set(key, e);
+      const key = `h\u0000${provider ?? ''}\u0000${model}\u0000${Math.floor(ts / HOUR)}`;
+      e = this.table.get(key);
+      if (!e) {
+        const found = tableEntry(provider, model, Math.floor(ts / HOUR) * HOUR);
+        e = found.entry;
+        this.table.set(found.timeless ? timeless : key, e);
+      }
     }
     return e.kind === 'none' ? null : e;
   }
@@ -217,38 +224,45 @@ function scaled(r: Rates, t: CallTokens, cost: number, source: CostSource): Pric
 /** The library's price for the call (its input_tokens includes the cached tokens), or null. */
 function libraryPrice(provider: string | null, model: string, ts: number, t: CallTokens): number | null {
   const usage = { input_tokens: t.input + t.cacheRead + t.cacheWrite, cache_read_tokens: t.cacheRead, cache_write_tokens: t.cacheWrite, output_tokens: t.output };
-  return libraryCall(usage, provider, model, ts)?.total ?? null;
+  return libraryCall(usage, provider, model, ts).total;
 }
 
-function libraryCall(usage: Record<string, number>, provider: string | null, model: string, ts: number): { total: number; firstTier: number } | null {
+/**
+ * The library's price of `usage`, or null; `timeless`: the answer is the same at any time (the
+ * model has one price, or the provider or model is not in the table). A library error is never
+ * timeless (it may come from the price of one period).
+ */
+function libraryCall(usage: Record<string, number>, provider: string | null, model: string, ts: number): { total: number; firstTier: number; timeless: boolean } | { total: null; timeless: boolean } {
   const timestamp = new Date(ts);
   try {
     const r = (provider ? calcPrice(usage, model, { providerId: provider.toLowerCase(), timestamp }) : null) ?? calcPrice(usage, model, { timestamp });
-    if (!r) return null;
+    if (!r) return { total: null, timeless: true };
     // Tiers start at an input size (the tier applies above it): the lowest start of any price.
     let firstTier = Infinity;
     for (const v of Object.values(r.model_price)) {
       if (typeof v === 'object' && v !== null) for (const tier of v.tiers) firstTier = Math.min(firstTier, tier.start);
     }
-    return { total: r.total_price, firstTier };
+    return { total: r.total_price, firstTier, timeless: !Array.isArray(r.model.prices) };
   } catch {
-    return null;
+    return { total: null, timeless: false };
   }
 }
 
-function tableEntry(provider: string | null, model: string, at: number): TableEntry {
+/** The table entry of (provider, model) at time `at`, and whether it holds at any time. */
+function tableEntry(provider: string | null, model: string, at: number): { entry: TableEntry; timeless: boolean } {
   // Few tokens, so a tiered price answers with its base tier.
   const M = 1000;
   const inOnly = libraryCall({ input_tokens: M }, provider, model, at);
-  if (!inOnly) return { kind: 'none' };
+  if (inOnly.total === null) return { entry: { kind: 'none' }, timeless: inOnly.timeless };
   const out = libraryCall({ output_tokens: M }, provider, model, at);
   const cr = libraryCall({ input_tokens: M, cache_read_tokens: M }, provider, model, at);
   const cw = libraryCall({ input_tokens: M, cache_write_tokens: M }, provider, model, at);
   const rates: Rates = {
     input: inOnly.total / M,
-    output: (out?.total ?? 0) / M,
-    cacheRead: (cr?.total ?? inOnly.total) / M,
-    cacheWrite: (cw?.total ?? inOnly.total) / M,
+    output: (out.total ?? 0) / M,
+    cacheRead: (cr.total ?? inOnly.total) / M,
+    cacheWrite: (cw.total ?? inOnly.total) / M,
   };
-  return Number.isFinite(inOnly.firstTier) ? { kind: 'tiered', rates, firstTier: inOnly.firstTier } : { kind: 'flat', rates };
+  const timeless = inOnly.timeless && out.timeless && cr.timeless && cw.timeless;
+  return { entry: Number.isFinite(inOnly.firstTier) ? { kind: 'tiered', rates, firstTier: inOnly.firstTier } : { kind: 'flat', rates }, timeless };
 }

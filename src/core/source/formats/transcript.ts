@@ -63,7 +63,22 @@ export function entryEventId(entryId: string | null, ts: number | null, tag: str
 
 /** The time part of an entry's event ids (computed once per line); null when its events are named by the line's hash. */
 function entryStamp(entryId: string | null, ts: number | null): string | null {
-  return entryId === null || ts === null || !Number.isSafeInteger(ts) ? null : ts.toString(36);
+  return entryId === null || ts === null || !Number.isSafeInteger(ts) ? null : base36(ts);
+}
+
+const DIGITS36 = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** A safe integer in base 36, as `n.toString(36)` writes it (that one takes the slow path of fractional numbers). */
+export function base36(n: number): string {
+  if (n === 0) return '0';
+  let v = Math.abs(n);
+  let out = '';
+  while (v > 0) {
+    const q = Math.floor(v / 36);
+    out = DIGITS36[v - q * 36]! + out;
+    v = q;
+  }
+  return n < 0 ? `-${out}` : out;
 }
 
 function stampedId(stamp: string, entryId: string, tag: string | number): string {
@@ -237,7 +252,13 @@ function assistantEvents(o: Obj, m: Obj, e: EntryLine): OpenClawShaped[] {
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content.filter((b) => isObj(b) && b.type === 'text' && typeof b.text === 'string').map((b) => (b as Obj).text as string).join('\n');
+  // One pass; a single text block (the usual case) is its own text, not a copy.
+  let out: string | null = null;
+  for (const b of content) {
+    if (!isObj(b) || b.type !== 'text' || typeof b.text !== 'string') continue;
+    out = out === null ? b.text : `${out}\n${b.text}`;
+  }
+  return out ?? '';
 }
 
 /** A tool result's content: its text when it is only text, else the blocks (image bytes left out). */
@@ -273,10 +294,12 @@ export function readSessionsIndex(dir: string): SessionsIndex {
   const file = path.join(dir, 'sessions.json');
   let st;
   try {
-    st = statSync(file);
+    // Most folders have none: asked without an exception (one per transcript file otherwise).
+    st = statSync(file, { throwIfNoEntry: false });
   } catch {
     return NO_SESSIONS;
   }
+  if (!st) return NO_SESSIONS;
   const hit = sessionsCache.get(file);
   if (hit && hit.mtime === st.mtimeMs && hit.size === st.size) return hit.index;
   let entries: SessionsEntry[] = [];
