@@ -94,38 +94,24 @@ interface DiskFile {
 const HEAD_BYTES = 256;
 /** New bytes above which a first index is built in bulk mode (query indexes made at the end). */
 const BULK_BYTES = 16 * 1024 * 1024;
-/**
- * Room made for a first index per byte of logs (sample logs make 0.2–0.4 database bytes per byte),
- * and at most: the room takes memory from the start, whatever the logs turn out to hold (a log of
- * a few huge skipped lines makes almost nothing), so it stays small; past it the file grows as before.
- */
-const ROOM_PER_LOG_BYTE = 0.4;
-const MAX_ROOM = 16 * 1024 * 1024;
 
 /**
  * The index over one or more telemetry directories: an sql.js database kept in step with the
  * JSONL files by `sync`. The JSONL stays the source of truth: any state here can be rebuilt.
  */
 export class TelemetryIndex {
-  private writer: EventWriter;
+  private readonly writer: EventWriter;
   private changedSinceExport = false;
-  private database: Database;
 
-  private constructor(db: Database, private readonly sql: SqlJsStatic) {
-    this.database = db;
+  private constructor(readonly db: Database) {
     this.writer = new EventWriter(db);
-  }
-
-  /** The index's database (a first index in bulk mode moves it once, see `makeRoom`: ask for it, do not keep it). */
-  get db(): Database {
-    return this.database;
   }
 
   /** A new, empty index. */
   static create(sql: SqlJsStatic): TelemetryIndex {
     const db = new sql.Database();
     createSchema(db);
-    return new TelemetryIndex(db, sql);
+    return new TelemetryIndex(db);
   }
 
   /**
@@ -144,7 +130,7 @@ export class TelemetryIndex {
         db.close();
         return { index: TelemetryIndex.create(sql), rebuildReason: `index schema ${version ?? 'unknown'} ≠ ${SCHEMA_VERSION}` };
       }
-      return { index: new TelemetryIndex(db, sql) };
+      return { index: new TelemetryIndex(db) };
     } catch (err) {
       db?.close();
       return { index: TelemetryIndex.create(sql), rebuildReason: `stored index unreadable (${(err as Error).message})` };
@@ -260,7 +246,6 @@ export class TelemetryIndex {
     // A first index of a large folder: build the query indexes once at the end instead of row by row.
     const fresh = (one(this.db, 'SELECT COUNT(*) AS c FROM events')?.c ?? 0) === 0;
     const bulk = fresh && progress.bytesTotal > (opts.bulkBytes ?? BULK_BYTES);
-    if (bulk) this.makeRoom(progress.bytesTotal);
     this.writer.totals.begin(fresh);
     this.writer.beginSync();
     if (bulk) dropQueryIndexes(this.db);
@@ -312,28 +297,6 @@ export class TelemetryIndex {
     const p = outsideAnswers(this.db, () => fillSearchIndex(this.db, opts));
     if (searchState(this.db).cursor !== before) this.changedSinceExport = true;
     return p;
-  }
-
-  /**
-   * Before a first index of `logBytes` of logs: the database moves into a file with room for what
-   * they will likely make (see ROOM_PER_LOG_BYTE), so that it does not grow by copies. sql.js keeps
-   * the database file in memory and grows it by an eighth each time a write passes its end, copying
-   * all of it: for a database of tens of megabytes that is hundreds of megabytes copied and as much
-   * garbage. The bytes past the database's own size (which its header records) are not part of it
-   * and are never exported.
-   */
-  private makeRoom(logBytes: number): void {
-    const room = Math.min(MAX_ROOM, Math.floor(logBytes * ROOM_PER_LOG_BYTE));
-    const image = this.database.export();
-    if (room <= image.length) return;
-    const spacious = new Uint8Array(room);
-    spacious.set(image);
-    const pricer = this.writer.pricer;
-    this.resetStatements();
-    this.database.close();
-    this.database = new this.sql.Database(spacious);
-    this.writer = new EventWriter(this.database);
-    this.writer.pricer = pricer;
   }
 
   /** Pairs the files on disk with the known ones; what changed is dropped or reset, the rest planned. */
