@@ -138,7 +138,7 @@ test('generated sample: the LLM and tool call lists share one cost computation a
       assert.deepEqual(toolsAfter, toolsAlone, what);
       // the most expensive calls from the kept costs are those computed on their own
       assert.deepEqual(toolsAfter.expensiveTools, expensiveToolCalls(ix.db, s.sessionKey, 5), what);
-      priced += toolsAfter.toolCalls.filter((t) => t.costUsd > 0).length + llmFirst.llmCalls.filter((c) => c.contextByTool.length > 0).length;
+      priced += toolsAfter.toolCalls.filter((t) => (t.costUsd ?? 0) > 0).length + llmFirst.llmCalls.filter((c) => (c.contextByTool?.length ?? 0) > 0).length;
     }
   }
   assert.ok(priced > 0, 'some tool calls carry costs');
