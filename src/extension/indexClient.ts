@@ -12,6 +12,7 @@
  * No VS Code API here (tokens are taken by shape), so unit tests drive it with a real worker.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { constants, setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
   isWorkerMessage, type HostMessage, type WorkerEventName, type WorkerEvents, type WorkerMethod, type WorkerParams,
@@ -75,6 +76,11 @@ export class IndexClient {
     private readonly workerData: unknown,
     private readonly onCrash: (err: Error) => void = () => undefined,
     private readonly mode: WorkerMode = 'thread',
+    /**
+     * A child-process worker runs below normal priority: when the cores are busy, the editor's processes (this
+     * extension host, the window's renderer) run first and the index waits; on idle cores it runs at full speed.
+     */
+    private readonly background = false,
   ) {}
 
   get running(): boolean {
@@ -112,6 +118,13 @@ export class IndexClient {
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
+    if (this.background && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, constants.priority.PRIORITY_BELOW_NORMAL);
+      } catch {
+        // not allowed here: it runs at normal priority
+      }
+    }
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-2000);

@@ -65,12 +65,14 @@ export class IndexService implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
-    // A child process of its own, so the index's memory is not the extension host's.
+    // A child process of its own, so the index's memory is not the extension host's; below normal priority,
+    // so that on busy cores the host and the window run first (the index is a cache that can wait).
     this.client = new IndexClient(
       vscode.Uri.joinPath(dist, 'worker.js').fsPath,
       { wasmPath: vscode.Uri.joinPath(dist, 'sql-wasm.wasm').fsPath },
       (err) => this.onCrash(err),
       'process',
+      true,
     );
     this.client.onEvent((event, params) => {
       if (event === 'index/changed') {

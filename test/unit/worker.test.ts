@@ -4,7 +4,8 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, getPriority } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -25,9 +26,9 @@ before(async () => {
 });
 process.on('exit', () => build.cleanup());
 
-function client(engine: Record<string, unknown> = {}, onCrash?: (e: Error) => void, mode: WorkerMode = 'thread') {
+function client(engine: Record<string, unknown> = {}, onCrash?: (e: Error) => void, mode: WorkerMode = 'thread', background = false) {
   const events: { event: WorkerEventName; params: unknown; at: number }[] = [];
-  const c = new IndexClient(script, { wasmPath, engine }, onCrash, mode);
+  const c = new IndexClient(script, { wasmPath, engine }, onCrash, mode, background);
   c.start();
   c.onEvent(<E extends WorkerEventName>(event: E, params: WorkerEvents[E]) => events.push({ event, params, at: Date.now() }));
   return { c, events };
@@ -458,6 +459,43 @@ test('worker as a child process: the same answers; a crash (SIGKILL, mid-sync) f
     store.cleanup();
   }
   assert.equal(crashes.length, 1, 'terminate is not a crash');
+});
+
+/** The worker processes this process has started (Linux: /proc), by pid. */
+function workerChildren(): number[] {
+  const pids: number[] = [];
+  for (const task of readdirSync('/proc/self/task')) {
+    for (const pid of readFileSync(`/proc/self/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number)) {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker')) pids.push(pid);
+    }
+  }
+  return pids;
+}
+
+test('worker as a child process: started as a background one, it runs below normal priority; otherwise at normal priority', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
+  const t = tempDir();
+  const normal = client({}, undefined, 'process');
+  try {
+    await normal.c.request('index/open', { file: null, dirs: [t.dir] });
+    const [plain] = workerChildren();
+    assert.ok(plain !== undefined, 'the worker process is a child of this one');
+    const background = client({}, undefined, 'process', true);
+    try {
+      await background.c.request('index/open', { file: null, dirs: [t.dir] });
+      const low = workerChildren().filter((pid) => pid !== plain);
+      assert.equal(low.length, 1);
+      assert.equal(getPriority(low[0]!), constants.priority.PRIORITY_BELOW_NORMAL);
+      assert.equal(getPriority(plain), getPriority(process.pid), 'the other one as this process');
+      // it still does its work
+      writeSessions(t.dir, 1, 5);
+      assert.equal((await background.c.request('index/sync', { dirs: [t.dir] })).added, 5);
+    } finally {
+      await background.c.terminate();
+    }
+  } finally {
+    await normal.c.terminate();
+    t.cleanup();
+  }
 });
 
 test('worker: answers asked encoded are the JSON bytes of the same answers (thread and child process); null stays null', async () => {
