@@ -72,11 +72,21 @@ test('resolveDirs: named folders with their nested log folders, discovered agent
   }
 });
 
-test('DirWatch: a change to a log file or to the folder set is seen by the next poll, once; other files are not', async () => {
+/** A DirWatch over a new home that polls only when asked (the folder set resolved every `rescanEvery` polls); `seen` gets each change's "new folders" flag. */
+async function watching(rescanEvery: number, body: (h: ReturnType<typeof home>, w: DirWatch, seen: boolean[]) => Promise<void>): Promise<void> {
   const h = home();
   const seen: boolean[] = [];
-  const w = new DirWatch({ pollMs: 1000, rescanEvery: 1, clock: stoppedClock, onChange: (d) => seen.push(d) });
+  const w = new DirWatch({ pollMs: 1000, rescanEvery, clock: stoppedClock, onChange: (d) => seen.push(d) });
   try {
+    await body(h, w, seen);
+  } finally {
+    w.stop();
+    h.cleanup();
+  }
+}
+
+test('DirWatch: a change to a log file or to the folder set is seen by the next poll, once; other files are not', async () => {
+  await watching(1, async (h, w, seen) => {
     const tel = path.join(h.dir, '.openclaw', 'agents', 'a', 'telemetry');
     writeFileSync(path.join(tel, 'events.jsonl'), eventLine());
     const dirs = w.set(h.spec());
@@ -101,17 +111,11 @@ test('DirWatch: a change to a log file or to the folder set is seen by the next 
     // two polls asked at once share one
     await Promise.all([w.poll(), w.poll()]);
     assert.equal(seen.length, 4);
-  } finally {
-    w.stop();
-    h.cleanup();
-  }
+  });
 });
 
 test('DirWatch: the folder set is resolved again every `rescanEvery` polls, the files every poll', async () => {
-  const h = home();
-  const seen: boolean[] = [];
-  const w = new DirWatch({ pollMs: 1000, rescanEvery: 3, clock: stoppedClock, onChange: (d) => seen.push(d) });
-  try {
+  await watching(3, async (h, w, seen) => {
     w.set(h.spec());
     await w.poll(); // 1st: rescans, baseline
     const b = h.agentDir('b', 'telemetry');
@@ -124,10 +128,7 @@ test('DirWatch: the folder set is resolved again every `rescanEvery` polls, the 
     await w.poll(); // 4th: rescans
     assert.deepEqual(seen, [false, false, true]);
     assert.ok(w.dirs.includes(b));
-  } finally {
-    w.stop();
-    h.cleanup();
-  }
+  });
 });
 
 test('DirWatch: the timer polls again and again until stopped', async () => {

@@ -69,12 +69,21 @@ function transcriptIds(ix: TelemetryIndex): string[] {
   return all(ix.db, "SELECT e.eid FROM events e JOIN strings f ON f.id = e.fmt WHERE f.s = 'openclaw-transcript' ORDER BY e.id").map((r) => decodeEventId(r.eid));
 }
 
-/** A transcript of RUN1 in an agent's sessions folder, indexed; `body` gets the index, the file and its folder (all gone after). */
-async function withIndexedTranscript(body: (ix: TelemetryIndex, file: string, dir: string) => Promise<void>): Promise<void> {
+/** An agent's empty sessions folder for `body` (gone after). */
+async function withSessionsDir(body: (dir: string) => Promise<void>): Promise<void> {
   const tmp = tempDir();
   try {
     const dir = path.join(tmp.dir, 'agents', 'main', 'sessions');
     mkdirSync(dir, { recursive: true });
+    await body(dir);
+  } finally {
+    tmp.cleanup();
+  }
+}
+
+/** A transcript of RUN1 in an agent's sessions folder, indexed; `body` gets the index, the file and its folder (all gone after). */
+async function withIndexedTranscript(body: (ix: TelemetryIndex, file: string, dir: string) => Promise<void>): Promise<void> {
+  await withSessionsDir(async (dir) => {
     const file = path.join(dir, `${SID}.jsonl`);
     writeFileSync(file, RUN1.join(''));
     const ix = await rebuild([dir]);
@@ -83,9 +92,7 @@ async function withIndexedTranscript(body: (ix: TelemetryIndex, file: string, di
     } finally {
       ix.close();
     }
-  } finally {
-    tmp.cleanup();
-  }
+  });
 }
 
 test('transcript event ids: from the entry id and time, the tag before the entry id; any other id has no entry id', () => {
@@ -190,10 +197,7 @@ test('transcript event ids: the same entry twice (repeated, or written again wit
 });
 
 test('transcript event ids: the same session in two files (a compressed copy beside it) is counted once', async () => {
-  const tmp = tempDir();
-  try {
-    const dir = path.join(tmp.dir, 'agents', 'main', 'sessions');
-    mkdirSync(dir, { recursive: true });
+  await withSessionsDir(async (dir) => {
     const text = [...RUN1, ...RUN2].join('');
     writeFileSync(path.join(dir, `${SID}.jsonl`), text);
     const alone = await rebuild([dir]);
@@ -207,16 +211,11 @@ test('transcript event ids: the same session in two files (a compressed copy bes
       alone.close();
       both.close();
     }
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 test('transcript event ids: every event reads back from its line by its id, and exports its line; an entry without id falls back to its line hash', async () => {
-  const tmp = tempDir();
-  try {
-    const dir = path.join(tmp.dir, 'agents', 'main', 'sessions');
-    mkdirSync(dir, { recursive: true });
+  await withSessionsDir(async (dir) => {
     // A version 1 entry: no id, no parent (it follows the previous entry).
     const noId = line({ type: 'model_change', timestamp: new Date(T0 + 30_000).toISOString(), provider: 'openai', modelId: 'gpt-5' });
     const text = [...RUN1, ...RUN2, noId].join('');
@@ -246,9 +245,7 @@ test('transcript event ids: every event reads back from its line by its id, and 
       reader.close();
       ix.close();
     }
-  } finally {
-    tmp.cleanup();
-  }
+  });
 });
 
 test('a file read from its start keeps the hash of its first bytes from that read (no second read): the same hash the file gives, so an append is not taken for a replacement', () =>
