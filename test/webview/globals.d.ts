@@ -23,5 +23,7 @@ interface Window {
   /** The stand-in host holds `session/details` back while true; `__releaseDetails` answers it. */
   __holdDetails: boolean;
   __releaseDetails: () => void;
+  /** Per frame: whether the replay header showed and how many event rows the timeline had (the first-paint test). */
+  __frames: { header: string | null; rows: number }[];
   acquireVsCodeApi: () => { postMessage(message: any): void; getState(): unknown; setState(state: unknown): void };
 }

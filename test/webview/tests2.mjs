@@ -201,6 +201,35 @@ export function registerMoreTests(test, { fixture }) {
     console.log(`    longest task: opening ${openLongest}ms; switching to Tokens ${tokens}ms, Files ${files}ms, Events ${events}ms, Timeline ${timeline}ms`);
   });
 
+  test('first opening: the header is drawn a frame before the first page\'s rows (two short tasks, not one long one)', async ({ open }) => {
+    // Each frame, before the app's own frame callbacks, note whether the header shows and how many event rows the
+    // timeline has. The stand-in host answers the first page before the header (it was asked first).
+    const page = await open(
+      { scenario: 'big', count: '60000' },
+      {
+        init: () => {
+          const seen = (window.__frames = []);
+          const deep = (root, sel) => root?.querySelector(sel) ?? null;
+          const sample = () => {
+            const app = document.querySelector('atx-app')?.shadowRoot;
+            const h2 = deep(app, 'header.top h2');
+            const timeline = deep(app, 'atx-timeline')?.shadowRoot;
+            seen.push({ header: h2?.textContent ?? null, rows: timeline ? timeline.querySelectorAll('.row.event').length : 0 });
+            requestAnimationFrame(sample);
+          };
+          requestAnimationFrame(sample);
+        },
+      },
+    );
+    await until(async () => (await page.locator('atx-timeline .row.event').count()) > 0, 'rows of the first page');
+    const frames = await page.evaluate(() => window.__frames);
+    const headerFirst = frames.findIndex((f) => f.header === 'agent:bulk:main');
+    assert.ok(headerFirst >= 0, `header never drawn: ${JSON.stringify(frames.slice(-5))}`);
+    assert.equal(frames[headerFirst].rows, 0, 'the header was drawn in a frame of its own, before any row');
+    assert.ok(frames.slice(headerFirst).some((f) => f.rows > 0), 'then the rows');
+    assert.equal((await requests(page, 'timeline/page')).length, 1, 'still one page asked for at first paint');
+  });
+
   test('hostile strings render as literal text: no markup, no script, no layout break', async ({ open }) => {
     const page = await open();
     const img = '<img src=x onerror="window.__pwned=1">';

@@ -19,7 +19,7 @@ import {
   withRuns,
 } from '../state/sessionModel';
 import type { Comparison, ReplayEvent, RunSummary } from '../../protocol/model';
-import type { WaterfallSpan } from '../../protocol/messages';
+import type { TimelinePage, WaterfallSpan } from '../../protocol/messages';
 
 /** Items of a details list asked for per `session/details` request (small answers: each is received in one task). */
 const detailsPageSize = 1000;
@@ -172,11 +172,7 @@ export class AtxApp extends LitElement {
         // paint the header now, then the first page
         this.model = headerModel(header);
         this.markPainted('atx-header');
-        const page = await firstPage;
-        if (seq !== this.loadSeq) return;
-        // (a failed first page is asked for again by the page loop, which reports its error)
-        if (page && this.model && this.model.events.length === 0) this.model = appendPage(this.model, page);
-        await this.needEvents(1);
+        await this.needEvents(1, firstPage);
         if (seq !== this.loadSeq) return;
         this.markPainted('atx-first-page');
       } else {
@@ -265,11 +261,11 @@ export class AtxApp extends LitElement {
   }
 
   /** Loads timeline pages, in order, until `upTo` events are loaded (or all of them). One loop at a time. */
-  private needEvents(upTo: number): Promise<void> {
+  private needEvents(upTo: number, firstPage?: Promise<TimelinePage | null> | null): Promise<void> {
     this.wantEvents = this.pagingSeq === this.loadSeq ? Math.max(this.wantEvents, upTo) : upTo;
     if (this.paging && this.pagingSeq === this.loadSeq) return this.paging;
     const seq = (this.pagingSeq = this.loadSeq);
-    const loop = this.pageLoop(seq).finally(() => {
+    const loop = this.pageLoop(seq, firstPage ?? null).finally(() => {
       if (this.paging === loop) this.paging = null;
     });
     this.paging = loop;
@@ -279,9 +275,12 @@ export class AtxApp extends LitElement {
   /**
    * Fetches pages in order while fewer than `wantEvents` are loaded. Regrouping the loaded timeline costs time
    * in proportion to its length, so fetched pages are added to the model together, at the end or every
-   * `applyEveryMs` (a long jump shows progress without regrouping after every page).
+   * `applyEveryMs` (a long jump shows progress without regrouping after every page). A first opening starts
+   * it with the page asked together with the header: its rows are drawn after the header has been (a frame
+   * later), so the header shows sooner and neither holds the page for long; the timeline's own asks for rows
+   * meanwhile wait for this loop.
    */
-  private async pageLoop(seq: number): Promise<void> {
+  private async pageLoop(seq: number, firstPage: Promise<TimelinePage | null> | null): Promise<void> {
     const t = this.ui?.target;
     if (!t || t.view !== 'session' || !this.host) return;
     let batch: ReplayEvent[] = [];
@@ -295,6 +294,13 @@ export class AtxApp extends LitElement {
       lastApply = performance.now();
     };
     try {
+      if (firstPage) {
+        await nextFrame();
+        const page = await firstPage;
+        if (seq !== this.loadSeq || !this.model) return;
+        // (a failed first page is asked for again below, which reports its error)
+        if (page && this.model.events.length === 0) this.model = appendPage(this.model, page);
+      }
       while (seq === this.loadSeq && this.model) {
         const offset = this.model.events.length + batch.length;
         if (offset >= this.model.total || offset >= this.wantEvents) break;
@@ -540,6 +546,17 @@ function markOnce(name: string): void {
 /** Lets the browser paint and handle input before the next slice of work. */
 function yieldToBrowser(): Promise<void> {
   return new Promise((r) => setTimeout(r));
+}
+
+/** After the next frame is drawn (or a tenth of a second, in a page hidden from view, which draws none). */
+function nextFrame(): Promise<void> {
+  return new Promise((r) => {
+    const t = setTimeout(r, 100);
+    requestAnimationFrame(() => {
+      clearTimeout(t);
+      setTimeout(r);
+    });
+  });
 }
 
 declare global {
