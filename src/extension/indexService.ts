@@ -3,7 +3,6 @@ import type { IndexState, ServerStatus, SyncSummary, WorkerMethod, WorkerParams,
 import type { SyncProgress } from '../protocol/indexTypes';
 import { dirSpec, indexFilePath, priceFilePath } from './config';
 import { IndexClient, WorkerGoneError, type EncodedResult, type RequestOptions } from './indexClient';
-import { LiveWatcher } from './liveWatcher';
 import { trace } from '../core/trace';
 
 export type { IndexState } from '../protocol/worker';
@@ -18,23 +17,23 @@ export interface IndexChange {
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 60_000;
 /**
- * How often the worker polls the folders (the fallback when file events do not arrive: network
- * drives, some remotes): at most a second behind, as promised for live tail.
+ * How often the worker polls the folders (it also watches them with the system's file watcher; the
+ * poll is for when file events do not arrive: network drives, some remotes): at most a second behind,
+ * as promised for live tail.
  */
 const POLL_MS = 750;
 
 /**
  * The host's handle on the index, which lives in a worker thread (dist/worker.js): starts the
- * worker, opens the index and runs the first sync (with a progress notification), forwards
- * syncs asked for by the live watcher (the worker coalesces them and saves on its own schedule),
- * relays the worker's events (changes, state, log lines, notices), and restarts a worker that
+ * worker, opens the index and runs the first sync (with a progress notification), tells it which
+ * folders to watch (it watches, syncs and saves on its own thread: a log being written costs this
+ * thread nothing until the tree has something new to show), relays the worker's events (changes, state, log lines, notices), and restarts a worker that
  * died, reopening the index from disk. Everything else asks the worker through `request`.
  */
 export class IndexService implements vscode.Disposable {
   private readonly client: IndexClient;
   private starting: Promise<void> | undefined;
   private dirs: string[] = [];
-  private readonly watcher: LiveWatcher;
   private readonly changed = new vscode.EventEmitter<IndexChange>();
   private readonly stateChanged = new vscode.EventEmitter<void>();
   private readonly serverChanged = new vscode.EventEmitter<ServerStatus>();
@@ -99,12 +98,11 @@ export class IndexService implements vscode.Disposable {
         this.setDirs((params as { dirs: string[] }).dirs);
       }
     });
-    this.watcher = new LiveWatcher(log, () => void this.requestSync().catch(() => undefined));
   }
 
   /**
    * Tells the worker what decides the folders to index (the configured and discovered ones, and the
-   * local server's receive folders); it resolves and polls them on its own thread, and answers them.
+   * local server's receive folders); it resolves, watches and polls them on its own thread, and answers them.
    */
   private async watchDirs(): Promise<void> {
     const { dirs } = await this.client.request('watch/set', { spec: dirSpec(this.context), pollMs: POLL_MS });
@@ -113,7 +111,6 @@ export class IndexService implements vscode.Disposable {
 
   private setDirs(dirs: string[]): void {
     this.dirs = dirs;
-    this.watcher.setDirs(dirs);
   }
 
   get failed(): boolean {
@@ -302,7 +299,6 @@ export class IndexService implements vscode.Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.watcher.dispose();
     this.changed.dispose();
     this.stateChanged.dispose();
     this.serverChanged.dispose();

@@ -148,8 +148,9 @@ export interface WorkerRequests {
    */
   'server/read': { params: { route: string; query: string; now: number }; result: { status: 200; body: unknown } | { status: 400 | 404; error: string } };
   /**
-   * The folders to index from now on (`index/sync` without `dirs` uses them), polled every `pollMs`
-   * (default 750) in the worker: a change syncs, a change of the folder set also sends `watch/dirs`.
+   * The folders to index from now on (`index/sync` without `dirs` uses them), watched with the system's
+   * file watcher and polled every `pollMs` (default 750) in the worker: a change syncs, a change of the
+   * folder set also sends `watch/dirs`.
    * Answers the folders as resolved now.
    */
   'watch/set': { params: { spec: DirSpec; pollMs?: number }; result: { dirs: string[] } };

@@ -1,11 +1,11 @@
 /**
- * The folders to index, resolved and polled in the index's own thread: `resolveDirs`, `DirWatch`
- * on real folders, and the worker (a real worker thread through the host's IndexClient) syncing on
- * its own when polling sees a change, with no sync asked for by the host.
+ * The folders to index, resolved, watched and polled in the index's own thread: `resolveDirs`,
+ * `DirWatch` on real folders, and the worker (a real worker thread through the host's IndexClient)
+ * syncing on its own when its file watcher or its poll sees a change, with no sync asked for by the host.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -28,9 +28,9 @@ process.on('exit', () => build.cleanup());
 /** A clock whose timers never fire: the test calls `poll()` itself. */
 const stoppedClock: Clock = { now: () => 0, setTimeout: () => ({}), clearTimeout: () => undefined };
 
-async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -134,7 +134,7 @@ test('DirWatch: the folder set is resolved again every `rescanEvery` polls, the 
 test('DirWatch: the timer polls again and again until stopped', async () => {
   const h = home();
   let changes = 0;
-  const w = new DirWatch({ pollMs: 20, onChange: () => changes++ });
+  const w = new DirWatch({ pollMs: 20, native: false, onChange: () => changes++ });
   try {
     const log = path.join(h.dir, '.openclaw', 'agents', 'a', 'telemetry', 'events.jsonl');
     writeFileSync(log, eventLine());
@@ -150,6 +150,77 @@ test('DirWatch: the timer polls again and again until stopped', async () => {
     assert.equal(changes, 3, 'no poll after stop');
   } finally {
     w.stop();
+    h.cleanup();
+  }
+});
+
+test('DirWatch: the system file watcher reports a change to a log with no poll (a burst once), not other files, and follows the folder set', async () => {
+  const h = home();
+  let changes = 0;
+  // a poll would come only after a minute: every change seen here is the file watcher's
+  const w = new DirWatch({ pollMs: 60_000, settleMs: 50, onChange: (dirsChanged) => (changes++, assert.equal(dirsChanged, false)) });
+  const settle = () => new Promise((r) => setTimeout(r, 250));
+  try {
+    const tel = path.join(h.dir, '.openclaw', 'agents', 'a', 'telemetry');
+    const log = path.join(tel, 'events.jsonl');
+    writeFileSync(log, eventLine());
+    const dirs = w.set(h.spec());
+    assert.deepEqual(w.watched, dirs, 'each folder of the set is watched');
+    await settle();
+    assert.equal(changes, 0, 'no change reported before one happens');
+    appendFileSync(log, eventLine());
+    await until('the append seen by the watcher', () => changes === 1);
+    for (let i = 0; i < 20; i++) appendFileSync(log, eventLine());
+    await until('the burst seen', () => changes === 2);
+    await settle();
+    assert.equal(changes, 2, 'a burst of appends is one change');
+    writeFileSync(path.join(tel, 'notes.txt'), 'not a log');
+    await settle();
+    assert.equal(changes, 2, 'a file that is not a log');
+    writeFileSync(path.join(h.dir, '.openclaw', 'agents', 'a', 'sessions', 's1.jsonl'), '{}\n');
+    await until('a new transcript seen', () => changes === 3);
+    // a folder that appears is watched once the set is resolved again; one that goes away is dropped
+    const b = h.agentDir('b', 'telemetry');
+    assert.equal(w.rescan(), true);
+    assert.ok(w.watched.includes(b));
+    writeFileSync(path.join(b, 'events.jsonl'), eventLine({ agentId: 'b' }));
+    await until('a log in the new folder seen', () => changes === 4);
+    rmSync(path.join(h.dir, '.openclaw', 'agents', 'b'), { recursive: true, force: true });
+    w.rescan();
+    assert.ok(!w.watched.includes(b));
+    await settle();
+    const before = changes;
+    w.stop();
+    assert.deepEqual(w.watched, []);
+    appendFileSync(log, eventLine());
+    await settle();
+    assert.equal(changes, before, 'nothing after stop');
+  } finally {
+    w.stop();
+    h.cleanup();
+  }
+});
+
+test('worker: after watch/set, an append is synced by the watcher with no poll and no sync asked for by the host', async () => {
+  const h = home();
+  const events: { event: WorkerEventName; params: unknown }[] = [];
+  const c = new IndexClient(script, { wasmPath, engine: {} }, undefined, 'thread');
+  c.start();
+  c.onEvent(<E extends WorkerEventName>(event: E, params: WorkerEvents[E]) => events.push({ event, params }));
+  try {
+    const tel = path.join(h.dir, '.openclaw', 'agents', 'a', 'telemetry');
+    writeFileSync(path.join(tel, 'events.jsonl'), eventLine({ sessionKey: 'agent:a:one', runId: 'r1' }));
+    const { dirs } = await c.request('watch/set', { spec: h.spec(), pollMs: 600_000 });
+    await c.request('index/open', { file: null, dirs });
+    assert.equal((await c.request('index/sync', {})).added, 1);
+    const changedKeys = () => events.filter((e) => e.event === 'index/changed').flatMap((e) => (e.params as WorkerEvents['index/changed']).sessionKeys);
+    appendFileSync(path.join(tel, 'events.jsonl'), eventLine({ sessionKey: 'agent:a:two', runId: 'r2' }));
+    await until('the append synced by the watcher', () => changedKeys().includes('agent:a:two'));
+    appendFileSync(path.join(tel, 'events.jsonl'), eventLine({ sessionKey: 'agent:a:two', runId: 'r3' }));
+    await until('the second append', async () => (await c.request('stats', {})).events === 3);
+    assert.deepEqual((await c.request('sessions/list', {})).map((s) => s.sessionKey).sort(), ['agent:a:one', 'agent:a:two']);
+  } finally {
+    await c.terminate();
     h.cleanup();
   }
 });

@@ -1,13 +1,15 @@
 /**
- * The polling half of live tail, in the index's own thread: every `pollMs` it takes a fingerprint of
+ * Live tail, in the index's own thread: every `pollMs` it takes a fingerprint of
  * the event logs of the folders to index (named folders, discovered agent folders, receive folders
  * once they exist; the set itself resolved again every few polls) (name, size, modification time, inode), asynchronously, so that
  * neither the editor's thread nor the worker's queries wait on hundreds of file system calls. A
  * change of either calls `onChange` (with whether the folder set itself changed).
  *
- * File system watchers in the editor catch most changes sooner; this catches what they miss
- * (network drives, some remotes, too many watched files) and folders that appear later.
+ * Each folder is also watched with the system's file watcher (inotify, FSEvents, ReadDirectoryChangesW):
+ * a change to a log is seen within `settleMs`, with no work on the editor's thread; the poll catches what
+ * watchers miss (network drives, some remotes, no watches left) and folders that appear later.
  */
+import { watch, type FSWatcher } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DirSpec } from '../../protocol/worker';
@@ -29,6 +31,10 @@ export interface DirWatchOptions {
   /** Something changed since the last poll: a log file, or the set of folders (`dirsChanged`). */
   onChange(dirsChanged: boolean): void;
   clock?: Clock;
+  /** Watch the folders with the system's file watcher too (default true). */
+  native?: boolean;
+  /** A watched change is reported this long after the first event of its burst (default 50 ms). */
+  settleMs?: number;
 }
 
 export class DirWatch {
@@ -40,6 +46,8 @@ export class DirWatch {
   private disposed = false;
   private polls = 0;
   private readonly clock: Clock;
+  private readonly watchers = new Map<string, FSWatcher>();
+  private settleTimer: unknown = null;
 
   constructor(private readonly opts: DirWatchOptions) {
     this.clock = opts.clock ?? realClock;
@@ -56,6 +64,7 @@ export class DirWatch {
     this.current = resolveDirs(spec);
     this.fingerprint = null;
     this.disposed = false;
+    this.rewatch();
     this.arm();
     return this.current;
   }
@@ -66,7 +75,50 @@ export class DirWatch {
     const next = resolveDirs(this.spec);
     const changed = next.join('\n') !== this.current.join('\n');
     this.current = next;
+    if (changed) this.rewatch();
     return changed;
+  }
+
+  /** Folders watched by the system's file watcher now (for tests). */
+  get watched(): string[] {
+    return [...this.watchers.keys()];
+  }
+
+  /** One system watcher per folder of the current set (a folder that cannot be watched is polled only). */
+  private rewatch(): void {
+    if (this.opts.native === false || this.disposed) return;
+    const want = new Set(this.current);
+    for (const [dir, w] of this.watchers) {
+      if (want.has(dir)) continue;
+      w.close();
+      this.watchers.delete(dir);
+    }
+    for (const dir of want) {
+      if (this.watchers.has(dir)) continue;
+      try {
+        // The folder's own files only: a sync reads no deeper (nested log folders are in the set themselves).
+        const w = watch(dir, { persistent: false }, (_event, name) => {
+          if (name === null || classifyTelemetryFile(String(name)) !== null) this.changedSoon();
+        });
+        w.on('error', () => {
+          // the folder went away (or the watch broke): the poll and the next resolve carry on
+          w.close();
+          if (this.watchers.get(dir) === w) this.watchers.delete(dir);
+        });
+        this.watchers.set(dir, w);
+      } catch {
+        // missing folder, no watches left, unsupported file system: polling only
+      }
+    }
+  }
+
+  /** A burst of watched changes is one `onChange`, `settleMs` after its first event (later events do not push it back). */
+  private changedSoon(): void {
+    if (this.disposed || this.settleTimer !== null) return;
+    this.settleTimer = this.clock.setTimeout(() => {
+      this.settleTimer = null;
+      if (!this.disposed) this.opts.onChange(false);
+    }, this.opts.settleMs ?? 50);
   }
 
   /** One poll (also what the timer runs); concurrent calls share the running one. */
@@ -81,6 +133,10 @@ export class DirWatch {
     this.disposed = true;
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timer = null;
+    if (this.settleTimer !== null) this.clock.clearTimeout(this.settleTimer);
+    this.settleTimer = null;
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
   }
 
   private arm(): void {
