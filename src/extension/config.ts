@@ -70,3 +70,8 @@ export function uploadCursorFile(context: vscode.ExtensionContext, endpoint: str
   const tag = createHash('sha1').update(endpoint).digest('hex').slice(0, 12);
   return vscode.Uri.joinPath(context.globalStorageUri, `upload-${tag}.json`).fsPath;
 }
+
+/** Whether Open Replay of another session reuses the session replay panel already open. */
+export function reuseReplayPanel(): boolean {
+  return vscode.workspace.getConfiguration(SECTION).get<boolean>('replay.reusePanel', true);
+}

@@ -7,6 +7,7 @@ import {
 } from '../protocol/messages';
 import { createNonce, renderWebviewHtml } from '../core/webviewHtml';
 import type { IndexService } from './indexService';
+import { reuseReplayPanel } from './config';
 import type { WorkerMethod, WorkerParams } from '../protocol/worker';
 
 export const REPLAY_VIEW_TYPE = 'agentTelemetry.replay';
@@ -29,13 +30,16 @@ function ownFile(context: vscode.ExtensionContext, ...p: string[]): string | und
 }
 
 /**
- * The replay panels: one per session (or one for the cross-session events view), reused when
- * opened again. Each talks to its webview only through the typed protocol; every incoming message
+ * The replay panels: the session replay (one panel, shown another session as a preview editor is, unless
+ * `agentTelemetry.replay.reusePanel` is off: then one per session), the cross-session events view and
+ * comparisons; a panel is reused when its target is opened again. Each talks to its webview only through the typed protocol; every incoming message
  * is shape-checked, and "open file" takes an event id that the host resolves in the index — never
  * a path from the webview.
  */
 export class ReplayPanels implements vscode.Disposable {
   private readonly panels = new Map<string, ReplayPanel>();
+  /** The open panels, the one active most recently last. */
+  private viewed: ReplayPanel[] = [];
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -68,6 +72,15 @@ export class ReplayPanels implements vscode.Disposable {
       existing.reveal(focus);
       return;
     }
+    // Another session in the session panel already open: no new webview to create (in a remote window
+    // that alone takes a second or more), and one tab instead of one per session looked at.
+    const reusable = target.view === 'session' && reuseReplayPanel() ? this.lastSessionPanel() : undefined;
+    if (reusable) {
+      this.panels.delete(reusable.key);
+      this.panels.set(key, reusable);
+      reusable.retarget(target, focus);
+      return;
+    }
     const panel = vscode.window.createWebviewPanel(REPLAY_VIEW_TYPE, titleOf(target), vscode.ViewColumn.Active, this.options());
     this.adopt(panel, target).reveal(focus);
   }
@@ -94,10 +107,23 @@ export class ReplayPanels implements vscode.Disposable {
   private adopt(panel: vscode.WebviewPanel, target: WebviewBootstrap): ReplayPanel {
     panel.webview.options = this.options();
     const rp = new ReplayPanel(panel, target, this.context, this.service, this.log, (t, focus) => this.show(t, focus));
-    const key = keyOf(target);
-    this.panels.set(key, rp);
-    panel.onDidDispose(() => this.panels.delete(key));
+    this.panels.set(rp.key, rp);
+    this.viewed.push(rp);
+    panel.onDidChangeViewState((e) => {
+      if (!e.webviewPanel.active) return;
+      // most recently active last
+      this.viewed = [...this.viewed.filter((p) => p !== rp), rp];
+    });
+    panel.onDidDispose(() => {
+      if (this.panels.get(rp.key) === rp) this.panels.delete(rp.key);
+      this.viewed = this.viewed.filter((p) => p !== rp);
+    });
     return rp;
+  }
+
+  /** The session panel active most recently, if one is open. */
+  private lastSessionPanel(): ReplayPanel | undefined {
+    return [...this.viewed].reverse().find((p) => p.target.view === 'session');
   }
 
   dispose(): void {
@@ -113,6 +139,8 @@ class ReplayPanel {
   /** The webview's requests as answered, in order: the method, or `<method> failed: <message>` (the last 50). */
   readonly answered: string[] = [];
   private ready = false;
+  /** Another session was shown since the page was written (see retarget). */
+  private pageStale = false;
   private changeTimer: NodeJS.Timeout | undefined;
   private lastChangeSent = 0;
   private readonly changedKeys = new Set<string>();
@@ -123,16 +151,24 @@ class ReplayPanel {
 
   constructor(
     private readonly panel: vscode.WebviewPanel,
-    private readonly target: WebviewBootstrap,
+    private currentTarget: WebviewBootstrap,
     private readonly context: vscode.ExtensionContext,
     private readonly service: IndexService,
     private readonly log: vscode.LogOutputChannel,
     private readonly openTarget: (t: WebviewBootstrap, focus?: { runId?: string; eventId?: string }) => void,
   ) {
-    panel.title = titleOf(target);
+    panel.title = titleOf(currentTarget);
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'telemetry.svg');
     panel.webview.html = this.html();
     panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m));
+    panel.onDidChangeViewState((e) => {
+      if (e.webviewPanel.visible || !this.pageStale) return;
+      // hidden, so its page is gone (its context is not retained): the one loaded when it is shown again
+      // starts from what it shows now
+      this.pageStale = false;
+      this.ready = false;
+      panel.webview.html = this.html();
+    });
     panel.onDidDispose(() => {
       clearTimeout(this.changeTimer);
       this.dropEarly();
@@ -157,6 +193,33 @@ class ReplayPanel {
       this.early.set(earlyKey(method, params), answer);
     }
     this.earlyTimer = setTimeout(() => this.dropEarly(), 30_000);
+  }
+
+  /** What the panel shows. */
+  get target(): WebviewBootstrap {
+    return this.currentTarget;
+  }
+
+  /** Its key among the panels (see keyOf). */
+  get key(): string {
+    return keyOf(this.currentTarget);
+  }
+
+  /**
+   * Shows another session in this panel: the webview switches on `view/show` (queued until it is ready, if it
+   * is still loading); its first answers are asked of the worker now, as for a new panel.
+   */
+  retarget(target: WebviewBootstrap, focus?: { runId?: string; eventId?: string }): void {
+    if (target.view !== 'session') return;
+    this.currentTarget = target;
+    this.panel.title = titleOf(target);
+    // The page a hidden panel loads again when shown starts from the target written into it.
+    this.pageStale = true;
+    this.dropEarly();
+    this.changedKeys.clear();
+    this.prefetchFirstAnswers();
+    this.panel.reveal();
+    this.notify('view/show', { sessionKey: target.sessionKey, ...(target.runId ? { runId: target.runId } : {}), ...(focus?.eventId ? { eventId: focus.eventId } : {}) });
   }
 
   private dropEarly(): void {

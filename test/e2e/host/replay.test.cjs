@@ -1,6 +1,6 @@
 // @ts-check
 // Runs inside the real VS Code extension host: the replay panel opens from a tree node, is reused
-// for the same session, and the events view opens beside it. (Its content is checked through the
+// for the same session and (as a preview editor is) for another one, and the events view opens beside it. (Its content is checked through the
 // workbench in test/e2e/ui.)
 'use strict';
 
@@ -10,6 +10,7 @@ const vscode = require('vscode');
 const { sessionLines, waitFor, webviewTabs, withSessionFolder } = require('./util.cjs');
 
 const line = sessionLines({ idBase: 0xa11ce00, sessionKey: 'agent:main:replay', sessionId: 'sess-replay', runId: 'run-r' });
+const other = sessionLines({ idBase: 0xa11cf00, sessionKey: 'agent:main:other', sessionId: 'sess-other', runId: 'run-o' });
 
 suite('Replay panel', () => {
   let api;
@@ -20,6 +21,8 @@ suite('Replay panel', () => {
       line(1, { kind: 'run.start', data: { model: 'm-1' } }),
       line(2, { kind: 'tool.end', data: { toolName: 'exec', toolCallId: 't1', isError: true, error: 'exit 1', params: { command: 'npm test' } } }),
       line(3, { kind: 'run.end', data: { durationMs: 2000 }, error: { message: 'failed after tool error' } }),
+      other(4, { kind: 'run.start', data: { model: 'm-1' } }),
+      other(5, { kind: 'run.end', data: { durationMs: 500 } }),
     ], 'agent:main:replay'));
   });
 
@@ -45,6 +48,33 @@ suite('Replay panel', () => {
     assert.ok(answered.includes('session/header (prefetched)'), JSON.stringify(answered));
     assert.ok(answered.includes('timeline/page (prefetched)'), JSON.stringify(answered));
     assert.ok(!answered.some((r) => r.includes('failed')), JSON.stringify(answered));
+  });
+
+  test('Open Replay of another session shows it in the same panel (no new webview), its first answers asked ahead; with reusePanel off, a panel of its own', async () => {
+    const replayTabs = () => webviewTabs().filter((t) => t.label.startsWith('Replay: '));
+    const other = (await api.rootNodes()).find((n) => n.sessionKey === 'agent:main:other');
+    assert.ok(other);
+    await vscode.commands.executeCommand('agentTelemetry.openReplay', other);
+    await waitFor('the tab retitled', () => replayTabs().some((t) => t.label === 'Replay: agent:main:other'));
+    assert.deepEqual(replayTabs().map((t) => t.label), ['Replay: agent:main:other']);
+    assert.deepEqual(api.openPanels().filter((k) => k.startsWith('session:')), ['session:agent:main:other']);
+    // the webview switched and asked for the new session's first answers, which the host had asked ahead
+    const key = 'session:agent:main:other';
+    await waitFor('the switched webview asks', () => api.panelRequests(key).includes('session/header (prefetched)'), 20000);
+    assert.ok(api.panelRequests(key).includes('timeline/page (prefetched)'), JSON.stringify(api.panelRequests(key)));
+    assert.ok(!api.panelRequests(key).some((r) => r.includes('failed')), JSON.stringify(api.panelRequests(key)));
+    // back to the first session, with reuse off: a second panel
+    const config = vscode.workspace.getConfiguration('agentTelemetry');
+    await config.update('replay.reusePanel', false, vscode.ConfigurationTarget.Global);
+    try {
+      const first = (await api.rootNodes()).find((n) => n.sessionKey === 'agent:main:replay');
+      await vscode.commands.executeCommand('agentTelemetry.openReplay', first);
+      await waitFor('a second replay tab', () => replayTabs().length === 2);
+      assert.deepEqual(replayTabs().map((t) => t.label).sort(), ['Replay: agent:main:other', 'Replay: agent:main:replay']);
+      assert.deepEqual(api.openPanels().filter((k) => k.startsWith('session:')).sort(), ['session:agent:main:other', 'session:agent:main:replay']);
+    } finally {
+      await config.update('replay.reusePanel', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   test('Open Events View opens the cross-session events panel', async () => {

@@ -496,6 +496,20 @@ try {
     await page.screenshot({ path: path.join(shotsDir, 'waterfall-dark.png') });
   });
 
+  await step('Open Replay of another session while the replay is open: the same tab and webview show it', async () => {
+    const webviews = () => page.locator('iframe.webview').count();
+    const before = await webviews();
+    await runCommand('Agent Telemetry: Open Replay');
+    await pickExactly('agent:coder:review');
+    const tab = page.locator('.tabs-container .tab.active');
+    await until('the tab retitled', async () => (await tab.getAttribute('aria-label'))?.includes('Replay: agent:coder:review'));
+    assert((await page.locator('.tabs-container .tab').filter({ hasText: 'Replay: ' }).count()) === 1, 'one replay tab');
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await until('the new session in the webview', async () => (await frame.locator('header.top h2').textContent({ timeout: 1000 }).catch(() => '')) === 'agent:coder:review');
+    await until('its timeline', async () => (await frame.locator('atx-timeline .row').count()) > 0);
+    assert((await webviews()) === before, `no new webview: ${before} → ${await webviews()}`);
+  });
+
   // ---------------------------------------------------------------- file activity in the editor
   await step('file activity: src/greeting.ts shows the lens "1 agent run touched this file"; clicking it lists the read and the edit; picking the edit opens its diff', async () => {
     await page.locator('.part.sidebar').click({ position: { x: 150, y: 400 } });
