@@ -23,6 +23,8 @@
 //      rest, all of it the extension's: scriptLoadedMs (page parsed, script run), headerDrawnMs,
 //      firstPageDrawnMs (ownMs = the two). Then the probe's empty webview (a panel with a one-line script,
 //      opened the same way, after the replay): emptyWebview gives the same parts for it, VS Code's floor here.
+//      anotherSession: Open Replay of the second largest session next, shown in the same panel (no webview to
+//      create): from the pick until its header and first timeline page were drawn.
 //      $BENCH_EMPTY_FIRST=1 also opens it before the replay (then the replay is the window's second webview:
 //      in code-server every webview after the first waits ~1 s for VS Code's service worker, empty or not).
 // It prints one JSON line on stdout (progress goes to stderr): per phase the worst extension-host stall
@@ -233,9 +235,8 @@ async function largestSession(files) {
       if (k && k !== 'unknown') counts.set(k, (counts.get(k) ?? 0) + 1);
     }
   }
-  let best = null;
-  for (const [key, events] of counts) if (!best || events > best.events) best = { key, events };
-  return best;
+  const [best, next] = [...counts].sort((a, b) => b[1] - a[1]);
+  return best ? { key: best[0], events: best[1], next: next ? { key: next[0], events: next[1] } : null } : null;
 }
 
 /** Files under `dir` (recursively) whose name ends with `suffix`. */
@@ -629,7 +630,42 @@ async function main() {
     workbenchLongestTaskMs: longest('workbench', p3, p3End) ?? 0,
     /** @type {Record<string, number> | null} the probe's empty webview, opened next */
     emptyWebview: null,
+    /** @type {{ session: string, sessionEvents: number, headerMs: number, firstPaintMs: number, newWebviews: number } | null} */
+    anotherSession: null,
   };
+
+  // ---------------------------------------------------------------- another session, same panel
+  // Open Replay of the second largest session while the replay is open: it is shown in the same panel (the
+  // agentTelemetry.replay.reusePanel default), so there is no webview to create; from the pick until the
+  // webview drew its header and its first timeline page (its per-session marks).
+  if (!opened.error && largest.next) {
+    const next = largest.next;
+    const webviews = () => page.locator('iframe.webview').count();
+    const before = await webviews();
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+    await input.fill('>Agent Telemetry: Open Replay');
+    await pickRow('Agent Telemetry: Open Replay').click({ timeout: STEP_TIMEOUT });
+    await until('the session picker', async () => (await page.locator('.quick-input-list .monaco-list-row').count()) > 0 && (await input.inputValue()) === '', QUIET_TIMEOUT);
+    await input.fill(next.key);
+    await pickRow(next.key).click({ timeout: STEP_TIMEOUT });
+    const at = Date.now();
+    const m = await until(`${next.key}'s first page drawn`, async () => {
+      const mk = await webviewFrame()
+        ?.evaluate((k) => Object.fromEntries(performance.getEntriesByType('mark').filter((e) => e.name.endsWith(`:${k}`)).map((e) => [e.name.slice(0, -k.length - 1), performance.timeOrigin + e.startTime])), next.key)
+        .catch(() => null);
+      return mk && mk['atx-first-page'] ? mk : null;
+    }, STEP_TIMEOUT, 50);
+    const another = {
+      session: next.key,
+      sessionEvents: next.events,
+      headerMs: Math.round(m['atx-header'] - at),
+      firstPaintMs: Math.round(m['atx-first-page'] - at),
+      newWebviews: (await webviews()) - before,
+    };
+    phases.replay.anotherSession = another;
+    log(`  ${next.key} (${next.events} events) in the same panel: first page drawn ${another.firstPaintMs} ms after the pick (header ${another.headerMs} ms; ${another.newWebviews} new webviews)`);
+  }
 
   // ---------------------------------------------------------------- VS Code's own webview
   // The same way (command palette → a panel in the active group), a webview with nothing but a one-line script:

@@ -357,9 +357,21 @@ export class AtxApp extends LitElement {
     }
   }
 
-  /** Marks `name` (once per panel) after the next render is on screen: the first paint a bench can read. */
+  /**
+   * Marks `name` (once per panel) and `name:<session key>` (each time) after the next render is on screen: the
+   * first paint a bench can read, also of a session shown later in the same panel.
+   */
   private markPainted(name: string): void {
-    void this.updateComplete.then(() => requestAnimationFrame(() => setTimeout(() => markOnce(name))));
+    const t = this.ui?.target;
+    const each = t?.view === 'session' ? `${name}:${t.sessionKey}` : null;
+    void this.updateComplete.then(() =>
+      requestAnimationFrame(() =>
+        setTimeout(() => {
+          markOnce(name);
+          if (each) performance.mark(each);
+        }),
+      ),
+    );
   }
 
   private setTimelineMode = (mode: TimelineMode): void => {
