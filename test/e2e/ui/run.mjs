@@ -508,6 +508,13 @@ try {
     await until('the new session in the webview', async () => (await frame.locator('header.top h2').textContent({ timeout: 1000 }).catch(() => '')) === 'agent:coder:review');
     await until('its timeline', async () => (await frame.locator('atx-timeline .row').count()) > 0);
     assert((await webviews()) === before, `no new webview: ${before} → ${await webviews()}`);
+    // hidden behind another editor (its page is dropped), then shown again: it comes back with that session
+    await runCommand('Agent Telemetry: Open Events View');
+    await until('the events tab', async () => (await tab.getAttribute('aria-label'))?.includes('Agent Telemetry: Events'));
+    await page.locator('.tabs-container .tab').filter({ hasText: 'Replay: agent:coder:review' }).click();
+    await until('the replay shown again', async () => (await tab.getAttribute('aria-label'))?.includes('Replay: agent:coder:review'));
+    await until('the same session after the reload', async () => (await frame.locator('header.top h2').textContent({ timeout: 1000 }).catch(() => '')) === 'agent:coder:review');
+    await runCommand('View: Close All Editors');
   });
 
   // ---------------------------------------------------------------- file activity in the editor
