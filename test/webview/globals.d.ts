@@ -25,5 +25,7 @@ interface Window {
   __releaseDetails: () => void;
   /** Per frame: whether the replay header showed and how many event rows the timeline had (the first-paint test). */
   __frames: { header: string | null; rows: number }[];
+  /** Whether <atx-app> had drawn anything when the task that ran the app's script ended (the first-paint test). */
+  __drawnInScriptTask: boolean;
   acquireVsCodeApi: () => { postMessage(message: any): void; getState(): unknown; setState(state: unknown): void };
 }

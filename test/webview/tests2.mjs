@@ -201,13 +201,20 @@ export function registerMoreTests(test, { fixture }) {
     console.log(`    longest task: opening ${openLongest}ms; switching to Tokens ${tokens}ms, Files ${files}ms, Events ${events}ms, Timeline ${timeline}ms`);
   });
 
-  test('first opening: the header is drawn a frame before the first page\'s rows (two short tasks, not one long one)', async ({ open }) => {
+  test('first opening: the script runs in one task, the panel is drawn in another, the header a frame before the first page\'s rows', async ({ open }) => {
     // Each frame, before the app's own frame callbacks, note whether the header shows and how many event rows the
     // timeline has. The stand-in host answers the first page before the header (it was asked first).
     const page = await open(
       { scenario: 'big', count: '60000' },
       {
         init: () => {
+          // A timer set when <atx-app> is defined (its upgrade sends the first requests) runs right after the
+          // script's task, before any timer the app sets later: it sees whether the app drew in that task.
+          const define = customElements.define.bind(customElements);
+          customElements.define = (name, ctor, options) => {
+            define(name, ctor, options);
+            if (name === 'atx-app') setTimeout(() => (window.__drawnInScriptTask = (document.querySelector('atx-app')?.shadowRoot?.childNodes.length ?? 0) > 0));
+          };
           const seen = (window.__frames = []);
           const deep = (root, sel) => root?.querySelector(sel) ?? null;
           const sample = () => {
@@ -228,6 +235,7 @@ export function registerMoreTests(test, { fixture }) {
     assert.equal(frames[headerFirst].rows, 0, 'the header was drawn in a frame of its own, before any row');
     assert.ok(frames.slice(headerFirst).some((f) => f.rows > 0), 'then the rows');
     assert.equal((await requests(page, 'timeline/page')).length, 1, 'still one page asked for at first paint');
+    assert.equal(await page.evaluate(() => window.__drawnInScriptTask), false, 'the app drew nothing in the task that ran its script');
   });
 
   test('hostile strings render as literal text: no markup, no script, no layout break', async ({ open }) => {

@@ -425,6 +425,15 @@ export class AtxApp extends LitElement {
     this.patch({ tab });
   };
 
+  /**
+   * The first render waits for a task of its own: the script's evaluation (and the element's upgrade, which
+   * sends the first requests) is one task and drawing the panel's frame another, so neither is long.
+   */
+  protected override async scheduleUpdate(): Promise<void> {
+    if (!this.hasUpdated) await new Promise((r) => setTimeout(r));
+    super.scheduleUpdate();
+  }
+
   override willUpdate(changed: PropertyValues): void {
     if ((changed.has('ui') || changed.has('model')) && this.model && this.ui) {
       const prev = changed.get('ui') as UiState | undefined;
