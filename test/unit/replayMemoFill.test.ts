@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { IndexEngine } from '../../src/core/worker/engine';
+import { handlers } from '../../src/core/worker/handlers';
 import { searchProgress } from '../../src/core/ingest/searchIndex';
 import { sessionDetailsPage, timelinePage } from '../../src/core/query/replayView';
 import { listSessions } from '../../src/core/query/summaryQueries';
@@ -70,6 +71,27 @@ test('the background search fill keeps the replay order and the details lists; a
     assert.equal(after.total, first.total + 1);
     assert.equal((after.events[0]!.data as { message?: string }).message, 'BEFORE-EVERYTHING');
     assert.notEqual(sessionDetailsPage(engine.db, big, undefined, 'llmCalls', { offset: 0, limit: 10 })!.llmCalls[0], calls[0], 'the details list is read again');
+  } finally {
+    await engine.close();
+    t.cleanup();
+  }
+});
+
+test('the search fill waits while the session list Open Replay picks from is asked for (through the worker\'s handler), and goes on after', async () => {
+  const t = tempDir('atx-replay-pick-');
+  const sample = await generateSample({ outDir: path.join(t.dir, 'sample'), events: 1500 });
+  const engine = new IndexEngine(await sql(), () => undefined, { searchSliceMs: 0, searchBatch: 20, searchIdleMs: 2000, searchMaxLagMs: 600_000 });
+  const ctx = { signal: new AbortController().signal, progress: () => undefined };
+  try {
+    await engine.open(null, sample.dirs);
+    await engine.sync(sample.dirs);
+    const end = Date.now() + 3000;
+    while (Date.now() < end) {
+      assert.ok((await handlers['sessions/list'](engine, { limit: 500 }, ctx)).length > 0);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(searchProgress(engine.db).documents, 0, 'no slice while the list is asked for');
+    await until('the fill to go on after', () => searchProgress(engine.db).documents > 0);
   } finally {
     await engine.close();
     t.cleanup();

@@ -383,8 +383,8 @@ export class IndexEngine {
   }
 
   /**
-   * The replay panel asked for a page of a session: the search fill waits for a pause in these as it does
-   * for one in syncs (a slice at least every `searchMaxLagMs` still), so that opening and paging through a
+   * The replay panel asked for a page of a session (or the session list it is opened from): the search fill
+   * waits for a pause in these as it does for one in syncs (a slice at least every `searchMaxLagMs` still), so that opening and paging through a
    * large session does not queue behind its slices.
    */
   notePanelAsk(): void {

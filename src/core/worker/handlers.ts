@@ -72,7 +72,9 @@ export const handlers: Handlers = {
     const part = detailsPartOf(p.part);
     return part ? sessionDetailsPage(e.db, p.sessionKey, p.runId, part, { offset: p.offset ?? 0, limit: p.limit ?? DETAILS_PAGE_MAX }) : sessionDetails(e.db, p.sessionKey, p.runId);
   },
-  'sessions/list': (e, p) => listSessions(e.db, p),
+  // (also what Open Replay lists to pick from: the search fill pauses as for a panel's asks, so that the
+  // picked session's first answers do not wait behind a fill slice)
+  'sessions/list': (e, p) => (e.notePanelAsk(), listSessions(e.db, p)),
   'runs/list': (e, p) => listRuns(e.db, p.sessionKey),
   'tool/byEvent': (e, p) => toolByEvent(e.db, p.eventId),
   'tool/editTexts': (e, p) => {
