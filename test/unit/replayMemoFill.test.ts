@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { IndexEngine } from '../../src/core/worker/engine';
 import { handlers } from '../../src/core/worker/handlers';
@@ -92,6 +92,36 @@ test('the search fill waits while the session list Open Replay picks from is ask
     }
     assert.equal(searchProgress(engine.db).documents, 0, 'no slice while the list is asked for');
     await until('the fill to go on after', () => searchProgress(engine.db).documents > 0);
+  } finally {
+    await engine.close();
+    t.cleanup();
+  }
+});
+
+test('the snapshot after a quiet period waits while the replay panel keeps asking, and is taken after', async () => {
+  const t = tempDir('atx-replay-save-');
+  const sample = await generateSample({ outDir: path.join(t.dir, 'sample'), events: 600 });
+  const file = path.join(t.dir, 'index.sqlite');
+  const engine = new IndexEngine(await sql(), () => undefined, { quietMs: 100, searchIdleMs: 800, backgroundSearch: false });
+  try {
+    await engine.open(file, sample.dirs);
+    await engine.sync(sample.dirs);
+    await until('the first snapshot', () => existsSync(file));
+    const saved = () => statSync(file).mtimeMs;
+    const first = saved();
+    const big = listSessions(engine.db)[0]!.sessionKey;
+    const dir = sample.dirs[0]!;
+    appendFileSync(path.join(dir, 'events.jsonl'), eventLine({ sessionKey: 'agent:main:later', runId: 'run-later' }));
+    await engine.sync(sample.dirs);
+    // The panel asks every 100 ms for 2 s: far longer than the quiet period, and no snapshot meanwhile.
+    const end = Date.now() + 2000;
+    while (Date.now() < end) {
+      engine.notePanelAsk();
+      timelinePage(engine.db, big, { offset: 0, limit: 5 });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(saved(), first, 'no snapshot while the panel keeps asking');
+    await until('the snapshot after the asks stopped', () => saved() !== first);
   } finally {
     await engine.close();
     t.cleanup();

@@ -49,7 +49,7 @@ interface Gate {
 }
 
 /** A scheduler whose passes wait until the test opens them. */
-function harness(opts: { quietMs?: number; maxUnsavedMs?: number; maxUnsavedChanges?: number } = {}) {
+function harness(opts: { quietMs?: number; maxUnsavedMs?: number; maxUnsavedChanges?: number; holdSaveUntil?: () => number } = {}) {
   const clock = new FakeClock();
   const passes: Gate[] = [];
   const saves: number[] = [];
@@ -162,6 +162,35 @@ test('scheduler: saves after a quiet period, debounced by further changing syncs
   await p;
   await flush();
   assert.equal(h.saves.length, 2, 'saved right after the sync');
+});
+
+test('scheduler: a quiet-period save waits while held (the user is being answered), then saves; the cap does not wait', async () => {
+  let holdUntil = 0;
+  const h = harness({ quietMs: 2000, maxUnsavedMs: 20_000, holdSaveUntil: () => holdUntil });
+  const run = async (changes: number) => {
+    const p = h.s.request();
+    await flush();
+    h.passes[h.passes.length - 1]!.open({ changes });
+    await p;
+  };
+  await run(5);
+  holdUntil = 3000; // asked at 1 s, held a second after the last answer… then asked again
+  await h.clock.advance(2000);
+  assert.deepEqual(h.saves, [], 'held at the end of the quiet period');
+  holdUntil = 4500;
+  await h.clock.advance(1000);
+  assert.deepEqual(h.saves, [], 'the hold was moved on');
+  await h.clock.advance(1500);
+  assert.deepEqual(h.saves, [4500], 'saved when the hold ended');
+  // Held for ever: the cap on unsaved work still saves.
+  holdUntil = Number.MAX_SAFE_INTEGER;
+  await run(5);
+  await h.clock.advance(10_000);
+  assert.equal(h.saves.length, 1);
+  await h.clock.advance(11_000);
+  await run(1); // the cap is checked after a sync too
+  await flush();
+  assert.equal(h.saves.length, 2, 'saved once over the cap');
 });
 
 test('scheduler: unsaved work is capped (age and size) even when syncs never stop', async () => {

@@ -112,11 +112,17 @@ export class IndexEngine {
 
   private makeScheduler(): SyncScheduler<Pass> {
     const opts = this.opts;
+    const clock = opts.clock ?? realClock;
     return new SyncScheduler<Pass>({
-      clock: opts.clock ?? realClock,
+      clock,
       quietMs: opts.quietMs ?? 5000,
       maxUnsavedMs: opts.maxUnsavedMs ?? 600_000,
       maxUnsavedChanges: opts.maxUnsavedChanges ?? 200_000,
+      // not while a replay panel (or Open Replay's list) is being answered: its answers first
+      holdSaveUntil: () => {
+        const left = this.lastPanelAsk + (opts.searchIdleMs ?? 1000) - Date.now();
+        return left > 0 ? clock.now() + left : 0;
+      },
       runPass: (signal, all) => this.pass(signal, all),
       // The scheduler waits for the export only; the write goes on beside the next syncs.
       save: async () => {

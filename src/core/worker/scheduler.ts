@@ -7,9 +7,10 @@
  *   answer);
  * - a sync that throws rejects the requests it answers; the scheduler stays usable;
  * - saving never overlaps a sync. After a sync that changed something, the save waits for a quiet
- *   period (`quietMs` without another changing sync); unsaved work is capped: once it is older than
- *   `maxUnsavedMs` or holds `maxUnsavedChanges` changed events, it is saved right after the
- *   running sync, before the next one starts.
+ *   period (`quietMs` without another changing sync), and past `holdSaveUntil()` (while the user is
+ *   being answered, the snapshot waits: a save holds the index's thread for a while); unsaved work is
+ *   capped: once it is older than `maxUnsavedMs` or holds `maxUnsavedChanges` changed events, it is
+ *   saved right after the running sync, before the next one starts, hold or not.
  */
 
 export interface Clock {
@@ -46,6 +47,8 @@ export interface SchedulerOptions<R extends PassResult> {
   quietMs?: number;
   maxUnsavedMs?: number;
   maxUnsavedChanges?: number;
+  /** A save after a quiet period waits until this time (clock ms), asked again when it comes. */
+  holdSaveUntil?: () => number;
 }
 
 interface Waiter<R> {
@@ -132,8 +135,13 @@ export class SyncScheduler<R extends PassResult> {
     this.unsavedSince ??= now;
     this.unsavedChanges += changes;
     if (this.saveTimer !== null) this.o.clock.clearTimeout(this.saveTimer);
-    this.saveTimer = this.o.clock.setTimeout(() => {
+    const fire = () => {
       this.saveTimer = null;
+      const hold = (this.o.holdSaveUntil?.() ?? 0) - this.o.clock.now();
+      if (hold > 0 && !this.overCap()) {
+        this.saveTimer = this.o.clock.setTimeout(fire, hold);
+        return;
+      }
       if (this.running) {
         // Busy: save after the running sync, unless more changes come first (then they re-arm the timer).
         void this.running.then(() => {
@@ -142,7 +150,8 @@ export class SyncScheduler<R extends PassResult> {
       } else {
         void this.saveNow();
       }
-    }, this.o.quietMs ?? 2000);
+    };
+    this.saveTimer = this.o.clock.setTimeout(fire, this.o.quietMs ?? 2000);
   }
 
   private overCap(): boolean {
