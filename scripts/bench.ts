@@ -115,10 +115,14 @@ async function main(): Promise<void> {
       index.close();
       return { lines: rep.added, ms };
     };
-    const tr = [await trIngest(), await trIngest()].sort((a, b) => a.ms - b.ms)[0]!;
+    // The fastest of three, as for the parse-only baseline: the first run is also the first time the
+    // transcript mapping runs in this process (its code not yet optimized), which the plugin log's
+    // first ingest above does not warm up.
+    const trRuns = [await trIngest(), await trIngest(), await trIngest()];
+    const tr = [...trRuns].sort((a, b) => a.ms - b.ms)[0]!;
     const trParseRate = trParse.events / (trParse.ms / 1000);
     const trRate = tr.lines / (tr.ms / 1000);
-    console.log(`transcripts: ${trFiles.length} files, parse-only ${Math.round(trParseRate)} lines/s, ingest ${tr.lines} lines in ${(tr.ms / 1000).toFixed(2)} s → ${Math.round(trRate)} lines/s (${round(trRate / trParseRate, 3)}× parse-only)`);
+    console.log(`transcripts: ${trFiles.length} files, parse-only ${Math.round(trParseRate)} lines/s, ingest ${tr.lines} lines in ${(tr.ms / 1000).toFixed(2)} s → ${Math.round(trRate)} lines/s (${round(trRate / trParseRate, 3)}× parse-only; runs ${trRuns.map((r) => (r.ms / 1000).toFixed(2)).join(' / ')} s)`);
 
     const dbBytes = ix.export().length;
     console.log(`index: ${(dbBytes / 1e6).toFixed(1)} MB → ${(dbBytes / report.added).toFixed(0)} bytes/event (logs: ${(bytes / 1e6).toFixed(1)} MB)`);

@@ -161,7 +161,6 @@ export class EventWriter {
       owner: p('SELECT file FROM events WHERE eid = ?'),
       link: p('INSERT OR IGNORE INTO session_links (sid, skey) VALUES (?, ?)'),
       problem: p('INSERT INTO problems (file, line, off, reason) VALUES (?,?,?,?)'),
-      format: p('UPDATE files SET format = ? WHERE id = ?'),
       unlinked: p('SELECT MIN(ts), MAX(ts), MAX(agent) FROM events WHERE skey IS NULL AND sid = ?'),
       otherLlm: p('SELECT 1 FROM llm_calls c JOIN events e ON e.id = c.ev WHERE c.run = ? AND (e.fmt IS NULL OR e.fmt <> ?) LIMIT 1'),
     };
@@ -301,9 +300,9 @@ export class EventWriter {
     return outcome;
   }
 
+  /** The file's format, saved with its read position (see indexer.ts: one update per file). */
   private setFormat(file: FileRef, format: string): void {
     file.format = format;
-    this.statements.format!.run([format, file.id]);
   }
 
   private reportUnknownOnce(file: FileRef, l: RawLine): void {
