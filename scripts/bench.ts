@@ -24,6 +24,10 @@ function arg(name: string): string | undefined {
 }
 
 const EVENTS = Number(arg('events') ?? 1_000_000);
+/** This folder (the bundled bench runs from .bench/, see bench-bundled.mjs). */
+const SCRIPTS = process.env.ATX_BENCH_SCRIPTS ?? __dirname;
+/** How the engine's code runs here: bundled as shipped (`npm run bench`) or through tsx (`npm run bench:tsx`). */
+const CODE = process.env.ATX_BENCH_CODE === 'bundled' ? 'bundled' : 'tsx';
 const QUERY_SAMPLES = 40;
 
 function logFiles(dirs: string[]): string[] {
@@ -74,9 +78,10 @@ async function main(): Promise<void> {
   try {
     // Generated in a child process, so its garbage does not weigh on the measurements here.
     const t0 = performance.now();
-    const gen = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'sample.ts'), '--out', root, '--events', String(EVENTS), '--transcripts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const gen = spawnSync(process.execPath, ['--import', 'tsx', path.join(SCRIPTS, 'sample.ts'), '--out', root, '--events', String(EVENTS), '--transcripts'], { stdio: ['ignore', 'pipe', 'inherit'] });
     if (gen.status !== 0) throw new Error('sample generation failed');
     const sample = { dirs: readdirSync(path.join(root, 'agents')).map((a) => path.join(root, 'agents', a, 'telemetry')) };
+    console.log(`engine code: ${CODE}`);
     console.log(`generated sample telemetry (${((performance.now() - t0) / 1000).toFixed(1)} s): ${gen.stdout.toString().trim()}`);
     const files = logFiles(sample.dirs);
     const bytes = files.reduce((s, f) => s + statSync(f).size, 0);
@@ -209,6 +214,7 @@ async function main(): Promise<void> {
         append1000SearchableMs: round(searchAppendMs, 1),
       },
       transcripts: { files: trFiles.length, lines: tr.lines, parseLinesPerSec: Math.round(trParseRate), ingestLinesPerSec: Math.round(trRate), ratioToParse: round(trRate / trParseRate, 3) },
+      code: CODE,
       targets: { ratioToParse: 0.2, dbBytesPerEvent: 400, fullSearchP95Ms: 300 },
     };
     console.log(JSON.stringify(result));
