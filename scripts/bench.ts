@@ -24,6 +24,10 @@ function arg(name: string): string | undefined {
 }
 
 const EVENTS = Number(arg('events') ?? 1_000_000);
+/** This folder (the bundled bench runs from .bench/, see bench-bundled.mjs). */
+const SCRIPTS = process.env.ATX_BENCH_SCRIPTS ?? __dirname;
+/** How the engine's code runs here: bundled as shipped (`npm run bench`) or through tsx (`npm run bench:tsx`). */
+const CODE = process.env.ATX_BENCH_CODE === 'bundled' ? 'bundled' : 'tsx';
 const QUERY_SAMPLES = 40;
 
 function logFiles(dirs: string[]): string[] {
@@ -74,9 +78,10 @@ async function main(): Promise<void> {
   try {
     // Generated in a child process, so its garbage does not weigh on the measurements here.
     const t0 = performance.now();
-    const gen = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'sample.ts'), '--out', root, '--events', String(EVENTS), '--transcripts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const gen = spawnSync(process.execPath, ['--import', 'tsx', path.join(SCRIPTS, 'sample.ts'), '--out', root, '--events', String(EVENTS), '--transcripts'], { stdio: ['ignore', 'pipe', 'inherit'] });
     if (gen.status !== 0) throw new Error('sample generation failed');
     const sample = { dirs: readdirSync(path.join(root, 'agents')).map((a) => path.join(root, 'agents', a, 'telemetry')) };
+    console.log(`engine code: ${CODE}`);
     console.log(`generated sample telemetry (${((performance.now() - t0) / 1000).toFixed(1)} s): ${gen.stdout.toString().trim()}`);
     const files = logFiles(sample.dirs);
     const bytes = files.reduce((s, f) => s + statSync(f).size, 0);
@@ -115,10 +120,14 @@ async function main(): Promise<void> {
       index.close();
       return { lines: rep.added, ms };
     };
-    const tr = [await trIngest(), await trIngest()].sort((a, b) => a.ms - b.ms)[0]!;
+    // The fastest of three, as for the parse-only baseline: the first run is also the first time the
+    // transcript mapping runs in this process (its code not yet optimized), which the plugin log's
+    // first ingest above does not warm up.
+    const trRuns = [await trIngest(), await trIngest(), await trIngest()];
+    const tr = [...trRuns].sort((a, b) => a.ms - b.ms)[0]!;
     const trParseRate = trParse.events / (trParse.ms / 1000);
     const trRate = tr.lines / (tr.ms / 1000);
-    console.log(`transcripts: ${trFiles.length} files, parse-only ${Math.round(trParseRate)} lines/s, ingest ${tr.lines} lines in ${(tr.ms / 1000).toFixed(2)} s → ${Math.round(trRate)} lines/s (${round(trRate / trParseRate, 3)}× parse-only)`);
+    console.log(`transcripts: ${trFiles.length} files, parse-only ${Math.round(trParseRate)} lines/s, ingest ${tr.lines} lines in ${(tr.ms / 1000).toFixed(2)} s → ${Math.round(trRate)} lines/s (${round(trRate / trParseRate, 3)}× parse-only; runs ${trRuns.map((r) => (r.ms / 1000).toFixed(2)).join(' / ')} s)`);
 
     const dbBytes = ix.export().length;
     console.log(`index: ${(dbBytes / 1e6).toFixed(1)} MB → ${(dbBytes / report.added).toFixed(0)} bytes/event (logs: ${(bytes / 1e6).toFixed(1)} MB)`);
@@ -205,6 +214,7 @@ async function main(): Promise<void> {
         append1000SearchableMs: round(searchAppendMs, 1),
       },
       transcripts: { files: trFiles.length, lines: tr.lines, parseLinesPerSec: Math.round(trParseRate), ingestLinesPerSec: Math.round(trRate), ratioToParse: round(trRate / trParseRate, 3) },
+      code: CODE,
       targets: { ratioToParse: 0.2, dbBytesPerEvent: 400, fullSearchP95Ms: 300 },
     };
     console.log(JSON.stringify(result));

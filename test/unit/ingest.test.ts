@@ -197,6 +197,8 @@ test('a cancelled sync keeps what it indexed and the next sync finishes the job 
     // Yield after every batch of work and cancel at the first progress report.
     const r1 = await ix.sync([t.dir], { sliceMs: 1e-9, signal: ctrl.signal, onProgress: () => ctrl.abort() });
     assert.equal(r1.cancelled, true);
+    // The file's format is saved with the position the cancelled read stopped at.
+    assert.deepEqual(all(ix.db, 'SELECT format, offset > 0 AS started FROM files'), [{ format: 'openclaw', started: 1 }]);
     const r2 = await ix.sync([t.dir]);
     assert.equal(r1.added + r2.added, 3000);
     assert.deepEqual(snapshot(ix), snapshot(await rebuild([t.dir])));

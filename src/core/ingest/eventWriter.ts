@@ -6,7 +6,8 @@ import { SessionTotals } from './sessionTotals';
 import { RowBatch } from './rowBatch';
 import { FastStatement } from '../store/fastInsert';
 import type { RawLine } from '../source/lineReader';
-import { lineHash, normalize, OPENCLAW, UNKNOWN_FORMAT, type MapFile, type MapState } from '../source/formats';
+import { lineHash, normalize, OPENCLAW, UNKNOWN_FORMAT, type MapContext, type MapFile, type MapState } from '../source/formats';
+import type { LineAt } from '../source/formats/types';
 import { TRANSCRIPT, TranscriptFile, type TranscriptLookups } from '../source/formats/transcript';
 import { sourceBit } from '../source/formats/sources';
 import { costSourceCode, Pricer } from '../source/prices';
@@ -161,7 +162,6 @@ export class EventWriter {
       owner: p('SELECT file FROM events WHERE eid = ?'),
       link: p('INSERT OR IGNORE INTO session_links (sid, skey) VALUES (?, ?)'),
       problem: p('INSERT INTO problems (file, line, off, reason) VALUES (?,?,?,?)'),
-      format: p('UPDATE files SET format = ? WHERE id = ?'),
       unlinked: p('SELECT MIN(ts), MAX(ts), MAX(agent) FROM events WHERE skey IS NULL AND sid = ?'),
       otherLlm: p('SELECT 1 FROM llm_calls c JOIN events e ON e.id = c.ev WHERE c.run = ? AND (e.fmt IS NULL OR e.fmt <> ?) LIMIT 1'),
     };
@@ -280,10 +280,7 @@ export class EventWriter {
 
   /** A line of another producer: mapped onto 0..n OpenClaw-shaped events (formats/). */
   private ingestNormalized(file: FileRef, l: RawLine, o: Obj, touched: Set<number>): LineOutcome {
-    // The line's hash names events that have no id of their own: computed only when asked for.
-    let hash: string | undefined;
-    const text = l.text!;
-    const n = normalize(o, { get hash() { return (hash ??= lineHash(text)); }, state: this.mapState, ...(file.path ? { file: { id: file.id, path: file.path, offset: file.offset ?? 0 } } : {}), at: { offset: l.offset, length: l.length, line: l.line } });
+    const n = normalize(o, new LineContext(l, this.mapState, file.path ? this.mapFileOf(file) : undefined));
     if (file.format == null) this.setFormat(file, n.format);
     for (const p of n.problems) this.problem(file.id, l.line, l.offset, p);
     if (n.format === UNKNOWN_FORMAT) this.reportUnknownOnce(file, l);
@@ -301,9 +298,18 @@ export class EventWriter {
     return outcome;
   }
 
+  /** The file's format, saved with its read position (see indexer.ts: one update per file). */
+  /** What mappers are told of the file being read (one object per read of a file, not per line). */
+  private mapFileOf(file: FileRef): MapFile {
+    const offset = file.offset ?? 0;
+    const m = this.lastMapFile;
+    if (m !== null && m.id === file.id && m.path === file.path && m.offset === offset) return m;
+    return (this.lastMapFile = { id: file.id, path: file.path!, offset });
+  }
+  private lastMapFile: MapFile | null = null;
+
   private setFormat(file: FileRef, format: string): void {
     file.format = format;
-    this.statements.format!.run([format, file.id]);
   }
 
   private reportUnknownOnce(file: FileRef, l: RawLine): void {
@@ -825,6 +831,21 @@ export class EventWriter {
     if (ids.size === 0) return [];
     const rows = this.db.exec(`SELECT s FROM strings WHERE id IN (${[...ids].join(',')})`)[0]?.values ?? [];
     return rows.map((r) => r[0] as string).sort();
+  }
+}
+
+/**
+ * What a format mapper knows of the line it maps (see formats/types.ts). The line's hash names
+ * events that have no id of their own: computed only when asked for.
+ */
+class LineContext implements MapContext {
+  private lineHash: string | undefined;
+  readonly at: LineAt;
+  constructor(private readonly l: RawLine, readonly state: MapState, readonly file: MapFile | undefined) {
+    this.at = { offset: l.offset, length: l.length, line: l.line };
+  }
+  get hash(): string {
+    return (this.lineHash ??= lineHash(this.l.text!));
   }
 }
 

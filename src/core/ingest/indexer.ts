@@ -1,5 +1,5 @@
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { closeSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { readLines, type RawLine } from '../source/lineReader';
@@ -516,8 +516,9 @@ export class TelemetryIndex {
     // While a file is only partly read, keep size/mtime at "unknown" so the next sync reads on.
     row.size = partial ? -1 : disk.size;
     row.mtime = partial ? -1 : disk.mtime;
-    this.run('UPDATE files SET offset = ?, line = ?, size = ?, mtime = ?, head_len = ?, head_hash = ?, dups = ?, dev = ?, ino = ? WHERE id = ?', [
-      row.offset, row.line, row.size, row.mtime, row.head_len, row.head_hash, row.dups, disk.dev, disk.ino, row.id,
+    // The format the writer found in its first line is saved here too (one update per file read).
+    this.run('UPDATE files SET offset = ?, line = ?, size = ?, mtime = ?, head_len = ?, head_hash = ?, dups = ?, dev = ?, ino = ?, format = ? WHERE id = ?', [
+      row.offset, row.line, row.size, row.mtime, row.head_len, row.head_hash, row.dups, disk.dev, disk.ino, row.format ?? null, row.id,
     ]);
   }
 }
@@ -592,8 +593,11 @@ function matchFiles(known: FileRow[], disk: DiskFile[]): { pairs: { disk: DiskFi
 }
 
 /** sha1 of the first `len` bytes of a file (null when it has fewer). */
+/** One-shot hashing where Node has it (a hash object per file costs more than the hash of its head). */
+const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer, encoding: 'hex') => string }).hash;
+
 function hashOf(head: Buffer): string {
-  return createHash('sha1').update(head).digest('hex');
+  return oneShot ? oneShot('sha1', head, 'hex') : crypto.createHash('sha1').update(head).digest('hex');
 }
 
 function headHash(file: string, len: number): string | null {

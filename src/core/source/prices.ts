@@ -139,6 +139,8 @@ export class Pricer {
   /** Changes whenever a price could change: the table's version or the user file. */
   readonly key: string;
   private readonly table = new Map<string, TableEntry>();
+  /** The last model found to have a timeless entry, and that entry. */
+  private lastTimeless: { provider: string | null; model: string; entry: TableEntry } | null = null;
 
   constructor(private readonly user: UserPrice[] = [], userHash = '') {
     this.key = `${PRICE_TABLE_VERSION};user=${userHash}`;
@@ -192,8 +194,12 @@ export class Pricer {
    * once per hour of calls.
    */
   private tableRates(provider: string | null, model: string, ts: number): Exclude<TableEntry, { kind: 'none' }> | null {
+    // Calls come in runs of the same model: its timeless entry is answered without building a key.
+    const last = this.lastTimeless;
+    if (last !== null && last.model === model && last.provider === provider) return last.entry.kind === 'none' ? null : last.entry;
     const timeless = `t\u0000${provider ?? ''}\u0000${model}`;
     let e = this.table.get(timeless);
+    if (e) this.lastTimeless = { provider, model, entry: e };
     if (!e) {
       const key = `h\u0000${provider ?? ''}\u0000${model}\u0000${Math.floor(ts / HOUR)}`;
       e = this.table.get(key);
@@ -201,6 +207,7 @@ export class Pricer {
         const found = tableEntry(provider, model, Math.floor(ts / HOUR) * HOUR);
         e = found.entry;
         this.table.set(found.timeless ? timeless : key, e);
+        if (found.timeless) this.lastTimeless = { provider, model, entry: e };
       }
     }
     return e.kind === 'none' ? null : e;

@@ -15,7 +15,7 @@ import { SEARCH_FTS_DDL } from './searchStore';
  * Lines of other producers are normalized to OpenClaw's shape (formats/); `events.fmt` and
  * `files.format` say which format they came in.
  */
-export const SCHEMA_VERSION = 13;
+export const SCHEMA_VERSION = 14;
 
 /**
  * The columns of the `runs` view, aggregated over a run's run_events rows (grouped by run); also
@@ -151,8 +151,10 @@ export const QUERY_INDEXES: readonly string[] = [
   'CREATE INDEX IF NOT EXISTS tool_events_run ON tool_events (run)',
   'CREATE INDEX IF NOT EXISTS tool_events_skey ON tool_events (skey)',
   'CREATE INDEX IF NOT EXISTS tool_events_call ON tool_events (call)',
-  // Newest-first scans (quick search) stop after enough hits instead of sorting every tool call.
-  'CREATE INDEX IF NOT EXISTS tool_events_ts ON tool_events (ts)',
+  // Newest-first scans of ended tool calls (quick search, errors) stop after enough hits instead of
+  // sorting every tool call. Only ends: every query ordering or filtering tool events by time
+  // through it asks for phase = 1 (the others scan anyway), and half the rows is half the build.
+  'CREATE INDEX IF NOT EXISTS tool_events_end_ts ON tool_events (ts) WHERE phase = 1',
   // A workspace file → the operations on files of its name, wherever they were recorded (fileActivity.ts).
   'CREATE INDEX IF NOT EXISTS tool_events_fname ON tool_events (fname) WHERE fname IS NOT NULL',
   'CREATE INDEX IF NOT EXISTS llm_calls_run ON llm_calls (run)',
