@@ -253,7 +253,14 @@ export class AtxApp extends LitElement {
           if (!got.length) break;
         }
         if (seq !== this.loadSeq || !this.model) return;
-        this.model = withDetailsPart(this.model, part, { llmCalls: [], toolCalls: [], fileOps: [], [part]: items });
+        const base = this.model;
+        const next = withDetailsPart(base, part, { llmCalls: [], toolCalls: [], fileOps: [], [part]: items });
+        // the list's lookups (and the token chart's points, if it is showing) in this task; drawing it in the next
+        if (part === 'llmCalls' && this.ui?.tab === 'tokens') tokenPointsOf(next);
+        await yieldToBrowser();
+        if (seq !== this.loadSeq || !this.model) return;
+        // (pages added meanwhile: the list joins the model as it is now)
+        this.model = this.model === base ? next : withDetailsPart(this.model, part, next.details!);
       }
     } catch (err) {
       if (seq === this.loadSeq) this.failure = err instanceof Error ? err.message : String(err);
