@@ -23,6 +23,7 @@ import type {
   Tokens,
   ToolCall,
 } from './model';
+import type { PackedRows } from './rows';
 
 /** Bumped when a message changes shape. Sent by the webview in `webview/ready`. */
 export const protocolVersion = 2;
@@ -107,7 +108,7 @@ export interface TimelinePage {
  * blobs or `resultTruncated` (`tool/get` has them, and hashes blobs only then).
  */
 export interface SessionDetails {
-  llmCalls: (LlmCallUsage & { runId: string; contextByTool?: ContextByTool[] })[];
+  llmCalls: SessionLlmCall[];
   toolCalls: ToolCall[];
   fileOps: FileOperation[];
   /** Asked for with `part`: the length of that whole list (the answer holds the page asked for). */
@@ -115,6 +116,16 @@ export interface SessionDetails {
   /** The session's most expensive tool calls (first ingestion + re-reads), most expensive first. */
   expensiveTools?: ExpensiveToolCall[];
 }
+
+/** An LLM call of the details: its usage, run and context by tool. */
+export type SessionLlmCall = LlmCallUsage & { runId: string; contextByTool?: ContextByTool[] };
+
+/** `session/details` as sent to the panel: each list may come as rows (see packRows). */
+export type SessionDetailsWire = Omit<SessionDetails, DetailsPart> & {
+  llmCalls: SessionLlmCall[] | PackedRows;
+  toolCalls: ToolCall[] | PackedRows;
+  fileOps: FileOperation[] | PackedRows;
+};
 
 /**
  * Tokens of an LLM call's context (input + cache read + cache write) that came from the results of
@@ -251,7 +262,7 @@ export interface Requests {
    * only, items `offset` to `offset + limit` of it (default: all; the host caps `limit`), with its `total`: a large
    * session's lists arrive as several small messages.
    */
-  'session/details': { params: { sessionKey: string; runId?: string; part?: DetailsPart; offset?: number; limit?: number }; result: SessionDetails };
+  'session/details': { params: { sessionKey: string; runId?: string; part?: DetailsPart; offset?: number; limit?: number }; result: SessionDetailsWire };
   /** Every run of the session (or the one run asked for), newest first, with its totals (the Files tab's run choice). */
   'session/runs': { params: { sessionKey: string; runId?: string }; result: RunSummary[] };
   /** One tool call in full (params, result, blob list without content); `eventId` of its tool.start or tool.end. */

@@ -15,7 +15,7 @@
  * an object the host holds. Both sides check every incoming message with {@link isHostMessage} /
  * {@link isWorkerMessage} before acting on it.
  */
-import type { BlobChunk, EventsFilter, EventsPage, DetailsPart, SessionDetails, SessionHeader, SessionView, TimelinePage, WaterfallPage } from './messages';
+import type { BlobChunk, EventsFilter, EventsPage, DetailsPart, SessionDetailsWire, SessionHeader, SessionView, TimelinePage, WaterfallPage } from './messages';
 import type { Comparison, FileActivity, FullSearchResult, IndexProblem, RunSummary, SearchHit, SessionSummary, Stats, ToolCall } from './model';
 import type {
   ApplyResult, ChainStatus, ExportProgress, ExportResult, ExportSelection, RetentionPlan, RetentionPolicy, SyncProgress,
@@ -104,7 +104,8 @@ export interface WorkerRequests {
   'session/view': { params: { sessionKey: string; runId?: string }; result: SessionView | null };
   'session/header': { params: { sessionKey: string; runId?: string }; result: SessionHeader | null };
   'timeline/page': { params: { sessionKey: string; runId?: string; offset: number; limit: number }; result: TimelinePage | null };
-  'session/details': { params: { sessionKey: string; runId?: string; part?: DetailsPart; offset?: number; limit?: number }; result: SessionDetails | null };
+  /** With `pack`, each list of the answer comes as rows (packRows), for the panel. */
+  'session/details': { params: { sessionKey: string; runId?: string; part?: DetailsPart; offset?: number; limit?: number; pack?: boolean }; result: SessionDetailsWire | null };
   'sessions/list': { params: { limit?: number; agent?: string; since?: number }; result: SessionSummary[] };
   'runs/list': { params: { sessionKey: string }; result: RunSummary[] };
   'tool/byEvent': { params: { eventId: string }; result: ToolCall | null };

@@ -20,6 +20,7 @@ import { exportLines } from '../ops/exportJsonl';
 import { acknowledgedRuns, uploadOtlp } from '../ops/otlpUpload';
 import { applyRetention, gatherRetentionInput, planRetention } from '../ops/retention';
 import { detailsPartOf } from '../../protocol/messages';
+import { packRows } from '../../protocol/rows';
 import type { DirSpec, WorkerMethod, WorkerParams, WorkerProgress, WorkerResult } from '../../protocol/worker';
 import type { IndexEngine } from './engine';
 
@@ -70,7 +71,8 @@ export const handlers: Handlers = {
   'session/details': (e, p) => {
     e.notePanelAsk();
     const part = detailsPartOf(p.part);
-    return part ? sessionDetailsPage(e.db, p.sessionKey, p.runId, part, { offset: p.offset ?? 0, limit: p.limit ?? DETAILS_PAGE_MAX }) : sessionDetails(e.db, p.sessionKey, p.runId);
+    const d = part ? sessionDetailsPage(e.db, p.sessionKey, p.runId, part, { offset: p.offset ?? 0, limit: p.limit ?? DETAILS_PAGE_MAX }) : sessionDetails(e.db, p.sessionKey, p.runId);
+    return d && p.pack === true ? { ...d, llmCalls: packRows(d.llmCalls), toolCalls: packRows(d.toolCalls), fileOps: packRows(d.fileOps) } : d;
   },
   // (also what Open Replay lists to pick from: the search fill pauses as for a panel's asks, so that the
   // picked session's first answers do not wait behind a fill slice)

@@ -20,6 +20,7 @@ import {
 } from '../state/sessionModel';
 import type { Comparison, ReplayEvent, RunSummary } from '../../protocol/model';
 import type { TimelinePage, WaterfallSpan } from '../../protocol/messages';
+import { unpackRows } from '../../protocol/rows';
 
 /** Items of a details list asked for per `session/details` request (small answers: each is received in one task). */
 const detailsPageSize = 1000;
@@ -247,7 +248,7 @@ export class AtxApp extends LitElement {
           await yieldToBrowser();
           const answer = await this.host.request('session/details', { sessionKey: t.sessionKey, runId: t.runId, part, offset: items.length, limit: detailsPageSize });
           if (seq !== this.loadSeq || !this.model) return;
-          const got: unknown[] = answer[part];
+          const got: unknown[] = unpackRows<unknown>(answer[part]);
           for (const x of got) items.push(x);
           total = answer.total ?? items.length;
           if (!got.length) break;
