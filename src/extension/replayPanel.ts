@@ -32,9 +32,9 @@ function ownFile(context: vscode.ExtensionContext, ...p: string[]): string | und
 /**
  * The replay panels: the session replay (one panel, shown another session as a preview editor is, unless
  * `agentTelemetry.replay.reusePanel` is off: then one per session), the cross-session events view and
- * comparisons; a panel is reused when its target is opened again. Each talks to its webview only through the typed protocol; every incoming message
- * is shape-checked, and "open file" takes an event id that the host resolves in the index — never
- * a path from the webview.
+ * comparisons; a panel is reused when its target is opened again. Each talks to its webview only
+ * through the typed protocol; every incoming message is shape-checked, and "open file" takes an event
+ * id that the host resolves in the index — never a path from the webview.
  */
 export class ReplayPanels implements vscode.Disposable {
   private readonly panels = new Map<string, ReplayPanel>();

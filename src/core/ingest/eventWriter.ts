@@ -298,7 +298,6 @@ export class EventWriter {
     return outcome;
   }
 
-  /** The file's format, saved with its read position (see indexer.ts: one update per file). */
   /** What mappers are told of the file being read (one object per read of a file, not per line). */
   private mapFileOf(file: FileRef): MapFile {
     const offset = file.offset ?? 0;
@@ -308,6 +307,7 @@ export class EventWriter {
   }
   private lastMapFile: MapFile | null = null;
 
+  /** The file's format, saved with its read position (see indexer.ts: one update per file). */
   private setFormat(file: FileRef, format: string): void {
     file.format = format;
   }

@@ -592,14 +592,15 @@ function matchFiles(known: FileRow[], disk: DiskFile[]): { pairs: { disk: DiskFi
   return { pairs, rowsKept: used };
 }
 
-/** sha1 of the first `len` bytes of a file (null when it has fewer). */
 /** One-shot hashing where Node has it (a hash object per file costs more than the hash of its head). */
 const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer, encoding: 'hex') => string }).hash;
 
+/** sha1 of a file's head. */
 function hashOf(head: Buffer): string {
   return oneShot ? oneShot('sha1', head, 'hex') : crypto.createHash('sha1').update(head).digest('hex');
 }
 
+/** sha1 of the first `len` bytes of a file (null when it has fewer). */
 function headHash(file: string, len: number): string | null {
   if (len <= 0) return null;
   let fd: number | undefined;

@@ -389,9 +389,10 @@ export class IndexEngine {
   }
 
   /**
-   * The replay panel asked for a page of a session (or the session list it is opened from): the search fill
-   * waits for a pause in these as it does for one in syncs (a slice at least every `searchMaxLagMs` still), so that opening and paging through a
-   * large session does not queue behind its slices.
+   * The replay panel asked for a page of a session (or the session list it is opened from): the search
+   * fill waits for a pause in these as it does for one in syncs (a slice at least every `searchMaxLagMs`
+   * still), and so does a snapshot due after a quiet period, so that opening and paging through a large
+   * session does not queue behind them.
    */
   notePanelAsk(): void {
     this.lastPanelAsk = Date.now();
