@@ -201,7 +201,14 @@ test('DirWatch: the system file watcher reports a change to a log with no poll (
   }
 });
 
-test('worker: after watch/set, an append is synced by the watcher with no poll and no sync asked for by the host', async () => {
+/**
+ * A real worker thread watching a new home (agent `a`'s log holding one event of agent:a:one), with
+ * `body` given the client, the home, that telemetry folder, every event the worker sent and the session
+ * keys of its `index/changed` events; the worker is stopped and the home removed after.
+ */
+async function withWatchingWorker(
+  body: (w: { c: IndexClient; h: ReturnType<typeof home>; tel: string; events: { event: WorkerEventName; params: unknown }[]; changedKeys: () => string[] }) => Promise<void>,
+): Promise<void> {
   const h = home();
   const events: { event: WorkerEventName; params: unknown }[] = [];
   const c = new IndexClient(script, { wasmPath, engine: {} }, undefined, 'thread');
@@ -210,36 +217,34 @@ test('worker: after watch/set, an append is synced by the watcher with no poll a
   try {
     const tel = path.join(h.dir, '.openclaw', 'agents', 'a', 'telemetry');
     writeFileSync(path.join(tel, 'events.jsonl'), eventLine({ sessionKey: 'agent:a:one', runId: 'r1' }));
+    const changedKeys = () => events.filter((e) => e.event === 'index/changed').flatMap((e) => (e.params as WorkerEvents['index/changed']).sessionKeys);
+    await body({ c, h, tel, events, changedKeys });
+  } finally {
+    await c.terminate();
+    h.cleanup();
+  }
+}
+
+test('worker: after watch/set, an append is synced by the watcher with no poll and no sync asked for by the host', async () => {
+  await withWatchingWorker(async ({ c, h, tel, changedKeys }) => {
     const { dirs } = await c.request('watch/set', { spec: h.spec(), pollMs: 600_000 });
     await c.request('index/open', { file: null, dirs });
     assert.equal((await c.request('index/sync', {})).added, 1);
-    const changedKeys = () => events.filter((e) => e.event === 'index/changed').flatMap((e) => (e.params as WorkerEvents['index/changed']).sessionKeys);
     appendFileSync(path.join(tel, 'events.jsonl'), eventLine({ sessionKey: 'agent:a:two', runId: 'r2' }));
     await until('the append synced by the watcher', () => changedKeys().includes('agent:a:two'));
     appendFileSync(path.join(tel, 'events.jsonl'), eventLine({ sessionKey: 'agent:a:two', runId: 'r3' }));
     await until('the second append', async () => (await c.request('stats', {})).events === 3);
     assert.deepEqual((await c.request('sessions/list', {})).map((s) => s.sessionKey).sort(), ['agent:a:one', 'agent:a:two']);
-  } finally {
-    await c.terminate();
-    h.cleanup();
-  }
+  });
 });
 
 test('worker: after watch/set, polling syncs appends and new agent folders with no sync asked for by the host', async () => {
-  const h = home();
-  const events: { event: WorkerEventName; params: unknown }[] = [];
-  const c = new IndexClient(script, { wasmPath, engine: {} }, undefined, 'thread');
-  c.start();
-  c.onEvent(<E extends WorkerEventName>(event: E, params: WorkerEvents[E]) => events.push({ event, params }));
-  try {
-    const tel = path.join(h.dir, '.openclaw', 'agents', 'a', 'telemetry');
-    writeFileSync(path.join(tel, 'events.jsonl'), eventLine({ sessionKey: 'agent:a:one', runId: 'r1' }));
+  await withWatchingWorker(async ({ c, h, tel, events, changedKeys }) => {
     const { dirs } = await c.request('watch/set', { spec: h.spec(), pollMs: 30 });
     assert.deepEqual(dirs, [tel, path.join(h.dir, '.openclaw', 'agents', 'a', 'sessions')]);
     await c.request('index/open', { file: null, dirs });
     // a sync without folders syncs the watched ones
     assert.equal((await c.request('index/sync', {})).added, 1);
-    const changedKeys = () => events.filter((e) => e.event === 'index/changed').flatMap((e) => (e.params as WorkerEvents['index/changed']).sessionKeys);
     appendFileSync(path.join(tel, 'events.jsonl'), eventLine({ sessionKey: 'agent:a:two', runId: 'r2' }));
     await until('the append synced by polling', () => changedKeys().includes('agent:a:two'));
     const b = h.agentDir('b', 'telemetry');
@@ -251,8 +256,5 @@ test('worker: after watch/set, polling syncs appends and new agent folders with 
     assert.deepEqual(sessions, ['agent:a:one', 'agent:a:two', 'agent:b:main']);
     // nothing counted twice by the polls' syncs
     assert.equal((await c.request('stats', {})).events, 3);
-  } finally {
-    await c.terminate();
-    h.cleanup();
-  }
+  });
 });

@@ -77,77 +77,72 @@ test('the background search fill keeps the replay order and the details lists; a
   }
 });
 
-test('the search fill waits while the session list Open Replay picks from is asked for (through the worker\'s handler), and goes on after', async () => {
-  const t = tempDir('atx-replay-pick-');
-  const sample = await generateSample({ outDir: path.join(t.dir, 'sample'), events: 1500 });
-  const engine = new IndexEngine(await sql(), () => undefined, { searchSliceMs: 0, searchBatch: 20, searchIdleMs: 2000, searchMaxLagMs: 600_000 });
-  const ctx = { signal: new AbortController().signal, progress: () => undefined };
+/**
+ * An engine over a new generated sample (`events` events), opened (in memory, or on `file` in its folder)
+ * and synced once; closed and removed after `body`.
+ */
+async function withSyncedEngine(
+  events: number,
+  opts: ConstructorParameters<typeof IndexEngine>[2],
+  file: string | null,
+  body: (engine: IndexEngine, sample: { dirs: string[] }, file: string | null) => Promise<void>,
+): Promise<void> {
+  const t = tempDir('atx-replay-ask-');
+  const sample = await generateSample({ outDir: path.join(t.dir, 'sample'), events });
+  const at = file === null ? null : path.join(t.dir, file);
+  const engine = new IndexEngine(await sql(), () => undefined, opts);
   try {
-    await engine.open(null, sample.dirs);
+    await engine.open(at, sample.dirs);
     await engine.sync(sample.dirs);
-    const end = Date.now() + 3000;
-    while (Date.now() < end) {
-      assert.ok((await handlers['sessions/list'](engine, { limit: 500 }, ctx)).length > 0);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.equal(searchProgress(engine.db).documents, 0, 'no slice while the list is asked for');
-    await until('the fill to go on after', () => searchProgress(engine.db).documents > 0);
+    await body(engine, sample, at);
   } finally {
     await engine.close();
     t.cleanup();
   }
+}
+
+/** Calls `ask` every 100 ms for `ms`. */
+async function keepAsking(ms: number, ask: () => unknown): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    await ask();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A pause of 2 s after a sync or a panel ask lets the fill run; no slice is forced by lag. */
+const FILL_AFTER_2S = { searchSliceMs: 0, searchBatch: 20, searchIdleMs: 2000, searchMaxLagMs: 600_000 };
+
+test('the search fill waits while the session list Open Replay picks from is asked for (through the worker\'s handler), and goes on after', async () => {
+  const ctx = { signal: new AbortController().signal, progress: () => undefined };
+  await withSyncedEngine(1500, FILL_AFTER_2S, null, async (engine) => {
+    await keepAsking(3000, async () => assert.ok((await handlers['sessions/list'](engine, { limit: 500 }, ctx)).length > 0));
+    assert.equal(searchProgress(engine.db).documents, 0, 'no slice while the list is asked for');
+    await until('the fill to go on after', () => searchProgress(engine.db).documents > 0);
+  });
 });
 
 test('the snapshot after a quiet period waits while the replay panel keeps asking, and is taken after', async () => {
-  const t = tempDir('atx-replay-save-');
-  const sample = await generateSample({ outDir: path.join(t.dir, 'sample'), events: 600 });
-  const file = path.join(t.dir, 'index.sqlite');
-  const engine = new IndexEngine(await sql(), () => undefined, { quietMs: 100, searchIdleMs: 800, backgroundSearch: false });
-  try {
-    await engine.open(file, sample.dirs);
-    await engine.sync(sample.dirs);
-    await until('the first snapshot', () => existsSync(file));
-    const saved = () => statSync(file).mtimeMs;
+  await withSyncedEngine(600, { quietMs: 100, searchIdleMs: 800, backgroundSearch: false }, 'index.sqlite', async (engine, sample, file) => {
+    await until('the first snapshot', () => existsSync(file!));
+    const saved = () => statSync(file!).mtimeMs;
     const first = saved();
     const big = listSessions(engine.db)[0]!.sessionKey;
-    const dir = sample.dirs[0]!;
-    appendFileSync(path.join(dir, 'events.jsonl'), eventLine({ sessionKey: 'agent:main:later', runId: 'run-later' }));
+    appendFileSync(path.join(sample.dirs[0]!, 'events.jsonl'), eventLine({ sessionKey: 'agent:main:later', runId: 'run-later' }));
     await engine.sync(sample.dirs);
     // The panel asks every 100 ms for 2 s: far longer than the quiet period, and no snapshot meanwhile.
-    const end = Date.now() + 2000;
-    while (Date.now() < end) {
-      engine.notePanelAsk();
-      timelinePage(engine.db, big, { offset: 0, limit: 5 });
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await keepAsking(2000, () => (engine.notePanelAsk(), timelinePage(engine.db, big, { offset: 0, limit: 5 })));
     assert.equal(saved(), first, 'no snapshot while the panel keeps asking');
     await until('the snapshot after the asks stopped', () => saved() !== first);
-  } finally {
-    await engine.close();
-    t.cleanup();
-  }
+  });
 });
 
 test('the search fill waits while the replay panel keeps asking, and goes on after', async () => {
-  const t = tempDir('atx-replay-ask-');
-  const sample = await generateSample({ outDir: path.join(t.dir, 'sample'), events: 1500 });
-  // A pause of 2 s after a sync or a panel ask lets the fill run; no slice is forced by lag.
-  const engine = new IndexEngine(await sql(), () => undefined, { searchSliceMs: 0, searchBatch: 20, searchIdleMs: 2000, searchMaxLagMs: 600_000 });
-  try {
-    await engine.open(null, sample.dirs);
-    await engine.sync(sample.dirs);
+  await withSyncedEngine(1500, FILL_AFTER_2S, null, async (engine) => {
     const big = listSessions(engine.db).sort((a, b) => b.toolCallCount - a.toolCallCount)[0]!.sessionKey;
     // The panel asks every 100 ms for 3 s, longer than the pause the fill waits for after the sync: it never starts.
-    const end = Date.now() + 3000;
-    while (Date.now() < end) {
-      engine.notePanelAsk();
-      timelinePage(engine.db, big, { offset: 0, limit: 5 });
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await keepAsking(3000, () => (engine.notePanelAsk(), timelinePage(engine.db, big, { offset: 0, limit: 5 })));
     assert.equal(searchProgress(engine.db).documents, 0, 'no slice while the panel keeps asking');
     await until('the fill to go on after the asks stopped', () => searchProgress(engine.db).documents > 0);
-  } finally {
-    await engine.close();
-    t.cleanup();
-  }
+  });
 });

@@ -75,7 +75,14 @@ function harness(opts: { quietMs?: number; maxUnsavedMs?: number; maxUnsavedChan
     },
     onError: (what, err) => errors.push(`${what}: ${(err as Error).message}`),
   });
-  return { s, clock, passes, saves, errors, setSaveFails: (v: boolean) => (saveFails = v) };
+  /** One sync that changes `changes` events, from request to answer. */
+  const run = async (changes: number) => {
+    const p = s.request();
+    await flush();
+    passes[passes.length - 1]!.open({ changes });
+    await p;
+  };
+  return { s, clock, passes, saves, errors, run, setSaveFails: (v: boolean) => (saveFails = v) };
 }
 
 test('scheduler: requests during a sync coalesce into exactly one more sync, which answers all of them', async () => {
@@ -135,12 +142,7 @@ test('scheduler: a failing sync rejects its requests, is reported, and the next 
 
 test('scheduler: saves after a quiet period, debounced by further changing syncs, never during a sync', async () => {
   const h = harness({ quietMs: 2000, maxUnsavedMs: 60_000 });
-  const run = async (changes: number) => {
-    const p = h.s.request();
-    await flush();
-    h.passes[h.passes.length - 1]!.open({ changes });
-    await p;
-  };
+  const { run } = h;
   await run(5);
   await h.clock.advance(1500);
   await run(5); // re-arms the timer
@@ -167,12 +169,7 @@ test('scheduler: saves after a quiet period, debounced by further changing syncs
 test('scheduler: a quiet-period save waits while held (the user is being answered), then saves; the cap does not wait', async () => {
   let holdUntil = 0;
   const h = harness({ quietMs: 2000, maxUnsavedMs: 20_000, holdSaveUntil: () => holdUntil });
-  const run = async (changes: number) => {
-    const p = h.s.request();
-    await flush();
-    h.passes[h.passes.length - 1]!.open({ changes });
-    await p;
-  };
+  const { run } = h;
   await run(5);
   holdUntil = 3000; // asked at 1 s, held a second after the last answer… then asked again
   await h.clock.advance(2000);
