@@ -29,7 +29,8 @@
 //      in code-server every webview after the first waits ~1 s for VS Code's service worker, empty or not).
 // It prints one JSON line on stdout (progress goes to stderr): per phase the worst extension-host stall
 // (ms), the webview's longest task (PerformanceObserver 'longtask' inside the webview frame),
-// append → visible p50/p95, syncs during the load, peak RSS of the extension host (/proc VmRSS samples and
+// append → visible p50/p95, syncs during the load, the host's longest garbage collection (and how many of
+// 10 ms or more, by kind; each replay stall over the target lists the collections inside it), peak RSS of the extension host (/proc VmRSS samples and
 // VmHWM) and the worker's memory from the API's memory() when it has one; plus durations, and the
 // targets with pass/fail flags (reported, never asserted).
 //
@@ -693,7 +694,24 @@ async function main() {
   const peakRss = (from, to) => mb(Math.max(0, ...rssSamples.filter(([t]) => t >= from && t <= to).map(([, b]) => b)));
   const workerBytes = samples.map((r) => memoryBytes(r.memory)).filter((b) => b != null);
   const peakHeap = (from, to) => mb(Math.max(0, ...samples.filter((r) => r.t >= from && r.t <= to).map((r) => r.heap ?? 0)));
-  const phaseFigures = (p, name) => ({ worstStallMs: worstStall(probe, p.from, p.to), ...eldOf(probe, name), hostRssPeakMb: peakRss(p.from, p.to), hostHeapPeakMb: peakHeap(p.from, p.to) });
+  // The host's heap collections of >= 10 ms in a phase: the longest, and how many of each kind.
+  const gcsOf = (p) => {
+    const gcs = probe.filter((r) => r.type === 'gc' && r.t >= p.from && r.t - r.ms <= p.to);
+    const kinds = {};
+    for (const g of gcs) kinds[g.kind] = (kinds[g.kind] ?? 0) + 1;
+    return { longestGcMs: gcs.reduce((m, g) => Math.max(m, g.ms), 0), gcsOver10Ms: kinds };
+  };
+  /** The collections that ran during a stall ending at `t` (a late tick can be one, or several back to back). */
+  const gcsIn = (t, ms) => probe.filter((r) => r.type === 'gc' && r.t <= t + 5 && r.t - r.ms >= t - ms - 15).map((r) => `${r.kind} ${r.ms}`);
+  /** The phase's stalls over the target: when (ms after `zero`), how long, and the collections inside each. */
+  const stallsOf = (p, zero) =>
+    probe
+      .filter((r) => r.type === 'stall' && r.ms > TARGETS.stallMs && r.t - r.ms <= p.to && r.t >= p.from)
+      .map((r) => ({ atMs: r.t - r.ms - zero, ms: r.ms, gc: gcsIn(r.t, r.ms) }));
+  const phaseFigures = (p, name, zero = p.from) => ({
+    worstStallMs: worstStall(probe, p.from, p.to), ...eldOf(probe, name), hostStalls: stallsOf(p, zero), ...gcsOf(p),
+    hostRssPeakMb: peakRss(p.from, p.to), hostHeapPeakMb: peakHeap(p.from, p.to),
+  });
   /** @type {any} the figures printed as one JSON line */
   const result = {
     bench: 'host',
@@ -710,11 +728,8 @@ async function main() {
     },
     replay: {
       ...Object.fromEntries(Object.entries(phases.replay).filter(([k]) => k !== 'from' && k !== 'to' && k !== 'picked')),
-      ...phaseFigures(phases.replay, 'replay'),
-      // the extension host's stalls over the target: when (ms after the pick) and how long
-      hostStalls: probe
-        .filter((r) => r.type === 'stall' && r.ms > TARGETS.stallMs && r.t - r.ms <= phases.replay.to && r.t >= phases.replay.from)
-        .map((r) => ({ atMs: r.t - r.ms - phases.replay.picked, ms: r.ms })),
+      // its stalls timed from the pick
+      ...phaseFigures(phases.replay, 'replay', phases.replay.picked),
     },
     hostPid,
     hostRssPeakMb: mb(Math.max(hwm ?? 0, ...rssSamples.map(([, b]) => b))),

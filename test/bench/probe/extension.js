@@ -12,6 +12,8 @@
 //                                              a phase ended: monitorEventLoopDelay (10 ms resolution) over
 //                                              it. The bench names the current phase in $BENCH_PROBE_OUT.phase;
 //                                              the probe polls that file.
+//   {type:'gc', t, ms, kind, flags}            a garbage collection of the host's heap that took >= GC_MS (kind:
+//                                              major, minor, incremental, weakcb; flags: V8's reason flags)
 //   {type:'active', t}                         Agent Telemetry was activated (its view was opened)
 //   {type:'ready', t, ms}                      its API's ready() resolved (the first index is done)
 //   {type:'error', t, message}
@@ -26,17 +28,26 @@
 // The probe never triggers Agent Telemetry itself: it calls ready() only once the extension is active.
 'use strict';
 const fs = require('node:fs');
-const { monitorEventLoopDelay } = require('node:perf_hooks');
+const { monitorEventLoopDelay, PerformanceObserver, constants: perfConstants } = require('node:perf_hooks');
 const vscode = require('vscode');
 
 const EXTENSION_ID = 'agent-telemetry.agent-telemetry-explorer';
 const TICK_MS = 10;
 const STALL_MS = 20;
+const GC_MS = 10;
+const GC_KINDS = {
+  [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [perfConstants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
 
 /** @type {NodeJS.Timeout[]} */
 const timers = [];
 /** @type {import('node:perf_hooks').IntervalHistogram | undefined} */
 let eld;
+/** @type {PerformanceObserver | undefined} */
+let gcObserver;
 
 function activate(/** @type {import('vscode').ExtensionContext} */ context) {
   context.subscriptions.push(vscode.commands.registerCommand('benchProbe.emptyWebview', openEmptyWebview));
@@ -68,6 +79,17 @@ function activate(/** @type {import('vscode').ExtensionContext} */ context) {
       if (late >= STALL_MS) record({ type: 'stall', ms: Math.round(late) });
     }, TICK_MS),
   );
+
+  // Which collections of the host's heap are long enough to be (part of) a stall.
+  const gcs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (e.duration < GC_MS) continue;
+      const d = /** @type {{ kind?: number, flags?: number }} */ (e.detail ?? {});
+      record({ type: 'gc', ms: Math.round(e.duration), kind: GC_KINDS[d.kind ?? -1] ?? String(d.kind), flags: d.flags ?? 0 });
+    }
+  });
+  gcs.observe({ entryTypes: ['gc'] });
+  gcObserver = gcs;
 
   eld = monitorEventLoopDelay({ resolution: 10 });
   eld.enable();
@@ -204,6 +226,7 @@ function openEmptyWebview() {
 
 function deactivate() {
   for (const t of timers) clearInterval(t);
+  gcObserver?.disconnect();
   eld?.disable();
 }
 
