@@ -12,7 +12,7 @@ import { describeEvent } from '../../src/webview/state/eventSummary';
 import { dateInputToMs, kindOptions, toEventsFilter } from '../../src/webview/state/eventsQuery';
 import { canDiff, fileOpsOf, fileSummary, fileTotals, opKind } from '../../src/webview/state/files';
 import { eventPredicate, kindCounts, toggleKind } from '../../src/webview/state/filter';
-import { formatBytes, formatCost, formatDuration, formatPercent, formatTokens, oneLine, prettyPayload } from '../../src/webview/state/format';
+import { formatBytes, formatCost, formatDuration, formatInt, formatPercent, formatTokens, oneLine, prettyPayload } from '../../src/webview/state/format';
 import { buildProvenance, linkedEvent, provenanceRole } from '../../src/webview/state/provenance';
 import { appendPage, fullyLoaded, hasDetails, headerModel, tokenPointsOf, withDetails, withDetailsPart } from '../../src/webview/state/sessionModel';
 import { buildRows, groupByRun, revealEvent, rowIndexOfEvent, toggleCollapsed } from '../../src/webview/state/timeline';
@@ -52,6 +52,20 @@ describe('format', () => {
     assert.equal(formatPercent(5800, 200_000), '2.9%');
     assert.equal(formatPercent(150_000, 200_000), '75%');
     assert.equal(formatPercent(null, 200_000), null);
+  });
+
+  test('formatInt groups thousands as en-US does, for every size and sign', () => {
+    const intl = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+    const cases = [0, 1, 7, 12, 999, 999.4, 999.5, 1000, 1001, 12_345, 99_999, 100_000, 123_456, 1_234_567, 12_345_678.9, 2 ** 53, 1e20, 5e21, 1.5e25];
+    for (const n of [...cases, ...cases.filter((x) => x > 0).map((x) => -x)]) assert.equal(formatInt(n), intl.format(Math.round(n)), String(n));
+    for (let i = 0; i < 2000; i++) {
+      const n = Math.round(Math.random() * 10 ** (1 + (i % 15))) * (i % 2 ? -1 : 1) || 0;
+      assert.equal(formatInt(n), intl.format(n), String(n));
+    }
+    assert.equal(formatInt(-0.4), '0');
+    assert.equal(formatInt(null), '—');
+    assert.equal(formatInt(NaN), '—');
+    assert.equal(formatInt(Infinity), '—');
   });
 
   test('oneLine flattens newlines and clips', () => {

@@ -98,6 +98,9 @@ export function registerMoreTests(test, { fixture }) {
     await tab(page, 'tokens').click();
     const hits = page.locator('atx-token-chart .hit');
     await hits.first().waitFor();
+    // the hit areas are added a slice per task: all of them soon, one per bar the chart says it draws
+    const drawn = Number(/, (\d+) bars/.exec((await page.locator('atx-token-chart svg').getAttribute('aria-label')) ?? '')?.[1]);
+    await until(async () => (await hits.count()) === drawn, `${drawn} hit areas`);
     const bars = await hits.count();
     const width = await page.locator('atx-token-chart svg').evaluate((el) => el.getBoundingClientRect().width);
     // ~19,000 LLM calls: summed into at most one bar per 4 px.

@@ -3,6 +3,7 @@ import { customElement, state } from 'lit/decorators.js';
 import { DETAILS_PARTS, type DetailsPart, FIRST_TIMELINE_PAGE, protocolVersion, type WebviewBootstrap } from '../../protocol/messages';
 import type { AtxEventMap } from '../events';
 import { getHostClient, type HostClient } from '../hostClient';
+import { fileView } from '../state/files';
 import { isFilterActive } from '../state/filter';
 import { formatCost, formatInt } from '../state/format';
 import {
@@ -256,16 +257,38 @@ export class AtxApp extends LitElement {
         if (seq !== this.loadSeq || !this.model) return;
         const base = this.model;
         const next = withDetailsPart(base, part, { llmCalls: [], toolCalls: [], fileOps: [], [part]: items });
-        // the list's lookups (and the token chart's points, if it is showing) in this task; drawing it in the next
-        if (part === 'llmCalls' && this.ui?.tab === 'tokens') tokenPointsOf(next);
+        // the list's lookups in this task; what the open tab draws from it in the next; drawing it in the one after
         await yieldToBrowser();
         if (seq !== this.loadSeq || !this.model) return;
+        if (this.prepareTab(next, this.ui?.tab)) {
+          await yieldToBrowser();
+          if (seq !== this.loadSeq || !this.model) return;
+        }
         // (pages added meanwhile: the list joins the model as it is now)
         this.model = this.model === base ? next : withDetailsPart(this.model, part, next.details!);
+      }
+      // what the other tabs draw from the lists, in idle time, so that switching to them only draws
+      for (const tab of ['tokens', 'files'] as const) {
+        await idleTime();
+        if (seq !== this.loadSeq || !this.model) return;
+        this.prepareTab(this.model, tab);
       }
     } catch (err) {
       if (seq === this.loadSeq) this.failure = err instanceof Error ? err.message : String(err);
     }
+  }
+
+  /**
+   * Computes (once: the results are kept by list) what `tab` draws from the lists in `m`: the token chart's
+   * points, the Files view of the chosen run. Whether there was anything to compute.
+   */
+  private prepareTab(m: SessionModel, tab: Tab | undefined): boolean {
+    if (tab === 'tokens' && hasDetails(m, 'llmCalls')) return tokenPointsOf(m) !== null;
+    if (tab === 'files' && m.details && hasDetails(m, 'fileOps')) {
+      fileView(m.details.fileOps, this.ui?.filesRunId ?? null);
+      return true;
+    }
+    return false;
   }
 
   /** Loads timeline pages, in order, until `upTo` events are loaded (or all of them). One loop at a time. */
@@ -575,6 +598,11 @@ function markOnce(name: string): void {
 /** Lets the browser paint and handle input before the next slice of work. */
 function yieldToBrowser(): Promise<void> {
   return new Promise((r) => setTimeout(r));
+}
+
+/** When the page is idle (or after a second at the latest); a plain task where idle callbacks do not exist. */
+function idleTime(): Promise<void> {
+  return new Promise((r) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(() => r(), { timeout: 1000 }) : setTimeout(r)));
 }
 
 /** After the next frame is drawn (or a tenth of a second, in a page hidden from view, which draws none). */

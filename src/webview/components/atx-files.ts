@@ -2,7 +2,7 @@ import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { FileOperation, RunSummary } from '../../protocol/model';
 import { emit, emitCommand } from '../events';
-import { canDiff, fileOpsOf, fileSummary, type FileTotals, fileTotals, opKind } from '../state/files';
+import { canDiff, fileView, type FileView, opKind } from '../state/files';
 import { formatTime, shortId } from '../state/format';
 import { visibleWindow } from '../state/virtual';
 import { baseStyles, tableStyles } from './shared.styles';
@@ -115,8 +115,8 @@ export class AtxFiles extends LitElement {
     clearTimeout(this.optionsTimer);
   }
 
-  /** The operations shown and their per-file totals, recomputed only when the list or the run changes. */
-  private shown: { ops: FileOperation[]; totals: FileTotals[]; sum: { read: number; write: number; edit: number } } | null = null;
+  /** The operations shown and their per-file totals (computed once per list and run: see `fileView`). */
+  private shown: FileView | null = null;
 
   /**
    * Runs listed in the run select so far: a session may have over a thousand, and adding their options all at
@@ -136,11 +136,7 @@ export class AtxFiles extends LitElement {
       this.runOptions = 0;
       this.optionsTimer = setTimeout(this.addRunOptions);
     }
-    if (!this.shown || changed.has('fileOps') || changed.has('runId')) {
-      const ops = fileOpsOf(this.fileOps, this.runId);
-      const totals = fileTotals(ops);
-      this.shown = { ops, totals, sum: fileSummary(totals) };
-    }
+    if (!this.shown || changed.has('fileOps') || changed.has('runId')) this.shown = fileView(this.fileOps, this.runId);
   }
 
   override updated(): void {
@@ -148,9 +144,10 @@ export class AtxFiles extends LitElement {
     this.renderRoot.querySelectorAll<HTMLElement>('tr.spacer td').forEach((td) => (td.style.height = `${td.dataset.h ?? 0}px`));
     const vp = this.renderRoot.querySelector<HTMLElement>('.viewport');
     if (vp && !this.resizeObserver) {
+      // its first report comes after the next layout: reading the height here would lay the page out now, in
+      // the task that just built the list
       this.resizeObserver = new ResizeObserver(() => (this.viewportHeight = vp.clientHeight || this.viewportHeight));
       this.resizeObserver.observe(vp);
-      this.viewportHeight = vp.clientHeight || this.viewportHeight;
     }
   }
 

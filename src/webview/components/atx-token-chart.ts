@@ -10,6 +10,8 @@ const left = 56;
 const right = 12;
 const bands = { delta: { top: 22, h: 170 }, cumul: { top: 222, h: 110 }, ctx: { top: 362, h: 70 } };
 const height = 456;
+/** Hit areas (an element each, with its description) added per task the first time the bars are drawn. */
+const hitSlice = 100;
 
 const partLabel: Record<(typeof tokenParts)[number], string> = {
   input: 'input',
@@ -49,14 +51,19 @@ export class AtxTokenChart extends LitElement {
    * The first drawing is spread over tasks so that none is long on a session of tens of thousands of calls: the
    * plot's width is measured in a task after the chart is first shown (`measured`; one drawing at the real width,
    * not one at a guess and another once measured), the bars are summed then, the plot is drawn in the task
-   * after that (`plotDue`), and the bars' hit areas in the next (`hitsDue`). Later changes (zoom, selection,
-   * resize) redraw at once.
+   * after that (`plotDue`), and the bars' hit areas in the tasks after that (`hitsDue`, then `hitSlice` bars per
+   * task: `hitsGrow`). Later changes (zoom, selection, resize) redraw at once.
    */
   @state() private measured = false;
   @state() private plotDue = false;
   @state() private hitsDue = false;
-  /** The bars' hit areas as last drawn (apart from the plot: the first drawing puts them in a task of their own). */
-  private hitsTemplate: SVGTemplateResult | null = null;
+  @state() private hitsGrow = 0;
+  /** The bars' hit areas as last drawn, `hitSlice` bars a template (apart from the plot: see `measured`). */
+  private hitSlices: SVGTemplateResult[] = [];
+  /** Bars whose hit areas are drawn; all of them once the first drawing is complete. */
+  private hitsDrawn = 0;
+  private hitsComplete = false;
+  private hitsTimer?: ReturnType<typeof setTimeout>;
   private bars: TokenBar[] = [];
   /** The context bands by tool of the bars (only while `byTool`). */
   private bands: { names: string[]; values: number[][] } | null = null;
@@ -79,6 +86,7 @@ export class AtxTokenChart extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.resizeObserver?.disconnect();
+    clearTimeout(this.hitsTimer);
   }
 
   override willUpdate(changed: Map<PropertyKey, unknown>): void {
@@ -103,9 +111,21 @@ export class AtxTokenChart extends LitElement {
         return;
       }
     }
-    if (!this.hitsTemplate || ['points', 'range', 'width', 'focusIndex', 'hitsDue'].some((k) => changed.has(k))) {
-      this.hitsTemplate = this.points.length ? this.renderHits() : null;
+    const n = this.points.length ? this.bars.length : 0;
+    if (['points', 'range', 'width', 'focusIndex', 'hitsDue'].some((k) => changed.has(k))) {
+      // all at once, except while the first drawing is still adding its slices
+      const upTo = this.hitsComplete ? n : Math.min(n, Math.max(this.hitsDrawn, hitSlice));
+      this.hitSlices = [];
+      for (let i = 0; i < upTo; i += hitSlice) this.hitSlices.push(this.renderHits(i, Math.min(upTo, i + hitSlice)));
+      this.hitsDrawn = upTo;
+    } else if (changed.has('hitsGrow') && this.hitsDrawn < n) {
+      const to = Math.min(n, this.hitsDrawn + hitSlice);
+      this.hitSlices = [...this.hitSlices, this.renderHits(this.hitsDrawn, to)];
+      this.hitsDrawn = to;
     }
+    clearTimeout(this.hitsTimer);
+    if (this.hitsDrawn < n) this.hitsTimer = setTimeout(() => this.hitsGrow++);
+    else this.hitsComplete = true;
   }
 
   private activate(i: number): void {
@@ -232,18 +252,19 @@ export class AtxTokenChart extends LitElement {
     `;
   }
 
-  /** One hit area per bar (hover, focus, click, keys), each with its description for assistive technology. */
-  private renderHits(): SVGTemplateResult {
+  /** One hit area per bar `from`..`to - 1` (hover, focus, click, keys), each with its description for assistive technology. */
+  private renderHits(from: number, to: number): SVGTemplateResult {
     const pts = this.bars;
     const { step } = barLayout(pts.length, this.width - left - right);
     const { delta: bd, ctx: bx } = bands;
-    return svg`<g class="hits" @mouseover=${this.onHitEvent} @focusin=${this.onHitEvent} @click=${this.onHitEvent} @keydown=${this.onHitEvent}>
-        ${pts.map(
-          (p, i) => svg`<rect class="hit" data-i=${i} data-event-id=${p.eventId ?? ''} data-calls=${p.to - p.from + 1}
+    const slice: SVGTemplateResult[] = [];
+    for (let i = from; i < to; i++) {
+      const p = pts[i]!;
+      slice.push(svg`<rect class="hit" data-i=${i} data-event-id=${p.eventId ?? ''} data-calls=${p.to - p.from + 1}
             x=${left + i * step} y=${bd.top - 4} width=${Math.max(step, 1)} height=${bx.top + bx.h - bd.top + 8}
-            tabindex=${i === this.focusIndex ? 0 : -1} role="button" aria-label=${this.describe(p)}></rect>`,
-        )}
-      </g>`;
+            tabindex=${i === this.focusIndex ? 0 : -1} role="button" aria-label=${this.describe(p)}></rect>`);
+    }
+    return svg`${slice}`;
   }
 
   /** The highlight behind the hovered bar (drawn apart from the plot, which hovering does not redraw). */
@@ -342,7 +363,8 @@ export class AtxTokenChart extends LitElement {
       ${this.renderReadout()}
       <div class="plot" @mouseleave=${() => (this.hovered = null)}>
         <svg width=${this.width} height=${height} role="group" aria-label="Token growth: ${this.points.length} LLM calls${this.bars.length < this.points.length ? `, ${this.bars.length} bars` : ''}">
-          ${this.renderHover()}${this.plotTemplate}${this.hitsTemplate}
+          ${this.renderHover()}${this.plotTemplate}
+          <g class="hits" @mouseover=${this.onHitEvent} @focusin=${this.onHitEvent} @click=${this.onHitEvent} @keydown=${this.onHitEvent}>${this.hitSlices}</g>
         </svg>
       </div>`;
   }

@@ -68,3 +68,29 @@ export function canDiff(op: FileOperation): boolean {
   const k = opKind(op);
   return Boolean(op.eventId) && (k === 'edit' || k === 'write');
 }
+
+/** What the Files view shows for a run (or the session): its operations in time order, per-file totals, counts. */
+export interface FileView {
+  ops: FileOperation[];
+  totals: FileTotals[];
+  sum: { read: number; write: number; edit: number };
+}
+
+const viewsByList = new WeakMap<readonly FileOperation[], Map<string | null, FileView>>();
+
+/**
+ * The Files view of `runId` (null: the whole session) over `ops`, computed once per list and run: the panel
+ * prepares it in idle time before the tab is shown, and the tab reads it back instead of sorting and
+ * grouping thousands of operations while it draws.
+ */
+export function fileView(ops: readonly FileOperation[], runId: string | null): FileView {
+  let views = viewsByList.get(ops);
+  if (!views) viewsByList.set(ops, (views = new Map()));
+  let v = views.get(runId);
+  if (!v) {
+    const shown = fileOpsOf(ops, runId);
+    const totals = fileTotals(shown);
+    views.set(runId, (v = { ops: shown, totals, sum: fileSummary(totals) }));
+  }
+  return v;
+}

@@ -21,10 +21,20 @@ export { formatDuration } from '../../protocol/format';
 /** Grouped thousands: `12,345`. */
 export function formatInt(n: number | null | undefined): string {
   if (n == null || !Number.isFinite(n)) return '—';
-  return intFormat.format(Math.round(n));
+  const r = Math.round(n);
+  // Plain string work: a chart draws thousands of these labels at once, and Intl's formatter costs far more.
+  if (Math.abs(r) >= 1e21) return intFormat.format(r);
+  const digits = String(Math.abs(r));
+  let out = digits.length > 3 ? '' : digits;
+  if (digits.length > 3) {
+    const head = digits.length % 3 || 3;
+    out = digits.slice(0, head);
+    for (let i = head; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
+  }
+  return r < 0 ? `-${out}` : out;
 }
 
-/** One formatter for every call: `toLocaleString` builds a new one each time (slow on thousands of labels). */
+/** For numbers whose plain string is in exponent form. */
 const intFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 /** Compact token counts: `950`, `12.3k`, `1.25M`. */
