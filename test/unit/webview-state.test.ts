@@ -10,11 +10,11 @@ import { encodeBootstrap, inlinable, renderWebviewHtml, webviewCsp } from '../..
 import { appendChunk, blobProgress, hashVerdict, isInlineBlobRef } from '../../src/webview/state/blobs';
 import { describeEvent } from '../../src/webview/state/eventSummary';
 import { dateInputToMs, kindOptions, toEventsFilter } from '../../src/webview/state/eventsQuery';
-import { canDiff, fileOpsOf, fileSummary, fileTotals, opKind } from '../../src/webview/state/files';
+import { canDiff, fileOpsOf, fileSummary, fileTotals, fileView, opKind } from '../../src/webview/state/files';
 import { eventPredicate, kindCounts, toggleKind } from '../../src/webview/state/filter';
 import { formatBytes, formatCost, formatDuration, formatInt, formatPercent, formatTokens, oneLine, prettyPayload } from '../../src/webview/state/format';
 import { buildProvenance, linkedEvent, provenanceRole } from '../../src/webview/state/provenance';
-import { appendPage, fullyLoaded, hasDetails, headerModel, tokenPointsOf, withDetails, withDetailsPart } from '../../src/webview/state/sessionModel';
+import { appendPage, DetailsLookup, fullyLoaded, hasDetails, headerModel, tokenPointsOf, withDetails, withDetailsPart } from '../../src/webview/state/sessionModel';
 import { buildRows, groupByRun, revealEvent, rowIndexOfEvent, toggleCollapsed } from '../../src/webview/state/timeline';
 import { barLayout, MIN_BAR_PX, niceMax, seriesMaxima, ticks, tokenBars, tokenSeries, toolBands } from '../../src/webview/state/tokens';
 import { decodeBootstrap, defaultUiState, initialUiState, sanitizeUiState } from '../../src/webview/state/uiState';
@@ -350,6 +350,19 @@ describe('files', () => {
     assert.deepEqual(fileSummary(totals), { read: 1, write: 1, edit: 1 });
     assert.deepEqual(ops.map(canDiff), [false, true, true, false]);
   });
+
+  test('the Files view of a run or the session: the same as computed on its own, computed once per list and run', () => {
+    for (const runId of [null, 'A', 'B', 'none']) {
+      const v = fileView(ops, runId);
+      const shown = fileOpsOf(ops, runId);
+      assert.deepEqual(v, { ops: shown, totals: fileTotals(shown), sum: fileSummary(fileTotals(shown)) });
+      assert.equal(fileView(ops, runId), v, 'kept');
+    }
+    // another list (a refresh) is computed anew
+    const more = [...ops, op('read', '/d.ts', { runId: 'B', ts: 4 })];
+    assert.notEqual(fileView(more, 'B'), fileView(ops, 'B'));
+    assert.deepEqual(fileView(more, 'B').ops.map((o) => o.filePath), ['/b.ts', '/d.ts']);
+  });
 });
 
 describe('blobs', () => {
@@ -433,6 +446,31 @@ describe('event summaries', () => {
     assert.deepEqual(tokenPointsOf(partial), tokenPointsOf(m));
     assert.equal(tokenPointsOf(m), tokenPointsOf(m), 'built once per details');
     assert.equal(m.summary.toolsById?.size, v.toolCalls.length);
+    // lookups built page by page as the lists arrive make the same model
+    const lookup = { llmCalls: new DetailsLookup(), toolCalls: new DetailsLookup(), fileOps: new DetailsLookup() };
+    for (const part of ['llmCalls', 'toolCalls', 'fileOps'] as const) {
+      for (let i = 0; i < lists[part].length; i += 2) lookup[part].add(part, lists[part].slice(i, i + 2));
+    }
+    const paged = (['fileOps', 'toolCalls', 'llmCalls'] as const).reduce((acc, part) => withDetailsPart(acc, part, lists, lookup[part]), beforeDetails);
+    assert.deepEqual(paged.details, m.details);
+    assert.deepEqual(paged.summary, m.summary);
+    assert.equal(paged.summary.toolsById, lookup.toolCalls.toolsById, 'the lookup built while the list arrived, not another');
+  });
+
+  test('details lookups: LLM calls by event id (calls without one left out), tool calls by id, the later of a repeated id wins', () => {
+    const call = (eventId: string | undefined, callIndex: number) => ({ ...fixture.sessionView.llmCalls[0]!, eventId, callIndex });
+    const tool = (toolCallId: string, toolName: string) => ({ ...fixture.sessionView.toolCalls[0]!, toolCallId, toolName });
+    const l = new DetailsLookup();
+    l.add('llmCalls', [call('e1', 0), call(undefined, 1)]);
+    l.add('llmCalls', [call('e2', 2), call('e1', 3)]);
+    l.add('toolCalls', [tool('t1', 'read'), tool('t2', 'exec')]);
+    l.add('toolCalls', [tool('t1', 'write')]);
+    l.add('fileOps', [{ ts: 1, runId: null, toolCallId: 't1', toolName: 'read', filePath: '/a', isError: false }]);
+    assert.deepEqual([...l.llmByEventId].map(([k, c]) => [k, c.callIndex]), [['e1', 3], ['e2', 2]]);
+    assert.deepEqual([...l.toolsById].map(([k, t]) => [k, t.toolName]), [['t1', 'write'], ['t2', 'exec']]);
+    const one = new DetailsLookup();
+    one.add('toolCalls', [tool('t1', 'read'), tool('t2', 'exec'), tool('t1', 'write')]);
+    assert.deepEqual([...one.toolsById], [...l.toolsById]);
   });
 });
 

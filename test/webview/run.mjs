@@ -57,7 +57,7 @@ registerTests(test, ctx);
 registerMoreTests(test, ctx);
 registerCompareTests(test, ctx);
 registerWaterfallTests(test, ctx);
-registerTabTests(test, ctx);
+registerTabTests(test);
 
 let passed = 0;
 let failed = 0;

@@ -8,6 +8,7 @@ import { isFilterActive } from '../state/filter';
 import { formatCost, formatInt } from '../state/format';
 import {
   appendPage,
+  DetailsLookup,
   detailFileOps,
   fullyLoaded,
   headerModel,
@@ -242,8 +243,9 @@ export class AtxApp extends LitElement {
           if (seq !== this.loadSeq || !this.model) return;
           this.model = withRuns(this.model, runs);
         }
-        // each list in pages, added to the model once whole
+        // each list in pages (its lookup built page by page), added to the model once whole
         const items: unknown[] = [];
+        const lookup = new DetailsLookup();
         let total = Infinity;
         while (items.length < total) {
           await yieldToBrowser();
@@ -251,13 +253,15 @@ export class AtxApp extends LitElement {
           if (seq !== this.loadSeq || !this.model) return;
           const got: unknown[] = unpackRows<unknown>(answer[part]);
           for (const x of got) items.push(x);
+          lookup.add(part, got);
           total = answer.total ?? items.length;
           if (!got.length) break;
         }
         if (seq !== this.loadSeq || !this.model) return;
         const base = this.model;
-        const next = withDetailsPart(base, part, { llmCalls: [], toolCalls: [], fileOps: [], [part]: items });
-        // the list's lookups in this task; what the open tab draws from it in the next; drawing it in the one after
+        const next = withDetailsPart(base, part, { llmCalls: [], toolCalls: [], fileOps: [], [part]: items }, lookup);
+        // (the last page was received in this task) what the open tab draws from the list in a task of its own,
+        // drawing it in the next
         await yieldToBrowser();
         if (seq !== this.loadSeq || !this.model) return;
         if (this.prepareTab(next, this.ui?.tab)) {
@@ -265,7 +269,7 @@ export class AtxApp extends LitElement {
           if (seq !== this.loadSeq || !this.model) return;
         }
         // (pages added meanwhile: the list joins the model as it is now)
-        this.model = this.model === base ? next : withDetailsPart(this.model, part, next.details!);
+        this.model = this.model === base ? next : withDetailsPart(this.model, part, next.details!, lookup);
       }
       // what the other tabs draw from the lists, in idle time, so that switching to them only draws
       for (const tab of ['tokens', 'files'] as const) {

@@ -111,9 +111,10 @@ export class AtxEvents extends LitElement {
     const vp = this.renderRoot.querySelector<HTMLElement>('.viewport');
     if (!vp) return;
     if (!this.resizeObserver) {
+      // its first report comes after the next layout: reading the height here would lay the page out now, in
+      // the task that just built the table
       this.resizeObserver = new ResizeObserver(() => (this.viewportHeight = vp.clientHeight || this.viewportHeight));
       this.resizeObserver.observe(vp);
-      this.viewportHeight = vp.clientHeight || this.viewportHeight;
     }
     if (this.restoreRow !== null && this.total > 0) {
       vp.scrollTop = this.restoreRow * eventsRowHeight;

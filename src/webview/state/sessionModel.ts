@@ -104,18 +104,49 @@ export function withDetails(m: SessionModel, details: SessionDetails): SessionMo
   return DETAILS_PARTS.reduce((acc, part) => withDetailsPart(acc, part, details), m);
 }
 
-/** Adds one list of the details (`session/details` asked with `part`); the lists already in stay. */
-export function withDetailsPart(m: SessionModel, part: DetailsPart, answer: SessionDetails): SessionModel {
+/**
+ * Adds one list of the details (`session/details` asked with `part`); the lists already in stay. `lookup` is
+ * the list's lookup when the caller built it already (see `DetailsLookup`), else it is built here.
+ */
+export function withDetailsPart(m: SessionModel, part: DetailsPart, answer: SessionDetails, lookup?: DetailsLookup): SessionModel {
   const details: SessionDetails = { ...(m.details ?? { llmCalls: [], toolCalls: [], fileOps: [] }), [part]: answer[part] };
   const summary: SummaryContext = { ...m.summary };
   if (part === 'llmCalls') {
-    const llmByEventId = new Map<string, LlmCallUsage>();
-    for (const c of details.llmCalls) if (c.eventId) llmByEventId.set(c.eventId, c);
+    let llmByEventId = lookup?.llmByEventId;
+    if (!llmByEventId) {
+      const l = new DetailsLookup();
+      l.add('llmCalls', details.llmCalls);
+      llmByEventId = l.llmByEventId;
+    }
     summary.llmByEventId = llmByEventId;
   } else if (part === 'toolCalls') {
-    summary.toolsById = new Map<string, ToolCall>(details.toolCalls.map((t) => [t.toolCallId, t]));
+    let toolsById = lookup?.toolsById;
+    if (!toolsById) {
+      const l = new DetailsLookup();
+      l.add('toolCalls', details.toolCalls);
+      toolsById = l.toolsById;
+    }
+    summary.toolsById = toolsById;
   }
   return { ...m, details, summary, detailParts: m.detailParts.includes(part) ? m.detailParts : [...m.detailParts, part] };
+}
+
+/**
+ * The lookups the tool and LLM rows describe themselves with (LLM calls by event id, tool calls by id), built a
+ * page at a time as a list arrives, so that no single task indexes tens of thousands of items.
+ */
+export class DetailsLookup {
+  readonly llmByEventId = new Map<string, LlmCallUsage>();
+  readonly toolsById = new Map<string, ToolCall>();
+
+  /** Adds the next items of a list (in list order: a later item of the same key wins, as in one pass). */
+  add(part: DetailsPart, items: readonly unknown[]): void {
+    if (part === 'llmCalls') {
+      for (const c of items as LlmCallUsage[]) if (c.eventId) this.llmByEventId.set(c.eventId, c);
+    } else if (part === 'toolCalls') {
+      for (const t of items as ToolCall[]) this.toolsById.set(t.toolCallId, t);
+    }
+  }
 }
 
 /** Whether a list of the details is in. */
