@@ -3,7 +3,7 @@ import { customElement, state } from 'lit/decorators.js';
 import { DETAILS_PARTS, type DetailsPart, FIRST_TIMELINE_PAGE, protocolVersion, type WebviewBootstrap } from '../../protocol/messages';
 import type { AtxEventMap } from '../events';
 import { getHostClient, type HostClient } from '../hostClient';
-import { fileView } from '../state/files';
+import { fileView, fileViewBuilt } from '../state/files';
 import { isFilterActive } from '../state/filter';
 import { formatCost, formatInt } from '../state/format';
 import {
@@ -16,6 +16,7 @@ import {
   timelinePageMax,
   hasDetails,
   timelinePageSize,
+  tokenPointsBuilt,
   tokenPointsOf,
   withDetailsPart,
   withRuns,
@@ -270,12 +271,13 @@ export class AtxApp extends LitElement {
         }
         // (pages added meanwhile: the list joins the model as it is now)
         this.model = this.model === base ? next : withDetailsPart(this.model, part, next.details!, lookup);
-      }
-      // what the other tabs draw from the lists, in idle time, so that switching to them only draws
-      for (const tab of ['tokens', 'files'] as const) {
-        await idleTime();
-        if (seq !== this.loadSeq || !this.model) return;
-        this.prepareTab(this.model, tab);
+        // what another tab draws from the list, in idle time, so that switching to it only draws
+        const tab = part === 'llmCalls' ? 'tokens' : part === 'fileOps' ? 'files' : null;
+        if (tab) {
+          void idleTime().then(() => {
+            if (seq === this.loadSeq && this.model) this.prepareTab(this.model, tab);
+          });
+        }
       }
     } catch (err) {
       if (seq === this.loadSeq) this.failure = err instanceof Error ? err.message : String(err);
@@ -478,8 +480,26 @@ export class AtxApp extends LitElement {
     }
   }
 
+  /**
+   * Whether the Files tab can draw at once: the whole session's view (thousands of operations sorted and
+   * grouped) is computed in a task of its own first, see `updated`; a run's is small enough to compute while drawing.
+   */
+  private filesViewReady(m: SessionModel, ui: UiState): boolean {
+    return ui.filesRunId !== null || !m.details || fileViewBuilt(m.details.fileOps, null);
+  }
+
   override updated(changed: PropertyValues): void {
     if (changed.has('ui') && this.ui) this.host?.setState(this.ui);
+    // a tab shown before what it draws was prepared (in idle time): prepared in the next task, then drawn
+    const m = this.model;
+    const tab = this.ui?.tab;
+    const unprepared =
+      m && this.ui && ((tab === 'tokens' && hasDetails(m, 'llmCalls') && !tokenPointsBuilt(m)) || (tab === 'files' && hasDetails(m, 'fileOps') && !!m.runs && !this.filesViewReady(m, this.ui)));
+    if (unprepared && m) {
+      setTimeout(() => {
+        if (this.model === m && this.prepareTab(m, tab)) this.requestUpdate();
+      });
+    }
     if (this.ui?.tab === 'timeline' && this.ui.timelineMode === 'waterfall' && this.model && !this.waterfall && !this.waterfallLoading) {
       void this.loadWaterfall();
     }
@@ -570,12 +590,13 @@ export class AtxApp extends LitElement {
       case 'timeline':
         return this.renderTimeline(m, ui);
       case 'tokens': {
-        const points = tokenPointsOf(m);
+        // (points not built yet: built in a task of their own, see `updated`)
+        const points = tokenPointsBuilt(m);
         if (!points) return html`<div class="muted">Loading LLM calls…</div>`;
         return html`<atx-token-chart .points=${points} .selectedKey=${ui.selectedEventId} .byTool=${ui.tokensByTool}></atx-token-chart>`;
       }
       case 'files':
-        if (!m.details || !hasDetails(m, 'fileOps') || !m.runs) return html`<div class="muted">Loading file operations…</div>`;
+        if (!m.details || !hasDetails(m, 'fileOps') || !m.runs || !this.filesViewReady(m, ui)) return html`<div class="muted">Loading file operations…</div>`;
         return html`<atx-files .fileOps=${m.details.fileOps} .runs=${m.runs} .runId=${ui.filesRunId}></atx-files>`;
     }
   }

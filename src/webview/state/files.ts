@@ -94,3 +94,8 @@ export function fileView(ops: readonly FileOperation[], runId: string | null): F
   }
   return v;
 }
+
+/** Whether `fileView(ops, runId)` was computed already. */
+export function fileViewBuilt(ops: readonly FileOperation[], runId: string | null): boolean {
+  return viewsByList.get(ops)?.has(runId) === true;
+}

@@ -168,6 +168,12 @@ export function tokenPointsOf(m: SessionModel): TokenPoint[] | null {
   return points;
 }
 
+/** The token chart's points if they were built already (`tokenPointsOf`), else null. */
+export function tokenPointsBuilt(m: SessionModel): TokenPoint[] | null {
+  const calls = m.details?.llmCalls;
+  return (calls && hasDetails(m, 'llmCalls') && pointsByCalls.get(calls)) || null;
+}
+
 /** File operations of the session, or none before the details arrive. */
 export function detailFileOps(m: SessionModel): FileOperation[] {
   return m.details?.fileOps ?? [];
