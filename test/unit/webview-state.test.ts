@@ -231,6 +231,16 @@ describe('context by tool bands', () => {
     assert.equal(total, points.length * (36 + 100));
   });
 
+  test('bars summed without the context by tool (while it is not shown): the same bars, no breakdown on summed ones', () => {
+    const withTools = tokenBars(points, 800);
+    const without = tokenBars(points, 800, 0, points.length, false);
+    assert.equal(without.length, withTools.length);
+    assert.ok(without.every((b) => b.contextByTool === null));
+    assert.deepEqual(without.map(({ contextByTool: _, ...rest }) => rest), withTools.map(({ contextByTool: _, ...rest }) => rest));
+    // single calls keep their own breakdown either way
+    assert.deepEqual(tokenBars(points, 800, 0, 10, false)[3]!.contextByTool, points[3]!.contextByTool);
+  });
+
   test('calls without a breakdown (hand-made data) give empty bands', () => {
     const plain = tokenSeries(calls.slice(0, 3).map(({ contextByTool: _, ...c }) => c));
     const { names, values } = toolBands(plain, tokenBars(plain, 800));

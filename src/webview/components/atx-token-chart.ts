@@ -92,9 +92,10 @@ export class AtxTokenChart extends LitElement {
   override willUpdate(changed: Map<PropertyKey, unknown>): void {
     if (changed.has('points')) this.range = null;
     if (!this.measured) return;
-    if (changed.has('points') || changed.has('range') || changed.has('width') || changed.has('measured')) {
+    if (['points', 'range', 'width', 'measured', 'byTool'].some((k) => changed.has(k))) {
       const r = this.range;
-      this.bars = tokenBars(this.points, this.width - left - right, r?.start ?? 0, r?.end ?? this.points.length);
+      // (the bars' context by tool only while it is shown)
+      this.bars = tokenBars(this.points, this.width - left - right, r?.start ?? 0, r?.end ?? this.points.length, this.byTool);
       if (this.focusIndex >= this.bars.length) this.focusIndex = 0;
       if (this.hovered !== null && this.hovered >= this.bars.length) this.hovered = null;
     }

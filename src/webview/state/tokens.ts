@@ -114,9 +114,10 @@ export const MIN_BAR_PX = 4;
 /**
  * The bars that fit `width` pixels for points `start`..`end - 1`: each call on its own when they fit, else
  * consecutive calls summed into equal groups (deltas and cost summed; run total, context and the run-start mark
- * the group's largest), so the chart draws at most width / MIN_BAR_PX bars whatever the session's size.
+ * the group's largest), so the chart draws at most width / MIN_BAR_PX bars whatever the session's size. The
+ * context by tool is summed per bar only `withTools` (the chart shows it on demand; summing it is most of the work).
  */
-export function tokenBars(points: readonly TokenPoint[], width: number, start = 0, end = points.length): TokenBar[] {
+export function tokenBars(points: readonly TokenPoint[], width: number, start = 0, end = points.length, withTools = true): TokenBar[] {
   const lo = Math.max(0, Math.min(start, points.length));
   const hi = Math.max(lo, Math.min(end, points.length));
   const n = hi - lo;
@@ -147,7 +148,7 @@ export function tokenBars(points: readonly TokenPoint[], width: number, start = 
       if (p.contextPct !== null) contextPct = Math.max(contextPct ?? 0, p.contextPct);
       costUsd += p.costUsd;
       runStart ||= p.runStart && i > lo;
-      if (p.contextByTool) {
+      if (withTools && p.contextByTool) {
         anyByTool = true;
         for (const t of p.contextByTool) byTool.set(t.toolName, (byTool.get(t.toolName) ?? 0) + t.tokens);
       }
