@@ -399,6 +399,17 @@ describe('replay', () => {
     assert.equal(runEnd.agentId, 'main');
   });
 
+  test('run events and messages carry the file of their event (messages are attributed by directory from them)', () => {
+    for (const table of ['run_events', 'messages']) {
+      const rows = db.exec(`SELECT COUNT(*), SUM(t.file = e.file) FROM ${table} t JOIN events e ON e.id = t.ev`)[0]!.values[0]!;
+      assert.ok((rows[0] as number) > 0, `${table} has rows`);
+      assert.equal(rows[1], rows[0], `every ${table} row has its event's file`);
+    }
+    // The fixture's messages lie in two files (rotated and current): both attributed above.
+    const files = db.exec('SELECT COUNT(DISTINCT file) FROM messages')[0]!.values[0]![0];
+    assert.equal(files, 2);
+  });
+
   test('--run run-m1: the run, its messages; no session.start, typing or snapshot (no runId)', () => {
     const events = detail.replay(db, S1, { runId: 'run-m1' });
     assert.deepEqual(events.map(row), [
