@@ -8,6 +8,7 @@ import { registerTests } from './tests.mjs';
 import { registerMoreTests } from './tests2.mjs';
 import { registerCompareTests } from './testsCompare.mjs';
 import { registerWaterfallTests } from './tests3.mjs';
+import { registerAheadTests } from './testsAhead.mjs';
 
 const only = process.argv[2];
 const tests = [];
@@ -56,6 +57,7 @@ registerTests(test, ctx);
 registerMoreTests(test, ctx);
 registerCompareTests(test, ctx);
 registerWaterfallTests(test, ctx);
+registerAheadTests(test, ctx);
 
 let passed = 0;
 let failed = 0;
