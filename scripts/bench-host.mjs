@@ -559,6 +559,8 @@ async function main() {
           headerDrawnMs: Math.round(marks['atx-header'] - marks['atx-start']),
           firstPageDrawnMs: Math.round(marks['atx-first-page'] - marks['atx-header']),
           ownMs: Math.round(marks['atx-first-page'] - marks['atx-start']),
+          // whether the header came with the page (the host had it within its wait) rather than being asked for
+          headerSentAhead: Object.keys(marks).some((k) => k.startsWith('atx-ahead:session/header:')),
         },
       }
     : { firstPaintMs: null, firstPaintParts: null };
@@ -662,6 +664,7 @@ async function main() {
       sessionEvents: next.events,
       headerMs: Math.round(m['atx-header'] - at),
       firstPaintMs: Math.round(m['atx-first-page'] - at),
+      headerSentAhead: 'atx-ahead:session/header' in m,
       newWebviews: (await webviews()) - before,
     };
     phases.replay.anotherSession = another;

@@ -55,6 +55,8 @@ export class HostClient {
     const known = this.ahead.get(key);
     if (known) {
       this.ahead.delete(key);
+      // (read by the host benchmark: whether a panel drew from answers sent ahead)
+      performance.mark(`atx-ahead:${method}:${String(known.sessionKey)}`);
       return Promise.resolve(known.result as RequestResult<M>);
     }
     const id = this.nextId++;
