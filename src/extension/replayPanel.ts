@@ -17,7 +17,7 @@ export const REPLAY_VIEW_TYPE = 'agentTelemetry.replay';
  * answers so as to carry them (see AheadEnvelope): the webview then draws without a round trip to ask for them.
  * VS Code takes longer than this to give a new webview its page here; answers that come later are asked for.
  */
-const AHEAD_WAIT_MS = 200;
+const AHEAD_WAIT_MS = 250;
 
 /** An answer asked of the index before the webview asks for it, and the webview request it answers. */
 interface EarlyAnswer {
