@@ -319,6 +319,12 @@ describe('runs', () => {
     assert.deepEqual(summary.listRuns(db, S1), [RUN_M2, RUN_M1]);
   });
 
+  test('listRuns of named runs: only those of the session (a run of another session, or none, is left out)', () => {
+    assert.deepEqual(summary.listRuns(db, S1, ['run-m1']), [RUN_M1]);
+    assert.deepEqual(summary.listRuns(db, S1, ['run-m1', 'run-c1', 'run-nope']), [RUN_M1]);
+    assert.deepEqual(summary.listRuns(db, K1, ['run-m1']), []);
+  });
+
   test('getRun of the subagent run names its own agent', () => {
     // run-c1's events are in coder's log, except main L10 (subagent.end, written by main) which
     // also carries runId run-c1: the run still belongs to agent coder.
