@@ -18,6 +18,37 @@ export function registerAheadTests(test, { fixture, protocol }) {
     await until(async () => (await requests(page, 'session/details')).length > 0, 'the details asked for');
   });
 
+  test('answers in the page: the task running the script draws nothing; the header is drawn a frame before the rows', async ({ open }) => {
+    const page = await open(
+      { ahead: '1' },
+      {
+        init: () => {
+          // After the task that defines <atx-app> (and runs the app's script): whether anything was drawn in it.
+          const define = customElements.define.bind(customElements);
+          customElements.define = (name, ctor, options) => {
+            define(name, ctor, options);
+            if (name === 'atx-app') setTimeout(() => (window.__drawnInScriptTask = (document.querySelector('atx-app')?.shadowRoot?.childNodes.length ?? 0) > 0));
+          };
+          // Per frame: the header's agent, and how many event rows are drawn.
+          const frames = (window.__frames = []);
+          const sample = () => {
+            const app = document.querySelector('atx-app')?.shadowRoot;
+            const rowsNow = app?.querySelector('atx-timeline')?.shadowRoot?.querySelectorAll('.row.event').length ?? 0;
+            frames.push({ header: Boolean(app?.querySelector('header.top strong')), rows: rowsNow });
+            requestAnimationFrame(sample);
+          };
+          requestAnimationFrame(sample);
+        },
+      },
+    );
+    const frames = await page.evaluate(() => window.__frames);
+    const headerFirst = frames.findIndex((f) => f.header);
+    assert.ok(headerFirst >= 0, `header never drawn: ${JSON.stringify(frames.slice(-5))}`);
+    assert.equal(frames[headerFirst].rows, 0, 'the header was drawn in a frame of its own, before any row');
+    assert.equal(await page.evaluate(() => window.__drawnInScriptTask), false, 'nothing drawn in the task that ran the script');
+    assert.deepEqual(await requests(page, 'session/header'), []);
+  });
+
   test('answers posted ahead of a switch to another session: drawn from them, not asked for; a stale one is not used', async ({ open }) => {
     const page = await open({ scenario: 'big' });
     await page.locator('atx-app header.top h2', { hasText: 'agent:bulk:main' }).waitFor();
