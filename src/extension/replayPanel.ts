@@ -27,6 +27,13 @@ interface EarlyAnswer {
   webview: { method: RequestMethod; params: object };
 }
 
+/** An answer that travels with the page or the switch to another session: the request it answers, its JSON bytes. */
+interface AnswerAhead {
+  method: RequestMethod;
+  params: object;
+  json: Uint8Array;
+}
+
 /**
  * The webview's script and stylesheet as text (they are written into each panel's page), or undefined when
  * unreadable. Read once, except while the extension is being developed (a rebuilt bundle shows in the next panel).
@@ -208,7 +215,7 @@ class ReplayPanel {
    * Waits, at most AHEAD_WAIT_MS, for the answers asked early, and takes those that came (and are still wanted:
    * a change of the index drops them) out of `early`, to be sent with what the webview gets next.
    */
-  private async firstAnswers(): Promise<{ method: RequestMethod; params: object; json: Uint8Array }[]> {
+  private async firstAnswers(): Promise<AnswerAhead[]> {
     const asked = new Set(this.early.values());
     if (!asked.size) return [];
     let timer: NodeJS.Timeout | undefined;
@@ -217,7 +224,7 @@ class ReplayPanel {
       new Promise((resolve) => (timer = setTimeout(resolve, AHEAD_WAIT_MS))),
     ]);
     clearTimeout(timer);
-    const out: { method: RequestMethod; params: object; json: Uint8Array }[] = [];
+    const out: AnswerAhead[] = [];
     for (const [key, e] of this.early) {
       if (!asked.has(e) || !e.settled) continue;
       this.early.delete(key);
@@ -318,7 +325,7 @@ class ReplayPanel {
     this.panel.dispose();
   }
 
-  private html(ahead: readonly { method: RequestMethod; params: object; json: Uint8Array }[] = []): string {
+  private html(ahead: readonly AnswerAhead[] = []): string {
     const webview = this.panel.webview;
     const asUri = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, ...p)).toString();
     return renderWebviewHtml({
