@@ -262,6 +262,18 @@ function syncLogTimes(userDataDir) {
   return times.sort((a, b) => a - b);
 }
 
+/** How long the index took for each replay panel's first answers, from the extension's log: [session key, ms][]. */
+function firstAnswerTimes(userDataDir) {
+  const out = [];
+  for (const f of findFiles(path.join(userDataDir, 'logs'), 'Agent Telemetry.log')) {
+    for (const line of fs.readFileSync(f, 'utf8').split('\n')) {
+      const m = /replay: the first answers of (\S+) took (\d+) ms/.exec(line);
+      if (m) out.push([m[1], Number(m[2])]);
+    }
+  }
+  return out;
+}
+
 // Installed in every frame (the webview's too): collects long tasks with their absolute start time.
 const LONGTASK_SCRIPT = `(() => {
   if (window.__benchLongTasks) return;
@@ -733,6 +745,8 @@ async function main() {
       ...Object.fromEntries(Object.entries(phases.replay).filter(([k]) => k !== 'from' && k !== 'to' && k !== 'picked')),
       // its stalls timed from the pick
       ...phaseFigures(phases.replay, 'replay', phases.replay.picked),
+      // how long the index took for the first answers of each session opened (the header and the first page)
+      firstAnswersMs: firstAnswerTimes(server.userDataDir),
     },
     hostPid,
     hostRssPeakMb: mb(Math.max(hwm ?? 0, ...rssSamples.map(([, b]) => b))),

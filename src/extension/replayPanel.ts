@@ -253,6 +253,11 @@ class ReplayPanel {
       this.early.set(earlyKey(method, params), e);
     }
     this.earlyTimer = setTimeout(() => this.dropEarly(), 30_000);
+    // How long the index took to answer them (whether they could travel with the page; bench:host reads it).
+    const asked = Date.now();
+    void Promise.allSettled([...this.early.values()].map((e) => e.answer)).then(() =>
+      this.log.info(`replay: the first answers of ${t.sessionKey} took ${Date.now() - asked} ms`),
+    );
   }
 
   /** What the panel shows. */
