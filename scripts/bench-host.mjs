@@ -262,6 +262,18 @@ function syncLogTimes(userDataDir) {
   return times.sort((a, b) => a - b);
 }
 
+/** How long the index took for each replay panel's first answers, from the extension's log: [session key, ms][]. */
+function firstAnswerTimes(userDataDir) {
+  const out = [];
+  for (const f of findFiles(path.join(userDataDir, 'logs'), 'Agent Telemetry.log')) {
+    for (const line of fs.readFileSync(f, 'utf8').split('\n')) {
+      const m = /replay: the first answers of (\S+) took (\d+) ms/.exec(line);
+      if (m) out.push([m[1], Number(m[2])]);
+    }
+  }
+  return out;
+}
+
 // Installed in every frame (the webview's too): collects long tasks with their absolute start time.
 const LONGTASK_SCRIPT = `(() => {
   if (window.__benchLongTasks) return;
@@ -559,6 +571,8 @@ async function main() {
           headerDrawnMs: Math.round(marks['atx-header'] - marks['atx-start']),
           firstPageDrawnMs: Math.round(marks['atx-first-page'] - marks['atx-header']),
           ownMs: Math.round(marks['atx-first-page'] - marks['atx-start']),
+          // whether the header came with the page (the host had it within its wait) rather than being asked for
+          headerSentAhead: Object.keys(marks).some((k) => k.startsWith('atx-ahead:session/header:')),
         },
       }
     : { firstPaintMs: null, firstPaintParts: null };
@@ -662,6 +676,7 @@ async function main() {
       sessionEvents: next.events,
       headerMs: Math.round(m['atx-header'] - at),
       firstPaintMs: Math.round(m['atx-first-page'] - at),
+      headerSentAhead: 'atx-ahead:session/header' in m,
       newWebviews: (await webviews()) - before,
     };
     phases.replay.anotherSession = another;
@@ -730,6 +745,8 @@ async function main() {
       ...Object.fromEntries(Object.entries(phases.replay).filter(([k]) => k !== 'from' && k !== 'to' && k !== 'picked')),
       // its stalls timed from the pick
       ...phaseFigures(phases.replay, 'replay', phases.replay.picked),
+      // how long the index took for the first answers of each session opened (the header and the first page)
+      firstAnswersMs: firstAnswerTimes(server.userDataDir),
     },
     hostPid,
     hostRssPeakMb: mb(Math.max(hwm ?? 0, ...rssSamples.map(([, b]) => b))),

@@ -1,14 +1,15 @@
 /**
  * The replay webview's HTML, as a pure string builder (no vscode import): a strict CSP (scripts and styles only by
- * nonce or from the extension's own files, no remote content), one nonce'd module script, and the initial target as
- * base64 JSON in the root element's `data-bootstrap` attribute.
+ * nonce or from the extension's own files, no remote content), one nonce'd module script, the initial target as
+ * base64 JSON in the root element's `data-bootstrap` attribute and, when the host has them, the answers to the
+ * page's first requests as a JSON data element.
  *
  * The script and the stylesheet can be given as their text: they are then written into the page (each with the
  * nonce) instead of being fetched. A webview fetches its files through its service worker from the window, which
  * in a remote window asks the server: a round trip that the first paint of every new panel waited for.
  */
 import { randomBytes } from 'node:crypto';
-import type { WebviewBootstrap } from '../protocol/messages';
+import { AHEAD_ELEMENT_ID, type WebviewBootstrap } from '../protocol/messages';
 
 export interface WebviewHtmlOptions {
   /** `webview.cspSource`. */
@@ -25,6 +26,11 @@ export interface WebviewHtmlOptions {
   styleText?: string;
   bootstrap: WebviewBootstrap;
   title: string;
+  /**
+   * Answers to the first requests the page will make, already known (see AheadEnvelope): written into the page
+   * as data, so the webview does not ask for them. `json` is the answer's JSON text, as the index wrote it.
+   */
+  ahead?: readonly { method: string; params: unknown; json: string }[];
 }
 
 /** Escapes text for an HTML attribute value or text node. */
@@ -57,6 +63,16 @@ export function webviewCsp(cspSource: string, nonce: string): string {
 }
 
 /**
+ * The page's data element of answers sent ahead (AHEAD_ELEMENT_ID): JSON that is never run, with every `<`
+ * written as its JSON escape, so no text in an answer can end the element or start markup.
+ */
+export function aheadElement(ahead: readonly { method: string; params: unknown; json: string }[]): string {
+  if (!ahead.length) return '';
+  const entries = ahead.map((a) => `{"method":${JSON.stringify(a.method)},"params":${JSON.stringify(a.params)},"result":${a.json}}`);
+  return `<script type="application/json" id="${AHEAD_ELEMENT_ID}">[${entries.join(',').replace(/</g, '\\u003c')}]</script>\n`;
+}
+
+/**
  * Whether `text` can be the content of a `<script>` or `<style>` element as it is: the HTML parser ends such an
  * element at the first `</script` or `</style` and treats `<!--` specially in scripts, whatever the JS or CSS
  * around it means. Text with any of these is fetched from its file instead.
@@ -86,7 +102,7 @@ ${style}<title>${a(o.title)}</title>
 </head>
 <body>
 <atx-app data-bootstrap="${a(encodeBootstrap(o.bootstrap))}"></atx-app>
-${script}
+${aheadElement(o.ahead ?? [])}${script}
 </body>
 </html>
 `;

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatDuration } from '../protocol/format';
+import { formatDuration, groupDigits } from '../protocol/format';
 import type { IndexService } from './indexService';
 import type { ReplayPanels } from './replayPanel';
 
@@ -78,7 +78,7 @@ async function pick(service: IndexService, opts: { kind: 'run' | 'session'; exce
         id: `session:${s.sessionKey}`,
         label: s.sessionKey,
         description: [s.agentId ?? '', new Date(s.lastTs).toLocaleString()].filter(Boolean).join(' · '),
-        detail: `${s.runCount} runs · ${s.toolCallCount} tool calls · ${s.tokens.total.toLocaleString()} tokens · $${s.costUsd.toFixed(4)}`,
+        detail: `${s.runCount} runs · ${s.toolCallCount} tool calls · ${groupDigits(s.tokens.total)} tokens · $${s.costUsd.toFixed(4)}`,
       }));
     } else {
       const runs = (await Promise.all(sessions.map((s) => service.request('runs/list', { sessionKey: s.sessionKey })))).flat();
@@ -87,7 +87,7 @@ async function pick(service: IndexService, opts: { kind: 'run' | 'session'; exce
         id: `run:${r.runId}`,
         label: r.runId,
         description: [r.sessionKey ?? '', r.model ?? '', r.startedTs ? new Date(r.startedTs).toLocaleString() : ''].filter(Boolean).join(' · '),
-        detail: `${formatDuration(r.durationMs)} · ${r.toolCallCount} tool calls · ${r.tokens.total.toLocaleString()} tokens · $${r.costUsd.toFixed(4)}${r.error ? ' · failed' : ''}`,
+        detail: `${formatDuration(r.durationMs)} · ${r.toolCallCount} tool calls · ${groupDigits(r.tokens.total)} tokens · $${r.costUsd.toFixed(4)}${r.error ? ' · failed' : ''}`,
       }));
     }
     qp.items = items.filter((i) => i.id !== opts.except);

@@ -5,6 +5,7 @@
  */
 import * as os from 'node:os';
 import * as vscode from 'vscode';
+import { groupDigits } from '../protocol/format';
 import type { ApplyResult, ExportResult, ExportSelection, PlannedDeletion, RetentionPlan, RetentionPolicy, TreeNode } from '../protocol/indexTypes';
 import { parseSince } from '../core/since';
 import { SECTION, uploadCursorFile } from './config';
@@ -204,7 +205,7 @@ export async function exportCommand(service: IndexService, _context: vscode.Exte
   if (!out) {
     const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
     out = await vscode.window.showSaveDialog({
-      title: `Export ${total.toLocaleString()} events as JSONL`,
+      title: `Export ${groupDigits(total)} events as JSONL`,
       defaultUri: vscode.Uri.joinPath(base, `${name}.jsonl`),
       filters: { 'JSON Lines': ['jsonl'] },
       saveLabel: 'Export',
@@ -222,15 +223,15 @@ export async function exportCommand(service: IndexService, _context: vscode.Exte
         onProgress: (p) => {
           if (!('eventsTotal' in p)) return;
           const pct = Math.floor((100 * p.events) / Math.max(1, p.eventsTotal));
-          progress.report({ message: `${p.events.toLocaleString()} / ${p.eventsTotal.toLocaleString()} events`, increment: pct - last });
+          progress.report({ message: `${groupDigits(p.events)} / ${groupDigits(p.eventsTotal)} events`, increment: pct - last });
           last = pct;
         },
       });
     },
   );
   const skipped = result.skipped ? ` (${result.skipped} changed line(s) skipped: re-index to refresh)` : '';
-  const redacted = result.redacted !== undefined ? `; e-mail addresses redacted in ${result.redacted.toLocaleString()} line(s)` : '';
-  void vscode.window.showInformationMessage(`Agent Telemetry: exported ${result.events.toLocaleString()} events to ${result.out}${skipped}${redacted}.`);
+  const redacted = result.redacted !== undefined ? `; e-mail addresses redacted in ${groupDigits(result.redacted)} line(s)` : '';
+  void vscode.window.showInformationMessage(`Agent Telemetry: exported ${groupDigits(result.events)} events to ${result.out}${skipped}${redacted}.`);
   return result;
 }
 

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { groupDigits } from '../protocol/format';
 import type { IndexState, ServerStatus, SyncSummary, WorkerMethod, WorkerParams, WorkerResult } from '../protocol/worker';
 import type { SyncProgress } from '../protocol/indexTypes';
 import { dirSpec, indexFilePath, priceFilePath } from './config';
@@ -195,7 +196,7 @@ export class IndexService implements vscode.Disposable {
           let lastPct = 0;
           return run((p) => {
             const pct = p.bytesTotal > 0 ? Math.floor((p.bytesDone / p.bytesTotal) * 100) : 0;
-            progress.report({ message: `${p.filesDone}/${p.filesTotal} files, ${p.events.toLocaleString()} events`, increment: Math.max(0, pct - lastPct) });
+            progress.report({ message: `${p.filesDone}/${p.filesTotal} files, ${groupDigits(p.events)} events`, increment: Math.max(0, pct - lastPct) });
             lastPct = Math.max(lastPct, pct);
           }, token);
         },
@@ -271,7 +272,7 @@ export class IndexService implements vscode.Disposable {
           token,
           onProgress: (p) => {
             const s = p as SyncProgress;
-            progress.report({ message: `${s.filesDone}/${s.filesTotal} files, ${s.events.toLocaleString()} events` });
+            progress.report({ message: `${s.filesDone}/${s.filesTotal} files, ${groupDigits(s.events)} events` });
           },
         }),
     );

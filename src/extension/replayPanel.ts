@@ -2,8 +2,8 @@ import * as vscode from 'vscode';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  detailsPartOf, FIRST_TIMELINE_PAGE, isEnvelope, protocolVersion, type CommandHandlers, type EncodedAnswer, type Envelope, type NotificationMethod, type Notifications,
-  type PersistedWebviewState, type RequestHandlers, type WebviewBootstrap,
+  detailsPartOf, FIRST_TIMELINE_PAGE, isEnvelope, protocolVersion, type AheadEnvelope, type CommandHandlers, type EncodedAnswer, type Envelope, type NotificationMethod,
+  type Notifications, type PersistedWebviewState, type RequestHandlers, type RequestMethod, type WebviewBootstrap,
 } from '../protocol/messages';
 import { createNonce, renderWebviewHtml } from '../core/webviewHtml';
 import type { IndexService } from './indexService';
@@ -11,6 +11,28 @@ import { reuseReplayPanel } from './config';
 import type { WorkerMethod, WorkerParams } from '../protocol/worker';
 
 export const REPLAY_VIEW_TYPE = 'agentTelemetry.replay';
+
+/**
+ * How long a new panel's page, or the switch of a panel to another session, waits for that session's first
+ * answers so as to carry them (see AheadEnvelope): the webview then draws without a round trip to ask for them.
+ * VS Code takes longer than this to give a new webview its page here; answers that come later are asked for.
+ */
+const AHEAD_WAIT_MS = 250;
+
+/** An answer asked of the index before the webview asks for it, and the webview request it answers. */
+interface EarlyAnswer {
+  answer: Promise<EncodedAnswer>;
+  /** Its value once it came (a failure never does: the webview asks and gets the error then). */
+  settled?: EncodedAnswer;
+  webview: { method: RequestMethod; params: object };
+}
+
+/** An answer that travels with the page or the switch to another session: the request it answers, its JSON bytes. */
+interface AnswerAhead {
+  method: RequestMethod;
+  params: object;
+  json: Uint8Array;
+}
 
 /**
  * The webview's script and stylesheet as text (they are written into each panel's page), or undefined when
@@ -146,8 +168,11 @@ class ReplayPanel {
   private readonly changedKeys = new Set<string>();
   private queued: Envelope[] = [];
   /** Answers asked for before the webview asks (see prefetchFirstAnswers), by method and parameters; each is used once. */
-  private readonly early = new Map<string, Promise<EncodedAnswer>>();
+  private readonly early = new Map<string, EarlyAnswer>();
   private earlyTimer: NodeJS.Timeout | undefined;
+  /** Counts the switches to another session: a switch still waiting for its answers gives way to a later one. */
+  private showSeq = 0;
+  private disposed = false;
 
   constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -159,7 +184,6 @@ class ReplayPanel {
   ) {
     panel.title = titleOf(currentTarget);
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'telemetry.svg');
-    panel.webview.html = this.html();
     panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m));
     panel.onDidChangeViewState((e) => {
       if (e.webviewPanel.visible || !this.pageStale) return;
@@ -170,10 +194,44 @@ class ReplayPanel {
       panel.webview.html = this.html();
     });
     panel.onDidDispose(() => {
+      this.disposed = true;
       clearTimeout(this.changeTimer);
       this.dropEarly();
     });
     this.prefetchFirstAnswers();
+    void this.writeFirstPage();
+  }
+
+  /** The panel's first page, with the session's first answers in it when they come soon enough. */
+  private async writeFirstPage(): Promise<void> {
+    const shows = this.showSeq;
+    const ahead = await this.firstAnswers();
+    if (this.disposed) return;
+    // (switched to another session meanwhile: the page starts from that one, whose answers follow the page)
+    this.panel.webview.html = this.html(shows === this.showSeq ? ahead : []);
+  }
+
+  /**
+   * Waits, at most AHEAD_WAIT_MS, for the answers asked early, and takes those that came (and are still wanted:
+   * a change of the index drops them) out of `early`, to be sent with what the webview gets next.
+   */
+  private async firstAnswers(): Promise<AnswerAhead[]> {
+    const asked = new Set(this.early.values());
+    if (!asked.size) return [];
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...asked].map((e) => e.answer)),
+      new Promise((resolve) => (timer = setTimeout(resolve, AHEAD_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    const out: AnswerAhead[] = [];
+    for (const [key, e] of this.early) {
+      if (!asked.has(e) || !e.settled) continue;
+      this.early.delete(key);
+      out.push({ ...e.webview, json: e.settled.encodedJson });
+      this.recordAnswer(`${e.webview.method} (sent ahead)`);
+    }
+    return out;
   }
 
   /**
@@ -187,12 +245,19 @@ class ReplayPanel {
     if (t.view !== 'session') return;
     const missing = `session ${t.sessionKey} is not in the index`;
     const base = { sessionKey: t.sessionKey, ...(t.runId ? { runId: t.runId } : {}) };
+    // (the webview asks with the same method names and parameters as the worker's)
     for (const [method, params] of [['timeline/page', { ...base, offset: 0, limit: FIRST_TIMELINE_PAGE }], ['session/header', base]] as const) {
-      const answer = this.ask(method, params, missing);
-      answer.catch(() => undefined); // a failure is the webview's to report, when it asks
-      this.early.set(earlyKey(method, params), answer);
+      const e: EarlyAnswer = { answer: this.ask(method, params, missing), webview: { method, params } };
+      // a failure is the webview's to report, when it asks
+      e.answer.then((a) => (e.settled = a), () => undefined);
+      this.early.set(earlyKey(method, params), e);
     }
     this.earlyTimer = setTimeout(() => this.dropEarly(), 30_000);
+    // How long the index took to answer them (whether they could travel with the page; bench:host reads it).
+    const asked = Date.now();
+    void Promise.allSettled([...this.early.values()].map((e) => e.answer)).then(() =>
+      this.log.info(`replay: the first answers of ${t.sessionKey} took ${Date.now() - asked} ms`),
+    );
   }
 
   /** What the panel shows. */
@@ -219,7 +284,15 @@ class ReplayPanel {
     this.changedKeys.clear();
     this.prefetchFirstAnswers();
     this.panel.reveal();
-    this.notify('view/show', { sessionKey: target.sessionKey, ...(target.runId ? { runId: target.runId } : {}), ...(focus?.eventId ? { eventId: focus.eventId } : {}) });
+    const show = { sessionKey: target.sessionKey, ...(target.runId ? { runId: target.runId } : {}), ...(focus?.eventId ? { eventId: focus.eventId } : {}) };
+    const seq = ++this.showSeq;
+    // The switch carries the new session's first answers when they come soon enough (the webview keeps them and
+    // draws without asking); a webview still loading gets them when it is ready, in this order.
+    void this.firstAnswers().then((ahead) => {
+      if (seq !== this.showSeq || this.disposed) return;
+      for (const a of ahead) this.send({ kind: 'ahead', method: a.method, params: a.params, result: ownBuffer(a.json), encoded: 'json' } as AheadEnvelope);
+      this.notify('view/show', show);
+    });
   }
 
   private dropEarly(): void {
@@ -257,7 +330,7 @@ class ReplayPanel {
     this.panel.dispose();
   }
 
-  private html(): string {
+  private html(ahead: readonly AnswerAhead[] = []): string {
     const webview = this.panel.webview;
     const asUri = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, ...p)).toString();
     return renderWebviewHtml({
@@ -269,12 +342,16 @@ class ReplayPanel {
       styleText: ownFile(this.context, 'media', 'webview.css'),
       bootstrap: this.target,
       title: titleOf(this.target),
+      ahead: ahead.map((a) => ({ method: a.method, params: a.params, json: Buffer.from(a.json.buffer, a.json.byteOffset, a.json.byteLength).toString('utf8') })),
     });
   }
 
   /** Notifications wait until the webview said it is ready (a hidden or new webview drops messages). */
   private notify<M extends NotificationMethod>(method: M, params: Notifications[M]): void {
-    const env = { kind: 'notification', method, params } as Envelope;
+    this.send({ kind: 'notification', method, params } as Envelope);
+  }
+
+  private send(env: Envelope): void {
     if (this.ready) void this.panel.webview.postMessage(env);
     else this.queued.push(env);
   }
@@ -322,7 +399,7 @@ class ReplayPanel {
     this.early.delete(key);
     this.recordAnswer(`${method} (prefetched)`);
     // asked before the index was open, say: asked again now
-    return early.catch(() => this.ask(method, params, missing));
+    return early.answer.catch(() => this.ask(method, params, missing));
   }
 
   private async ask<M extends WorkerMethod>(method: M, params: WorkerParams<M>, missing: string): Promise<EncodedAnswer> {

@@ -18,6 +18,22 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${Math.floor(mins / 60)}h ${String(mins % 60).padStart(2, '0')}m`;
 }
 
+/**
+ * An integer with its thousands grouped: `12,345`, `-1,000`. Plain string work, not Intl: the first use of Intl
+ * (or of `toLocaleString`) in a process loads its locale data, ~25 ms that block the thread it runs on (the
+ * extension host's, on the first progress message of a first index), and a chart draws thousands of labels.
+ */
+export function groupDigits(n: number): string {
+  const r = Math.round(n);
+  const digits = String(Math.abs(r));
+  // (exponent form: no digits to group)
+  if (!/^\d+$/.test(digits) || digits.length <= 3) return String(r);
+  const head = digits.length % 3 || 3;
+  let out = digits.slice(0, head);
+  for (let i = head; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
+  return r < 0 ? `-${out}` : out;
+}
+
 /** "just now", "5 min ago", "3 h ago", "2 d ago", or a date for older times. */
 export function relativeTime(ts: number, now: number): string {
   const d = now - ts;

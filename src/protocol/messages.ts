@@ -334,7 +334,37 @@ export interface NotificationEnvelope<M extends NotificationMethod = Notificatio
   method: M;
   params: Notifications[M];
 }
-export type Envelope = RequestEnvelope | ResponseEnvelope | CommandEnvelope | NotificationEnvelope;
+/**
+ * host → webview: the answer to a request the webview is about to make (a session's header and first timeline
+ * page, asked of the index while the webview loaded), as the UTF-8 bytes of its JSON. The webview keeps it and
+ * takes it for the first request with the same method and parameters (see requestKey) instead of asking.
+ */
+export interface AheadEnvelope<M extends RequestMethod = RequestMethod> {
+  kind: 'ahead';
+  method: M;
+  params: RequestParams<M>;
+  result: Uint8Array | ArrayBuffer;
+  encoded: 'json';
+}
+export type Envelope = RequestEnvelope | ResponseEnvelope | CommandEnvelope | NotificationEnvelope | AheadEnvelope;
+
+/**
+ * The answers sent ahead with a new panel's page: a `<script type="application/json">` element of this id
+ * holding `[{ method, params, result }]` (result: the answer itself).
+ */
+export const AHEAD_ELEMENT_ID = 'atx-ahead';
+
+/** A request's method and parameters as one string: equal for equal requests (key order and undefined fields aside). */
+export function requestKey(method: string, params: unknown): string {
+  const p = isRecord(params) ? params : {};
+  const fields = Object.keys(p).filter((k) => p[k] !== undefined).sort().map((k) => [k, p[k]]);
+  return `${method} ${JSON.stringify(fields)}`;
+}
+
+/** Whether an entry of the page's answers (see AHEAD_ELEMENT_ID) is a known request's answer. */
+export function isAheadEntry(x: unknown): x is { method: RequestMethod; params: unknown; result: unknown } {
+  return isRecord(x) && 'result' in x && paramsOk(x.params, specFor(requestSpecs, x.method));
+}
 
 /** A result the host forwards as the UTF-8 bytes of its JSON (see ResponseEnvelope's `encoded`). */
 export interface EncodedAnswer {
@@ -424,6 +454,8 @@ export function isEnvelope(x: unknown): x is Envelope {
       return paramsOk(x.params, specFor(commandSpecs, x.method));
     case 'notification':
       return paramsOk(x.params, specFor(notificationSpecs, x.method));
+    case 'ahead':
+      return paramsOk(x.params, specFor(requestSpecs, x.method)) && x.encoded === 'json' && (x.result instanceof Uint8Array || x.result instanceof ArrayBuffer);
     case 'response':
       if (!Number.isSafeInteger(x.id)) return false;
       if (x.ok === false) return typeof x.error === 'string';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { formatDuration } from '../../src/protocol/format';
+import { formatDuration, groupDigits } from '../../src/protocol/format';
 import { formatDuration as webviewDuration } from '../../src/webview/state/format';
 
 test('formatDuration: one compact style, each step rounded on its own unit', () => {
@@ -26,4 +26,12 @@ test('formatDuration: one compact style, each step rounded on its own unit', () 
   ];
   for (const [ms, text] of cases) assert.equal(formatDuration(ms), text, String(ms));
   assert.equal(webviewDuration, formatDuration, 'the webview uses the shared function, not a copy');
+});
+
+test('groupDigits: thousands grouped by plain string work, as en-US groups them', () => {
+  for (const n of [0, 7, 999, 1000, 12345, 999999, 1000000, 1234567890, -1, -1000, -987654, 12.6, 2 ** 53]) {
+    assert.equal(groupDigits(n), Math.round(n).toLocaleString('en-US', { maximumFractionDigits: 0 }), String(n));
+  }
+  assert.equal(groupDigits(1e21), String(1e21), 'exponent form as it is');
+  assert.equal(groupDigits(Number.NaN), 'NaN');
 });

@@ -319,6 +319,12 @@ describe('runs', () => {
     assert.deepEqual(summary.listRuns(db, S1), [RUN_M2, RUN_M1]);
   });
 
+  test('listRuns of named runs: only those of the session (a run of another session, or none, is left out)', () => {
+    assert.deepEqual(summary.listRuns(db, S1, ['run-m1']), [RUN_M1]);
+    assert.deepEqual(summary.listRuns(db, S1, ['run-m1', 'run-c1', 'run-nope']), [RUN_M1]);
+    assert.deepEqual(summary.listRuns(db, K1, ['run-m1']), []);
+  });
+
   test('getRun of the subagent run names its own agent', () => {
     // run-c1's events are in coder's log, except main L10 (subagent.end, written by main) which
     // also carries runId run-c1: the run still belongs to agent coder.
@@ -397,6 +403,17 @@ describe('replay', () => {
     assert.deepEqual(runEnd.error, { message: 'Tool exec failed: Command exited with code 1' });
     assert.equal(events.filter((e) => e.error).length, 1, 'only run.end carries a top-level error');
     assert.equal(runEnd.agentId, 'main');
+  });
+
+  test('run events and messages carry the file of their event (messages are attributed by directory from them)', () => {
+    for (const table of ['run_events', 'messages']) {
+      const rows = db.exec(`SELECT COUNT(*), SUM(t.file = e.file) FROM ${table} t JOIN events e ON e.id = t.ev`)[0]!.values[0]!;
+      assert.ok((rows[0] as number) > 0, `${table} has rows`);
+      assert.equal(rows[1], rows[0], `every ${table} row has its event's file`);
+    }
+    // The fixture's messages lie in two files (rotated and current): both attributed above.
+    const files = db.exec('SELECT COUNT(DISTINCT file) FROM messages')[0]!.values[0]![0];
+    assert.equal(files, 2);
   });
 
   test('--run run-m1: the run, its messages; no session.start, typing or snapshot (no runId)', () => {

@@ -101,6 +101,9 @@ export async function startServer({ renderWebviewHtml, webviewCsp }, fixture) {
           : { scriptText: fs.readFileSync(path.join(root, 'dist/webview.js'), 'utf8'), styleText: fs.readFileSync(path.join(root, 'media/webview.css'), 'utf8') }),
         bootstrap,
         title: 'Replay </title><script>window.__pwned=3</script>',
+        // ?ahead=1: the session's header and first timeline page written into the page, as the extension does
+        // when they came while VS Code made the webview (the header's agent is marked, with markup in it)
+        ...(url.searchParams.get('ahead') && view === 'session' ? { ahead: aheadAnswers(fixture, sessionKey) } : {}),
       });
       // the stand-in host: a nonce'd classic script, so it runs before the (deferred) module bundle
       const extra =
@@ -122,6 +125,22 @@ export async function startServer({ renderWebviewHtml, webviewCsp }, fixture) {
   await new Promise((r) => server.listen(0, '127.0.0.1', () => r(undefined)));
   origin = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`;
   return { server, origin };
+}
+
+/**
+ * The answers the stand-in host gives to a session's first two requests (its header, its first timeline page of
+ * FIRST_TIMELINE_PAGE = 250 events), from the fixture; the header's agent is replaced by a marked, hostile string.
+ */
+export function aheadAnswers(fixture, sessionKey, agentId = '</script><script>window.__pwned=4</script>ahead-agent') {
+  const v = fixture.sessionView;
+  const header = { session: { ...v.session, agentId }, counts: { events: v.events.length }, errorLinks: v.errorLinks };
+  const events = v.events.slice(0, 250);
+  const named = new Set(events.map((e) => e.runId));
+  const page = { offset: 0, total: v.events.length, events, runs: v.runs.filter((r) => named.has(r.runId)) };
+  return [
+    { method: 'timeline/page', params: { sessionKey, offset: 0, limit: 250 }, json: JSON.stringify(page) },
+    { method: 'session/header', params: { sessionKey }, json: JSON.stringify(header) },
+  ];
 }
 
 export async function launchBrowser() {

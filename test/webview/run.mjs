@@ -8,6 +8,7 @@ import { registerTests } from './tests.mjs';
 import { registerMoreTests } from './tests2.mjs';
 import { registerCompareTests } from './testsCompare.mjs';
 import { registerWaterfallTests } from './tests3.mjs';
+import { registerAheadTests } from './testsAhead.mjs';
 import { registerTabTests } from './testsTabs.mjs';
 
 const only = process.argv[2];
@@ -57,6 +58,7 @@ registerTests(test, ctx);
 registerMoreTests(test, ctx);
 registerCompareTests(test, ctx);
 registerWaterfallTests(test, ctx);
+registerAheadTests(test, ctx);
 registerTabTests(test);
 
 let passed = 0;

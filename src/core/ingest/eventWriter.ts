@@ -118,10 +118,10 @@ export class EventWriter {
     const b = (head: string, columns: number) => new RowBatch(db, head, columns);
     this.rows = {
       event: b('INSERT INTO events (id, eid, ts, kind, agent, skey, sid, run, file, off, len, line, err, fmt)', 14),
-      run: b('INSERT INTO run_events', 18),
+      run: b('INSERT INTO run_events', 19),
       tool: b('INSERT INTO tool_events', 15),
       llm: b('INSERT INTO llm_calls', 25),
-      message: b('INSERT INTO messages', 9),
+      message: b('INSERT INTO messages', 10),
       subagent: b('INSERT INTO subagent_events', 11),
       usage: b('INSERT INTO usage_snapshots', 14),
     };
@@ -641,7 +641,7 @@ export class EventWriter {
       touched.add(key);
       this.totals.span(key, ts, ts, agent, this.sourceBitOf(fmt));
     }
-    this.derive(kind, ev, ts, o, data, agent, skey, run, fmt);
+    this.derive(kind, ev, ts, o, data, agent, skey, run, fmt, file.id);
     return 'added';
   }
 
@@ -679,7 +679,7 @@ export class EventWriter {
   }
 
   /** Writes the kind-specific row. */
-  private derive(kind: string, ev: number, ts: number, o: Obj, data: Obj, agent: number | null, skey: number | null, run: number | null, fmt: number | null): void {
+  private derive(kind: string, ev: number, ts: number, o: Obj, data: Obj, agent: number | null, skey: number | null, run: number | null, fmt: number | null, fileId: number): void {
     const tf = this.strings.get(TRANSCRIPT);
     switch (kind) {
       case 'run.start':
@@ -694,7 +694,7 @@ export class EventWriter {
           end ? null : data.isHeartbeat === true ? 1 : 0, end ? num(data.durationMs) : null,
           t?.input ?? null, t?.output ?? null, t?.cacheRead ?? null, t?.cacheWrite ?? null, t?.total ?? null,
           end ? num(data.costUsd) : null, end ? num(data.toolCallCount) : null, end ? str(data.stopReason) : null,
-          error,
+          error, fileId,
         ]);
         // Another log's run: transcript runs it covers take its id (after its row is written, so lookups see it).
         if (skey !== null && (fmt === null || fmt !== tf)) this.otherRunSeen(skey, run, ts, end);
@@ -750,7 +750,7 @@ export class EventWriter {
         this.rows.message.add([
           ev, inbound ? 1 : 0, agent, ts, str(data.channel), str(inbound ? data.from : data.to),
           str(data.conversationId) ?? (inbound ? idOf(o.sessionKey) : null), str(data.contentPreview),
-          typeof data.success === 'boolean' ? (data.success ? 1 : 0) : null,
+          typeof data.success === 'boolean' ? (data.success ? 1 : 0) : null, fileId,
         ]);
         return;
       }

@@ -252,7 +252,7 @@ function attributedMessages(db: Database, files: Map<number, { dir: string; rank
   // The session's time span per directory (its runs' events there).
   const spans = allValues(
     db,
-    `SELECT f.dir, MIN(re.ts), MAX(re.ts) FROM run_events re JOIN events e ON e.id = re.ev JOIN files f ON f.id = e.file
+    `SELECT f.dir, MIN(re.ts), MAX(re.ts) FROM run_events re JOIN files f ON f.id = re.file
      WHERE re.skey = ? ${run !== null ? 'AND re.run = ?' : ''} GROUP BY f.dir`,
     run !== null ? [key, run] : [key],
   ).map((v) => ({ dir: v[0] as string, lo: n(v[1]) - WINDOW, hi: n(v[2]) + WINDOW }));
@@ -261,10 +261,11 @@ function attributedMessages(db: Database, files: Map<number, { dir: string; rank
   const lo = Math.min(...spans.map((s) => s.lo));
   const hi = Math.max(...spans.map((s) => s.hi));
   // Every run of those directories around then, whatever its session: a message goes to the nearest.
-  // One read for all directories, grouped here per directory and run.
+  // One read for all directories (run events and messages carry their file: no event is read), grouped
+  // here per directory and run.
   interface RunSpan { run: number; skey: number | null; start: number; end: number }
   const runsOf = new Map<string, Map<number, RunSpan>>();
-  for (const v of allValues(db, 'SELECT re.run, re.skey, re.ts, e.file FROM run_events re JOIN events e ON e.id = re.ev WHERE re.ts BETWEEN ? AND ?', [lo - WINDOW, hi + WINDOW])) {
+  for (const v of allValues(db, 'SELECT run, skey, ts, file FROM run_events WHERE ts BETWEEN ? AND ?', [lo - WINDOW, hi + WINDOW])) {
     const dir = files.get(v[3] as number)?.dir;
     const span = dir === undefined ? undefined : byDir.get(dir);
     const ts = v[2] as number;
@@ -287,8 +288,8 @@ function attributedMessages(db: Database, files: Map<number, { dir: string; rank
     sorted.set(dir, { runs: list, starts: list.map((r) => r.start) });
   }
   const out: OrderRow[] = [];
-  for (const v of allValues(db, 'SELECT e.id, e.ts, e.off, e.file, m.inbound FROM messages m JOIN events e ON e.id = m.ev WHERE m.ts BETWEEN ? AND ?', [lo, hi])) {
-    const file = files.get(v[3] as number);
+  for (const v of allValues(db, 'SELECT ev, ts, file, inbound FROM messages WHERE ts BETWEEN ? AND ?', [lo, hi])) {
+    const file = files.get(v[2] as number);
     const span = file && byDir.get(file.dir);
     const t = v[1] as number;
     if (!file || !span || t < span.lo || t > span.hi) continue;
@@ -297,7 +298,7 @@ function attributedMessages(db: Database, files: Map<number, { dir: string; rank
     const { runs, starts } = dirRuns;
     const i = firstAtOrAfter(starts, t);
     let target: RunSpan | undefined;
-    if (v[4] === 1) {
+    if (v[3] === 1) {
       const next = runs[i];
       if (next && next.start - t <= WINDOW) target = next;
     } else {
@@ -305,8 +306,15 @@ function attributedMessages(db: Database, files: Map<number, { dir: string; rank
       if (prev && t - prev.end <= WINDOW) target = prev;
     }
     if (target && target.skey === key && (run === null || target.run === run)) {
-      out.push({ ev: v[0] as number, ts: t, off: v[2] as number, rank: file.rank, skey: null, attributedRun: target.run });
+      out.push({ ev: v[0] as number, ts: t, off: 0, rank: file.rank, skey: null, attributedRun: target.run });
     }
+  }
+  // Their places in their files (the order's last key), read for these messages only.
+  const byEv = new Map(out.map((m) => [m.ev, m]));
+  const ids = [...byEv.keys()];
+  for (let at = 0; at < ids.length; at += HYDRATE_CHUNK) {
+    const chunk = ids.slice(at, at + HYDRATE_CHUNK);
+    for (const v of allValues(db, `SELECT id, off FROM events WHERE id IN (${chunk.map(() => '?').join(',')})`, chunk)) byEv.get(v[0] as number)!.off = v[1] as number;
   }
   return out;
 }

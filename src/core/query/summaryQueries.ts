@@ -267,9 +267,9 @@ export function listRuns(db: Database, sessionKey: string, only?: readonly strin
   const id = stringId(db, sessionKey);
   if (id === null) return [];
   if (only && !only.length) return [];
-  // Numbered parameters: the list is used three times in the query.
-  const inOnly = only ? `AND run IN (SELECT id FROM strings WHERE s IN (${only.map((_, i) => `?${i + 2}`).join(',')}))` : '';
-  const mine = `SELECT run FROM run_events WHERE skey = ?1 ${inOnly}`;
+  // Numbered parameters: the list is used three times in the query. With `only`, the runs are looked up by
+  // name (whose they are is checked once, by the HAVING below) rather than among all the session's run events.
+  const mine = only ? `SELECT id FROM strings WHERE s IN (${only.map((_, i) => `?${i + 2}`).join(',')})` : 'SELECT run FROM run_events WHERE skey = ?1';
   return all(
     db,
     `SELECT q.*, l.t_in, l.t_out, l.t_cr, l.t_cw, l.t_total, l.cost, l.calls, l.cs0, l.cs1, l.cs2, l.cs3, t.tool_calls, t.tool_failed FROM (${RUN_COLS}

@@ -15,7 +15,7 @@ import { SEARCH_FTS_DDL } from './searchStore';
  * Lines of other producers are normalized to OpenClaw's shape (formats/); `events.fmt` and
  * `files.format` say which format they came in.
  */
-export const SCHEMA_VERSION = 14;
+export const SCHEMA_VERSION = 15;
 
 /**
  * The columns of the `runs` view, aggregated over a run's run_events rows (grouped by run); also
@@ -74,7 +74,8 @@ CREATE TABLE run_events (
   ev INTEGER PRIMARY KEY, run INTEGER NOT NULL, phase INTEGER NOT NULL, skey INTEGER, ts INTEGER NOT NULL,
   model INTEGER, provider INTEGER, heartbeat INTEGER, duration INTEGER,
   t_in INTEGER, t_out INTEGER, t_cr INTEGER, t_cw INTEGER, t_total INTEGER, cost REAL,
-  tool_count INTEGER, stop TEXT, error TEXT
+  tool_count INTEGER, stop TEXT, error TEXT,
+  file INTEGER NOT NULL -- the event's file (as events.file): runs placed by directory without reading events
 );
 CREATE TABLE tool_events (
   ev INTEGER PRIMARY KEY, call TEXT NOT NULL, run INTEGER, skey INTEGER, ts INTEGER NOT NULL,
@@ -97,7 +98,8 @@ CREATE TABLE llm_calls (
 );
 CREATE TABLE messages (
   ev INTEGER PRIMARY KEY, inbound INTEGER NOT NULL, agent INTEGER, ts INTEGER NOT NULL,
-  channel TEXT, peer TEXT, conversation TEXT, preview TEXT, success INTEGER
+  channel TEXT, peer TEXT, conversation TEXT, preview TEXT, success INTEGER,
+  file INTEGER NOT NULL -- the event's file (as events.file): messages attributed by directory without reading events
 );
 CREATE TABLE subagent_events (
   ev INTEGER PRIMARY KEY, phase INTEGER NOT NULL, parent INTEGER, child INTEGER NOT NULL, run INTEGER,
@@ -147,7 +149,9 @@ export const QUERY_INDEXES: readonly string[] = [
   'CREATE INDEX IF NOT EXISTS session_links_skey ON session_links (skey)',
   'CREATE INDEX IF NOT EXISTS run_events_run ON run_events (run)',
   'CREATE INDEX IF NOT EXISTS run_events_skey ON run_events (skey)',
-  'CREATE INDEX IF NOT EXISTS run_events_ts ON run_events (ts)',
+  // Covering for the attribution of messages to runs (detailQueries.ts): every run of a directory in a
+  // span of time is read from the index alone.
+  'CREATE INDEX IF NOT EXISTS run_events_ts ON run_events (ts, run, skey, file)',
   'CREATE INDEX IF NOT EXISTS tool_events_run ON tool_events (run)',
   'CREATE INDEX IF NOT EXISTS tool_events_skey ON tool_events (skey)',
   'CREATE INDEX IF NOT EXISTS tool_events_call ON tool_events (call)',
@@ -159,7 +163,7 @@ export const QUERY_INDEXES: readonly string[] = [
   'CREATE INDEX IF NOT EXISTS tool_events_fname ON tool_events (fname) WHERE fname IS NOT NULL',
   'CREATE INDEX IF NOT EXISTS llm_calls_run ON llm_calls (run)',
   'CREATE INDEX IF NOT EXISTS llm_calls_skey ON llm_calls (skey)',
-  'CREATE INDEX IF NOT EXISTS messages_ts ON messages (ts)',
+  'CREATE INDEX IF NOT EXISTS messages_ts ON messages (ts, inbound, file)',
   'CREATE INDEX IF NOT EXISTS subagent_events_parent ON subagent_events (parent)',
   'CREATE INDEX IF NOT EXISTS subagent_events_child ON subagent_events (child)',
   'CREATE INDEX IF NOT EXISTS problems_file ON problems (file)',

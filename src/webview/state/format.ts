@@ -1,4 +1,5 @@
 /** Text formatting for the replay: numbers, times, sizes, and payloads shown as pretty JSON or plain text. */
+import { groupDigits } from '../../protocol/format';
 
 /** `12:00:03` in local time; `—` for a missing time. */
 export function formatTime(ts: number | null | undefined): string {
@@ -18,24 +19,11 @@ export function formatDateTime(ts: number | null | undefined): string {
 // One duration style for tree, panel and CLI.
 export { formatDuration } from '../../protocol/format';
 
-/** Grouped thousands: `12,345`. */
+/** Grouped thousands: `12,345` (plain string work: a chart formats thousands of these at once). */
 export function formatInt(n: number | null | undefined): string {
   if (n == null || !Number.isFinite(n)) return '—';
-  const r = Math.round(n);
-  // Plain string work: a chart draws thousands of these labels at once, and Intl's formatter costs far more.
-  if (Math.abs(r) >= 1e21) return intFormat.format(r);
-  const digits = String(Math.abs(r));
-  let out = digits.length > 3 ? '' : digits;
-  if (digits.length > 3) {
-    const head = digits.length % 3 || 3;
-    out = digits.slice(0, head);
-    for (let i = head; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
-  }
-  return r < 0 ? `-${out}` : out;
+  return groupDigits(n);
 }
-
-/** For numbers whose plain string is in exponent form. */
-const intFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 /** Compact token counts: `950`, `12.3k`, `1.25M`. */
 /** "1 run", "3 runs": a count with its noun, plural unless exactly one. */

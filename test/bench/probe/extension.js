@@ -122,30 +122,30 @@ function activate(/** @type {import('vscode').ExtensionContext} */ context) {
   /** @type {any} */
   let api;
   let asked = false;
-  let sampling = false;
+  // The host's own memory is sampled every second whatever the API does; the API's figures (they wait for the
+  // index worker, which a first index keeps busy) are the last ones it gave, asked again once answered.
+  let asking = false;
+  /** @type {unknown} */
+  let memory = null;
+  /** @type {unknown} */
+  let syncCount = null;
   timers.push(
     setInterval(() => {
-      if (sampling) return;
-      sampling = true;
-      void sample().finally(() => {
-        sampling = false;
-        flush();
-      });
+      const mem = process.memoryUsage();
+      record({ type: 'sample', rss: mem.rss, heap: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, arrayBuffers: mem.arrayBuffers, memory, syncCount });
+      flush();
+      if (asking || !api) return;
+      asking = true;
+      void askApi().finally(() => (asking = false));
     }, 1000),
   );
-  async function sample() {
-    const mem = process.memoryUsage();
-    /** @type {unknown} */
-    let memory = null;
-    /** @type {unknown} */
-    let syncCount = null;
+  async function askApi() {
     try {
-      if (api && typeof api.memory === 'function') memory = await api.memory();
-      if (api && typeof api.syncCount === 'function') syncCount = await api.syncCount();
+      if (typeof api.memory === 'function') memory = await api.memory();
+      if (typeof api.syncCount === 'function') syncCount = await api.syncCount();
     } catch (err) {
       record({ type: 'error', message: `api: ${String(/** @type {Error} */ (err)?.message ?? err)}` });
     }
-    record({ type: 'sample', rss: mem.rss, heap: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, arrayBuffers: mem.arrayBuffers, memory, syncCount });
   }
 
   // Wait for Agent Telemetry to be activated by its view, then for its first index.
