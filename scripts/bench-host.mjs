@@ -711,13 +711,13 @@ async function main() {
   const peakHeap = (from, to) => mb(Math.max(0, ...samples.filter((r) => r.t >= from && r.t <= to).map((r) => r.heap ?? 0)));
   // The host's heap collections of >= 10 ms in a phase: the longest, and how many of each kind.
   const gcsOf = (p) => {
-    const gcs = probe.filter((r) => r.type === 'gc' && r.t >= p.from && r.t - r.ms <= p.to);
+    const gcs = probe.filter((r) => r.type === 'gc' && r.at + r.ms >= p.from && r.at <= p.to);
     const kinds = {};
     for (const g of gcs) kinds[g.kind] = (kinds[g.kind] ?? 0) + 1;
     return { longestGcMs: gcs.reduce((m, g) => Math.max(m, g.ms), 0), gcsOver10Ms: kinds };
   };
-  /** The collections that ran during a stall ending at `t` (a late tick can be one, or several back to back). */
-  const gcsIn = (t, ms) => probe.filter((r) => r.type === 'gc' && r.t <= t + 5 && r.t - r.ms >= t - ms - 15).map((r) => `${r.kind} ${r.ms}`);
+  /** The collections that ran during a stall ending at `t` (the probe's tick is 10 ms; a stall can be several back to back). */
+  const gcsIn = (t, ms) => probe.filter((r) => r.type === 'gc' && r.at < t && r.at + r.ms > t - ms - 10).map((r) => `${r.kind} ${r.ms}`);
   /** The phase's stalls over the target: when (ms after `zero`), how long, and the collections inside each. */
   const stallsOf = (p, zero) =>
     probe

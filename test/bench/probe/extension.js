@@ -12,7 +12,7 @@
 //                                              a phase ended: monitorEventLoopDelay (10 ms resolution) over
 //                                              it. The bench names the current phase in $BENCH_PROBE_OUT.phase;
 //                                              the probe polls that file.
-//   {type:'gc', t, ms, kind, flags}            a garbage collection of the host's heap that took >= GC_MS (kind:
+//   {type:'gc', t, at, ms, kind, flags}        a garbage collection of the host's heap that took >= GC_MS, from `at` (kind:
 //                                              major, minor, incremental, weakcb; flags: V8's reason flags)
 //   {type:'active', t}                         Agent Telemetry was activated (its view was opened)
 //   {type:'ready', t, ms}                      its API's ready() resolved (the first index is done)
@@ -85,7 +85,8 @@ function activate(/** @type {import('vscode').ExtensionContext} */ context) {
     for (const e of list.getEntries()) {
       if (e.duration < GC_MS) continue;
       const d = /** @type {{ kind?: number, flags?: number }} */ (e.detail ?? {});
-      record({ type: 'gc', ms: Math.round(e.duration), kind: GC_KINDS[d.kind ?? -1] ?? String(d.kind), flags: d.flags ?? 0 });
+      // at: when it started (epoch ms); the observer is told some time after it ended
+      record({ type: 'gc', at: Math.round(performance.timeOrigin + e.startTime), ms: Math.round(e.duration), kind: GC_KINDS[d.kind ?? -1] ?? String(d.kind), flags: d.flags ?? 0 });
     }
   });
   gcs.observe({ entryTypes: ['gc'] });
