@@ -49,8 +49,6 @@ export class AtxTimeline extends LitElement {
   @query('.window') private windowEl!: HTMLElement;
   private resizeObserver?: ResizeObserver;
   private textTimer?: ReturnType<typeof setTimeout>;
-  /** The list's scroll position as last set or reported (`scrollY` is the one drawn). */
-  private knownScrollTop = 0;
 
   override firstUpdated(): void {
     this.resizeObserver = new ResizeObserver(() => {
@@ -74,14 +72,10 @@ export class AtxTimeline extends LitElement {
     const height = this.count * rowHeight;
     const before = parseFloat(this.spacer.style.height) || 0;
     // at the very end of the list while loaded pages grow it (run headers come with their events): stay at the end
-    // (the list's own position is read only near the end by the last known one: reading it lays the page out)
-    const pinned =
-      height > before &&
-      before > 0 &&
-      this.knownScrollTop + 2 * this.viewportHeight >= before &&
-      this.viewport.scrollTop + this.viewport.clientHeight >= before - 1;
+    // (read live: the last scroll event may not have come yet after a jump to the end)
+    const pinned = height > before && before > 0 && this.viewport.scrollTop + this.viewport.clientHeight >= before - 1;
     this.spacer.style.height = `${height}px`;
-    if (pinned) this.viewport.scrollTop = this.knownScrollTop = height;
+    if (pinned) this.viewport.scrollTop = height;
     this.windowEl.style.transform = `translateY(${offset}px)`;
   }
 
@@ -116,11 +110,11 @@ export class AtxTimeline extends LitElement {
       ? scrollToCenter(i, rowHeight, h, this.count)
       : scrollToReveal(i, rowHeight, this.viewport.scrollTop, h);
     if (top !== this.viewport.scrollTop) this.viewport.scrollTop = top;
-    this.scrollY = this.knownScrollTop = this.viewport.scrollTop;
+    this.scrollY = this.viewport.scrollTop;
   }
 
   private onScroll = (): void => {
-    this.scrollY = this.knownScrollTop = this.viewport.scrollTop;
+    this.scrollY = this.viewport.scrollTop;
   };
 
   private rowAt(e: Event): { index: number; action: string | null } | null {
