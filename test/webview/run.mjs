@@ -25,13 +25,13 @@ const browser = await launchBrowser();
 /**
  * Opens the test page; returns the page and the errors it reports.
  * @param {Record<string, string>} [params] query parameters of the test page
- * @param {{ waitRows?: boolean, viewport?: { width: number, height: number }, init?: () => void }} [opts] init: a script run in the page before its own
+ * @param {{ waitRows?: boolean, viewport?: { width: number, height: number }, init?: (() => void) | (() => void)[] }} [opts] init: scripts run in the page before its own
  * @returns {Promise<import('playwright-core').Page & { __errors: string[] }>}
  */
 async function open(params = {}, { waitRows = true, viewport, init } = {}) {
   const page = await browser.context.newPage();
   if (viewport) await page.setViewportSize(viewport);
-  if (init) await page.addInitScript(init);
+  for (const script of [init ?? []].flat()) await page.addInitScript(script);
   const errors = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {

@@ -16,6 +16,19 @@ export async function until(fn, what, ms = 3000) {
   throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
+/**
+ * A script for the page (an `init` of open): a timer set when <atx-app> is defined (its upgrade sends the first
+ * requests) runs right after the script's task, before any timer the app sets later, and notes in
+ * `window.__drawnInScriptTask` whether the app drew in that task.
+ */
+export function watchScriptTask() {
+  const define = customElements.define.bind(customElements);
+  customElements.define = (name, ctor, options) => {
+    define(name, ctor, options);
+    if (name === 'atx-app') setTimeout(() => (window.__drawnInScriptTask = (document.querySelector('atx-app')?.shadowRoot?.childNodes.length ?? 0) > 0));
+  };
+}
+
 export const rows = (page) => page.locator('atx-timeline .row');
 export const selectedRow = (page) => page.locator('atx-timeline .row.selected');
 export const setSize = (page) => rows(page).first().getAttribute('aria-setsize').then(Number);

@@ -2,7 +2,7 @@
 // Virtualisation, hostile strings, state restore, Events view, keyboard, notifications, screenshots.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { commands, eventRowWith, posted, requests, rows, selectedRow, setSize, tab, until } from './tests.mjs';
+import { commands, eventRowWith, posted, requests, rows, selectedRow, setSize, tab, until, watchScriptTask } from './tests.mjs';
 
 /** Starts recording long tasks (buffered: from the first script on) as { start, duration }. */
 export function watchLongTasks(page) {
@@ -210,25 +210,21 @@ export function registerMoreTests(test, { fixture }) {
     const page = await open(
       { scenario: 'big', count: '60000' },
       {
-        init: () => {
-          // A timer set when <atx-app> is defined (its upgrade sends the first requests) runs right after the
-          // script's task, before any timer the app sets later: it sees whether the app drew in that task.
-          const define = customElements.define.bind(customElements);
-          customElements.define = (name, ctor, options) => {
-            define(name, ctor, options);
-            if (name === 'atx-app') setTimeout(() => (window.__drawnInScriptTask = (document.querySelector('atx-app')?.shadowRoot?.childNodes.length ?? 0) > 0));
-          };
-          const seen = (window.__frames = []);
-          const deep = (root, sel) => root?.querySelector(sel) ?? null;
-          const sample = () => {
-            const app = document.querySelector('atx-app')?.shadowRoot;
-            const h2 = deep(app, 'header.top h2');
-            const timeline = deep(app, 'atx-timeline')?.shadowRoot;
-            seen.push({ header: h2?.textContent ?? null, rows: timeline ? timeline.querySelectorAll('.row.event').length : 0 });
+        init: [
+          watchScriptTask,
+          () => {
+            const seen = (window.__frames = []);
+            const deep = (root, sel) => root?.querySelector(sel) ?? null;
+            const sample = () => {
+              const app = document.querySelector('atx-app')?.shadowRoot;
+              const h2 = deep(app, 'header.top h2');
+              const timeline = deep(app, 'atx-timeline')?.shadowRoot;
+              seen.push({ header: h2?.textContent ?? null, rows: timeline ? timeline.querySelectorAll('.row.event').length : 0 });
+              requestAnimationFrame(sample);
+            };
             requestAnimationFrame(sample);
-          };
-          requestAnimationFrame(sample);
-        },
+          },
+        ],
       },
     );
     await until(async () => (await page.locator('atx-timeline .row.event').count()) > 0, 'rows of the first page');

@@ -2,7 +2,7 @@
 // Answers sent ahead: a session's first answers written into a new panel's page, or posted before a switch to
 // another session (the host asked the index for them while VS Code made the webview, or before the switch).
 import assert from 'node:assert/strict';
-import { requests, rows, until } from './tests.mjs';
+import { requests, rows, until, watchScriptTask } from './tests.mjs';
 
 export function registerAheadTests(test, { fixture, protocol }) {
   test('answers in the page: header and first page drawn from them, not asked for; their markup stays text', async ({ open }) => {
@@ -22,23 +22,20 @@ export function registerAheadTests(test, { fixture, protocol }) {
     const page = await open(
       { ahead: '1' },
       {
-        init: () => {
-          // After the task that defines <atx-app> (and runs the app's script): whether anything was drawn in it.
-          const define = customElements.define.bind(customElements);
-          customElements.define = (name, ctor, options) => {
-            define(name, ctor, options);
-            if (name === 'atx-app') setTimeout(() => (window.__drawnInScriptTask = (document.querySelector('atx-app')?.shadowRoot?.childNodes.length ?? 0) > 0));
-          };
-          // Per frame: the header's agent, and how many event rows are drawn.
-          const frames = (window.__frames = []);
-          const sample = () => {
-            const app = document.querySelector('atx-app')?.shadowRoot;
-            const rowsNow = app?.querySelector('atx-timeline')?.shadowRoot?.querySelectorAll('.row.event').length ?? 0;
-            frames.push({ header: Boolean(app?.querySelector('header.top strong')), rows: rowsNow });
+        init: [
+          watchScriptTask,
+          () => {
+            // Per frame: the header's agent, and how many event rows are drawn.
+            const frames = (window.__frames = []);
+            const sample = () => {
+              const app = document.querySelector('atx-app')?.shadowRoot;
+              const rowsNow = app?.querySelector('atx-timeline')?.shadowRoot?.querySelectorAll('.row.event').length ?? 0;
+              frames.push({ header: Boolean(app?.querySelector('header.top strong')), rows: rowsNow });
+              requestAnimationFrame(sample);
+            };
             requestAnimationFrame(sample);
-          };
-          requestAnimationFrame(sample);
-        },
+          },
+        ],
       },
     );
     const frames = await page.evaluate(() => window.__frames);

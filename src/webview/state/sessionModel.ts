@@ -111,22 +111,14 @@ export function withDetails(m: SessionModel, details: SessionDetails): SessionMo
 export function withDetailsPart(m: SessionModel, part: DetailsPart, answer: SessionDetails, lookup?: DetailsLookup): SessionModel {
   const details: SessionDetails = { ...(m.details ?? { llmCalls: [], toolCalls: [], fileOps: [] }), [part]: answer[part] };
   const summary: SummaryContext = { ...m.summary };
-  if (part === 'llmCalls') {
-    let llmByEventId = lookup?.llmByEventId;
-    if (!llmByEventId) {
-      const l = new DetailsLookup();
-      l.add('llmCalls', details.llmCalls);
-      llmByEventId = l.llmByEventId;
+  if (part === 'llmCalls' || part === 'toolCalls') {
+    let l = lookup;
+    if (!l) {
+      l = new DetailsLookup();
+      l.add(part, details[part]);
     }
-    summary.llmByEventId = llmByEventId;
-  } else if (part === 'toolCalls') {
-    let toolsById = lookup?.toolsById;
-    if (!toolsById) {
-      const l = new DetailsLookup();
-      l.add('toolCalls', details.toolCalls);
-      toolsById = l.toolsById;
-    }
-    summary.toolsById = toolsById;
+    if (part === 'llmCalls') summary.llmByEventId = l.llmByEventId;
+    else summary.toolsById = l.toolsById;
   }
   return { ...m, details, summary, detailParts: m.detailParts.includes(part) ? m.detailParts : [...m.detailParts, part] };
 }
