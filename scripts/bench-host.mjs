@@ -30,7 +30,7 @@
 // It prints one JSON line on stdout (progress goes to stderr): per phase the worst extension-host stall
 // (ms), the webview's longest task (PerformanceObserver 'longtask' inside the webview frame),
 // append → visible p50/p95, syncs during the load, the host's longest garbage collection (and how many of
-// 10 ms or more, by kind; each replay stall over the target lists the collections inside it), peak RSS of the extension host (/proc VmRSS samples and
+// 10 ms or more, by kind; each stall over the target lists the collections inside it and how long the host's thread ran or waited for a core meanwhile), peak RSS of the extension host (/proc VmRSS samples and
 // VmHWM) and the worker's memory from the API's memory() when it has one; plus durations, and the
 // targets with pass/fail flags (reported, never asserted).
 //
@@ -718,11 +718,11 @@ async function main() {
   };
   /** The collections that ran during a stall ending at `t` (the probe's tick is 10 ms; a stall can be several back to back). */
   const gcsIn = (t, ms) => probe.filter((r) => r.type === 'gc' && r.at < t && r.at + r.ms > t - ms - 10).map((r) => `${r.kind} ${r.ms}`);
-  /** The phase's stalls over the target: when (ms after `zero`), how long, and the collections inside each. */
+  /** The phase's stalls over the target: when (ms after `zero`), how long, the collections inside each, and how long the host's thread ran (cpuMs) or waited for a core (waitMs) meanwhile. */
   const stallsOf = (p, zero) =>
     probe
       .filter((r) => r.type === 'stall' && r.ms > TARGETS.stallMs && r.t - r.ms <= p.to && r.t >= p.from)
-      .map((r) => ({ atMs: r.t - r.ms - zero, ms: r.ms, gc: gcsIn(r.t, r.ms) }));
+      .map((r) => ({ atMs: r.t - r.ms - zero, ms: r.ms, gc: gcsIn(r.t, r.ms), ...(r.cpuMs !== undefined ? { cpuMs: r.cpuMs, waitMs: r.waitMs } : {}) }));
   const phaseFigures = (p, name, zero = p.from) => ({
     worstStallMs: worstStall(probe, p.from, p.to), ...eldOf(probe, name), hostStalls: stallsOf(p, zero), ...gcsOf(p),
     hostRssPeakMb: peakRss(p.from, p.to), hostHeapPeakMb: peakHeap(p.from, p.to),

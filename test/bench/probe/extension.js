@@ -3,8 +3,9 @@
 // into the same extension host as Agent Telemetry Explorer, it records how late that host's event loop is.
 // It appends JSON lines to the file named by $BENCH_PROBE_OUT:
 //   {type:'start', t, pid}                     once, when the probe starts
-//   {type:'stall', t, ms}                      the 10 ms interval timer fired `ms` late, ending at epoch ms `t`
-//                                              (recorded when ms >= STALL_MS)
+//   {type:'stall', t, ms, cpuMs?, waitMs?}     the 10 ms interval timer fired `ms` late, ending at epoch ms `t`
+//                                              (recorded when ms >= STALL_MS); cpuMs / waitMs: how long the host's
+//                                              thread ran / waited for a core meanwhile (Linux schedstat)
 //   {type:'sample', t, rss, heap, heapTotal, external, arrayBuffers, memory, syncCount}
 //                                              every second: the host's RSS, heap and buffers, and the extension
 //                                              API's memory() / syncCount() when it has them
@@ -70,13 +71,31 @@ function activate(/** @type {import('vscode').ExtensionContext} */ context) {
   flush();
 
   // Lateness of a short interval timer: a blocked event loop shows as one late tick of the block's length.
+  // Where Linux keeps the host thread's scheduler figures, a stall also says how much of it the thread ran
+  // (cpuMs: our work, VS Code's, a collection) and how long it was ready to run but waited for a core
+  // (waitMs: other processes had the cores), from /proc/<pid>/task/<pid>/schedstat read at every tick.
+  const schedFile = `/proc/${process.pid}/task/${process.pid}/schedstat`;
+  const sched = () => {
+    try {
+      const [run, wait] = fs.readFileSync(schedFile, 'utf8').split(' ').map(Number);
+      return run === undefined || wait === undefined || Number.isNaN(run + wait) ? null : { run, wait };
+    } catch {
+      return null;
+    }
+  };
   let last = performance.now();
+  let lastSched = sched();
   timers.push(
     setInterval(() => {
       const now = performance.now();
       const late = now - last - TICK_MS;
       last = now;
-      if (late >= STALL_MS) record({ type: 'stall', ms: Math.round(late) });
+      const s = lastSched && sched();
+      if (late >= STALL_MS) {
+        const split = s && lastSched ? { cpuMs: Math.round((s.run - lastSched.run) / 1e6), waitMs: Math.round((s.wait - lastSched.wait) / 1e6) } : {};
+        record({ type: 'stall', ms: Math.round(late), ...split });
+      }
+      lastSched = s;
     }, TICK_MS),
   );
 
