@@ -242,7 +242,7 @@ export function registerCommands(context: vscode.ExtensionContext, service: Inde
     if (choice.key === 'flat') return tree.setFlat(!tree.flat);
     if (choice.key === 'errors') next.errorsOnly = !f.errorsOnly;
     if (choice.key === 'agent') {
-      const agents = [...new Set((await service.request('sessions/list', {})).map((s) => s.agentId).filter((a): a is string => !!a))].sort();
+      const agents = await service.request('agents/list', {});
       const a = await vscode.window.showQuickPick([{ label: 'All agents', value: undefined as string | undefined }, ...agents.map((x) => ({ label: x, value: x as string | undefined }))], { title: 'Agent' });
       if (!a) return;
       next.agent = a.value;

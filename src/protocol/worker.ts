@@ -107,6 +107,8 @@ export interface WorkerRequests {
   /** With `pack`, each list of the answer comes as rows (packRows), for the panel. */
   'session/details': { params: { sessionKey: string; runId?: string; part?: DetailsPart; offset?: number; limit?: number; pack?: boolean }; result: SessionDetailsWire | null };
   'sessions/list': { params: { limit?: number; agent?: string; since?: number }; result: SessionSummary[] };
+  /** The agents of the indexed sessions, sorted (what a filter by agent offers; no session is sent). */
+  'agents/list': { params: Record<string, never>; result: string[] };
   'runs/list': { params: { sessionKey: string }; result: RunSummary[] };
   'tool/byEvent': { params: { eventId: string }; result: ToolCall | null };
   'tool/editTexts': { params: { eventId: string }; result: { filePath: string | null; toolName: string; toolCallId: string; oldText: string; newText: string } | null };
@@ -202,6 +204,7 @@ const METHODS: { [M in WorkerMethod]: true } = {
   'server/read': true,
   'watch/set': true,
   'session/runs': true,
+  'agents/list': true,
 };
 
 /** Progress reports some requests send before their response. */

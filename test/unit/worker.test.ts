@@ -55,6 +55,30 @@ function writeSessions(dir: string, sessions: number, perSession: number): void 
   writeFileSync(path.join(dir, 'events.jsonl'), lines.join(''));
 }
 
+test('worker: agents/list gives the agents of the sessions (key prefix first, else the events\' agentId) without sending sessions', async () => {
+  const t = tempDir();
+  const { c } = client();
+  try {
+    const lines = [
+      eventLine({ sessionKey: 'agent:main:one', agentId: 'main', runId: 'r1' }),
+      eventLine({ sessionKey: 'agent:coder:two', agentId: 'main', runId: 'r2' }),
+      eventLine({ sessionKey: 'slack:dm:3', agentId: 'ops', runId: 'r3' }),
+      eventLine({ sessionKey: 'agent:coder:four', agentId: 'coder', runId: 'r4' }),
+    ];
+    writeFileSync(path.join(t.dir, 'events.jsonl'), lines.join(''));
+    await c.request('index/open', { file: null, dirs: [t.dir] });
+    await c.request('index/sync', { dirs: [t.dir] });
+    const agents = await c.request('agents/list', {});
+    assert.deepEqual(agents, ['coder', 'main', 'ops']);
+    // the same rule as the session list's agentId
+    const fromSessions = [...new Set((await c.request('sessions/list', {})).map((s) => s.agentId))].sort();
+    assert.deepEqual(agents, fromSessions);
+  } finally {
+    await c.terminate();
+    t.cleanup();
+  }
+});
+
 test('worker: open, sync and answer queries by id; the answers equal an in-process index', async () => {
   const t = tempDir();
   const { c } = client();

@@ -95,6 +95,14 @@ export function problems(db: Database, limit = 1000): IndexProblem[] {
   }));
 }
 
+/** The agents of the indexed sessions (the rule of `sessions --agent`), sorted: what a filter by agent offers. */
+export function listAgents(db: Database): string[] {
+  return all(db, `SELECT DISTINCT ${AGENT_OF_SQL} AS agent FROM sessions ss JOIN strings k ON k.id = ss.skey LEFT JOIN strings a ON a.id = ss.agent`)
+    .map((r) => textOrNull(r.agent))
+    .filter((a): a is string => !!a)
+    .sort();
+}
+
 /** `sessions [--agent] [--since] [--limit]`, newest activity first (subagent sessions included). */
 export function listSessions(db: Database, opts: { agent?: string; since?: number; limit?: number } = {}): SessionSummary[] {
   return sessionPage(db, { agent: opts.agent, since: opts.since, limit: opts.limit || undefined, topLevelOnly: false }).sessions;

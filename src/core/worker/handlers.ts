@@ -13,7 +13,7 @@ import { fileActivity } from '../query/fileActivity';
 import { blobPage, DETAILS_PAGE_MAX, eventsQuery, sessionDetails, sessionDetailsPage, sessionHeader, sessionRuns, sessionView, timelinePage } from '../query/replayView';
 import { compare } from '../query/compare';
 import { countSelection, selectionHasFormat } from '../query/selection';
-import { listRuns, listSessions, problems, search, stats } from '../query/summaryQueries';
+import { listAgents, listRuns, listSessions, problems, search, stats } from '../query/summaryQueries';
 import { childNodes, resolveNode, rootNodes, rootPage, rootUpdate } from '../query/tree';
 import { waterfallPage } from '../query/waterfall';
 import { exportLines } from '../ops/exportJsonl';
@@ -77,6 +77,7 @@ export const handlers: Handlers = {
   // (also what Open Replay lists to pick from: the search fill pauses as for a panel's asks, so that the
   // picked session's first answers do not wait behind a fill slice)
   'sessions/list': (e, p) => (e.notePanelAsk(), listSessions(e.db, p)),
+  'agents/list': (e) => listAgents(e.db),
   'runs/list': (e, p) => listRuns(e.db, p.sessionKey),
   'tool/byEvent': (e, p) => toolByEvent(e.db, p.eventId),
   'tool/editTexts': (e, p) => {
