@@ -10,11 +10,11 @@ import path from 'node:path';
 import { IndexEngine } from '../../src/core/worker/engine';
 import { handlers } from '../../src/core/worker/handlers';
 import { searchProgress } from '../../src/core/ingest/searchIndex';
-import { sessionDetailsPage, timelinePage } from '../../src/core/query/replayView';
+import { replaysToWarm, sessionDetailsPage, sessionHeader, timelinePage } from '../../src/core/query/replayView';
 import { listSessions } from '../../src/core/query/summaryQueries';
-import { answerVersion, outsideAnswers } from '../../src/core/store/sql';
+import { answerVersion, memoHas, outsideAnswers } from '../../src/core/store/sql';
 import { generateSample } from '../../src/core/sample/generate';
-import { eventLine, sql, tempDir } from './helpers';
+import { eventLine, rebuild, sql, tempDir } from './helpers';
 
 async function until<T>(what: string, fn: () => T | null | undefined | false, ms = 60_000): Promise<T> {
   const end = Date.now() + ms;
@@ -144,5 +144,49 @@ test('the search fill waits while the replay panel keeps asking, and goes on aft
     await keepAsking(3000, () => (engine.notePanelAsk(), timelinePage(engine.db, big, { offset: 0, limit: 5 })));
     assert.equal(searchProgress(engine.db).documents, 0, 'no slice while the panel keeps asking');
     await until('the fill to go on after the asks stopped', () => searchProgress(engine.db).documents > 0);
+  });
+});
+
+test('idle time prepares the replays of the largest and the most recent sessions (header and order kept, as a cold index answers); a change prepares them again', async () => {
+  await withSyncedEngine(3000, { searchIdleMs: 50 }, null, async (engine, sample) => {
+    // a small session with the latest activity
+    appendFileSync(path.join(sample.dirs[0]!, 'events.jsonl'), eventLine({ sessionKey: 'agent:main:latest', runId: 'run-latest', ts: Date.now() }));
+    await engine.sync(sample.dirs);
+    const sessions = listSessions(engine.db);
+    const llmCalls = new Map(engine.db.exec('SELECT k.s, COUNT(*) FROM llm_calls c JOIN strings k ON k.id = c.skey GROUP BY c.skey')[0]!.values.map((v) => [v[0] as string, v[1] as number]));
+    const size = (s: (typeof sessions)[number]) => s.runCount + s.toolCallCount + (llmCalls.get(s.sessionKey) ?? 0);
+    const largest = [...sessions].sort((a, b) => size(b) - size(a) || b.lastTs - a.lastTs).slice(0, 2).map((s) => s.sessionKey);
+    const recent = sessions[0]!.sessionKey;
+    const expected = [...new Set([...largest, recent])];
+    assert.deepEqual(expected.length === 3 && expected[2], 'agent:main:latest');
+    assert.deepEqual(replaysToWarm(engine.db, { largest: 2, recent: 1 }), expected);
+    const kept = (key: string) => memoHas(engine.db, `replay-order\n${key}\n`) && memoHas(engine.db, `header\n${key}\n`);
+    await until('the replays to be prepared', () => expected.every(kept));
+    const others = sessions.map((s) => s.sessionKey).filter((k) => !expected.includes(k));
+    assert.ok(others.length > 0 && others.every((k) => !kept(k)), 'only those sessions are prepared');
+    // what was prepared is what a cold index answers
+    const fresh = await rebuild(sample.dirs);
+    try {
+      for (const key of expected) {
+        assert.deepEqual(sessionHeader(engine.db, key), sessionHeader(fresh.db, key));
+        assert.deepEqual(timelinePage(engine.db, key, { offset: 0, limit: 50 }), timelinePage(fresh.db, key, { offset: 0, limit: 50 }));
+      }
+    } finally {
+      fresh.close();
+    }
+    // A change drops what was kept; idle time prepares it again (for the index as it is now).
+    appendFileSync(path.join(sample.dirs[0]!, 'events.jsonl'), eventLine({ sessionKey: 'agent:main:newest', runId: 'run-newest', ts: Date.now() + 1000 }));
+    await engine.sync(sample.dirs);
+    const now = replaysToWarm(engine.db, { largest: 2, recent: 1 });
+    assert.ok(now.includes('agent:main:newest'), 'the newest session is among them');
+    await until('the replays to be prepared again', () => now.every(kept));
+  });
+});
+
+test('warmReplays false: idle time prepares no replay', async () => {
+  await withSyncedEngine(1500, { searchIdleMs: 20, warmReplays: false }, null, async (engine) => {
+    await until('the search fill to end (idle time passed)', () => searchProgress(engine.db).complete);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(listSessions(engine.db).every((s) => !memoHas(engine.db, `replay-order\n${s.sessionKey}\n`)));
   });
 });

@@ -57,6 +57,12 @@ export const TIMELINE_PAGE_MAX = 2000;
  * (or run) is unknown.
  */
 export function sessionHeader(db: Database, sessionKey: string, runId?: string): SessionHeader | null {
+  // kept while the index is unchanged, like the session's order: opening a session again, or one prepared
+  // in idle time (warmReplay), costs nothing
+  return memoWhileUnchanged(db, `header\n${sessionKey}\n${runId ?? ''}`, () => computeHeader(db, sessionKey, runId));
+}
+
+function computeHeader(db: Database, sessionKey: string, runId?: string): SessionHeader | null {
   const session = getSession(db, sessionKey);
   if (!session) return null;
   const scope = runScope(db, sessionKey, runId);
@@ -67,6 +73,27 @@ export function sessionHeader(db: Database, sessionKey: string, runId?: string):
     counts: { events: replayCount(db, sessionKey, runId) ?? 0 },
     errorLinks: errorLinksOf(db, scope),
   };
+}
+
+/**
+ * The sessions whose replay is worth preparing while the index is idle (see warmReplay): the `largest` with
+ * the most runs, tool calls and LLM calls (a session's first answers take time in proportion to its
+ * events: these are the slow ones to open; a small session opens in a few ms anyway) and the `recent` with
+ * the latest activity (the top of the Sessions view), most likely opened next. No key twice.
+ */
+export function replaysToWarm(db: Database, opts: { largest: number; recent: number }): string[] {
+  const keys = (order: string, limit: number) =>
+    limit > 0 ? all(db, `SELECT k.s AS key FROM sessions ss JOIN strings k ON k.id = ss.skey ORDER BY ${order} LIMIT ?`, [limit]).map((r) => r.key as string) : [];
+  return [...new Set([...keys('ss.runs + ss.tools + ss.llm_calls DESC, ss.last_ts DESC', opts.largest), ...keys('ss.last_ts DESC', opts.recent)])];
+}
+
+/**
+ * Computes and keeps (while the index is unchanged) what opening the replay of `sessionKey` needs first, its
+ * header and its timeline's order, so that a panel opened on it then gets its first answers at once.
+ */
+export function warmReplay(db: Database, sessionKey: string): void {
+  sessionHeader(db, sessionKey);
+  replayCount(db, sessionKey);
 }
 
 /** The runs of the session (or the one run), newest first, with their totals; null when the session is unknown. */

@@ -81,6 +81,18 @@ export function stringId(db: Database, value: string): number | null {
   return r ? (r.id as number) : null;
 }
 
+/**
+ * How many answers memoWhileUnchanged keeps per database: an open session's order, header, tool costs and
+ * three details lists, and the headers and orders of the few sessions prepared in idle time.
+ */
+const MEMO_KEEP = 16;
+
+/** Whether an answer for `key` is kept now (tests: what idle time prepared). */
+export function memoHas(db: Database, key: string): boolean {
+  const memo = memos.get(db);
+  return !!memo && memo.changes === answerVersion(db) && memo.entries.has(key);
+}
+
 /** Answers kept per database, by key, while it has not changed (see memoWhileUnchanged). */
 const memos = new WeakMap<Database, { changes: number; entries: Map<string, unknown> }>();
 
@@ -116,7 +128,7 @@ export function outsideAnswers<T>(db: Database, write: () => T): T {
  * answerVersion): any sync or retention drops what was kept.
  * At most `keep` answers are kept per database (the least recently used goes first).
  */
-export function memoWhileUnchanged<T>(db: Database, key: string, compute: () => T, keep = 8): T {
+export function memoWhileUnchanged<T>(db: Database, key: string, compute: () => T, keep = MEMO_KEEP): T {
   const changes = answerVersion(db);
   let memo = memos.get(db);
   if (!memo || memo.changes !== changes) {

@@ -19,6 +19,8 @@ import { rmSync } from 'node:fs';
 import { TelemetryIndex, type SyncReport } from '../ingest/indexer';
 import { assertOutsideTelemetry, openIndexFile, writeIndexFile } from '../ingest/indexFile';
 import { problems } from '../query/summaryQueries';
+import { replaysToWarm, warmReplay } from '../query/replayView';
+import { answerVersion } from '../store/sql';
 import { readUserPrices } from '../source/prices';
 import { fullSearch } from '../query/fullSearch';
 import { searchProgress } from '../ingest/searchIndex';
@@ -67,6 +69,12 @@ export interface EngineOptions {
    * CLI's server, whose index mostly answers reads other than search).
    */
   backgroundSearch?: boolean;
+  /**
+   * Replays prepared in idle time (see warmReplay): the headers and orders of this many of the largest
+   * sessions and of the most recent ones, before any fill slice, once no sync or panel request came for
+   * `searchIdleMs`, again after each change. Default 2 largest, 1 most recent; false: none.
+   */
+  warmReplays?: { largest: number; recent: number } | false;
 }
 
 interface Pass extends PassResult {
@@ -182,6 +190,7 @@ export class IndexEngine {
     this.log('info', `index: ${file ?? '(in memory)'}${this.lock ? (this.lock.held ? ' (writer)' : ' (another window writes it; kept in memory here)') : ''}; directories: ${dirs.join(', ') || '(none)'}`);
     this.setState('ready');
     this.kickSearch();
+    this.kickWarm();
     return { file, ...(opened.rebuildReason ? { rebuildReason: opened.rebuildReason } : {}), fresh: this.sessionCount === 0 };
   }
 
@@ -319,8 +328,12 @@ export class IndexEngine {
     } finally {
       this.lastPassEnd = Date.now();
       this.setState('ready');
-      // After the pass (the scheduler is busy until it returns): make what it added searchable.
-      setTimeout(() => this.kickSearch(), 0);
+      // After the pass (the scheduler is busy until it returns): make what it added searchable, and
+      // prepare the replays most likely opened next.
+      setTimeout(() => {
+        this.kickSearch();
+        this.kickWarm();
+      }, 0);
     }
   }
 
@@ -355,7 +368,8 @@ export class IndexEngine {
       for (;;) {
         if (this.index !== index || this.scheduler.busy) return;
         const now = Date.now();
-        const wait = this.searchUrgent ? 0 : Math.min(Math.max(this.lastPassEnd, this.lastPanelAsk) + idleMs, this.lastFillSlice + maxLagMs) - now;
+        const idleAt = Math.max(this.lastPassEnd, this.lastPanelAsk) + idleMs;
+        const wait = this.searchUrgent ? 0 : Math.min(idleAt, this.lastFillSlice + maxLagMs) - now;
         if (wait > 0) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(() => this.wakeFill?.(), wait);
@@ -366,6 +380,11 @@ export class IndexEngine {
               resolve();
             };
           });
+          continue;
+        }
+        // Idle (not only due for a slice): the replays most likely opened next come first, one per turn.
+        if (now >= idleAt && this.warmStep(index)) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
           continue;
         }
         const wasDirty = index.dirty;
@@ -386,6 +405,61 @@ export class IndexEngine {
       .finally(() => {
         this.searchFill = null;
       });
+  }
+
+  /** The sessions still to prepare for the index as it is now (answerVersion), and that version. */
+  private warmQueue: { version: number; keys: string[] } | null = null;
+
+  private warming: Promise<void> | null = null;
+
+  /**
+   * Prepares, in idle time (no sync and no panel request for `searchIdleMs`), the replays most likely
+   * opened next (warmStep), one session per turn of the event loop; the search fill does the same before
+   * its slices. The end of each pass kicks it again.
+   */
+  private kickWarm(): void {
+    const index = this.index;
+    if (this.warming || !index || this.opts.warmReplays === false) return;
+    const idleMs = this.opts.searchIdleMs ?? 1000;
+    const run = async (): Promise<void> => {
+      for (;;) {
+        if (this.index !== index || this.scheduler.busy) return;
+        const wait = Math.max(this.lastPassEnd, this.lastPanelAsk) + idleMs - Date.now();
+        if (wait > 0) {
+          await new Promise<void>((resolve) => setTimeout(resolve, wait).unref?.());
+          continue;
+        }
+        if (!this.warmStep(index)) return;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    };
+    this.warming = run()
+      .catch((err: unknown) => this.log('warn', `preparing replays: ${(err as Error).message}`))
+      .finally(() => {
+        this.warming = null;
+      });
+  }
+
+  /**
+   * Prepares the replay of the next session of replaysToWarm (the list is taken again whenever the index
+   * changed); false when there is none left to prepare.
+   */
+  private warmStep(index: TelemetryIndex): boolean {
+    const want = this.opts.warmReplays ?? { largest: 2, recent: 1 };
+    if (want === false) return false;
+    const db = index.db;
+    const version = answerVersion(db);
+    if (!this.warmQueue || this.warmQueue.version !== version) this.warmQueue = { version, keys: replaysToWarm(db, want) };
+    const key = this.warmQueue.keys.shift();
+    if (key === undefined) return false;
+    const started = Date.now();
+    try {
+      warmReplay(db, key);
+    } catch (err) {
+      this.log('warn', `preparing the replay of ${key}: ${(err as Error).message}`);
+    }
+    if (tracing) trace('worker', 'warm', { key, ms: Date.now() - started });
+    return true;
   }
 
   /**
