@@ -421,8 +421,8 @@ class ReplayPanel {
       // its lists as rows: half the bytes to relay here and to parse in the webview
       return this.forward('session/details', { sessionKey, ...(runId ? { runId } : {}), ...page, pack: true }, `session ${sessionKey} is not in the index`);
     },
-    'session/runs': ({ sessionKey, runId }) =>
-      this.forward('session/runs', { sessionKey, ...(runId ? { runId } : {}) }, `session ${sessionKey} is not in the index`),
+    'session/runChoices': ({ sessionKey, runId }) =>
+      this.forward('session/runChoices', { sessionKey, ...(runId ? { runId } : {}) }, `session ${sessionKey} is not in the index`),
     'tool/get': ({ eventId }) => this.forward('tool/byEvent', { eventId }, `no tool call for event ${eventId}`),
     'blob/get': ({ eventId, blobId, offset, maxBytes }) =>
       this.forward('blob/page', { eventId, blobId, offset, maxBytes }, `blob ${blobId} is not referenced by event ${eventId}`),

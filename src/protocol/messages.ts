@@ -17,6 +17,7 @@ import type {
   FileOperation,
   LlmCallUsage,
   ReplayEvent,
+  RunChoice,
   RunSummary,
   Seed001Stats,
   SessionSummary,
@@ -26,7 +27,7 @@ import type {
 import type { PackedRows } from './rows';
 
 /** Bumped when a message changes shape. Sent by the webview in `webview/ready`. */
-export const protocolVersion = 2;
+export const protocolVersion = 3;
 
 /**
  * Events of the first timeline page the panel asks for when it opens a session (enough to fill the view,
@@ -80,7 +81,8 @@ export interface SessionView {
  * What the replay panel shows first for a session (or one run of it): the session's totals, the length
  * of its timeline, and the failed runs with their causes. Everything comes from the index alone (no log
  * line is read back) and it stays small however many runs the session has: the runs' own summaries
- * come with the timeline pages that show them (`TimelinePage.runs`) and, all of them, from `session/runs`;
+ * come with the timeline pages that show them (`TimelinePage.runs`), and the list to choose a run from, all of
+ * them, from `session/runChoices`;
  * the other lists' lengths with their first page (`SessionDetails.total`).
  */
 export interface SessionHeader {
@@ -94,7 +96,7 @@ export interface SessionHeader {
 
 /**
  * A page of a session's timeline: `events[i]` is event number `offset + i` of `total`, in replay order.
- * `runs` are the summaries (as `session/runs` has them) of the session's runs that these events name.
+ * `runs` are the summaries (as the index's `listRuns` has them) of the session's runs that these events name.
  */
 export interface TimelinePage {
   offset: number;
@@ -263,8 +265,8 @@ export interface Requests {
    * session's lists arrive as several small messages.
    */
   'session/details': { params: { sessionKey: string; runId?: string; part?: DetailsPart; offset?: number; limit?: number }; result: SessionDetailsWire };
-  /** Every run of the session (or the one run asked for), newest first, with its totals (the Files tab's run choice). */
-  'session/runs': { params: { sessionKey: string; runId?: string }; result: RunSummary[] };
+  /** Every run of the session (or the one run asked for), newest first, as a choice among them (the Files tab's run list). */
+  'session/runChoices': { params: { sessionKey: string; runId?: string }; result: RunChoice[] };
   /** One tool call in full (params, result, blob list without content); `eventId` of its tool.start or tool.end. */
   'tool/get': { params: { eventId: string }; result: ToolCall };
   /**
@@ -397,7 +399,7 @@ const requestSpecs: { [M in RequestMethod]: ParamSpec<RequestParams<M>> } = {
   'session/header': { sessionKey: 'string', runId: 'string?' },
   'timeline/page': { sessionKey: 'string', runId: 'string?', offset: 'number', limit: 'number' },
   'session/details': { sessionKey: 'string', runId: 'string?', part: 'string?', offset: 'number?', limit: 'number?' },
-  'session/runs': { sessionKey: 'string', runId: 'string?' },
+  'session/runChoices': { sessionKey: 'string', runId: 'string?' },
   'tool/get': eventIdOnly,
   'blob/get': { eventId: 'string', blobId: 'string', offset: 'number?', maxBytes: 'number?' },
   'events/query': { ...filterSpec, offset: 'number', limit: 'number' },

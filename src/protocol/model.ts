@@ -212,6 +212,13 @@ export interface RunUsage {
 }
 
 /** A run (sidebar, replay header). */
+/** A run as a choice among a session's runs (the Files tab's run list): what it shows of each. */
+export interface RunChoice {
+  runId: string;
+  startedTs: number | null;
+  failed: boolean;
+}
+
 export interface RunSummary {
   runId: string;
   sessionKey: string | null;

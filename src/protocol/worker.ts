@@ -16,7 +16,7 @@
  * {@link isWorkerMessage} before acting on it.
  */
 import type { BlobChunk, EventsFilter, EventsPage, DetailsPart, SessionDetailsWire, SessionHeader, SessionView, TimelinePage, WaterfallPage } from './messages';
-import type { Comparison, FileActivity, FullSearchResult, IndexProblem, RunSummary, SearchHit, SessionSummary, Stats, ToolCall } from './model';
+import type { Comparison, FileActivity, FullSearchResult, IndexProblem, RunChoice, RunSummary, SearchHit, SessionSummary, Stats, ToolCall } from './model';
 import type {
   ApplyResult, ChainStatus, ExportProgress, ExportResult, ExportSelection, RetentionPlan, RetentionPolicy, SyncProgress,
   TreeFilter, TreeNode,
@@ -157,8 +157,8 @@ export interface WorkerRequests {
    * Answers the folders as resolved now.
    */
   'watch/set': { params: { spec: DirSpec; pollMs?: number }; result: { dirs: string[] } };
-  /** The replay panel's run list: every run of the session (or the one run), newest first; null when the session is unknown. */
-  'session/runs': { params: { sessionKey: string; runId?: string }; result: RunSummary[] | null };
+  /** The replay panel's run list: every run of the session (or the one run) to choose from, newest first; null when the session is unknown. */
+  'session/runChoices': { params: { sessionKey: string; runId?: string }; result: RunChoice[] | null };
 }
 
 /** The telemetry server as the worker runs it (loopback only: the host never asks for another address). */
@@ -203,7 +203,7 @@ const METHODS: { [M in WorkerMethod]: true } = {
   'search/full': true,
   'server/read': true,
   'watch/set': true,
-  'session/runs': true,
+  'session/runChoices': true,
   'agents/list': true,
 };
 

@@ -6,7 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { DETAILS_PAGE_MAX, sessionDetails, sessionDetailsPage, sessionHeader, sessionRuns, sessionView, timelinePage, TIMELINE_PAGE_MAX } from '../../src/core/query/replayView';
+import { DETAILS_PAGE_MAX, sessionDetails, sessionDetailsPage, sessionHeader, sessionRunChoices, sessionRuns, sessionView, timelinePage, TIMELINE_PAGE_MAX } from '../../src/core/query/replayView';
 import { DETAILS_PARTS, type DetailsPart } from '../../src/protocol/messages';
 import { expensiveToolCalls } from '../../src/core/query/toolCosts';
 import { listRuns, listSessions } from '../../src/core/query/summaryQueries';
@@ -185,4 +185,23 @@ test('generated sample: a page deep in the session and the last page are the sam
   assert.ok(at > 0 && at < total);
   assert.deepEqual(timelinePage(ix.db, big, { offset: at - 5, limit: 10 })!.events, after.events.slice(at - 5, at + 5));
   ix.close();
+});
+
+test('session/runChoices: the runs of sessionRuns, in its order, as id, start and failed only (also for one run; null for an unknown session)', async () => {
+  const sample = await generateSample({ outDir: path.join(tmp, 'sample-choices'), events: 3000 });
+  const ix = await rebuild(sample.dirs);
+  try {
+    let sessions = 0;
+    for (const s of listSessions(ix.db)) {
+      const full = sessionRuns(ix.db, s.sessionKey)!;
+      assert.deepEqual(sessionRunChoices(ix.db, s.sessionKey), full.map((r) => ({ runId: r.runId, startedTs: r.startedTs, failed: r.error !== null })), s.sessionKey);
+      if (full.some((r) => r.error) && full.length > 1) sessions++;
+      const one = full[0];
+      if (one) assert.deepEqual(sessionRunChoices(ix.db, s.sessionKey, one.runId), [{ runId: one.runId, startedTs: one.startedTs, failed: one.error !== null }]);
+    }
+    assert.ok(sessions > 0, 'some session has failed runs among others');
+    assert.equal(sessionRunChoices(ix.db, 'agent:nobody:main'), null);
+  } finally {
+    ix.close();
+  }
 });

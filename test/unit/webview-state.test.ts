@@ -524,7 +524,7 @@ describe('protocol shape check', () => {
       'session/header': async () => { throw new Error('n/a'); },
       'timeline/page': async () => { throw new Error('n/a'); },
       'session/details': async () => { throw new Error('n/a'); },
-      'session/runs': async () => fixture.sessionView.runs,
+      'session/runChoices': async () => fixture.sessionView.runs.map((r) => ({ runId: r.runId, startedTs: r.startedTs, failed: r.error !== null })),
       'tool/get': async () => { throw new Error('n/a'); },
       'blob/get': async (p) => ({ id: p.blobId, role: 'result', size: 0, hashOk: null }),
       'events/query': async () => ({ stats: { sessions: 0, runs: 0, toolCalls: 0, errors: 0, tokens: tokens(0, 0), costUsd: 0 }, total: 0, rows: [] }),

@@ -181,7 +181,7 @@
       const named = new Set(events.map((e) => e.runId));
       return { offset, total: v.events.length, events, runs: v.runs.filter((r) => named.has(r.runId)) };
     },
-    'session/runs': (p) => viewFor(p).runs,
+    'session/runChoices': (p) => viewFor(p).runs.map((r) => ({ runId: r.runId, startedTs: r.startedTs, failed: !!r.error })),
     'session/details': (p) => {
       const v = viewFor(p);
       // tool calls as the index has them (no payloads), made once per session: the host's own work is not the

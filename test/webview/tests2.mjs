@@ -400,7 +400,7 @@ export function registerMoreTests(test, { fixture }) {
   test('host notifications (view/show, index/didChange) and webview commands (ready, session/open)', async ({ open }) => {
     const page = await open();
     const first = (await posted(page))[0];
-    assert.deepEqual(first, { kind: 'command', method: 'webview/ready', params: { protocolVersion: 2 } });
+    assert.deepEqual(first, { kind: 'command', method: 'webview/ready', params: { protocolVersion: 3 } });
     await page.evaluate(([sk, id]) => window.__notify('view/show', { sessionKey: sk, eventId: id }), [sessionKey, ids.readEndId]);
     await until(async () => /read \/src\/auth\.ts → ok/.test((await selectedRow(page).textContent()) ?? ''), 'view/show selected');
     await page.evaluate((sk) => window.__notify('index/didChange', { sessionKeys: [sk] }), sessionKey);

@@ -5,7 +5,7 @@
 import { isErrorValue, isFailure } from '../../protocol/failure';
 import type { Database, SqlValue } from 'sql.js';
 import type { BlobChunk, ContextByTool, DetailsPart, ErrorLink, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from '../../protocol/messages';
-import type { ReplayEvent, RunSummary, Seed001Stats, ToolCall } from '../../protocol/model';
+import type { ReplayEvent, RunChoice, RunSummary, Seed001Stats, ToolCall } from '../../protocol/model';
 import { blobRefsOf, readBlob } from '../source/blobs';
 import { eventDir, files, llmCallFromRow, replay, replayCount, replayPage, toolCallFromRow, tools, usagePerCall } from './detailQueries';
 import { isObj } from '../source/eventFields';
@@ -15,7 +15,7 @@ import { PayloadReader } from '../source/payloads';
 import { TOOL_CALLS_COLUMNS } from '../store/schema';
 import { all, memoWhileUnchanged, money, n, one, stringId, textOrNull } from '../store/sql';
 import { expensiveToolCalls, toolCosts, toolKey } from './toolCosts';
-import { getSession, listRuns, seed001Cards } from './summaryQueries';
+import { getSession, listRunChoices, listRuns, seed001Cards } from './summaryQueries';
 
 /** Largest blob page sent to the webview at once. */
 export const BLOB_PAGE_BYTES = 256 * 1024;
@@ -66,7 +66,7 @@ function computeHeader(db: Database, sessionKey: string, runId?: string): Sessio
   const session = getSession(db, sessionKey);
   if (!session) return null;
   const scope = runScope(db, sessionKey, runId);
-  // A run of another session (or none) is unknown here, as `session/runs` has it.
+  // A run of another session (or none) is unknown here, as `session/runChoices` has it.
   if (runId !== undefined && !one(db, `SELECT 1 AS x FROM (${scope.runs}) LIMIT 1`, scope.params)) return null;
   return {
     session,
@@ -94,6 +94,12 @@ export function replaysToWarm(db: Database, opts: { largest: number; recent: num
 export function warmReplay(db: Database, sessionKey: string): void {
   sessionHeader(db, sessionKey);
   replayCount(db, sessionKey);
+}
+
+/** The runs of the session (or the one run) to choose from, as sessionRuns lists them; null when the session is unknown. */
+export function sessionRunChoices(db: Database, sessionKey: string, runId?: string): RunChoice[] | null {
+  if (!getSession(db, sessionKey)) return null;
+  return runId === undefined ? listRunChoices(db, sessionKey) : listRunChoices(db, sessionKey, [runId]);
 }
 
 /** The runs of the session (or the one run), newest first, with their totals; null when the session is unknown. */

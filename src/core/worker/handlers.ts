@@ -10,7 +10,7 @@ import { isMainThread } from 'node:worker_threads';
 import { assertOutsideTelemetry } from '../ingest/indexFile';
 import { getEvent, recordedChange, toolByEvent } from '../query/detailQueries';
 import { fileActivity } from '../query/fileActivity';
-import { blobPage, DETAILS_PAGE_MAX, eventsQuery, sessionDetails, sessionDetailsPage, sessionHeader, sessionRuns, sessionView, timelinePage } from '../query/replayView';
+import { blobPage, DETAILS_PAGE_MAX, eventsQuery, sessionDetails, sessionDetailsPage, sessionHeader, sessionRunChoices, sessionView, timelinePage } from '../query/replayView';
 import { compare } from '../query/compare';
 import { countSelection, selectionHasFormat } from '../query/selection';
 import { listAgents, listRuns, listSessions, problems, search, stats } from '../query/summaryQueries';
@@ -173,5 +173,5 @@ export const handlers: Handlers = {
     const spec: DirSpec = { directories: strings(s.directories), autoDiscover: s.autoDiscover === true, home: typeof s.home === 'string' ? s.home : '', whenPresent: strings(s.whenPresent), env };
     return { dirs: e.watch(spec, typeof p.pollMs === 'number' && p.pollMs > 0 ? p.pollMs : 750) };
   },
-  'session/runs': (e, p) => (e.notePanelAsk(), sessionRuns(e.db, p.sessionKey, p.runId)),
+  'session/runChoices': (e, p) => (e.notePanelAsk(), sessionRunChoices(e.db, p.sessionKey, p.runId)),
 };

@@ -240,7 +240,7 @@ export class AtxApp extends LitElement {
       for (const part of parts) {
         if (part === 'fileOps') {
           // the Files tab's run choice lists every run
-          const runs = await this.host.request('session/runs', { sessionKey: t.sessionKey, runId: t.runId });
+          const runs = await this.host.request('session/runChoices', { sessionKey: t.sessionKey, runId: t.runId });
           if (seq !== this.loadSeq || !this.model) return;
           this.model = withRuns(this.model, runs);
         }

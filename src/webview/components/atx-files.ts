@@ -1,6 +1,6 @@
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { FileOperation, RunSummary } from '../../protocol/model';
+import type { FileOperation, RunChoice } from '../../protocol/model';
 import { emit, emitCommand } from '../events';
 import { canDiff, fileView, type FileView, opKind } from '../state/files';
 import { formatTime, shortId } from '../state/format';
@@ -101,7 +101,7 @@ export class AtxFiles extends LitElement {
   ];
 
   @property({ attribute: false }) fileOps: FileOperation[] = [];
-  @property({ attribute: false }) runs: RunSummary[] = [];
+  @property({ attribute: false }) runs: RunChoice[] = [];
   @property({ attribute: false }) runId: string | null = null;
 
   @state() private scrollY = 0;
@@ -184,7 +184,7 @@ export class AtxFiles extends LitElement {
   }
 
   /** The runs whose options are in the select: the slices added so far, and the selected run in any case. */
-  private listedRuns(): RunSummary[] {
+  private listedRuns(): RunChoice[] {
     const listed = this.runs.slice(0, this.runOptions);
     const selected = this.runId === null ? -1 : this.runs.findIndex((r) => r.runId === this.runId);
     if (selected >= this.runOptions) listed.push(this.runs[selected]!);
@@ -200,7 +200,7 @@ export class AtxFiles extends LitElement {
             <option value="" ?selected=${this.runId === null}>Whole session</option>
             ${this.listedRuns().map(
               (r) => html`<option value=${r.runId} ?selected=${r.runId === this.runId}>
-                ${shortId(r.runId)} · ${formatTime(r.startedTs)}${r.error ? ' · failed' : ''}
+                ${shortId(r.runId)} · ${formatTime(r.startedTs)}${r.failed ? ' · failed' : ''}
               </option>`,
             )}
           </select>

@@ -2,10 +2,10 @@
  * What the panel knows of the session it shows, filled in pieces: the header first (`session/header`), then
  * the timeline page by page (`timeline/page`, a prefix of the timeline: events 0 to `events.length`, with the
  * summaries of the runs they name), then the lists behind the Tokens and Files tabs (`session/details`) and every
- * run (`session/runs`). Each step returns a new model object.
+ * run (`session/runChoices`). Each step returns a new model object.
  */
 import { DETAILS_PARTS, type DetailsPart, type SessionDetails, type SessionHeader, type TimelinePage } from '../../protocol/messages';
-import type { FileOperation, LlmCallUsage, ReplayEvent, RunSummary, ToolCall } from '../../protocol/model';
+import type { FileOperation, LlmCallUsage, ReplayEvent, RunChoice, RunSummary, ToolCall } from '../../protocol/model';
 import type { SummaryContext } from './eventSummary';
 import { buildProvenance, type Provenance } from './provenance';
 import { groupByRun, type TimelineGroup } from './timeline';
@@ -30,8 +30,8 @@ export interface SessionModel {
   eventById: Map<string, ReplayEvent>;
   /** Summaries of the runs the loaded events name (from the pages), by run id. */
   runById: Map<string, RunSummary>;
-  /** Every run of the session, newest first, once asked for (`session/runs`); null before. */
-  runs: RunSummary[] | null;
+  /** Every run of the session, newest first, once asked for (`session/runChoices`); null before. */
+  runs: RunChoice[] | null;
   provenance: Provenance;
   summary: SummaryContext;
   /** Kinds of the loaded events, with counts, in first-seen order. */
@@ -94,8 +94,8 @@ export function appendPage(m: SessionModel, page: TimelinePage): SessionModel {
   };
 }
 
-/** Adds every run of the session (`session/runs`). */
-export function withRuns(m: SessionModel, runs: RunSummary[]): SessionModel {
+/** Adds every run of the session (`session/runChoices`). */
+export function withRuns(m: SessionModel, runs: RunChoice[]): SessionModel {
   return { ...m, runs };
 }
 
