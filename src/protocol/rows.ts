@@ -1,7 +1,9 @@
 /**
  * A list of objects of one shape sent as rows: the keys once (nested objects by their path), then each
- * object's values in that order. Long lists of LLM calls, tool calls and file operations shrink to about
- * half, which is half the bytes the extension host relays and the webview parses. Objects of another
+ * object's values in that order, a column of repeated strings as its strings once plus indexes, and a
+ * column of lists of flat objects of one shape as those objects' values. Long
+ * lists of LLM calls, tool calls and file operations shrink to about half or less, which is that much less
+ * for the extension host to relay and for the webview to parse. Objects of another
  * shape than the first travel whole beside the rows, so `unpackRows(packRows(x))` equals `x` whatever it
  * holds (after a JSON round trip, which drops undefined values anyway).
  */
@@ -14,6 +16,96 @@ export interface PackedRows {
   rows: (unknown[] | null)[];
   /** Objects of another shape, by their index in the list. */
   whole?: Record<number, unknown>;
+  /**
+   * Columns of strings that repeat (a run id, a model, a tool name, a file path), each string sent once:
+   * column index → its strings; that column's values are then indexes into them (null stays null).
+   */
+  dicts?: Record<number, string[]>;
+  /**
+   * Columns whose values are lists of flat objects of one shape (the context of an LLM call by tool):
+   * column index → the objects' keys; each object of those lists is then its values in that order.
+   */
+  lists?: Record<number, string[]>;
+}
+
+/** A value an object of a packed list may hold: nothing nested, nothing JSON would drop or change. */
+const isFlatValue = (v: unknown): boolean => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+
+/** Replaces the lists of flat objects of one shape in each such column by lists of their values (see `lists`). */
+function objectLists(rows: (unknown[] | null)[], width: number): Record<number, string[]> | undefined {
+  let out: Record<number, string[]> | undefined;
+  const full = rows.filter((r): r is unknown[] => r !== null);
+  for (let j = 0; j < width; j++) {
+    let keys: string[] | null = null;
+    let signature = '';
+    let ok = true;
+    for (const r of full) {
+      const v = r[j];
+      if (v === null) continue;
+      if (!Array.isArray(v)) {
+        ok = false;
+        break;
+      }
+      for (const el of v) {
+        if (!isPlain(el)) {
+          ok = false;
+          break;
+        }
+        const ks = Object.keys(el);
+        if (!ks.every((k) => isFlatValue(el[k]))) {
+          ok = false;
+          break;
+        }
+        if (keys === null) {
+          keys = ks;
+          signature = ks.join('\n');
+        } else if (ks.join('\n') !== signature) {
+          ok = false;
+          break;
+        }
+      }
+      if (!ok) break;
+    }
+    if (!ok || keys === null) continue;
+    const ks = keys;
+    for (const r of full) if (r[j] !== null) r[j] = (r[j] as Record<string, unknown>[]).map((el) => ks.map((k) => el[k]));
+    (out ??= {})[j] = ks;
+  }
+  return out;
+}
+
+/** A column of strings becomes a dictionary when it holds at most one distinct string per this many rows. */
+const DICT_EVERY = 4;
+
+/** Replaces the values of each column of repeated strings by indexes into its strings (see `dicts`). */
+function dictionaries(rows: (unknown[] | null)[], width: number): Record<number, string[]> | undefined {
+  let out: Record<number, string[]> | undefined;
+  const full = rows.filter((r): r is unknown[] => r !== null);
+  for (let j = 0; j < width; j++) {
+    const index = new Map<string, number>();
+    let strings = 0;
+    let ok = true;
+    for (const r of full) {
+      const v = r[j];
+      if (v === null) continue;
+      if (typeof v !== 'string') {
+        ok = false;
+        break;
+      }
+      strings++;
+      if (!index.has(v)) {
+        index.set(v, index.size);
+        if (index.size * DICT_EVERY > full.length) {
+          ok = false;
+          break;
+        }
+      }
+    }
+    if (!ok || strings === 0) continue;
+    for (const r of full) if (r[j] !== null) r[j] = index.get(r[j] as string);
+    (out ??= {})[j] = [...index.keys()];
+  }
+  return out;
 }
 
 const isPlain = (v: unknown): v is Record<string, unknown> =>
@@ -57,7 +149,9 @@ export function packRows<T>(items: T[]): T[] | PackedRows {
       odd++;
     }
   }
-  return odd ? { packed: 'rows', keys, rows, whole } : { packed: 'rows', keys, rows };
+  const dicts = dictionaries(rows, keys.length);
+  const lists = objectLists(rows, keys.length);
+  return { packed: 'rows', keys, rows, ...(odd ? { whole } : {}), ...(dicts ? { dicts } : {}), ...(lists ? { lists } : {}) };
 }
 
 export function isPackedRows(x: unknown): x is PackedRows {
@@ -68,6 +162,8 @@ export function isPackedRows(x: unknown): x is PackedRows {
 export function unpackRows<T>(x: T[] | PackedRows): T[] {
   if (!isPackedRows(x)) return x;
   const paths = x.keys.map((k) => k.split('.'));
+  const dicts = paths.map((_, j) => x.dicts?.[j]);
+  const lists = paths.map((_, j) => x.lists?.[j]);
   return x.rows.map((row, i) => {
     if (row === null) return x.whole?.[i] as T;
     const o: Record<string, unknown> = {};
@@ -75,8 +171,18 @@ export function unpackRows<T>(x: T[] | PackedRows): T[] {
       const path = paths[j]!;
       let at = o;
       for (let d = 0; d < path.length - 1; d++) at = (at[path[d]!] ??= {}) as Record<string, unknown>;
-      at[path[path.length - 1]!] = row[j];
+      const v = row[j];
+      const dict = dicts[j];
+      const list = lists[j];
+      at[path[path.length - 1]!] = dict && typeof v === 'number' ? dict[v] : list && Array.isArray(v) ? v.map((vals) => objectOf(list, vals as unknown[])) : v;
     }
     return o as T;
   });
+}
+
+/** The object of `keys` with `values` in that order. */
+function objectOf(keys: readonly string[], values: readonly unknown[]): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (let i = 0; i < keys.length; i++) o[keys[i]!] = values[i];
+  return o;
 }
