@@ -13,13 +13,48 @@ export interface LineLocation {
   len: number;
 }
 
+/** A decompressed archive, and what its file was when it was read. */
+interface Archive {
+  path: string;
+  mtime: number;
+  size: number;
+  ino: number;
+  data: Buffer;
+}
+
+/** How long the last decompressed archive is kept after its last use (below), and up to what size. */
+const ARCHIVE_KEEP_MS = 10_000;
+const ARCHIVE_KEEP_BYTES = 128 * 1024 * 1024;
+
+/**
+ * The archive decompressed last by any reader of this thread, kept a few seconds: a timeline's pages and a
+ * search fill's slices are each a query of their own, and each would otherwise decompress the whole archive
+ * again to read a few of its lines.
+ */
+let lastArchive: Archive | null = null;
+let lastArchiveTimer: ReturnType<typeof setTimeout> | null = null;
+let decompressed = 0;
+
+/** How many archives the readers of this thread have decompressed (tests). */
+export function archivesDecompressed(): number {
+  return decompressed;
+}
+
+function keepArchive(a: Archive): void {
+  if (lastArchiveTimer) clearTimeout(lastArchiveTimer);
+  lastArchive = a.data.length <= ARCHIVE_KEEP_BYTES ? a : null;
+  lastArchiveTimer = lastArchive ? setTimeout(() => ((lastArchive = null), (lastArchiveTimer = null)), ARCHIVE_KEEP_MS) : null;
+  lastArchiveTimer?.unref?.();
+}
+
 /**
  * Reads indexed events back from their JSONL lines (the index keeps offsets, not payloads).
- * Keeps open descriptors and the last decompressed archive for the duration of one query.
+ * Keeps open descriptors for the duration of one query; an archive's decompressed bytes are shared
+ * with the next queries for a few seconds (see lastArchive).
  */
 export class PayloadReader {
   private readonly fds = new Map<string, number>();
-  private gz: { path: string; mtime: number; data: Buffer } | null = null;
+  private gz: Archive | null = null;
   /** What a transcript file says about its session, per file, for reading its lines back. */
   private readonly transcripts = new Map<string, TranscriptFileContext>();
   private readonly state: MapState = {
@@ -73,10 +108,18 @@ export class PayloadReader {
   }
 
   private gunzipped(file: string): Buffer {
-    const mtime = statSync(file).mtimeMs;
-    if (this.gz && this.gz.path === file && this.gz.mtime === mtime) return this.gz.data;
+    const st = statSync(file);
+    const same = (a: Archive | null): a is Archive => !!a && a.path === file && a.mtime === st.mtimeMs && a.size === st.size && a.ino === st.ino;
+    if (same(this.gz)) return this.gz.data;
+    if (same(lastArchive)) {
+      this.gz = lastArchive;
+      keepArchive(lastArchive);
+      return lastArchive.data;
+    }
     const { data } = gunzipTolerant(readFileSync(file));
-    this.gz = { path: file, mtime, data };
+    decompressed++;
+    this.gz = { path: file, mtime: st.mtimeMs, size: st.size, ino: st.ino, data };
+    keepArchive(this.gz);
     return data;
   }
 
