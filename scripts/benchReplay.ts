@@ -16,7 +16,7 @@ import { TelemetryIndex } from '../src/core/ingest/indexer';
 import { generateSample } from '../src/core/sample/generate';
 import { sessionPage } from '../src/core/query/summaryQueries';
 import { listRuns } from '../src/core/query/summaryQueries';
-import { sessionDetails, sessionDetailsPage, sessionHeader, sessionRuns, sessionView, timelinePage } from '../src/core/query/replayView';
+import { sessionDetails, sessionDetailsPage, sessionHeader, sessionRunChoices, sessionView, timelinePage } from '../src/core/query/replayView';
 import { DETAILS_PARTS } from '../src/protocol/messages';
 
 function arg(name: string): string | undefined {
@@ -86,7 +86,10 @@ async function main(): Promise<void> {
     figures.middleTimelinePageMs = ms(() => timelinePage(ix.db, key, { offset: Math.floor(total / 2), limit: 1000 }));
     figures.lastTimelinePageMs = ms(() => timelinePage(ix.db, key, { offset: Math.max(0, total - 1000), limit: 1000 }));
     figures.listRunsMs = ms(() => listRuns(ix.db, key));
-    figures.sessionRunsBytes = JSON.stringify(sessionRuns(ix.db, key)).length;
+    // the Files tab's run list, as the panel asks for it
+    touch();
+    figures.runChoicesMs = ms(() => sessionRunChoices(ix.db, key));
+    figures.runChoicesBytes = JSON.stringify(sessionRunChoices(ix.db, key)).length;
     // The details as the panel asks for them: each list in pages of 2,500 (the first page reads the list).
     for (const part of DETAILS_PARTS) {
       touch();

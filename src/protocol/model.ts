@@ -211,7 +211,6 @@ export interface RunUsage {
   reported: { tokens: Tokens | null; costUsd: number | null };
 }
 
-/** A run (sidebar, replay header). */
 /** A run as a choice among a session's runs (the Files tab's run list): what it shows of each. */
 export interface RunChoice {
   runId: string;
@@ -219,6 +218,7 @@ export interface RunChoice {
   failed: boolean;
 }
 
+/** A run (sidebar, replay header). */
 export interface RunSummary {
   runId: string;
   sessionKey: string | null;

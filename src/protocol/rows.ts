@@ -32,9 +32,8 @@ export interface PackedRows {
 const isFlatValue = (v: unknown): boolean => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 
 /** Replaces the lists of flat objects of one shape in each such column by lists of their values (see `lists`). */
-function objectLists(rows: (unknown[] | null)[], width: number): Record<number, string[]> | undefined {
+function objectLists(full: unknown[][], width: number): Record<number, string[]> | undefined {
   let out: Record<number, string[]> | undefined;
-  const full = rows.filter((r): r is unknown[] => r !== null);
   for (let j = 0; j < width; j++) {
     let keys: string[] | null = null;
     let signature = '';
@@ -78,9 +77,8 @@ function objectLists(rows: (unknown[] | null)[], width: number): Record<number, 
 const DICT_EVERY = 4;
 
 /** Replaces the values of each column of repeated strings by indexes into its strings (see `dicts`). */
-function dictionaries(rows: (unknown[] | null)[], width: number): Record<number, string[]> | undefined {
+function dictionaries(full: unknown[][], width: number): Record<number, string[]> | undefined {
   let out: Record<number, string[]> | undefined;
-  const full = rows.filter((r): r is unknown[] => r !== null);
   for (let j = 0; j < width; j++) {
     const index = new Map<string, number>();
     let strings = 0;
@@ -149,8 +147,10 @@ export function packRows<T>(items: T[]): T[] | PackedRows {
       odd++;
     }
   }
-  const dicts = dictionaries(rows, keys.length);
-  const lists = objectLists(rows, keys.length);
+  // (the rows of the list's shape; the objects of another shape travel whole)
+  const full = rows.filter((r): r is unknown[] => r !== null);
+  const dicts = dictionaries(full, keys.length);
+  const lists = objectLists(full, keys.length);
   return { packed: 'rows', keys, rows, ...(odd ? { whole } : {}), ...(dicts ? { dicts } : {}), ...(lists ? { lists } : {}) };
 }
 

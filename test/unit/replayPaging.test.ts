@@ -6,7 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { DETAILS_PAGE_MAX, sessionDetails, sessionDetailsPage, sessionHeader, sessionRunChoices, sessionRuns, sessionView, timelinePage, TIMELINE_PAGE_MAX } from '../../src/core/query/replayView';
+import { DETAILS_PAGE_MAX, sessionDetails, sessionDetailsPage, sessionHeader, sessionRunChoices, sessionView, timelinePage, TIMELINE_PAGE_MAX } from '../../src/core/query/replayView';
 import { DETAILS_PARTS, type DetailsPart } from '../../src/protocol/messages';
 import { expensiveToolCalls } from '../../src/core/query/toolCosts';
 import { listRuns, listSessions } from '../../src/core/query/summaryQueries';
@@ -49,7 +49,7 @@ function checkSession(ix: TelemetryIndex, key: string, runIds: (string | undefin
     const h = sessionHeader(ix.db, key, runId)!;
     const what = `${key} ${runId ?? '(all runs)'}`;
     assert.deepEqual(h.session, v.session, what);
-    assert.deepEqual(sessionRuns(ix.db, key, runId), v.runs, what);
+    assert.deepEqual(runId === undefined ? listRuns(ix.db, key) : listRuns(ix.db, key, [runId]), v.runs, what);
     assert.deepEqual(h.errorLinks, v.errorLinks, what);
     assert.deepEqual(h.counts, { events: v.events.length }, what);
     for (const limit of limits) {
@@ -80,7 +80,7 @@ test('hand-made fixture: header, pages and details equal sessionView, per sessio
   // Past the end: an empty page with the total; a negative offset counts from the start.
   const total = h.counts.events;
   assert.deepEqual(timelinePage(ix.db, 'agent:main:main', { offset: total + 5, limit: 10 }), { offset: total + 5, total, events: [], runs: [] });
-  assert.equal(sessionRuns(ix.db, 'agent:nobody:main'), null);
+  assert.equal(sessionRunChoices(ix.db, 'agent:nobody:main'), null);
   assert.equal(timelinePage(ix.db, 'agent:main:main', { offset: -3, limit: 2 })!.offset, 0);
   ix.close();
 });
@@ -177,7 +177,7 @@ test('generated sample: a page deep in the session and the last page are the sam
   assert.equal(after.events.length, total + 3);
   const h = sessionHeader(ix.db, big)!;
   assert.equal(h.counts.events, total + 3);
-  assert.deepEqual(sessionRuns(ix.db, big), after.runs);
+  assert.deepEqual(listRuns(ix.db, big), after.runs);
   const tail = timelinePage(ix.db, big, { offset: total - 2, limit: 10 })!;
   assert.deepEqual(tail.events, after.events.slice(total - 2));
   assert.deepEqual(tail.events.slice(-2).map((e) => e.kind), ['run.start', 'run.end']);
@@ -187,13 +187,13 @@ test('generated sample: a page deep in the session and the last page are the sam
   ix.close();
 });
 
-test('session/runChoices: the runs of sessionRuns, in its order, as id, start and failed only (also for one run; null for an unknown session)', async () => {
+test('session/runChoices: the runs of listRuns, in its order, as id, start and failed only (also for one run; null for an unknown session)', async () => {
   const sample = await generateSample({ outDir: path.join(tmp, 'sample-choices'), events: 3000 });
   const ix = await rebuild(sample.dirs);
   try {
     let sessions = 0;
     for (const s of listSessions(ix.db)) {
-      const full = sessionRuns(ix.db, s.sessionKey)!;
+      const full = listRuns(ix.db, s.sessionKey);
       assert.deepEqual(sessionRunChoices(ix.db, s.sessionKey), full.map((r) => ({ runId: r.runId, startedTs: r.startedTs, failed: r.error !== null })), s.sessionKey);
       if (full.some((r) => r.error) && full.length > 1) sessions++;
       const one = full[0];

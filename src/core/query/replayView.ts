@@ -5,7 +5,7 @@
 import { isErrorValue, isFailure } from '../../protocol/failure';
 import type { Database, SqlValue } from 'sql.js';
 import type { BlobChunk, ContextByTool, DetailsPart, ErrorLink, EventsFilter, EventsPage, SessionDetails, SessionHeader, SessionView, TimelinePage } from '../../protocol/messages';
-import type { ReplayEvent, RunChoice, RunSummary, Seed001Stats, ToolCall } from '../../protocol/model';
+import type { ReplayEvent, RunChoice, Seed001Stats, ToolCall } from '../../protocol/model';
 import { blobRefsOf, readBlob } from '../source/blobs';
 import { eventDir, files, llmCallFromRow, replay, replayCount, replayPage, toolCallFromRow, tools, usagePerCall } from './detailQueries';
 import { isObj } from '../source/eventFields';
@@ -96,16 +96,10 @@ export function warmReplay(db: Database, sessionKey: string): void {
   replayCount(db, sessionKey);
 }
 
-/** The runs of the session (or the one run) to choose from, as sessionRuns lists them; null when the session is unknown. */
+/** The runs of the session (or the one run) to choose from, newest first, as listRuns lists them; null when the session is unknown. */
 export function sessionRunChoices(db: Database, sessionKey: string, runId?: string): RunChoice[] | null {
   if (!getSession(db, sessionKey)) return null;
   return runId === undefined ? listRunChoices(db, sessionKey) : listRunChoices(db, sessionKey, [runId]);
-}
-
-/** The runs of the session (or the one run), newest first, with their totals; null when the session is unknown. */
-export function sessionRuns(db: Database, sessionKey: string, runId?: string): RunSummary[] | null {
-  if (!getSession(db, sessionKey)) return null;
-  return runId === undefined ? listRuns(db, sessionKey) : listRuns(db, sessionKey, [runId]);
 }
 
 /**
