@@ -4,6 +4,7 @@ import { encodeEventId } from '../store/eventIds';
 import { noteSearchDeletes, searchState } from '../store/searchStore';
 import { SessionTotals } from './sessionTotals';
 import { RowBatch } from './rowBatch';
+import { EventIdSet } from './eventIdSet';
 import { FastStatement } from '../store/fastInsert';
 import type { RawLine } from '../source/lineReader';
 import { lineHash, normalize, OPENCLAW, UNKNOWN_FORMAT, type MapContext, type MapFile, type MapState } from '../source/formats';
@@ -61,8 +62,8 @@ export class EventWriter {
   /** Rows of the tables written once per event, inserted many per statement (see rowBatch.ts). */
   private readonly rows: Record<'event' | 'run' | 'tool' | 'llm' | 'message' | 'subagent' | 'usage', RowBatch>;
   readonly totals: SessionTotals;
-  /** Set during a bulk first index (no eid index yet): event id → the file that has it. */
-  private bulkOwners: Map<string | number, number> | null = null;
+  /** Set during a bulk first index (no eid index yet): the event ids written, and their files. */
+  private bulkOwners: EventIdSet | null = null;
   private lastTs = 0;
   /** Files whose unknown format was reported (once per file). */
   private readonly unknownReported = new Set<number>();
@@ -160,6 +161,7 @@ export class EventWriter {
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
       owner: p('SELECT file FROM events WHERE eid = ?'),
+      eidOf: p('SELECT eid FROM events WHERE id = ?'),
       link: p('INSERT OR IGNORE INTO session_links (sid, skey) VALUES (?, ?)'),
       problem: p('INSERT INTO problems (file, line, off, reason) VALUES (?,?,?,?)'),
       unlinked: p('SELECT MIN(ts), MAX(ts), MAX(agent) FROM events WHERE skey IS NULL AND sid = ?'),
@@ -211,8 +213,18 @@ export class EventWriter {
   /** A bulk first index starts (the index is empty and its eid index dropped) or ends. */
   setBulk(on: boolean): void {
     this.flushRows();
-    this.bulkOwners = on ? new Map() : null;
+    this.bulkOwners = on ? new EventIdSet((ev) => this.eidOfEvent(ev)) : null;
     this.keylessSids.clear();
+  }
+
+  /** The id stored for event `ev` (written or still waiting in its batch). */
+  private eidOfEvent(ev: number): unknown {
+    this.rows.event.flush();
+    const st = this.statements.eidOf!;
+    st.bind([ev]);
+    const eid = st.step() ? st.get()[0] : null;
+    st.reset();
+    return eid;
   }
 
   /** During a bulk first index: the session ids of events written without a session key. */
@@ -253,23 +265,16 @@ export class EventWriter {
 
   /** Indexes one line of a file. Never throws on bad input: that becomes a problem row. */
   ingestLine(file: FileRef, l: RawLine, touched: Set<number>): LineOutcome {
-    if (l.text === null) {
-      this.problem(file.id, l.line, l.offset, l.problem ?? 'unreadable line');
+    return this.ingestParsed(file, l, parseLine(l), touched);
+  }
+
+  /** `ingestLine` of a line already parsed by `parseLine` (a batch's lines are parsed together first). */
+  ingestParsed(file: FileRef, l: RawLine, parsed: unknown, touched: Set<number>): LineOutcome {
+    if (parsed instanceof BadLine) {
+      this.problem(file.id, l.line, l.offset, parsed.why);
       return 'problem';
     }
-    let o: unknown;
-    try {
-      // Nesting past MAX_NESTING is cut: the fields read below are never that deep.
-      o = cutDeep(JSON.parse(l.text));
-    } catch (err) {
-      const why = l.unterminated ? 'truncated last line (no newline, not valid JSON)' : `invalid JSON (${(err as Error).message})`;
-      this.problem(file.id, l.line, l.offset, why);
-      return 'problem';
-    }
-    if (!isObj(o)) {
-      this.problem(file.id, l.line, l.offset, `not a JSON object (${Array.isArray(o) ? 'array' : typeof o})`);
-      return 'problem';
-    }
+    const o = parsed as Obj;
     // OpenClaw's own events (they have `kind`) go straight in: the common case stays cheap.
     if (typeof o.kind === 'string') {
       if (file.format == null) this.setFormat(file, OPENCLAW);
@@ -598,10 +603,9 @@ export class EventWriter {
     let owner: number | null | undefined;
     if (this.bulkOwners) {
       // Bulk mode: the eid index is built at the end; ids seen so far are remembered here.
-      owner = this.bulkOwners.get(eid);
+      owner = this.bulkOwners.ownerOrAdd(eid, ev, file.id);
       if (owner === undefined) {
         this.rows.event.add([ev, eid, ts, this.intern(kind, 4)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0, fmt]);
-        this.bulkOwners.set(eid, file.id);
       }
     } else {
       this.eventInsert ??= FastStatement.prepare(this.db, 'INSERT OR IGNORE INTO events (id, eid, ts, kind, agent, skey, sid, run, file, off, len, line, err, fmt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)');
@@ -838,6 +842,28 @@ export class EventWriter {
  * What a format mapper knows of the line it maps (see formats/types.ts). The line's hash names
  * events that have no id of their own: computed only when asked for.
  */
+/** Why a line is no JSON object (see `parseLine`). */
+class BadLine {
+  constructor(readonly why: string) {}
+}
+
+/**
+ * A line's JSON object, or why it has none. Parsing the lines of a batch one after the other,
+ * before any is written, keeps the parser's working set (its code, the property names it looks
+ * up) in the CPU's caches: interleaved with mapping and sqlite's work, JSON.parse ran ~40% slower.
+ */
+export function parseLine(l: RawLine): unknown {
+  if (l.text === null) return new BadLine(l.problem ?? 'unreadable line');
+  let o: unknown;
+  try {
+    // Nesting past MAX_NESTING is cut: the fields read below are never that deep.
+    o = cutDeep(JSON.parse(l.text));
+  } catch (err) {
+    return new BadLine(l.unterminated ? 'truncated last line (no newline, not valid JSON)' : `invalid JSON (${(err as Error).message})`);
+  }
+  return isObj(o) ? o : new BadLine(`not a JSON object (${Array.isArray(o) ? 'array' : typeof o})`);
+}
+
 class LineContext implements MapContext {
   private lineHash: string | undefined;
   readonly at: LineAt;

@@ -6,7 +6,7 @@ import { readLines, type RawLine } from '../source/lineReader';
 import { createSchema, dropQueryIndexes, QUERY_INDEXES, schemaVersionOf, SCHEMA_VERSION } from '../store/schema';
 import { one, outsideAnswers } from '../store/sql';
 import { classifyTelemetryFile } from '../source/telemetryFiles';
-import { EventWriter } from './eventWriter';
+import { EventWriter, parseLine } from './eventWriter';
 import { Pricer, type UserPriceFile } from '../source/prices';
 import type { SyncProgress } from '../../protocol/indexTypes';
 import type { SearchIndexProgress } from '../../protocol/model';
@@ -92,6 +92,8 @@ interface DiskFile {
 }
 
 const HEAD_BYTES = 256;
+/** Lines parsed ahead of writing them (see parseLine). */
+const PARSE_AHEAD = 64;
 /** New bytes above which a first index is built in bulk mode (query indexes made at the end). */
 const BULK_BYTES = 16 * 1024 * 1024;
 
@@ -458,6 +460,7 @@ export class TelemetryIndex {
       headBytes: HEAD_BYTES,
     });
     const w = this.writer;
+    const parsed: unknown[] = [];
     let cancelled = false;
     try {
       for (;;) {
@@ -472,11 +475,18 @@ export class TelemetryIndex {
           break;
         }
         const batch: RawLine[] = next.value;
-        for (const l of batch) {
-          const r = w.ingestLine(row, l, touched);
-          if (r === 'added') report.added++;
-          else if (r === 'duplicate') report.duplicates++;
-          else if (r === 'problem') report.problems++;
+        // A group of lines parsed first, then written (see parseLine); small, so that what is parsed
+        // ahead does not live long enough to leave the young generation.
+        for (let g = 0; g < batch.length; g += PARSE_AHEAD) {
+          const n = Math.min(PARSE_AHEAD, batch.length - g);
+          for (let i = 0; i < n; i++) parsed[i] = parseLine(batch[g + i]!);
+          for (let i = 0; i < n; i++) {
+            const r = w.ingestParsed(row, batch[g + i]!, parsed[i], touched);
+            parsed[i] = undefined;
+            if (r === 'added') report.added++;
+            else if (r === 'duplicate') report.duplicates++;
+            else if (r === 'problem') report.problems++;
+          }
         }
         const last = batch[batch.length - 1]!;
         progress.bytesDone = bytesBefore + (last.next - startOffset);
