@@ -4,6 +4,7 @@ import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { sqlJsFileGrowth } from './scripts/sqljs-file-growth.mjs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -54,6 +55,8 @@ const configs = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    // sql.js's in-memory database files grow by doubling (see scripts/sqljs-file-growth.mjs).
+    plugins: [...common.plugins, sqlJsFileGrowth],
   },
   {
     ...common,
@@ -63,7 +66,7 @@ const configs = [
     format: 'cjs',
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
-    plugins: [...common.plugins, copyWasm],
+    plugins: [...common.plugins, copyWasm, sqlJsFileGrowth],
   },
   {
     ...common,

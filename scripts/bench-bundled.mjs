@@ -1,4 +1,4 @@
-// `npm run bench`: runs scripts/bench.ts as the extension and the CLI ship the engine, bundled by
+// `npm run bench`: runs scripts/bench.ts as the index worker and the CLI ship the engine (and sql.js), bundled by
 // esbuild into one file (into .bench/, git-ignored), not through tsx's per-module transform: there,
 // every call of a function imported from another module goes through an export getter, which the
 // bundle does not have (a profile of the transcript ingest under tsx spent ~3% in those getters).
@@ -7,6 +7,7 @@ import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sqlJsFileGrowth } from './sqljs-file-growth.mjs';
 
 const scripts = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(scripts);
@@ -19,8 +20,9 @@ await esbuild.build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  // sql.js is loaded from node_modules as in a test run; its wasm is found beside its package.
-  external: ['sql.js'],
+  // sql.js bundled as the index worker and the CLI have it (its in-memory files grow by doubling,
+  // see sqljs-file-growth.mjs); its wasm is found beside its package.
+  plugins: [sqlJsFileGrowth],
   logLevel: 'warning',
 });
 

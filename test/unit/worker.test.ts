@@ -9,6 +9,7 @@ import { constants, getPriority } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
+import { sqlJsFileGrowth } from '../../scripts/sqljs-file-growth.mjs';
 import { IndexClient, type WorkerMode } from '../../src/extension/indexClient';
 import type { WorkerEventName, WorkerEvents } from '../../src/protocol/worker';
 import type { SyncProgress } from '../../src/protocol/indexTypes';
@@ -22,7 +23,7 @@ const script = path.join(build.dir, 'worker.js');
 const wasmPath = path.join(path.dirname(createRequire(__filename).resolve('sql.js')), 'sql-wasm.wasm');
 
 before(async () => {
-  await esbuild.build({ entryPoints: [path.resolve(__dirname, '../../src/core/worker/worker.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: script, logLevel: 'error' });
+  await esbuild.build({ entryPoints: [path.resolve(__dirname, '../../src/core/worker/worker.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: script, logLevel: 'error', plugins: [sqlJsFileGrowth] });
 });
 process.on('exit', () => build.cleanup());
 
