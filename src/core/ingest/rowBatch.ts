@@ -17,7 +17,7 @@ export class RowBatch {
     /** `INSERT [OR …] INTO table [(columns)]` */
     private readonly head: string,
     private readonly columns: number,
-    private readonly per = 32,
+    private readonly per = 128,
   ) {}
 
   get pending(): number {

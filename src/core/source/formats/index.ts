@@ -37,7 +37,10 @@ export function isOpenClaw(o: Obj): boolean {
 export function normalize(o: Obj, ctx: MapContext): Normalized {
   if (isOpenClaw(o)) return { format: OPENCLAW, events: [o as unknown as OpenClawShaped], problems: [] };
   for (const f of FORMATS) {
-    if (f.detect(o)) return { format: f.name, ...f.map(o, ctx) };
+    if (f.detect(o)) {
+      const m = f.map(o, ctx);
+      return { format: f.name, events: m.events, problems: m.problems };
+    }
   }
   return {
     format: UNKNOWN_FORMAT,
