@@ -7,6 +7,7 @@ import { createSchema, dropQueryIndexes, QUERY_INDEXES, schemaVersionOf, SCHEMA_
 import { one, outsideAnswers } from '../store/sql';
 import { classifyTelemetryFile } from '../source/telemetryFiles';
 import { EventWriter, parseLine } from './eventWriter';
+import { RowBatch } from './rowBatch';
 import { Pricer, type UserPriceFile } from '../source/prices';
 import type { SyncProgress } from '../../protocol/indexTypes';
 import type { SearchIndexProgress } from '../../protocol/model';
@@ -92,6 +93,9 @@ interface DiskFile {
 }
 
 const HEAD_BYTES = 256;
+/** The columns of a `files` row as `writeFileRow` writes them; a row already there takes the read position's. */
+const FILE_COLUMNS = 'id, dir, path, dev, ino, size, mtime, gzip, active, rank, offset, line, head_len, head_hash, dups, format';
+const FILE_POSITION_COLUMNS = ['offset', 'line', 'size', 'mtime', 'head_len', 'head_hash', 'dups', 'dev', 'ino', 'format'];
 /** Lines parsed ahead of writing them (see parseLine). */
 const PARSE_AHEAD = 64;
 /** New bytes above which a first index is built in bulk mode (query indexes made at the end). */
@@ -107,6 +111,7 @@ export class TelemetryIndex {
 
   private constructor(readonly db: Database) {
     this.writer = new EventWriter(db);
+    this.fileWrites = new RowBatch(db, `INSERT INTO files (${FILE_COLUMNS})`, 16, 128, ` ON CONFLICT(id) DO UPDATE SET ${FILE_POSITION_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`);
   }
 
   /** A new, empty index. */
@@ -178,6 +183,7 @@ export class TelemetryIndex {
 
   private resetStatements(): void {
     this.writer.resetStatements();
+    this.fileWrites.free();
     for (const st of this.stmts.values()) st.free();
     this.stmts.clear();
   }
@@ -224,8 +230,10 @@ export class TelemetryIndex {
     this.db.run('BEGIN');
     try {
       this.planFiles(rows, wanted, plan, report, touchedSessions);
+      this.fileWrites.flush();
       this.db.run('COMMIT');
     } catch (err) {
+      this.fileWrites.discard();
       this.writer.rollback();
       throw err;
     }
@@ -388,15 +396,20 @@ export class TelemetryIndex {
       }
       if (inTx) {
         inTx = false;
+        this.fileWrites.flush();
         w.commit();
       }
     } catch (err) {
-      if (inTx) w.rollback();
+      if (inTx) {
+        this.fileWrites.discard();
+        w.rollback();
+      }
       throw err;
     }
   }
 
   private fileRows(): FileRow[] {
+    this.fileWrites.flush();
     const stmt = this.db.prepare('SELECT * FROM files');
     const out: FileRow[] = [];
     while (stmt.step()) out.push(stmt.getAsObject() as unknown as FileRow);
@@ -404,21 +417,34 @@ export class TelemetryIndex {
     return out;
   }
 
+  /** A new file's row (its id given here: the row waits with the others, see `fileWrites`). */
   private insertFile(dir: string, f: DiskFile): FileRow {
-    this.run(
-      'INSERT INTO files (dir, path, dev, ino, size, mtime, gzip, active, rank) VALUES (?, ?, ?, ?, 0, 0, ?, ?, ?)',
-      [dir, f.path, f.dev, f.ino, f.gzip ? 1 : 0, f.active ? 1 : 0, f.rank],
-    );
-    const last = this.statement('SELECT last_insert_rowid()');
-    last.step();
-    const id = last.get()[0] as number;
-    last.reset();
+    this.nextFileId ??= ((one(this.db, 'SELECT COALESCE(MAX(id), 0) AS m FROM files')?.m as number | undefined) ?? 0) + 1;
+    const row: FileRow = { id: this.nextFileId++, dir, path: f.path, dev: f.dev, ino: f.ino, size: 0, mtime: 0, gzip: f.gzip ? 1 : 0, active: f.active ? 1 : 0, rank: f.rank, offset: 0, line: 0, head_len: 0, head_hash: null, dups: 0, format: null };
+    this.writeFileRow(row, f);
     this.changedSinceExport = true;
-    return { id, dir, path: f.path, dev: f.dev, ino: f.ino, size: 0, mtime: 0, gzip: f.gzip ? 1 : 0, active: f.active ? 1 : 0, rank: f.rank, offset: 0, line: 0, head_len: 0, head_hash: null, dups: 0, format: null };
+    return row;
+  }
+
+  /**
+   * New files' rows and read positions wait here and are written many to a statement (an upsert on
+   * the id): one statement per file took 15–30 µs, and a folder of transcripts has thousands. Flushed
+   * before each commit and before anything else reads or changes `files`.
+   */
+  private readonly fileWrites: RowBatch;
+  /** The id of the next new file (from the table's largest, asked once; ids are not given twice). */
+  private nextFileId: number | null = null;
+
+  private writeFileRow(row: FileRow, disk: Pick<DiskFile, 'dev' | 'ino'>): void {
+    this.fileWrites.add([
+      row.id, row.dir, row.path, disk.dev, disk.ino, row.size, row.mtime, row.gzip, row.active, row.rank,
+      row.offset, row.line, row.head_len, row.head_hash, row.dups, row.format ?? null,
+    ]);
   }
 
   /** Removes a file's events (and what derives from them) and, unless `forget`, restarts it at 0. */
   private dropFile(row: FileRow, touched: Set<number>, forget: boolean): number {
+    this.fileWrites.flush();
     const removed = this.writer.deleteFileEvents(row.id, touched);
     this.db.run('DELETE FROM problems WHERE file = ?', [row.id]);
     if (forget) this.db.run('DELETE FROM files WHERE id = ?', [row.id]);
@@ -427,6 +453,7 @@ export class TelemetryIndex {
   }
 
   private resetFile(row: FileRow, touched: Set<number>): number {
+    this.fileWrites.flush();
     const removed = this.dropFile(row, touched, false);
     this.db.run('UPDATE files SET offset = 0, line = 0, size = 0, mtime = 0, head_len = 0, head_hash = NULL, dups = 0 WHERE id = ?', [row.id]);
     Object.assign(row, { offset: 0, line: 0, size: 0, mtime: 0, head_len: 0, head_hash: null, dups: 0 });
@@ -495,6 +522,7 @@ export class TelemetryIndex {
           // Commit what is done so far, with the position after the last complete line read,
           // so a cancel or crash loses nothing and repeats nothing.
           this.saveFilePosition(row, disk, last.next, last.line, true);
+          this.fileWrites.flush();
           w.commit();
           opts.onProgress?.({ ...progress });
           publish(false);
@@ -509,6 +537,7 @@ export class TelemetryIndex {
       }
       progress.bytesDone = bytesBefore + Math.max(0, row.offset - startOffset);
     } catch (err) {
+      this.fileWrites.discard();
       w.rollback();
       throw err;
     }
@@ -526,10 +555,8 @@ export class TelemetryIndex {
     // While a file is only partly read, keep size/mtime at "unknown" so the next sync reads on.
     row.size = partial ? -1 : disk.size;
     row.mtime = partial ? -1 : disk.mtime;
-    // The format the writer found in its first line is saved here too (one update per file read).
-    this.run('UPDATE files SET offset = ?, line = ?, size = ?, mtime = ?, head_len = ?, head_hash = ?, dups = ?, dev = ?, ino = ?, format = ? WHERE id = ?', [
-      row.offset, row.line, row.size, row.mtime, row.head_len, row.head_hash, row.dups, disk.dev, disk.ino, row.format ?? null, row.id,
-    ]);
+    // The format the writer found in its first line is saved here too (one write per file read).
+    this.writeFileRow(row, disk);
   }
 }
 

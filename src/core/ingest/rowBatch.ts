@@ -18,6 +18,8 @@ export class RowBatch {
     private readonly head: string,
     private readonly columns: number,
     private readonly per = 128,
+    /** After the values (an `ON CONFLICT … DO UPDATE` clause). */
+    private readonly tail = '',
   ) {}
 
   get pending(): number {
@@ -33,10 +35,10 @@ export class RowBatch {
     const n = this.waiting.length;
     if (n === 0) return;
     if (n === this.per) {
-      this.multi ??= FastStatement.prepare(this.db, `${this.head} VALUES ${placeholders(this.columns, this.per)}`);
+      this.multi ??= FastStatement.prepare(this.db, `${this.head} VALUES ${placeholders(this.columns, this.per)}${this.tail}`);
       this.multi.runRows(this.waiting);
     } else {
-      this.single ??= FastStatement.prepare(this.db, `${this.head} VALUES ${placeholders(this.columns, 1)}`);
+      this.single ??= FastStatement.prepare(this.db, `${this.head} VALUES ${placeholders(this.columns, 1)}${this.tail}`);
       for (const row of this.waiting) this.single.run(row);
     }
     this.waiting.length = 0;
