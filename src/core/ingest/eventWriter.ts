@@ -9,7 +9,7 @@ import { FastStatement } from '../store/fastInsert';
 import type { RawLine } from '../source/lineReader';
 import { lineHash, normalize, OPENCLAW, UNKNOWN_FORMAT, type MapContext, type MapFile, type MapState } from '../source/formats';
 import type { LineAt } from '../source/formats/types';
-import { TRANSCRIPT, TranscriptFile, type TranscriptLookups } from '../source/formats/transcript';
+import { readSessionsIndex, TRANSCRIPT, TranscriptFile, type SessionsIndex, type TranscriptLookups } from '../source/formats/transcript';
 import { sourceBit } from '../source/formats/sources';
 import { costSourceCode, Pricer } from '../source/prices';
 import {
@@ -107,7 +107,14 @@ export class EventWriter {
       const k = id === undefined ? undefined : this.links.get(id);
       return k === undefined ? null : this.stringOf(k);
     },
+    sessionsIndex: (dir) => {
+      let index = this.sessionsIndexes.get(dir);
+      if (!index) this.sessionsIndexes.set(dir, (index = readSessionsIndex(dir)));
+      return index;
+    },
   };
+  /** The `sessions.json` of each folder as this sync first read it (see TranscriptLookups.sessionsIndex). */
+  private readonly sessionsIndexes = new Map<string, SessionsIndex>();
 
   /** Prices LLM calls (see source/prices.ts); the index sets it from the user price file. */
   pricer = new Pricer();
@@ -371,6 +378,7 @@ export class EventWriter {
   /** A sync starts: transcript files check again which session they belong to. */
   beginSync(): void {
     this.syncNo++;
+    this.sessionsIndexes.clear();
   }
 
   /**

@@ -341,6 +341,11 @@ export interface TranscriptLookups {
   pluginRun(key: string, ts: number): string | null;
   /** The session key the index links to a session id; null when none. */
   keyOfSessionId(sessionId: string): string | null;
+  /**
+   * The `sessions.json` of a folder. The event writer answers from what it read earlier in the same
+   * sync (one look at the file per folder, not one per transcript); without it, it is read now.
+   */
+  sessionsIndex?(dir: string): SessionsIndex;
 }
 
 const NO_LOOKUPS: TranscriptLookups = { pluginRun: () => null, keyOfSessionId: () => null };
@@ -354,7 +359,8 @@ export function transcriptSession(file: string, headerId: string | null, lookups
   const topic = TOPIC.exec(stem);
   // A thread's file belongs to the session it is a topic of.
   const sessionId = topic ? topic[1]! : headerId ?? stem;
-  const sessions = readSessionsIndex(path.dirname(file));
+  const dir = path.dirname(file);
+  const sessions = lookups.sessionsIndex?.(dir) ?? readSessionsIndex(dir);
   const found = [...(sessions.byFile.get(name) ?? sessions.byId.get(sessionId) ?? [])].sort((a, b) => b.updatedAt - a.updatedAt || (a.key < b.key ? -1 : 1))[0];
   const known = found?.key ?? lookups.keyOfSessionId(sessionId);
   // Without a key the session id names the session; it is then not written as a session id, so
@@ -372,7 +378,8 @@ export function transcriptSession(file: string, headerId: string | null, lookups
 
 /** `…/agents/<agentId>/sessions/<file>` names its agent. */
 function agentOfPath(file: string): string | null {
-  const parts = path.resolve(file).split(/[\\/]/);
+  // Paths of indexed files are absolute already (resolving each cost as much as the rest of this).
+  const parts = (path.isAbsolute(file) ? file : path.resolve(file)).split(/[\\/]/);
   const n = parts.length;
   return n >= 4 && parts[n - 2] === 'sessions' && parts[n - 4] === 'agents' ? parts[n - 3]! || null : null;
 }
