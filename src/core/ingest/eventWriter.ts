@@ -268,12 +268,10 @@ export class EventWriter {
     this.statements.problem!.run([file, line, off, reason]);
   }
 
-  /** Indexes one line of a file. Never throws on bad input: that becomes a problem row. */
-  ingestLine(file: FileRef, l: RawLine, touched: Set<number>): LineOutcome {
-    return this.ingestParsed(file, l, parseLine(l), touched);
-  }
-
-  /** `ingestLine` of a line already parsed by `parseLine` (a batch's lines are parsed together first). */
+  /**
+   * Indexes one line of a file, as `parseLine` parsed it (the indexer parses a batch's lines together
+   * first). Never throws on bad input: that becomes a problem row.
+   */
   ingestParsed(file: FileRef, l: RawLine, parsed: unknown, touched: Set<number>): LineOutcome {
     if (parsed instanceof BadLine) {
       this.problem(file.id, l.line, l.offset, parsed.why);
@@ -845,10 +843,6 @@ export class EventWriter {
   }
 }
 
-/**
- * What a format mapper knows of the line it maps (see formats/types.ts). The line's hash names
- * events that have no id of their own: computed only when asked for.
- */
 /** Why a line is no JSON object (see `parseLine`). */
 class BadLine {
   constructor(readonly why: string) {}
@@ -871,6 +865,10 @@ export function parseLine(l: RawLine): unknown {
   return isObj(o) ? o : new BadLine(`not a JSON object (${Array.isArray(o) ? 'array' : typeof o})`);
 }
 
+/**
+ * What a format mapper knows of the line it maps (see formats/types.ts). The line's hash names
+ * events that have no id of their own: computed only when asked for.
+ */
 class LineContext implements MapContext {
   private lineHash: string | undefined;
   readonly at: LineAt;

@@ -1,4 +1,4 @@
-import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+import type { Database, SqlJsStatic } from 'sql.js';
 import * as crypto from 'node:crypto';
 import { closeSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
@@ -170,22 +170,10 @@ export class TelemetryIndex {
     return true;
   }
 
-  /** Statements run once per file, prepared once (they do not survive `db.export()`). */
-  private readonly stmts = new Map<string, Statement>();
-  private statement(sql: string): Statement {
-    let st = this.stmts.get(sql);
-    if (!st) this.stmts.set(sql, (st = this.db.prepare(sql)));
-    return st;
-  }
-  private run(sql: string, params: SqlValue[]): void {
-    this.statement(sql).run(params);
-  }
-
+  /** Prepared statements do not survive `db.export()`; they are made again on next use. */
   private resetStatements(): void {
     this.writer.resetStatements();
     this.fileWrites.free();
-    for (const st of this.stmts.values()) st.free();
-    this.stmts.clear();
   }
 
     /** true when something changed since the last `export()`. */
@@ -453,7 +441,6 @@ export class TelemetryIndex {
   }
 
   private resetFile(row: FileRow, touched: Set<number>): number {
-    this.fileWrites.flush();
     const removed = this.dropFile(row, touched, false);
     this.db.run('UPDATE files SET offset = 0, line = 0, size = 0, mtime = 0, head_len = 0, head_hash = NULL, dups = 0 WHERE id = ?', [row.id]);
     Object.assign(row, { offset: 0, line: 0, size: 0, mtime: 0, head_len: 0, head_hash: null, dups: 0 });
