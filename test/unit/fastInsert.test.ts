@@ -47,6 +47,29 @@ test('fast binding writes the same rows as sql.js, for every kind of value', asy
   assert.equal(dump(viaFast)[4]![7], 300_000);
 });
 
+test('a multi-row statement: its strings, all ASCII or not, land in their own rows and columns', async () => {
+  // The strings of a call are written together; one non-ASCII string anywhere moves every later
+  // string's bytes, so each batch is checked against sql.js's own binding.
+  const batches: SqlValue[][][] = [
+    [[1, 'a', 1, 1], [2, 'bc', 2, 2], [3, '', 3, 3], [4, 'def', 4, 4]],
+    [[5, 'ascii', 5, 5], [6, 'naïve', 6, 6], [7, 'after', 7, 7], [8, '🦀x', 8, 8]],
+    [[9, 'lone \ud800', 9, 9], [10, 'z', 10, 10], [11, null, 11, 11], [12, 'end', 12, 12]],
+  ];
+  const viaSqlJs = await table();
+  const viaFast = await table();
+  const sql4 = `INSERT INTO t VALUES ${new Array(4).fill('(?,?,?,?)').join(',')}`;
+  const plain = viaSqlJs.prepare(sql4);
+  const fast = FastStatement.prepare(viaFast, sql4);
+  for (const rows of batches) {
+    plain.run(rows.flat().map((v) => (typeof v === 'string' ? v.replace('\ud800', '\ufffd') : v)));
+    fast.runRows(rows);
+  }
+  plain.free();
+  fast.free();
+  assert.deepEqual(dump(viaFast), dump(viaSqlJs));
+  assert.deepEqual(dump(viaFast).map((r) => r[1]), ['a', 'bc', '', 'def', 'ascii', 'naïve', 'after', '🦀x', 'lone \ufffd', 'z', null, 'end']);
+});
+
 test('a lone surrogate becomes one replacement character (sql.js writes bytes that are not UTF-8)', async () => {
   const db = await table();
   const fast = FastStatement.prepare(db, 'INSERT INTO t VALUES (?,?,?,?)');

@@ -81,23 +81,36 @@ export class FastStatement {
   }
 
   private runRaw(a: RawApi, rows: readonly SqlValue[][]): boolean {
-    // Strings first, into the JS buffer, then into wasm memory in one copy.
+    // Strings first, into the JS buffer, then into wasm memory in one copy. They are joined and
+    // written by one call (a call per string cost ~0.4 µs, a fifth of an insert); when every
+    // character took one byte (ASCII, as ids and paths almost always are) each string's bytes
+    // are where its characters are in the join, else each is written again on its own.
     let used = 0;
+    let joined = '';
     spans.length = 0;
     for (const values of rows) {
       for (let i = 0; i < values.length; i++) {
         const v = values[i];
         if (typeof v === 'string') {
-          if (used + v.length * 3 > js.length) {
-            const bigger = Buffer.allocUnsafe(Math.max(js.length * 2, used + v.length * 3));
-            js.copy(bigger, 0, 0, used);
-            js = bigger;
-          }
+          joined += v;
+          spans.push(used, v.length);
+          used += v.length;
+        } else if (v !== null && typeof v !== 'number' && typeof v !== 'boolean') {
+          return false;
+        }
+      }
+    }
+    if (used * 3 > js.length) js = Buffer.allocUnsafe(Math.max(js.length * 2, used * 3));
+    if (used > 0 && js.write(joined, 0, 'utf8') !== used) {
+      used = 0;
+      spans.length = 0;
+      for (const values of rows) {
+        for (let i = 0; i < values.length; i++) {
+          const v = values[i];
+          if (typeof v !== 'string') continue;
           const n = js.write(v, used, 'utf8');
           spans.push(used, n);
           used += n;
-        } else if (v !== null && typeof v !== 'number' && typeof v !== 'boolean') {
-          return false;
         }
       }
     }
