@@ -127,7 +127,7 @@ export class EventWriter {
       string: b('INSERT INTO strings (id, s)', 2),
       event: b('INSERT INTO events (id, eid, ts, kind, agent, skey, sid, run, file, off, len, line, err, fmt)', 14),
       run: b('INSERT INTO run_events', 19),
-      tool: b('INSERT INTO tool_events', 15),
+      tool: b('INSERT INTO tool_events', 17),
       llm: b('INSERT INTO llm_calls', 25),
       message: b('INSERT INTO messages', 10),
       subagent: b('INSERT INTO subagent_events', 11),
@@ -686,6 +686,39 @@ export class EventWriter {
     return n;
   }
 
+  /**
+   * Tool starts waiting in the tool-event batch (not written yet), by call id, with their file:
+   * valid while the batch's generation is `gen`.
+   */
+  private readonly pendingStarts = { gen: -1, byCall: new Map<string, { row: SqlValue[]; file: number }>() };
+
+  /**
+   * A tool.end whose tool.start still waits in the batch, from the same file and for the same run,
+   * session and tool, becomes one row with it: the end's row with the start's event and time in
+   * `sev` / `sts` (half the rows and index entries for the usual call). The start's row is
+   * changed in place. Only when each of the start's other values is the end's or null, so that the
+   * row says what the two rows said (the `tool_calls` view takes the larger of each value).
+   */
+  private mergeWithStart(end: SqlValue[], fileId: number): boolean {
+    const p = this.pendingStarts;
+    if (p.gen !== this.rows.tool.generation) return false;
+    const call = end[1] as string;
+    const start = p.byCall.get(call);
+    if (!start || start.file !== fileId) return false;
+    const s = start.row;
+    const same = (i: number) => s[i] === null || s[i] === end[i];
+    if (s[2] !== end[2] || s[3] !== end[3] || !same(6) || !same(9) || !same(10)) return false;
+    p.byCall.delete(call);
+    const sev = s[0]!;
+    const sts = s[4]!;
+    const blobs = Math.max(s[12] as number, end[12] as number);
+    for (let i = 0; i < end.length; i++) s[i] = end[i]!;
+    s[12] = blobs;
+    s[15] = sev;
+    s[16] = sts;
+    return true;
+  }
+
   /** Writes the kind-specific row. */
   private derive(kind: string, ev: number, ts: number, o: Obj, data: Obj, agent: number | null, skey: number | null, run: number | null, fmt: number | null, fileId: number): void {
     const tf = this.strings.get(TRANSCRIPT);
@@ -716,12 +749,23 @@ export class EventWriter {
         const failed = end && isFailure(kind, o.error, data);
         if (skey !== null) this.totals.tool(skey, ts, call, failed);
         const file = filePathOf(name, data);
-        this.rows.tool.add([
+        const row: SqlValue[] = [
           ev, call, run, skey, ts, end ? 1 : 0, this.intern(name, 7), failed ? 1 : 0,
           end ? num(data.durationMs) : null, file, execCommandOf(name, data),
           end ? errorText(data.error) : null, blobCount(o, data), end ? resultSize(o, data) : null,
-          end && file !== null ? this.intern(this.fileNameOfPath(file) || null) : null,
-        ]);
+          end && file !== null ? this.intern(this.fileNameOfPath(file) || null) : null, null, null,
+        ];
+        const batch = this.rows.tool;
+        if (end) {
+          if (this.mergeWithStart(row, fileId)) return;
+        } else {
+          if (this.pendingStarts.gen !== batch.generation) {
+            this.pendingStarts.byCall.clear();
+            this.pendingStarts.gen = batch.generation;
+          }
+          this.pendingStarts.byCall.set(call, { row, file: fileId });
+        }
+        batch.add(row);
         return;
       }
       case 'llm.call': {

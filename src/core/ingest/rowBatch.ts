@@ -11,6 +11,11 @@ export class RowBatch {
   private readonly waiting: SqlValue[][] = [];
   private single: FastStatement | null = null;
   private multi: FastStatement | null = null;
+  /**
+   * Goes up each time the waiting rows are written or discarded: a row added at generation `g` is
+   * still waiting (and may still be changed in place) while `generation === g` after its `add`.
+   */
+  generation = 0;
 
   constructor(
     private readonly db: Database,
@@ -34,6 +39,7 @@ export class RowBatch {
   flush(): void {
     const n = this.waiting.length;
     if (n === 0) return;
+    this.generation++;
     if (n === this.per) {
       this.multi ??= FastStatement.prepare(this.db, `${this.head} VALUES ${placeholders(this.columns, this.per)}${this.tail}`);
       this.multi.runRows(this.waiting);
@@ -46,6 +52,7 @@ export class RowBatch {
 
   /** Forgets the rows not yet written (the transaction is rolled back). */
   discard(): void {
+    this.generation++;
     this.waiting.length = 0;
   }
 

@@ -191,7 +191,7 @@ export function gatherRetentionInput(db: Database, dirs: string[], now = Date.no
   try {
     for (const r of all(
       db,
-      `SELECT e.file, e.eid, e.off, e.len, f.path, f.gzip FROM tool_events t JOIN events e ON e.id = t.ev
+      `SELECT e.file, e.eid, e.off, e.len, f.path, f.gzip FROM tool_events t JOIN events e ON e.id = t.ev OR e.id = t.sev
        JOIN files f ON f.id = e.file WHERE t.blobs > 0`,
     )) {
       const o = reader.event({ path: r.path as string, gzip: r.gzip === 1, off: n(r.off), len: n(r.len) }, decodeEventId(r.eid));

@@ -358,9 +358,21 @@ export function tools(db: Database, runId: string, opts: ToolOptions = {}): Tool
   }
 }
 
+/**
+ * The call and run of the tool event with this id: its own tool_events row, or, for a tool.start
+ * written as one row with its tool.end (schema.ts `sev`), that row. The end comes after the start
+ * in the same file, so the search walks the rows after the start's, usually a few.
+ */
+function toolEventOf(db: Database, eventId: string): Row | undefined {
+  const e = one(db, 'SELECT e.id, k.s AS kind FROM events e JOIN strings k ON k.id = e.kind WHERE e.eid = ?', [encodeEventId(eventId)]);
+  if (!e) return undefined;
+  return one(db, 'SELECT call, run FROM tool_events WHERE ev = ?', [e.id ?? null])
+    ?? (e.kind === 'tool.start' ? one(db, 'SELECT call, run FROM tool_events WHERE ev > ?1 AND sev = ?1 ORDER BY ev LIMIT 1', [e.id ?? null]) : undefined);
+}
+
 /** One tool call by the event id of its tool.start or tool.end (for the replay panel). */
 export function toolByEvent(db: Database, eventId: string, expandBlobs = false): ToolCall | null {
-  const te = one(db, 'SELECT te.call, te.run FROM tool_events te JOIN events e ON e.id = te.ev WHERE e.eid = ?', [encodeEventId(eventId)]);
+  const te = toolEventOf(db, eventId);
   if (!te) return null;
   const r = one(
     db,
@@ -401,7 +413,7 @@ function toolCallFrom(db: Database, r: Row, reader: PayloadReader, runId: string
   // The same call in a session transcript too: its arguments and result are whole (the log may keep a summary).
   const tr = one(
     db,
-    `SELECT MIN(CASE WHEN te.phase = 0 THEN te.ev END) AS s, MAX(CASE WHEN te.phase = 1 THEN te.ev END) AS e FROM tool_events te
+    `SELECT MIN(CASE WHEN te.phase = 0 THEN te.ev ELSE te.sev END) AS s, MAX(CASE WHEN te.phase = 1 THEN te.ev END) AS e FROM tool_events te
      JOIN events ev ON ev.id = te.ev WHERE te.call = ? AND te.run IS ? AND ev.fmt = (SELECT id FROM strings WHERE s = ?)`,
     [r.tool_call_id ?? null, r.run ?? null, TRANSCRIPT],
   );

@@ -124,7 +124,7 @@ export function toolCosts(db: Database, runs: number[] | null): ToolCostReport {
   const toolsByRun = new Map<number, Ended[]>();
   for (const r of all(
     db,
-    `SELECT t.run, t.call, MAX(nm.s) AS name, MIN(CASE WHEN t.phase = 0 THEN t.ts END) AS started,
+    `SELECT t.run, t.call, MAX(nm.s) AS name, MIN(CASE WHEN t.phase = 0 THEN t.ts ELSE t.sts END) AS started,
        MAX(CASE WHEN t.phase = 1 THEN t.ts END) AS ended, MAX(t.rsize) AS size
      FROM tool_events t LEFT JOIN strings nm ON nm.id = t.name WHERE ${inRuns('t.run')} GROUP BY t.run, t.call ORDER BY t.run, ended`,
   )) {

@@ -8,14 +8,15 @@ import { SEARCH_FTS_DDL } from './searchStore';
  * Layout: `events` holds one small row per event (ids as integers into `strings`, and where the
  * line sits on disk — payloads are read back from the JSONL by byte offset, not stored). Each
  * kind-specific table holds the fields queries need, one row per event, keyed by the event's
- * rowid (`ev`). Because every derived row belongs to exactly one event, removing a file's events
- * removes everything derived from them, and the same bytes indexed twice give the same rows.
+ * rowid (`ev`). Every derived row belongs to one event, or (a tool call's start and end written as
+ * one `tool_events` row) to two events of the same file, so removing a file's events removes
+ * everything derived from them, and the same bytes indexed twice give the same answers.
  * `runs`, `tool_calls` and `subagent_tree` are views that pair start/end rows. Event ids are
  * stored as integers where the producer's format allows (see eventIds.ts), so `eid` has no type.
  * Lines of other producers are normalized to OpenClaw's shape (formats/); `events.fmt` and
  * `files.format` say which format they came in.
  */
-export const SCHEMA_VERSION = 15;
+export const SCHEMA_VERSION = 16;
 
 /**
  * The columns of the `runs` view, aggregated over a run's run_events rows (grouped by run); also
@@ -34,10 +35,10 @@ export const RUNS_COLUMNS = `run AS run_id,
  * call); also used directly over the tool events of a few runs, which the view would group whole first.
  */
 export const TOOL_CALLS_COLUMNS = `call AS tool_call_id, run, MAX(skey) AS skey, MAX(name) AS name,
-  MIN(CASE WHEN phase = 0 THEN ts END) AS started_ts, MAX(CASE WHEN phase = 1 THEN ts END) AS ended_ts,
+  MIN(CASE WHEN phase = 0 THEN ts ELSE sts END) AS started_ts, MAX(CASE WHEN phase = 1 THEN ts END) AS ended_ts,
   MAX(duration) AS duration_ms, MAX(is_error) AS is_error, MAX(error) AS error,
   MAX(file_path) AS file_path, MAX(exec) AS exec, MAX(blobs) AS blobs,
-  MIN(CASE WHEN phase = 0 THEN ev END) AS start_ev, MAX(CASE WHEN phase = 1 THEN ev END) AS end_ev`;
+  MIN(CASE WHEN phase = 0 THEN ev ELSE sev END) AS start_ev, MAX(CASE WHEN phase = 1 THEN ev END) AS end_ev`;
 
 const DDL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -82,7 +83,10 @@ CREATE TABLE tool_events (
   phase INTEGER NOT NULL, name INTEGER, is_error INTEGER NOT NULL DEFAULT 0, duration INTEGER,
   file_path TEXT, exec TEXT, error TEXT, blobs INTEGER NOT NULL DEFAULT 0,
   rsize INTEGER, -- tool.end: bytes of the recorded result (inline and in result blobs); what shares a call's new context (query/toolCosts.ts)
-  fname INTEGER -- on a tool.end with a file: the file's name (last path segment), a strings id
+  fname INTEGER, -- on a tool.end with a file: the file's name (last path segment), a strings id
+  -- A tool.end written together with its tool.start (same file, batch and call, see eventWriter.ts
+  -- mergeWithStart) is one row: the end's, with the start's event (rowid) and time here.
+  sev INTEGER, sts INTEGER
 );
 CREATE TABLE llm_calls (
   ev INTEGER PRIMARY KEY, run INTEGER, skey INTEGER, ts INTEGER NOT NULL, idx INTEGER,
