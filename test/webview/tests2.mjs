@@ -207,34 +207,42 @@ export function registerMoreTests(test, { fixture }) {
   test('first opening: the script runs in one task, the panel is drawn in another, the header a frame before the first page\'s rows', async ({ open }) => {
     // Each frame, before the app's own frame callbacks, note whether the header shows and how many event rows the
     // timeline has. The stand-in host answers the first page before the header (it was asked first).
-    const page = await open(
-      { scenario: 'big', count: '60000' },
-      {
-        init: [
-          watchScriptTask,
-          () => {
-            const seen = (window.__frames = []);
-            const deep = (root, sel) => root?.querySelector(sel) ?? null;
-            const sample = () => {
-              const app = document.querySelector('atx-app')?.shadowRoot;
-              const h2 = deep(app, 'header.top h2');
-              const timeline = deep(app, 'atx-timeline')?.shadowRoot;
-              seen.push({ header: h2?.textContent ?? null, rows: timeline ? timeline.querySelectorAll('.row.event').length : 0 });
+    // Drawn in two tasks, the header and the rows can still reach the screen in one frame when a busy machine skips a
+    // frame; drawn in one task, they always do. So the panel is opened up to three times and one opening must show the
+    // header in a frame of its own.
+    const seen = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const page = await open(
+        { scenario: 'big', count: '60000' },
+        {
+          init: [
+            watchScriptTask,
+            () => {
+              const seen = (window.__frames = []);
+              const deep = (root, sel) => root?.querySelector(sel) ?? null;
+              const sample = () => {
+                const app = document.querySelector('atx-app')?.shadowRoot;
+                const h2 = deep(app, 'header.top h2');
+                const timeline = deep(app, 'atx-timeline')?.shadowRoot;
+                seen.push({ header: h2?.textContent ?? null, rows: timeline ? timeline.querySelectorAll('.row.event').length : 0 });
+                requestAnimationFrame(sample);
+              };
               requestAnimationFrame(sample);
-            };
-            requestAnimationFrame(sample);
-          },
-        ],
-      },
-    );
-    await until(async () => (await page.locator('atx-timeline .row.event').count()) > 0, 'rows of the first page');
-    const frames = await page.evaluate(() => window.__frames);
-    const headerFirst = frames.findIndex((f) => f.header === 'agent:bulk:main');
-    assert.ok(headerFirst >= 0, `header never drawn: ${JSON.stringify(frames.slice(-5))}`);
-    assert.equal(frames[headerFirst].rows, 0, 'the header was drawn in a frame of its own, before any row');
-    assert.ok(frames.slice(headerFirst).some((f) => f.rows > 0), 'then the rows');
-    assert.equal((await requests(page, 'timeline/page')).length, 1, 'still one page asked for at first paint');
-    assert.equal(await page.evaluate(() => window.__drawnInScriptTask), false, 'the app drew nothing in the task that ran its script');
+            },
+          ],
+        },
+      );
+      await until(async () => (await page.locator('atx-timeline .row.event').count()) > 0, 'rows of the first page');
+      const frames = await page.evaluate(() => window.__frames);
+      const headerFirst = frames.findIndex((f) => f.header === 'agent:bulk:main');
+      assert.ok(headerFirst >= 0, `header never drawn: ${JSON.stringify(frames.slice(-5))}`);
+      assert.ok(frames.slice(headerFirst).some((f) => f.rows > 0), 'then the rows');
+      assert.equal((await requests(page, 'timeline/page')).length, 1, 'still one page asked for at first paint');
+      assert.equal(await page.evaluate(() => window.__drawnInScriptTask), false, 'the app drew nothing in the task that ran its script');
+      seen.push(frames[headerFirst].rows);
+      if (frames[headerFirst].rows === 0) break;
+    }
+    assert.ok(seen.includes(0), `the header was drawn in a frame of its own, before any row, in none of ${seen.length} openings (rows in its first frame: ${seen.join(', ')})`);
   });
 
   test('hostile strings render as literal text: no markup, no script, no layout break', async ({ open }) => {

@@ -19,31 +19,39 @@ export function registerAheadTests(test, { fixture, protocol }) {
   });
 
   test('answers in the page: the task running the script draws nothing; the header is drawn a frame before the rows', async ({ open }) => {
-    const page = await open(
-      { ahead: '1' },
-      {
-        init: [
-          watchScriptTask,
-          () => {
-            // Per frame: the header's agent, and how many event rows are drawn.
-            const frames = (window.__frames = []);
-            const sample = () => {
-              const app = document.querySelector('atx-app')?.shadowRoot;
-              const rowsNow = app?.querySelector('atx-timeline')?.shadowRoot?.querySelectorAll('.row.event').length ?? 0;
-              frames.push({ header: Boolean(app?.querySelector('header.top strong')), rows: rowsNow });
+    // Drawn in two tasks, the header and the rows can still reach the screen in one frame when a busy
+    // machine skips a frame; drawn in one task, they always do. So the page is opened up to three times
+    // and one opening must show the header in a frame of its own.
+    const seen = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const page = await open(
+        { ahead: '1' },
+        {
+          init: [
+            watchScriptTask,
+            () => {
+              // Per frame: the header's agent, and how many event rows are drawn.
+              const frames = (window.__frames = []);
+              const sample = () => {
+                const app = document.querySelector('atx-app')?.shadowRoot;
+                const rowsNow = app?.querySelector('atx-timeline')?.shadowRoot?.querySelectorAll('.row.event').length ?? 0;
+                frames.push({ header: Boolean(app?.querySelector('header.top strong')), rows: rowsNow });
+                requestAnimationFrame(sample);
+              };
               requestAnimationFrame(sample);
-            };
-            requestAnimationFrame(sample);
-          },
-        ],
-      },
-    );
-    const frames = await page.evaluate(() => window.__frames);
-    const headerFirst = frames.findIndex((f) => f.header);
-    assert.ok(headerFirst >= 0, `header never drawn: ${JSON.stringify(frames.slice(-5))}`);
-    assert.equal(frames[headerFirst].rows, 0, 'the header was drawn in a frame of its own, before any row');
-    assert.equal(await page.evaluate(() => window.__drawnInScriptTask), false, 'nothing drawn in the task that ran the script');
-    assert.deepEqual(await requests(page, 'session/header'), []);
+            },
+          ],
+        },
+      );
+      const frames = await page.evaluate(() => window.__frames);
+      const headerFirst = frames.findIndex((f) => f.header);
+      assert.ok(headerFirst >= 0, `header never drawn: ${JSON.stringify(frames.slice(-5))}`);
+      assert.equal(await page.evaluate(() => window.__drawnInScriptTask), false, 'nothing drawn in the task that ran the script');
+      assert.deepEqual(await requests(page, 'session/header'), []);
+      seen.push(frames[headerFirst].rows);
+      if (frames[headerFirst].rows === 0) break;
+    }
+    assert.ok(seen.includes(0), `the header was drawn in a frame of its own, before any row, in none of ${seen.length} openings (rows in its first frame: ${seen.join(', ')})`);
   });
 
   test('answers posted ahead of a switch to another session: drawn from them, not asked for; a stale one is not used', async ({ open }) => {
