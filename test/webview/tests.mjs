@@ -29,6 +29,18 @@ export function watchScriptTask() {
   };
 }
 
+/**
+ * Whether a panel draws its header in a frame of its own, before any event row. Drawn in two tasks, the header and
+ * the rows can still reach the screen in one frame when a busy machine skips a frame; drawn in one task, they always
+ * do. So `openOnce` (which opens the panel, checks what it must and returns how many rows the header's first frame
+ * had) runs up to three times, and one opening must show the header alone.
+ */
+export async function assertHeaderFrameAlone(openOnce) {
+  const seen = [];
+  for (let attempt = 0; attempt < 3 && !seen.includes(0); attempt++) seen.push(await openOnce());
+  assert.ok(seen.includes(0), `the header was drawn in a frame of its own, before any row, in none of ${seen.length} openings (rows in its first frame: ${seen.join(', ')})`);
+}
+
 export const rows = (page) => page.locator('atx-timeline .row');
 export const selectedRow = (page) => page.locator('atx-timeline .row.selected');
 export const setSize = (page) => rows(page).first().getAttribute('aria-setsize').then(Number);

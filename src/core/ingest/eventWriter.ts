@@ -40,6 +40,8 @@ interface OtherRun {
 
 /** Derived tables that hold one row per event, keyed by the event's rowid `ev`. */
 const DERIVED = ['run_events', 'tool_events', 'llm_calls', 'messages', 'subagent_events', 'usage_snapshots'];
+/** Positions in a `tool_events` row (the table's column order, schema.ts) that merging a start into its end reads. */
+const T = { ev: 0, call: 1, run: 2, skey: 3, ts: 4, name: 6, filePath: 9, exec: 10, blobs: 12, sev: 15, sts: 16 } as const;
 
 /**
  * Writes parsed events into the index: one `events` row each (deduplicated on the JSONL id) plus
@@ -692,6 +694,16 @@ export class EventWriter {
    */
   private readonly pendingStarts = { gen: -1, byCall: new Map<string, { row: SqlValue[]; file: number }>() };
 
+  /** A tool.start's row about to wait in the batch: a tool.end may still become one row with it. */
+  private rememberStart(row: SqlValue[], fileId: number): void {
+    const p = this.pendingStarts;
+    if (p.gen !== this.rows.tool.generation) {
+      p.byCall.clear();
+      p.gen = this.rows.tool.generation;
+    }
+    p.byCall.set(row[T.call] as string, { row, file: fileId });
+  }
+
   /**
    * A tool.end whose tool.start still waits in the batch, from the same file and for the same run,
    * session and tool, becomes one row with it: the end's row with the start's event and time in
@@ -702,20 +714,20 @@ export class EventWriter {
   private mergeWithStart(end: SqlValue[], fileId: number): boolean {
     const p = this.pendingStarts;
     if (p.gen !== this.rows.tool.generation) return false;
-    const call = end[1] as string;
+    const call = end[T.call] as string;
     const start = p.byCall.get(call);
     if (!start || start.file !== fileId) return false;
     const s = start.row;
     const same = (i: number) => s[i] === null || s[i] === end[i];
-    if (s[2] !== end[2] || s[3] !== end[3] || !same(6) || !same(9) || !same(10)) return false;
+    if (s[T.run] !== end[T.run] || s[T.skey] !== end[T.skey] || !same(T.name) || !same(T.filePath) || !same(T.exec)) return false;
     p.byCall.delete(call);
-    const sev = s[0]!;
-    const sts = s[4]!;
-    const blobs = Math.max(s[12] as number, end[12] as number);
+    const sev = s[T.ev]!;
+    const sts = s[T.ts]!;
+    const blobs = Math.max(s[T.blobs] as number, end[T.blobs] as number);
     for (let i = 0; i < end.length; i++) s[i] = end[i]!;
-    s[12] = blobs;
-    s[15] = sev;
-    s[16] = sts;
+    s[T.blobs] = blobs;
+    s[T.sev] = sev;
+    s[T.sts] = sts;
     return true;
   }
 
@@ -755,17 +767,9 @@ export class EventWriter {
           end ? errorText(data.error) : null, blobCount(o, data), end ? resultSize(o, data) : null,
           end && file !== null ? this.intern(this.fileNameOfPath(file) || null) : null, null, null,
         ];
-        const batch = this.rows.tool;
-        if (end) {
-          if (this.mergeWithStart(row, fileId)) return;
-        } else {
-          if (this.pendingStarts.gen !== batch.generation) {
-            this.pendingStarts.byCall.clear();
-            this.pendingStarts.gen = batch.generation;
-          }
-          this.pendingStarts.byCall.set(call, { row, file: fileId });
-        }
-        batch.add(row);
+        if (!end) this.rememberStart(row, fileId);
+        else if (this.mergeWithStart(row, fileId)) return;
+        this.rows.tool.add(row);
         return;
       }
       case 'llm.call': {
