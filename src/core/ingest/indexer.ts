@@ -100,6 +100,8 @@ const FILE_POSITION_COLUMNS = ['offset', 'line', 'size', 'mtime', 'head_len', 'h
 const PARSE_AHEAD = 64;
 /** New bytes above which a first index is built in bulk mode (query indexes made at the end). */
 const BULK_BYTES = 16 * 1024 * 1024;
+/** The page cache (KiB) while a bulk first index builds its query indexes (sqlite's default is 2,000). */
+const BUILD_CACHE_KIB = 16 * 1024;
 
 /**
  * The index over one or more telemetry directories: an sql.js database kept in step with the
@@ -263,10 +265,19 @@ export class TelemetryIndex {
     } finally {
       this.writer.setBulk(false);
       if (bulk) {
-        // One index at a time, giving the event loop a turn in between when slicing.
-        for (const sql of QUERY_INDEXES) {
-          this.db.run(sql);
-          if ((opts.sliceMs ?? 30) > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        // sqlite sorts an index's keys in memory up to the page cache's size, past it in runs
+        // written to temporary files and merged: a larger cache while building keeps the sorts of
+        // a big first index in memory (~12% less time building, see README "Transcript ingest").
+        const cache = one(this.db, 'PRAGMA cache_size')?.cache_size ?? -2000;
+        this.db.run(`PRAGMA cache_size = -${BUILD_CACHE_KIB}`);
+        try {
+          // One index at a time, giving the event loop a turn in between when slicing.
+          for (const sql of QUERY_INDEXES) {
+            this.db.run(sql);
+            if ((opts.sliceMs ?? 30) > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+          }
+        } finally {
+          this.db.run(`PRAGMA cache_size = ${Number(cache)}`);
         }
       }
     }
