@@ -1,6 +1,6 @@
 /**
  * The event ids of a bulk first index (ingest/eventIdSet.ts): repeated ids are found with the file
- * that had them first, ids whose fingerprints collide are still told apart by their stored id, and
+ * that had them first (read back with the stored id), ids whose fingerprints collide are still told apart by their stored id, and
  * a bulk first index over files that repeat each other's events (and a forced collision of every
  * fingerprint) gives the same index as one built row by row.
  */
@@ -12,9 +12,9 @@ import { EventIdSet } from '../../src/core/ingest/eventIdSet';
 import { TelemetryIndex } from '../../src/core/ingest/indexer';
 import { eventLine, sql, tempDir } from './helpers';
 
-/** A set over an in-memory "table" of stored ids, counting the read-backs. */
-function setOver(make: (eidOf: (ev: number) => unknown) => EventIdSet = (f) => new EventIdSet(f)) {
-  const stored = new Map<number, unknown>();
+/** A set over an in-memory "table" of stored ids and their files, counting the read-backs. */
+function setOver(make: (storedOf: (ev: number) => { eid: unknown; file: number } | null) => EventIdSet = (f) => new EventIdSet(f)) {
+  const stored = new Map<number, { eid: unknown; file: number }>();
   let reads = 0;
   const set = make((ev) => {
     reads++;
@@ -23,8 +23,8 @@ function setOver(make: (eidOf: (ev: number) => unknown) => EventIdSet = (f) => n
   let next = 1;
   const add = (eid: string | number, file: number): number | undefined => {
     const ev = next;
-    const owner = set.ownerOrAdd(eid, ev, file);
-    if (owner === undefined) stored.set(next++, eid);
+    const owner = set.ownerOrAdd(eid, ev);
+    if (owner === undefined) stored.set(next++, { eid, file });
     return owner;
   };
   return { set, add, reads: () => reads };
@@ -33,8 +33,7 @@ function setOver(make: (eidOf: (ev: number) => unknown) => EventIdSet = (f) => n
 /** Every id has the same fingerprint: only the stored ids tell them apart. */
 class Colliding extends EventIdSet {
   protected override fingerprint(): void {
-    this.h1 = 7;
-    this.h2 = 7;
+    this.h = 7;
   }
 }
 
@@ -93,7 +92,7 @@ test('a bulk first index over files repeating each other equals one built row by
 
   // The same with every fingerprint colliding (the writer's set replaced before the sync).
   const colliding = TelemetryIndex.create(SQL);
-  const writer = (colliding as unknown as { writer: { setBulk(on: boolean): void; bulkOwners: EventIdSet | null; eidOfEvent(ev: number): unknown } }).writer;
+  const writer = (colliding as unknown as { writer: { setBulk(on: boolean): void; bulkOwners: EventIdSet | null; storedEvent(ev: number): { eid: unknown; file: number } | null } }).writer;
   const setBulk = writer.setBulk.bind(writer);
   let readBacks = 0;
   writer.setBulk = (on) => {
@@ -101,7 +100,7 @@ test('a bulk first index over files repeating each other equals one built row by
     if (on) {
       writer.bulkOwners = new Colliding((ev) => {
         readBacks++;
-        return writer.eidOfEvent(ev);
+        return writer.storedEvent(ev);
       });
     }
   };

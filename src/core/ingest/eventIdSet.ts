@@ -4,26 +4,24 @@
  *
  * A `Map` keyed by the ids cost ~0.75 µs per event (hashing a fresh string, probing a table of
  * hundreds of thousands of entries spread over the heap, growing it, and the garbage collector
- * walking it): about 7% of a bulk index of transcripts. Here each id is reduced to a 64-bit
- * fingerprint kept in typed arrays, with the rowid of the event that has it and its file. Two ids
- * with one fingerprint are told apart by reading the stored id of that event back (`eidOf`), so a
+ * walking it): about 7% of a bulk index of transcripts. Here each id is reduced to a 32-bit
+ * fingerprint, kept with the rowid of the event that has it in one typed array: two ints a slot,
+ * so a lookup reads one place in memory, and the table is small (8 bytes a slot, at most three
+ * quarters full; memory touched for the first time costs a page fault each 4 KiB, ~10 µs on this
+ * project's machines, which was most of the cost of a table of five arrays). Two ids with one
+ * fingerprint are told apart by reading the stored id of that event back (`storedOf`), so a
  * fingerprint collision never drops an event: it only costs a lookup by rowid, as each real
- * duplicate does.
+ * duplicate does (which also reads the file that has it).
  */
 export class EventIdSet {
-  /** Open addressing: 0 is an empty slot, else the entry's index + 1. */
-  private slots = new Int32Array(1 << 12);
-  private fp1 = new Int32Array(1 << 11);
-  private fp2 = new Int32Array(1 << 11);
-  private evs = new Float64Array(1 << 11);
-  private files = new Int32Array(1 << 11);
+  /** Open addressing, linear probing: slot i is [fingerprint, rowid + 1] at 2i, 2i + 1; rowid + 1 = 0 is an empty slot. */
+  private table = new Int32Array(2 << 12);
   private count = 0;
   /** The fingerprint of the id being looked up (set by `fingerprint`). */
-  protected h1 = 0;
-  protected h2 = 0;
+  protected h = 0;
 
-  /** `eidOf(ev)`: the id stored for event `ev` (its row must be written by then). */
-  constructor(private readonly eidOf: (ev: number) => unknown) {}
+  /** `storedOf(ev)`: the id and file stored for event `ev` (its row must be written by then). */
+  constructor(private readonly storedOf: (ev: number) => { eid: unknown; file: number } | null) {}
 
   get size(): number {
     return this.count;
@@ -31,33 +29,31 @@ export class EventIdSet {
 
   /**
    * The file that already has event id `eid`; when none does, undefined, and `eid` is remembered
-   * as event `ev` of `file`.
+   * as event `ev`.
    */
-  ownerOrAdd(eid: string | number, ev: number, file: number): number | undefined {
+  ownerOrAdd(eid: string | number, ev: number): number | undefined {
     this.fingerprint(eid);
-    const h1 = this.h1;
-    const h2 = this.h2;
-    const mask = this.slots.length - 1;
-    let i = h1 & mask;
+    const h = this.h;
+    const t = this.table;
+    const mask = (t.length >> 1) - 1;
+    let i = h & mask;
     for (;;) {
-      const s = this.slots[i]!;
-      if (s === 0) break;
-      const e = s - 1;
-      if (this.fp1[e] === h1 && this.fp2[e] === h2 && this.eidOf(this.evs[e]!) === eid) return this.files[e];
+      const e = t[2 * i + 1]!;
+      if (e === 0) break;
+      if (t[2 * i] === h) {
+        const stored = this.storedOf(e - 1);
+        if (stored !== null && stored.eid === eid) return stored.file;
+      }
       i = (i + 1) & mask;
     }
-    const e = this.count++;
-    if (e === this.fp1.length) this.growEntries();
-    this.fp1[e] = h1;
-    this.fp2[e] = h2;
-    this.evs[e] = ev;
-    this.files[e] = file;
-    this.slots[i] = e + 1;
-    if (this.count * 2 > this.slots.length) this.rehash();
+    t[2 * i] = h;
+    t[2 * i + 1] = ev + 1;
+    this.count++;
+    if (this.count * 4 > (t.length >> 1) * 3) this.grow();
     return undefined;
   }
 
-  /** Two 32-bit hashes of the id (strings and numbers never share one: numbers are tagged). */
+  /** A 32-bit hash of the id (strings and numbers never share one: numbers are tagged). */
   protected fingerprint(eid: string | number): void {
     let a: number;
     let b: number;
@@ -74,32 +70,22 @@ export class EventIdSet {
         b ^= b >>> 13;
       }
     }
-    this.h1 = mix(a ^ Math.imul(b, 0x27d4eb2d));
-    this.h2 = mix(b + 0x165667b1);
+    this.h = mix(a ^ Math.imul(b, 0x27d4eb2d));
   }
 
-  private growEntries(): void {
-    const n = this.fp1.length * 2;
-    const grow = <T extends Int32Array | Float64Array>(old: T, make: (n: number) => T): T => {
-      const next = make(n);
-      next.set(old);
-      return next;
-    };
-    this.fp1 = grow(this.fp1, (k) => new Int32Array(k));
-    this.fp2 = grow(this.fp2, (k) => new Int32Array(k));
-    this.evs = grow(this.evs, (k) => new Float64Array(k));
-    this.files = grow(this.files, (k) => new Int32Array(k));
-  }
-
-  private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2);
-    const mask = slots.length - 1;
-    for (let e = 0; e < this.count; e++) {
-      let i = this.fp1[e]! & mask;
-      while (slots[i] !== 0) i = (i + 1) & mask;
-      slots[i] = e + 1;
+  /** Twice the slots, each entry placed again by its fingerprint. */
+  private grow(): void {
+    const old = this.table;
+    const t = new Int32Array(old.length * 2);
+    const mask = (t.length >> 1) - 1;
+    for (let j = 0; j < old.length; j += 2) {
+      if (old[j + 1] === 0) continue;
+      let i = old[j]! & mask;
+      while (t[2 * i + 1] !== 0) i = (i + 1) & mask;
+      t[2 * i] = old[j]!;
+      t[2 * i + 1] = old[j + 1]!;
     }
-    this.slots = slots;
+    this.table = t;
   }
 }
 

@@ -170,7 +170,7 @@ export class EventWriter {
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
       owner: p('SELECT file FROM events WHERE eid = ?'),
-      eidOf: p('SELECT eid FROM events WHERE id = ?'),
+      storedEvent: p('SELECT eid, file FROM events WHERE id = ?'),
       link: p('INSERT OR IGNORE INTO session_links (sid, skey) VALUES (?, ?)'),
       problem: p('INSERT INTO problems (file, line, off, reason) VALUES (?,?,?,?)'),
       unlinked: p('SELECT MIN(ts), MAX(ts), MAX(agent) FROM events WHERE skey IS NULL AND sid = ?'),
@@ -220,18 +220,18 @@ export class EventWriter {
   /** A bulk first index starts (the index is empty and its eid index dropped) or ends. */
   setBulk(on: boolean): void {
     this.flushRows();
-    this.bulkOwners = on ? new EventIdSet((ev) => this.eidOfEvent(ev)) : null;
+    this.bulkOwners = on ? new EventIdSet((ev) => this.storedEvent(ev)) : null;
     this.keylessSids.clear();
   }
 
-  /** The id stored for event `ev` (written or still waiting in its batch). */
-  private eidOfEvent(ev: number): unknown {
+  /** The id and file stored for event `ev` (written or still waiting in its batch). */
+  private storedEvent(ev: number): { eid: unknown; file: number } | null {
     this.rows.event.flush();
-    const st = this.statements.eidOf!;
+    const st = this.statements.storedEvent!;
     st.bind([ev]);
-    const eid = st.step() ? st.get()[0] : null;
+    const row = st.step() ? st.get() : null;
     st.reset();
-    return eid;
+    return row ? { eid: row[0], file: row[1] as number } : null;
   }
 
   /** During a bulk first index: the session ids of events written without a session key. */
@@ -609,7 +609,7 @@ export class EventWriter {
     let owner: number | null | undefined;
     if (this.bulkOwners) {
       // Bulk mode: the eid index is built at the end; ids seen so far are remembered here.
-      owner = this.bulkOwners.ownerOrAdd(eid, ev, file.id);
+      owner = this.bulkOwners.ownerOrAdd(eid, ev);
       if (owner === undefined) {
         this.rows.event.add([ev, eid, ts, this.intern(kind, 4)!, agent, skey, sessionId, run, file.id, l.offset, l.length, l.line, failed ? 1 : 0, fmt]);
       }
