@@ -171,6 +171,55 @@ test('transcripts: followed live as they grow, across restarts, and a branch mad
   }
 });
 
+test('transcripts read by a bulk first index let their mapping state go; growing later, they are followed as if it had been kept', async () => {
+  const whole = await indexOf(SESSIONS);
+  const expected = figures(whole);
+  const callsOf = (ix: TelemetryIndex) => listSessions(ix.db).flatMap((s) => listRuns(ix.db, s.sessionKey).flatMap((r) =>
+    tools(ix.db, r.runId).map((c) => ({ run: r.runId, id: c.toolCallId, name: c.toolName, params: c.params, result: c.result, error: c.error, file: c.filePath }))));
+  const expectedCalls = callsOf(whole);
+  whole.close();
+  const t = tempDir('atx-tr-bulk-');
+  try {
+    const dir = path.join(t.dir, 'sessions');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'sessions.json'), readFileSync(path.join(SESSIONS, 'sessions.json')));
+    const names = readdirSync(SESSIONS).filter((n) => n.endsWith('.jsonl'));
+    const lines = new Map(names.map((n) => [n, readFileSync(path.join(SESSIONS, n), 'utf8').split(/(?<=\n)/)]));
+    const ix = TelemetryIndex.create(await sql());
+    const kept = () => (ix as unknown as { writer: { transcripts: Map<number, unknown> } }).writer.transcripts.size;
+    // The first sync is a bulk first index (any size counts as large here): it ends with a tool
+    // call of the main transcript (line 5) still waiting for its second result (line 7).
+    for (const [n, ls] of lines) writeFileSync(path.join(dir, n), ls.slice(0, 6).join(''));
+    await ix.sync([dir], { sliceMs: 0, bulkBytes: 0 });
+    assert.equal(kept(), 0, 'no transcript keeps its mapping state after a bulk first index');
+    // Then the files grow: results of calls made before, a call whose result comes a sync later,
+    // and the reply that leaves a branch (line 18) make the file be read again whole.
+    // After each sync the index says what one made from the files as they are then says.
+    for (const cut of [8, 13, 18, Infinity]) {
+      for (const [n, ls] of lines) writeFileSync(path.join(dir, n), ls.slice(0, cut).join(''));
+      await ix.sync([dir], { sliceMs: 0 });
+      assert.ok(kept() > 0, 'a transcript growing in a later sync keeps its state again');
+      const fresh = await indexOf(dir);
+      assert.deepEqual(figures(ix), figures(fresh), `after line ${cut}`);
+      assert.deepEqual(callsOf(ix), callsOf(fresh), `after line ${cut}`);
+      fresh.close();
+    }
+    assert.deepEqual(figures(ix), expected);
+    assert.deepEqual(callsOf(ix), expectedCalls);
+    ix.close();
+    // A bulk first index of the whole files: the branch left is known although the state is let go.
+    const bulk = TelemetryIndex.create(await sql());
+    await bulk.sync([SESSIONS], { sliceMs: 0, bulkBytes: 0 });
+    assert.deepEqual(figures(bulk), expected);
+    assert.deepEqual(callsOf(bulk), expectedCalls);
+    const left = listRuns(bulk.db, MAIN).find((r) => r.runId === `${A}/a1000015`)!;
+    assert.deepEqual(replay(bulk.db, MAIN, { runId: left.runId }).map((e) => e.kind), ['run.start', 'abandoned.llm.call', 'abandoned.run.end', 'llm.call', 'run.end']);
+    bulk.close();
+  } finally {
+    t.cleanup();
+  }
+});
+
 test('joined with the plugin log: one session, one run, one call per tool call and LLM call, the transcript filling in whole results', async () => {
   const plugin = await indexOf(path.join(JOINED, 'telemetry'));
   const pluginOnly = figures(plugin);

@@ -397,6 +397,26 @@ export class EventWriter {
     return out;
   }
 
+  /**
+   * File `id` was read to its end. During a bulk first index its transcript mapping state (entries,
+   * runs and tool calls by id) is let go: most of a large folder's transcripts are finished, and
+   * keeping the state of thousands of them made it live through the garbage collector's young
+   * generation into the old one (~7% of a bulk index of transcripts, and memory for as long as
+   * the index lives). A transcript that grows later gets its state back by one scan of what was
+   * read before (`transcriptOf`), as after a restart. A file that left a branch is read again
+   * whole at the end of this sync, as `takeRereads` would have found.
+   */
+  fileRead(id: number): void {
+    if (!this.bulkOwners) return;
+    const t = this.transcripts.get(id);
+    if (!t) return;
+    if (t.file.branched) {
+      this.rereads.add(id);
+      this.wholeFirst.add(id);
+    }
+    this.transcripts.delete(id);
+  }
+
   private stringOf(id: number): string | null {
     return this.names[id] ?? null;
   }

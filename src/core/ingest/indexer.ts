@@ -497,6 +497,7 @@ export class TelemetryIndex {
             report.problems++;
           }
           this.saveFilePosition(row, disk, end.offset, end.line, false, end.head);
+          w.fileRead(row.id);
           break;
         }
         const batch: RawLine[] = next.value;
