@@ -218,3 +218,27 @@ test('a .gz that decompresses past its cap: the lines before the cap are indexed
     cleanup();
   }
 });
+
+test('a large plain file comes in batches of about 1 MiB of lines, every line once and in order', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, 'events.2026-01-02.jsonl');
+    const lines: string[] = [];
+    for (let i = 0; i < 12_000; i++) lines.push(`{"i":${i},"pad":"${'y'.repeat(300 + (i % 200))}"}\n`);
+    writeFileSync(file, lines.join(''));
+    const gen = readLines(file, { offset: 0, line: 0 }, { active: false, gzip: false });
+    const batches: RawLine[][] = [];
+    for (let r = await gen.next(); !r.done; r = await gen.next()) batches.push(r.value);
+    // A batch lives while its lines are indexed: it holds a read's bytes (1 MiB, plus the start of its
+    // first line carried from the read before), not the file.
+    const size = lines.reduce((s, l) => s + l.length, 0);
+    assert.ok(size > 4 * 1024 * 1024);
+    assert.ok(batches.length >= Math.floor(size / (1024 * 1024)), `${batches.length} batches`);
+    for (const b of batches) assert.ok(b.reduce((s, l) => s + l.length + 1, 0) <= 1024 * 1024 + 600, 'at most 1 MiB and a line a batch');
+    const all = batches.flat();
+    assert.equal(all.length, lines.length);
+    all.forEach((l, i) => assert.equal(l.text, lines[i]!.slice(0, -1)));
+  } finally {
+    cleanup();
+  }
+});
