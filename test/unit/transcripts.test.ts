@@ -42,6 +42,19 @@ function figures(ix: TelemetryIndex): unknown {
   };
 }
 
+/**
+ * A copy of the fixture's sessions folder under `root` whose transcripts can be cut: `cut(n)`
+ * writes the first n lines of each (Infinity: all of them), as a producer appending would.
+ */
+function growingCopy(root: string): { dir: string; cut(n: number): void } {
+  const dir = path.join(root, 'sessions');
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, 'sessions.json'), readFileSync(path.join(SESSIONS, 'sessions.json')));
+  const names = readdirSync(SESSIONS).filter((n) => n.endsWith('.jsonl'));
+  const lines = new Map(names.map((n) => [n, readFileSync(path.join(SESSIONS, n), 'utf8').split(/(?<=\n)/)]));
+  return { dir, cut: (n) => { for (const [name, ls] of lines) writeFileSync(path.join(dir, name), ls.slice(0, n).join('')); } };
+}
+
 test('transcripts: a session per transcript keyed by sessions.json, a run per user message, usage and cost per assistant message', async () => {
   const ix = await indexOf(SESSIONS);
   try {
@@ -141,15 +154,11 @@ test('transcripts: followed live as they grow, across restarts, and a branch mad
   whole.close();
   const t = tempDir('atx-tr-');
   try {
-    const dir = path.join(t.dir, 'sessions');
-    mkdirSync(dir);
-    writeFileSync(path.join(dir, 'sessions.json'), readFileSync(path.join(SESSIONS, 'sessions.json')));
-    const names = readdirSync(SESSIONS).filter((n) => n.endsWith('.jsonl'));
-    const lines = new Map(names.map((n) => [n, readFileSync(path.join(SESSIONS, n), 'utf8').split(/(?<=\n)/)]));
+    const { dir, cut: cutTo } = growingCopy(t.dir);
     const ix = TelemetryIndex.create(await sql());
     // The main transcript's reply that was left (line 17) arrives in one sync, the other reply in the next.
     for (const cut of [4, 9, 17, 18]) {
-      for (const [n, ls] of lines) writeFileSync(path.join(dir, n), ls.slice(0, cut).join(''));
+      cutTo(cut);
       await ix.sync([dir], { sliceMs: 0 });
     }
     const mid = getSession(ix.db, MAIN)!;
@@ -158,7 +167,7 @@ test('transcripts: followed live as they grow, across restarts, and a branch mad
     const bytes = ix.export();
     ix.close();
     const again = TelemetryIndex.open(await sql(), bytes).index;
-    for (const [n, ls] of lines) writeFileSync(path.join(dir, n), ls.join(''));
+    cutTo(Infinity);
     await again.sync([dir], { sliceMs: 0 });
     assert.deepEqual(figures(again), expected);
     // Appending a line to the live file adds exactly one run.
@@ -180,23 +189,19 @@ test('transcripts read by a bulk first index let their mapping state go; growing
   whole.close();
   const t = tempDir('atx-tr-bulk-');
   try {
-    const dir = path.join(t.dir, 'sessions');
-    mkdirSync(dir);
-    writeFileSync(path.join(dir, 'sessions.json'), readFileSync(path.join(SESSIONS, 'sessions.json')));
-    const names = readdirSync(SESSIONS).filter((n) => n.endsWith('.jsonl'));
-    const lines = new Map(names.map((n) => [n, readFileSync(path.join(SESSIONS, n), 'utf8').split(/(?<=\n)/)]));
+    const { dir, cut: cutTo } = growingCopy(t.dir);
     const ix = TelemetryIndex.create(await sql());
     const kept = () => (ix as unknown as { writer: { transcripts: Map<number, unknown> } }).writer.transcripts.size;
     // The first sync is a bulk first index (any size counts as large here): it ends with a tool
     // call of the main transcript (line 5) still waiting for its second result (line 7).
-    for (const [n, ls] of lines) writeFileSync(path.join(dir, n), ls.slice(0, 6).join(''));
+    cutTo(6);
     await ix.sync([dir], { sliceMs: 0, bulkBytes: 0 });
     assert.equal(kept(), 0, 'no transcript keeps its mapping state after a bulk first index');
     // Then the files grow: results of calls made before, a call whose result comes a sync later,
     // and the reply that leaves a branch (line 18) make the file be read again whole.
     // After each sync the index says what one made from the files as they are then says.
     for (const cut of [8, 13, 18, Infinity]) {
-      for (const [n, ls] of lines) writeFileSync(path.join(dir, n), ls.slice(0, cut).join(''));
+      cutTo(cut);
       await ix.sync([dir], { sliceMs: 0 });
       assert.ok(kept() > 0, 'a transcript growing in a later sync keeps its state again');
       const fresh = await indexOf(dir);
