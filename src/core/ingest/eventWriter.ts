@@ -400,11 +400,11 @@ export class EventWriter {
   /**
    * File `id` was read to its end. During a bulk first index its transcript mapping state (entries,
    * runs and tool calls by id) is let go: most of a large folder's transcripts are finished, and
-   * keeping the state of thousands of them made it live through the garbage collector's young
-   * generation into the old one (~7% of a bulk index of transcripts, and memory for as long as
-   * the index lives). A transcript that grows later gets its state back by one scan of what was
-   * read before (`transcriptOf`), as after a restart. A file that left a branch is read again
-   * whole at the end of this sync, as `takeRereads` would have found.
+   * the state of thousands of them lived through the garbage collector's young generation into the
+   * old one (~19 of the 54 MB that outlived a young collection indexing the 300k sample's
+   * transcripts), and on for as long as the index. A transcript that grows later gets its state
+   * back by one scan of what was read before (`transcriptOf`), as after a restart. A file that left
+   * a branch is read again whole at the end of this sync, as `takeRereads` would have found.
    */
   fileRead(id: number): void {
     if (!this.bulkOwners) return;
