@@ -386,12 +386,7 @@ export class EventWriter {
    * left a branch, whose session key changed, or whose runs another log now has.
    */
   takeRereads(): Set<number> {
-    for (const [id, t] of this.transcripts) {
-      if (t.file.branched) {
-        this.rereads.add(id);
-        this.wholeFirst.add(id);
-      }
-    }
+    for (const [id, t] of this.transcripts) this.rereadIfBranched(id, t.file);
     const out = new Set(this.rereads);
     this.rereads.clear();
     return out;
@@ -404,17 +399,21 @@ export class EventWriter {
    * old one (~19 of the 54 MB that outlived a young collection indexing the 300k sample's
    * transcripts), and on for as long as the index. A transcript that grows later gets its state
    * back by one scan of what was read before (`transcriptOf`), as after a restart. A file that left
-   * a branch is read again whole at the end of this sync, as `takeRereads` would have found.
+   * a branch is read again whole at the end of this sync (`rereadIfBranched`, as `takeRereads` does).
    */
   fileRead(id: number): void {
     if (!this.bulkOwners) return;
     const t = this.transcripts.get(id);
     if (!t) return;
-    if (t.file.branched) {
-      this.rereads.add(id);
-      this.wholeFirst.add(id);
-    }
+    this.rereadIfBranched(id, t.file);
     this.transcripts.delete(id);
+  }
+
+  /** A transcript that left a branch is read again from the start, its whole tree known first. */
+  private rereadIfBranched(id: number, file: TranscriptFile): void {
+    if (!file.branched) return;
+    this.rereads.add(id);
+    this.wholeFirst.add(id);
   }
 
   private stringOf(id: number): string | null {
