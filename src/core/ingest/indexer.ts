@@ -178,7 +178,7 @@ export class TelemetryIndex {
     this.fileWrites.free();
   }
 
-    /** true when something changed since the last `export()`. */
+  /** true when something changed since the last `export()`. */
   get dirty(): boolean {
     return this.changedSinceExport;
   }

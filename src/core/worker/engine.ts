@@ -164,7 +164,7 @@ export class IndexEngine {
     await this.scheduler.quiesce();
     this.scheduler.dispose();
     this.scheduler = this.makeScheduler();
-    await this.writing;
+    await this.writesDone();
     this.closeIndex();
     if (file) {
       try {
@@ -546,7 +546,7 @@ export class IndexEngine {
     await this.scheduler.quiesce();
     this.scheduler.discardUnsaved();
     // A snapshot still being written would land after the file is removed.
-    await this.writing;
+    await this.writesDone();
     const writer = this.lock?.held ?? false;
     this.index?.close();
     this.index = TelemetryIndex.create(this.sql);
@@ -566,8 +566,10 @@ export class IndexEngine {
    * that fails leaves the previous file and counts the work as unsaved again.
    */
   private async startSave(): Promise<SaveResult & { written?: Promise<SaveResult> }> {
-    // One write at a time: they share the temporary file.
-    if (this.writing) await this.writing;
+    // One write at a time: they share the temporary file. And a save that finds the index unchanged
+    // resolves only once the snapshot that took its changes is on disk. (No await when none is
+    // being written: the export is taken at once.)
+    while (this.writing) await this.writing;
     const index = this.index;
     if (!index || !this.file || !this.lock) return { saved: false, reason: 'the index is kept in memory' };
     if (!index.dirty) return { saved: false, reason: 'unchanged' };
@@ -598,6 +600,14 @@ export class IndexEngine {
       if (this.writing === write) this.writing = null;
     });
     return { saved: true, bytes: bytes.length, ms: exportMs, written: write };
+  }
+
+  /**
+   * Waits until no snapshot is being written. In a loop: another save waiting on the same write
+   * may start the next one before this caller resumes (as in `startSave`).
+   */
+  private async writesDone(): Promise<void> {
+    while (this.writing) await this.writing;
   }
 
   /** Saves now if something changed and this process writes the file; resolves once it is on disk. */
