@@ -181,8 +181,16 @@ export function dropQueryIndexes(db: Database): void {
   for (const sql of QUERY_INDEXES) db.run(`DROP INDEX IF EXISTS ${/INDEX IF NOT EXISTS (\w+)/.exec(sql)![1]}`);
 }
 
+/**
+ * The page size of a new index (sqlite's default is 4 KiB; an index keeps the size it was made
+ * with). Larger pages mean fewer pages to insert into, split and write: a first index of the 1M
+ * sample's transcripts took ~5% less time with 16 KiB pages (see README "Transcript ingest").
+ */
+export const PAGE_SIZE = 16384;
+
 /** Creates the schema in an empty database. */
 export function createSchema(db: Database): void {
+  db.run(`PRAGMA page_size = ${PAGE_SIZE}`);
   db.exec(DDL);
   createQueryIndexes(db);
   db.run('INSERT INTO meta (key, value) VALUES (?, ?)', ['schema_version', String(SCHEMA_VERSION)]);
