@@ -1,7 +1,8 @@
 /**
  * Benchmark of the core engine: `npm run bench [-- --events N] [--keep DIR]`.
  * Everything is measured in this one run, on sample telemetry generated here, and reported as
- * ratios against a baseline from the same run (parse-only rate = read + split + JSON.parse).
+ * ratios against a baseline from the same run (parse-only rate = read + split + JSON.parse). The
+ * sample is generated, and the transcripts are measured once more, in child processes of this run.
  * The last line printed is one JSON object with all figures.
  */
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -9,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { spawnSync } from 'node:child_process';
+import type { SqlJsStatic } from 'sql.js';
 import { loadSqlJs } from '../src/core/store/sqljs';
 import { TelemetryIndex } from '../src/core/ingest/indexer';
 import { listRuns, listSessions, search } from '../src/core/query/summaryQueries';
@@ -73,7 +75,59 @@ function timeIt(fn: () => unknown, n = QUERY_SAMPLES): { p50: number; p95: numbe
 
 const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
 
+interface TranscriptBench {
+  files: number;
+  rounds: { parse: { events: number; ms: number }; ingest: { lines: number; ms: number } }[];
+}
+
+/**
+ * The transcripts of the sample (its `sessions` folders): `rounds` rounds of a parse-only pass then
+ * an ingest into a new index, alternating, so that both see the same spells of a shared machine
+ * (their speed drifts by a third within a minute). A warm-up ingest first: the first run of the
+ * transcript mapping in a process is also its code's first (not yet optimized).
+ */
+async function transcriptBench(sql: SqlJsStatic, root: string, rounds: number): Promise<TranscriptBench> {
+  const dirs = readdirSync(path.join(root, 'agents')).map((a) => path.join(root, 'agents', a, 'sessions')).filter((d) => statSync(d, { throwIfNoEntry: false })?.isDirectory());
+  const files = logFiles(dirs);
+  const ingest = async () => {
+    const index = TelemetryIndex.create(sql);
+    const t = performance.now();
+    const rep = await index.sync(dirs, { sliceMs: 0 });
+    const ms = performance.now() - t;
+    index.close();
+    return { lines: rep.added, ms };
+  };
+  await ingest();
+  const out: TranscriptBench['rounds'] = [];
+  for (let i = 0; i < rounds; i++) out.push({ parse: parseOnly(files), ingest: await ingest() });
+  return { files: files.length, rounds: out };
+}
+
+/** The fastest parse-only pass and the fastest ingest count (as for the plugin log); the median of the rounds' own ratios beside. */
+function summaryOf(b: TranscriptBench) {
+  const parse = [...b.rounds].sort((x, y) => x.parse.ms - y.parse.ms)[0]!.parse;
+  const ingest = [...b.rounds].sort((x, y) => x.ingest.ms - y.ingest.ms)[0]!.ingest;
+  const parseRate = parse.events / (parse.ms / 1000);
+  const rate = ingest.lines / (ingest.ms / 1000);
+  const paired = b.rounds.map((r) => r.parse.ms / r.ingest.ms).sort((x, y) => x - y);
+  return {
+    files: b.files, lines: ingest.lines, ingestMs: Math.round(ingest.ms), parseLinesPerSec: Math.round(parseRate), ingestLinesPerSec: Math.round(rate),
+    ratioToParse: round(rate / parseRate, 3), medianRoundRatio: round(paired[Math.floor(paired.length / 2)]!, 3),
+  };
+}
+
+function describeTranscripts(b: TranscriptBench): string {
+  const s = summaryOf(b);
+  return `${s.files} files, parse-only ${s.parseLinesPerSec} lines/s, ingest ${s.lines} lines in ${(s.ingestMs / 1000).toFixed(2)} s → ${s.ingestLinesPerSec} lines/s (${s.ratioToParse}× parse-only; rounds parse / ingest ${b.rounds.map((r) => `${(r.parse.ms / 1000).toFixed(2)} / ${(r.ingest.ms / 1000).toFixed(2)}`).join(', ')} s; median of the rounds' ratios ${s.medianRoundRatio}×)`;
+}
+
 async function main(): Promise<void> {
+  const transcriptsOf = arg('transcripts-of');
+  if (transcriptsOf) {
+    // The child run by main below: only the transcripts' figures, as JSON.
+    console.log(JSON.stringify(await transcriptBench(await loadSqlJs(), transcriptsOf, 5)));
+    return;
+  }
   const root = arg('keep') ?? mkdtempSync(path.join(os.tmpdir(), 'atx-bench-'));
   try {
     // Generated in a child process, so its garbage does not weigh on the measurements here.
@@ -108,32 +162,13 @@ async function main(): Promise<void> {
     const ingestRate = report.added / (ingestMs / 1000);
     console.log(`full ingest: ${report.added} events in ${(ingestMs / 1000).toFixed(2)} s → ${Math.round(ingestRate)} events/s (${report.problems} problems)`);
 
-    // The OpenClaw session transcripts of the same sessions, on their own: their lines against their parse-only rate.
-    const trDirs = readdirSync(path.join(root, 'agents')).map((a) => path.join(root, 'agents', a, 'sessions')).filter((d) => statSync(d, { throwIfNoEntry: false })?.isDirectory());
-    const trFiles = logFiles(trDirs);
-    const trIngest = async () => {
-      const index = TelemetryIndex.create(sql);
-      const t = performance.now();
-      const rep = await index.sync(trDirs, { sliceMs: 0 });
-      const ms = performance.now() - t;
-      index.close();
-      return { lines: rep.added, ms };
-    };
-    // Five rounds of a parse-only pass then an ingest, alternating, so that both see the same spells
-    // of a shared machine (their speed drifts by a third within a minute); the fastest of each
-    // counts, as for the plugin log. A warm-up ingest first: the first run of the transcript mapping
-    // in this process is also its code's first (not yet optimized), which the plugin log's ingest
-    // above does not warm up. The median of the rounds' own ratios is printed beside.
-    await trIngest();
-    const trRounds: { parse: { events: number; ms: number }; ingest: { lines: number; ms: number } }[] = [];
-    for (let i = 0; i < 5; i++) trRounds.push({ parse: parseOnly(trFiles), ingest: await trIngest() });
-    const trParse = [...trRounds].sort((a, b) => a.parse.ms - b.parse.ms)[0]!.parse;
-    const tr = [...trRounds].sort((a, b) => a.ingest.ms - b.ingest.ms)[0]!.ingest;
-    const trParseRate = trParse.events / (trParse.ms / 1000);
-    const trRate = tr.lines / (tr.ms / 1000);
-    const trPaired = trRounds.map((r) => r.parse.ms / r.ingest.ms).sort((a, b) => a - b);
-    const trMedian = trPaired[Math.floor(trPaired.length / 2)]!;
-    console.log(`transcripts: ${trFiles.length} files, parse-only ${Math.round(trParseRate)} lines/s, ingest ${tr.lines} lines in ${(tr.ms / 1000).toFixed(2)} s → ${Math.round(trRate)} lines/s (${round(trRate / trParseRate, 3)}× parse-only; rounds parse / ingest ${trRounds.map((r) => `${(r.parse.ms / 1000).toFixed(2)} / ${(r.ingest.ms / 1000).toFixed(2)}`).join(', ')} s; median of the rounds' ratios ${round(trMedian, 3)}×)`);
+    // The OpenClaw session transcripts of the same sessions, against their parse-only rate: in a
+    // process of their own (what a user without the plugin log has), and, beside it, in this one
+    // after the plugin log's ingest above (its index held, its code's type feedback left).
+    const trOwn = JSON.parse(spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--transcripts-of', root], { stdio: ['ignore', 'pipe', 'inherit'] }).stdout.toString()) as TranscriptBench;
+    const trAfter = await transcriptBench(sql, root, 3);
+    console.log(`transcripts: ${describeTranscripts(trOwn)}`);
+    console.log(`transcripts after the plugin log in one process: ${describeTranscripts(trAfter)}`);
 
     const dbBytes = ix.export().length;
     console.log(`index: ${(dbBytes / 1e6).toFixed(1)} MB → ${(dbBytes / report.added).toFixed(0)} bytes/event (logs: ${(bytes / 1e6).toFixed(1)} MB)`);
@@ -219,7 +254,7 @@ async function main(): Promise<void> {
         bytesPerEventBefore: round(beforeSearch / eventsNow, 1), bytesPerEventAfter: round(afterSearch / eventsNow, 1),
         append1000SearchableMs: round(searchAppendMs, 1),
       },
-      transcripts: { files: trFiles.length, lines: tr.lines, parseLinesPerSec: Math.round(trParseRate), ingestLinesPerSec: Math.round(trRate), ratioToParse: round(trRate / trParseRate, 3), medianRoundRatio: round(trMedian, 3) },
+      transcripts: { ...summaryOf(trOwn), afterPluginInOneProcess: summaryOf(trAfter) },
       code: CODE,
       targets: { ratioToParse: 0.2, dbBytesPerEvent: 400, fullSearchP95Ms: 300 },
     };
