@@ -22,7 +22,11 @@ export class RowBatch {
     /** `INSERT [OR …] INTO table [(columns)]` */
     private readonly head: string,
     private readonly columns: number,
-    private readonly per = 128,
+    /**
+     * Rows a statement (512: a first index of the 1M sample's transcripts took ~2% less CPU than
+     * with 128, alternating in one process; 256 no less than 128).
+     */
+    private readonly per = 512,
     /** After the values (an `ON CONFLICT … DO UPDATE` clause). */
     private readonly tail = '',
   ) {}
