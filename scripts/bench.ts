@@ -165,7 +165,9 @@ async function main(): Promise<void> {
     // The OpenClaw session transcripts of the same sessions, against their parse-only rate: in a
     // process of their own (what a user without the plugin log has), and, beside it, in this one
     // after the plugin log's ingest above (its index held, its code's type feedback left).
-    const trOwn = JSON.parse(spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--transcripts-of', root], { stdio: ['ignore', 'pipe', 'inherit'] }).stdout.toString()) as TranscriptBench;
+    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--transcripts-of', root], { stdio: ['ignore', 'pipe', 'inherit'] });
+    if (child.status !== 0) throw new Error(`the transcripts' child process failed (exit ${child.status ?? child.signal})`);
+    const trOwn = JSON.parse(child.stdout.toString()) as TranscriptBench;
     const trAfter = await transcriptBench(sql, root, 3);
     console.log(`transcripts: ${describeTranscripts(trOwn)}`);
     console.log(`transcripts after the plugin log in one process: ${describeTranscripts(trAfter)}`);
