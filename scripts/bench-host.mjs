@@ -657,12 +657,19 @@ async function main() {
     const next = largest.next;
     const webviews = () => page.locator('iframe.webview').count();
     const before = await webviews();
-    await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
-    await input.fill('>Agent Telemetry: Open Replay');
-    await pickRow('Agent Telemetry: Open Replay').click({ timeout: STEP_TIMEOUT });
-    await until('the session picker', async () => (await page.locator('.quick-input-list .monaco-list-row').count()) > 0 && (await input.inputValue()) === '', QUIET_TIMEOUT);
-    await input.fill(next.key);
+    // The replay's webview may take the focus just after the picker opened, which closes the picker
+    // (VS Code closes a quick input that loses the focus): then it is opened again, up to 3 times.
+    for (let attempt = 1; ; attempt++) {
+      await page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
+      await input.fill('>Agent Telemetry: Open Replay');
+      await pickRow('Agent Telemetry: Open Replay').click({ timeout: STEP_TIMEOUT });
+      await until('the session picker', async () => (await page.locator('.quick-input-list .monaco-list-row').count()) > 0 && (await input.inputValue()) === '', QUIET_TIMEOUT);
+      const typed = await input.fill(next.key, { timeout: 5_000 }).then(() => true, () => false);
+      if (typed) break;
+      if (attempt === 3) throw new Error('the session picker closed before a session could be typed, 3 times');
+      log('  the session picker closed before typing (the focus moved); opening it again');
+    }
     await pickRow(next.key).click({ timeout: STEP_TIMEOUT });
     const at = Date.now();
     const m = await until(`${next.key}'s first page drawn`, async () => {
