@@ -202,7 +202,7 @@ export class IndexEngine {
       if (!lock) return;
       if (lock.held) lock.touch();
       // Not the writer yet: become it when the lock frees up, and save what this window has.
-      else if (this.index?.dirty && lock.tryAcquire()) void this.scheduler.saveNow().then(() => this.writing).then(() => this.index?.dirty && this.scheduler.noteChanges(1));
+      else if (this.index?.dirty && lock.tryAcquire()) void this.scheduler.saveNow().then(() => this.writesDone()).then(() => this.index?.dirty && this.scheduler.noteChanges(1));
     }, this.opts.heartbeatMs ?? 10_000);
     this.heartbeat.unref?.();
   }
@@ -568,7 +568,9 @@ export class IndexEngine {
   private async startSave(): Promise<SaveResult & { written?: Promise<SaveResult> }> {
     // One write at a time: they share the temporary file. And a save that finds the index unchanged
     // resolves only once the snapshot that took its changes is on disk. (No await when none is
-    // being written: the export is taken at once.)
+    // being written: the export is taken at once.) The loop is here, not in `writesDone`: the check
+    // that nothing is being written and the export must run in one turn, or another save waiting on
+    // the same write starts the next one in between (the test of this fails through `writesDone`).
     while (this.writing) await this.writing;
     const index = this.index;
     if (!index || !this.file || !this.lock) return { saved: false, reason: 'the index is kept in memory' };
@@ -604,7 +606,7 @@ export class IndexEngine {
 
   /**
    * Waits until no snapshot is being written. In a loop: another save waiting on the same write
-   * may start the next one before this caller resumes (as in `startSave`).
+   * may start the next one before this caller resumes.
    */
   private async writesDone(): Promise<void> {
     while (this.writing) await this.writing;
